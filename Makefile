@@ -1,0 +1,84 @@
+# 吹哨报到 — the two commands: `make run` and `make test` (see README.md).
+# Both set up everything on a fresh Debian machine: system packages, the Python venv, npm
+# packages, compiled translations and the database schema.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+STAMP := .make
+FLASK := $(BIN)/flask --app wsgi
+PG_URL ?= postgresql://127.0.0.1:5432/test
+export DEMO_PASSWORD ?= demo12345
+
+# WeasyPrint's libraries and the CJK font; poppler-utils for pdffonts/pdftoppm checks.
+APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+APT_TEST := chromium
+
+.PHONY: run test setup setup-test services migrate demo translations extract-messages clean
+
+run: setup migrate demo
+	@echo "Serving on http://127.0.0.1:$(PORT)"
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
+
+test: setup setup-test services
+	@echo "== pytest on SQLite =="
+	DATABASE_URL=sqlite:// $(BIN)/pytest -q
+	@echo "== pytest on PostgreSQL ($(PG_URL)) =="
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+setup: $(STAMP)/apt-run $(STAMP)/venv $(STAMP)/npm portal/static/js/htmx.min.js translations
+
+setup-test: $(STAMP)/apt-test
+
+$(STAMP)/apt-run:
+	@mkdir -p $(STAMP)
+	@if ! dpkg -s $(APT_RUN) >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_RUN); fi
+	@touch $@
+
+$(STAMP)/apt-test:
+	@mkdir -p $(STAMP)
+	@if ! dpkg -s $(APT_TEST) >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_TEST); fi
+	@touch $@
+
+$(STAMP)/venv: requirements.txt requirements-dev.txt
+	@mkdir -p $(STAMP)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	@touch $@
+
+$(STAMP)/npm: package.json package-lock.json
+	@mkdir -p $(STAMP)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+portal/static/js/htmx.min.js: $(STAMP)/npm
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+translations: $(STAMP)/venv
+	$(BIN)/pybabel compile -d portal/translations >/dev/null 2>&1
+
+# Start the local PostgreSQL and Redis when they are down (DEVELOPERS.md).
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	@pg_isready -h 127.0.0.1 -p 5432
+
+migrate: setup
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) demo
+
+# Refresh the message catalogue after changing UI text, then translate the new entries.
+extract-messages: $(STAMP)/venv
+	$(FLASK) translate update
+
+clean:
+	rm -rf $(STAMP) $(VENV) node_modules portal/static/js/htmx.min.js

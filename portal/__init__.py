@@ -1,0 +1,68 @@
+"""吹哨报到 (Whistle & Report-in): the portal's application factory.
+
+`create_app` is the one place the application is assembled: configuration, extensions,
+blueprints (one per audience, named after its URL prefix), error pages and CLI commands.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.config import Config, secret_key_from_instance
+from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """SQLite: enforce foreign keys, let readers and a writer work side by side, and wait
+    for a lock instead of failing at once."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key_from_instance(app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+    from portal.web import i18n, labels, security, sessions
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    labels.init_app(app)
+    security.init_app(app)
+    sessions.init_app(app, login_manager)
+
+    from portal.blueprints import register_blueprints
+    register_blueprints(app)
+
+    from portal.web import errors
+    errors.init_app(app)
+
+    from portal import cli
+    cli.init_app(app)
+    return app

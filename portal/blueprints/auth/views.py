@@ -1,0 +1,75 @@
+"""Sign in, sign out, and the language switch."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from portal.blueprints import home_url
+from portal.blueprints.auth import bp
+from portal.blueprints.auth.forms import LanguageForm, LoginForm
+from portal.domain import accounts
+from portal.domain.models import Role
+from portal.extensions import db, limiter
+from portal.web.guards import requires
+from portal.web.redirects import safe_next
+from portal.web.rendering import render_screen
+from portal.web.sessions import start_session, utcnow
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+        if current_user.is_authenticated:
+            return redirect(home_url(current_user), 303)
+    if form.validate_on_submit():
+        result = accounts.authenticate(
+            db.session, form.login.data, form.password.data, now=utcnow(),
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            lockout=current_app.config["LOGIN_LOCKOUT"], ip=request.remote_addr)
+        db.session.commit()
+        if result.ok:
+            lang = session.get("lang")
+            session.clear()  # a new session: nothing carried over from before sign-in
+            if lang:
+                session["lang"] = lang
+            login_user(result.user)
+            start_session(result.user)
+            return redirect(safe_next(form.next.data) or home_url(result.user), 303)
+        # One message for every failure: it must not reveal which part was wrong.
+        form.form_errors.append(_(
+            "The mobile number, username or password is not right, or the account is "
+            "locked after repeated failures. Check them and try again; after 5 failures "
+            "wait 15 minutes."))
+        form.password.data = ""
+        return render_screen("auth/login.html", form=form, status=200)
+    return render_screen("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@requires(*Role)
+def logout():
+    accounts.revoke_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.post("/language")
+def language():
+    form = LanguageForm()
+    if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
+        session["lang"] = form.lang.data
+    return redirect(safe_next(form.next.data) or url_for("enterprise.index"), 303)

@@ -1,0 +1,109 @@
+"""Command-line tools: `flask --app wsgi workdays …` and `flask --app wsgi demo`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import current_app
+
+from portal.extensions import db
+
+
+def _parse_day(_ctx, _param, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-02-12") from None
+
+
+def init_app(app) -> None:
+    _init_translate(app)
+
+    @app.cli.group()
+    def workdays():
+        """The working-day calendar (official holidays, 调休, admin overrides)."""
+
+    @workdays.command("due")
+    @click.argument("start", callback=_parse_day)
+    @click.argument("days", type=click.IntRange(min=0))
+    def due(start: date, days: int):
+        """Print the last day of a period of DAYS working days starting on START."""
+        from portal.domain.calendar import load_calendar
+        click.echo(load_calendar(db.session).add_working_days(start, days).isoformat())
+
+    @workdays.command("check")
+    @click.argument("day", callback=_parse_day)
+    def check(day: date):
+        """Print whether DAY is a working day."""
+        from portal.domain.calendar import load_calendar
+        working = load_calendar(db.session).is_working_day(day)
+        click.echo(f"{day.isoformat()} {'workday' if working else 'holiday'}")
+
+    @workdays.command("set")
+    @click.argument("day", callback=_parse_day)
+    @click.argument("kind", type=click.Choice(["holiday", "workday"]))
+    @click.option("--note", default="", help="Why, e.g. the State Council notice.")
+    def set_day(day: date, kind: str, note: str):
+        """Declare DAY a holiday or a workday (overrides the official calendar)."""
+        from portal.domain.calendar import set_override
+        from portal.domain.models import CalendarDayKind
+        from portal.web.sessions import utcnow
+        set_override(db.session, day, CalendarDayKind(kind), at=utcnow(), note=note)
+        db.session.commit()
+        click.echo(f"{day.isoformat()} is now a {kind}")
+
+    @app.cli.command("demo")
+    @click.option("--quiet", is_flag=True, help="Do not list the demo accounts.")
+    def demo(quiet: bool):
+        """Load demo data into an empty database, then list the demo accounts."""
+        from portal import demo as demo_data
+        password = current_app.config["DEMO_PASSWORD"]
+        if demo_data.is_empty(db.session):
+            demo_data.load(db.session, password=password, now=demo_data.utcnow())
+            db.session.commit()
+            click.echo("Demo data loaded.")
+        else:
+            click.echo("The database already has data; demo data not loaded.")
+        if not quiet:
+            click.echo(f"Demo accounts (password: {password}):")
+            for login, role, what in demo_data.DEMO_ACCOUNTS:
+                click.echo(f"  {login:<12} {role.value:<11} {what}")
+
+
+def _init_translate(app) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(app.root_path)
+    translations = root / "translations"
+    pot = translations / "messages.pot"
+
+    @app.cli.group()
+    def translate():
+        """Message catalogues: English msgids, Chinese (zh_Hans_CN) and English shipped."""
+
+    @translate.command("update")
+    def update():
+        """Extract UI text, merge it into every catalogue, and fill English with the msgids.
+
+        New Chinese entries are left empty for a translator; `make test` fails until they
+        are filled (tests/test_i18n.py).
+        """
+        pybabel = [sys.executable, "-m", "babel.messages.frontend"]
+        subprocess.run([*pybabel, "extract", "-F", str(root.parent / "babel.cfg"), "-k", "_l",
+                        "-k", "N_", "--no-location", "--sort-output", "-o", str(pot),
+                        str(root)], check=True)
+        subprocess.run([*pybabel, "update", "-i", str(pot), "-d", str(translations),
+                        "--no-fuzzy-matching", "-w", "100"], check=True)
+        from babel.messages.pofile import read_po, write_po
+        path = translations / "en" / "LC_MESSAGES" / "messages.po"
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale="en")
+        for message in catalog:
+            if message.id and not message.string:
+                message.string = message.id
+        with path.open("wb") as fh:
+            write_po(fh, catalog, width=100)
+        click.echo("Catalogues updated; translate the new zh_Hans_CN entries.")

@@ -1,0 +1,88 @@
+"""Configuration, read from the environment (microblog's `Config` pattern).
+
+`Config` is production-shaped; `TestConfig` overlays what tests need. Secrets never
+live in the repository: SECRET_KEY comes from the environment or is generated once
+into the instance folder (see `secret_key_from_instance`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def database_url(raw: str | None) -> str:
+    """Normalise DATABASE_URL: a bare `postgresql://` means psycopg 3."""
+    url = raw or "sqlite:///portal.db"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def secret_key_from_instance(instance_path: str) -> str:
+    """Return the instance's secret key, creating it (mode 0600) on first use."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # None: generated into instance/
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Sessions and cookies (SECURITY.md "Cookies"; Secure when served over HTTPS).
+    SECURE_COOKIES = _flag("SECURE_COOKIES", False)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 30)))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", 12)))
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    # CSRF: no time limit, slow mobile forms must not expire (SECURITY.md, Flask-WTF).
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Login protection: lockout after 5 failures (等保 测评), rate limits in Redis.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK = ["20 per minute"]
+    RATELIMIT_SWALLOW_ERRORS = False
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "portal"
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+
+    # i18n: Chinese first (English msgids, shipped as zh_Hans_CN).
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
+
+    # Demo data (never in production): the password every demo account gets.
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
+
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    TESTING = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", "sqlite://"))
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_RATE_LIMIT = "1000 per minute"

@@ -1,0 +1,234 @@
+"""Demo data (`flask --app wsgi demo`): a city with two counties and a development zone, the
+offices and departments the seeds name, Chaozhou's categories, 30 enterprises of every kind,
+one user per role and a few cases. For demonstration and manual testing only: every demo
+account shares DEMO_PASSWORD, which production never sets.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from portal.domain import catalogue, policies
+from portal.domain.accounts import hash_password
+from portal.domain.calendar import WorkCalendar
+from portal.domain.credit_code import check_character
+from portal.domain.models import (
+    CaseType, Channel, Enterprise, EnterpriseKind, Jurisdiction, JurisdictionLevel,
+    LiaisonAssignment, OrgUnit, Role, UnitKind, User,
+)
+from portal.domain.workflow import register_case
+
+DEMO_ACCOUNTS = (
+    # (login, role, what they see)
+    ("office", Role.OFFICE, "市领导小组办公室 (city office)"),
+    ("handler", Role.HANDLER, "市人力资源和社会保障局 (city department)"),
+    ("head", Role.HEAD, "市人力资源和社会保障局 (department head)"),
+    ("leader", Role.LEADER, "市领导小组 (leading group)"),
+    ("liaison", Role.LIAISON, "庵埠镇经发办 (town liaison)"),
+    ("inspector", Role.INSPECTOR, "市政府督查室 (inspection)"),
+    ("admin", Role.ADMIN, "system administration"),
+    ("13800000001", Role.ENTERPRISE, "潮州市福源陶瓷有限公司 (enterprise)"),
+)
+
+CITY_DEPARTMENTS = (
+    "市发展和改革局", "市工业和信息化局", "市科学技术局", "市财政局", "市政务服务数据管理局",
+    "市人力资源和社会保障局", "市自然资源局", "市生态环境局", "市商务局", "市市场监督管理局",
+    "市金融局", "市税务局", "市投资促进局",
+)
+COUNTY_DEPARTMENTS = (
+    "工业和信息化局", "人力资源和社会保障局", "自然资源局", "市场监督管理局", "财政局",
+    "金融局", "政务服务数据管理局",
+)
+# Dalu 一: the town's sections and centres that each keep a share of the enterprises.
+TOWN_UNITS = (
+    ("经发办", UnitKind.OFFICE),
+    ("应急办", UnitKind.SECTION),
+    ("建设环保服务中心", UnitKind.SERVICE_CENTRE),
+    ("农业服务中心", UnitKind.SERVICE_CENTRE),
+    ("社区文化服务中心", UnitKind.SERVICE_CENTRE),
+    ("市场监管所", UnitKind.SECTION),
+)
+
+ENTERPRISES = (
+    # name, kind, industry
+    ("潮州市福源陶瓷有限公司", EnterpriseKind.ABOVE_SCALE_INDUSTRY, "陶瓷制造"),
+    ("潮州市金峰不锈钢制品有限公司", EnterpriseKind.ABOVE_SCALE_INDUSTRY, "金属制品"),
+    ("广东韩江食品股份有限公司", EnterpriseKind.ABOVE_SCALE_INDUSTRY, "食品加工"),
+    ("潮州三利电子科技有限公司", EnterpriseKind.ABOVE_SCALE_INDUSTRY, "电子元件"),
+    ("潮安区彩塘五金厂有限公司", EnterpriseKind.ABOVE_SCALE_INDUSTRY, "五金制品"),
+    ("饶平县海山水产有限公司", EnterpriseKind.ABOVE_SCALE_INDUSTRY, "水产加工"),
+    ("潮州市安顺建筑工程有限公司", EnterpriseKind.FOUR_ABOVE, "建筑施工"),
+    ("潮州市嘉和房地产开发有限公司", EnterpriseKind.FOUR_ABOVE, "房地产开发"),
+    ("潮州市百合商贸有限公司", EnterpriseKind.FOUR_ABOVE, "批发零售"),
+    ("潮州市南方物流有限公司", EnterpriseKind.FOUR_ABOVE, "交通物流"),
+    ("饶平县联华超市有限公司", EnterpriseKind.FOUR_ABOVE, "批发零售"),
+    ("潮州市韩江信息服务有限公司", EnterpriseKind.FOUR_ABOVE, "软件和信息服务"),
+    ("潮州市枫溪瓷韵工艺品有限公司", EnterpriseKind.SME, "工艺品"),
+    ("潮州市绿源农业发展有限公司", EnterpriseKind.SME, "农业"),
+    ("潮州市新兴砖厂", EnterpriseKind.SME, "砖瓦"),
+    ("潮州市中石加油站有限公司", EnterpriseKind.SME, "加油站"),
+    ("潮州市恒达混凝土搅拌站", EnterpriseKind.SME, "建筑施工"),
+    ("潮州市乐韵文化传媒有限公司", EnterpriseKind.SME, "文化娱乐"),
+    ("潮州市庵埠食品包装有限公司", EnterpriseKind.SME, "包装印刷"),
+    ("潮州市锦绣服装有限公司", EnterpriseKind.SME, "服装"),
+    ("潮州开发区智造科技有限公司", EnterpriseKind.SME, "智能装备"),
+    ("饶平县茶香茶叶有限公司", EnterpriseKind.SME, "茶叶"),
+    ("庵埠镇老陈牛肉丸店", EnterpriseKind.INDIVIDUAL, "餐饮"),
+    ("庵埠镇阿娟粿条店", EnterpriseKind.INDIVIDUAL, "餐饮"),
+    ("庵埠镇明发五金店", EnterpriseKind.INDIVIDUAL, "零售"),
+    ("庵埠镇好时光KTV", EnterpriseKind.INDIVIDUAL, "文化娱乐"),
+    ("庵埠镇小林理发店", EnterpriseKind.INDIVIDUAL, "居民服务"),
+    ("庵埠镇晨光便利店", EnterpriseKind.INDIVIDUAL, "零售"),
+    ("饶平县海边大排档", EnterpriseKind.INDIVIDUAL, "餐饮"),
+    ("潮州开发区鸿运汽修店", EnterpriseKind.INDIVIDUAL, "汽车维修"),
+)
+
+# Dalu 一: which unit contacts which enterprise, by kind and industry.
+LIAISON_RULES = (
+    (lambda e: e.industry in ("砖瓦", "加油站"), "应急办"),
+    (lambda e: e.industry == "建筑施工", "建设环保服务中心"),
+    (lambda e: e.industry in ("农业", "茶叶"), "农业服务中心"),
+    (lambda e: e.industry == "文化娱乐" and e.kind is not EnterpriseKind.INDIVIDUAL,
+     "社区文化服务中心"),
+    (lambda e: e.industry == "餐饮", "市场监管所"),
+    (lambda e: e.kind is EnterpriseKind.INDIVIDUAL, "村委会"),
+    (lambda e: True, "经发办"),
+)
+
+
+def credit_code(prefix: str, division: str, n: int) -> str:
+    first17 = f"{prefix}{division}MA{n:07d}"
+    return first17 + check_character(first17)
+
+
+def is_empty(session) -> bool:
+    return session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def load(session, *, password: str, now: datetime) -> dict[str, User]:
+    """Write the demo world; returns the demo users by login."""
+    profiles = policies.install_seed_profiles(session)
+    J = JurisdictionLevel
+
+    def place(code, name, level, parent=None, policy=None):
+        j = Jurisdiction(code=code, name=name, level=level, parent=parent,
+                         policy=profiles[policy] if policy else None)
+        session.add(j)
+        return j
+
+    city = place("445100", "潮州市", J.CITY, policy="chaozhou")
+    chaoan = place("445103", "潮安区", J.COUNTY, city)
+    raoping = place("445122", "饶平县", J.COUNTY, city)
+    zone = place("445171", "潮州经济开发区", J.ZONE, city)
+    anbu = place("445103100", "庵埠镇", J.TOWN, chaoan, policy="dalu")
+    caitang = place("445103101", "彩塘镇", J.TOWN, chaoan)
+    huanggang = place("445122100", "黄冈镇", J.TOWN, raoping)
+    village = place("445103100001", "庵埠镇文里社区", J.VILLAGE, anbu)
+    place("445103100002", "庵埠镇郭陇村", J.VILLAGE, anbu)
+
+    def unit(j, name, kind, phone=None, address=None):
+        u = OrgUnit(jurisdiction=j, name=name, kind=kind, phone=phone, address=address)
+        session.add(u)
+        return u
+
+    city_office = unit(city, "市领导小组办公室", UnitKind.OFFICE, "0768-2201234",
+                       "潮州市工业和信息化局（市府大院3号楼）")
+    leading_group = unit(city, "市“企业吹哨、部门报到”服务机制工作领导小组",
+                         UnitKind.LEADING_GROUP)
+    inspection = unit(city, "市政府督查室", UnitKind.DEPARTMENT)
+    city_units = {name: unit(city, name, UnitKind.DEPARTMENT) for name in CITY_DEPARTMENTS}
+    for county, prefix in ((chaoan, "区"), (raoping, "县")):
+        unit(county, f"{county.name}领导小组办公室", UnitKind.OFFICE, "0768-5800000")
+        unit(county, f"{county.name}企业服务中心", UnitKind.SERVICE_CENTRE, "0768-5800001",
+             f"{county.name}政务服务中心一楼")
+        for name in COUNTY_DEPARTMENTS:
+            unit(county, f"{prefix}{name}", UnitKind.DEPARTMENT)
+    unit(zone, "开发区管委会企业服务办", UnitKind.OFFICE, "0768-6300000")
+    town_units = {name: unit(anbu, name, kind, "0768-5810000") for name, kind in TOWN_UNITS}
+    unit(caitang, "经发办", UnitKind.OFFICE)
+    unit(huanggang, "经发办", UnitKind.OFFICE)
+    committee = unit(village, "文里社区居委会", UnitKind.VILLAGE_COMMITTEE, "0768-5810099")
+    town_units["村委会"] = committee
+    session.flush()
+
+    for j in (city, chaoan, raoping, zone):
+        catalogue.install_categories(session, j, catalogue.CHAOZHOU)
+
+    hashed = hash_password(password)
+    phones = itertools.count(2201240)
+
+    def user(login, name, role, unit=None, enterprise=None, mobile=None):
+        u = User(username=None if mobile else login, mobile=mobile, name=name, role=role,
+                 unit=unit, enterprise=enterprise, password_hash=hashed, created_at=now,
+                 phone=f"0768-{next(phones)}")
+        session.add(u)
+        return u
+
+    users = {
+        "office": user("office", "陈晓华", Role.OFFICE, city_office),
+        "handler": user("handler", "林志强", Role.HANDLER, city_units["市人力资源和社会保障局"]),
+        "head": user("head", "黄建国", Role.HEAD, city_units["市人力资源和社会保障局"]),
+        "leader": user("leader", "郑伟明", Role.LEADER, leading_group),
+        "liaison": user("liaison", "许丽娜", Role.LIAISON, town_units["经发办"]),
+        "inspector": user("inspector", "吴振华", Role.INSPECTOR, inspection),
+        "admin": user("admin", "系统管理员", Role.ADMIN),
+    }
+    village_liaison = user("liaison2", "蔡秀英", Role.LIAISON, committee)
+
+    places = (anbu, anbu, caitang, chaoan, raoping, zone, huanggang, village)
+    enterprises = []
+    for n, (name, kind, industry) in enumerate(ENTERPRISES, start=1):
+        home = places[n % len(places)] if "庵埠" not in name else anbu
+        if kind is EnterpriseKind.INDIVIDUAL:
+            code = credit_code("92", home.code[:6], n) if n % 2 else None
+        else:
+            code = credit_code("91", home.code[:6], n)
+        e = Enterprise(
+            name=name, kind=kind, industry=industry, credit_code=code, jurisdiction=home,
+            address=f"{home.name}{n}号", contact_name=f"联系人{n}",
+            contact_phone=f"138{n:08d}", created_at=now)
+        session.add(e)
+        enterprises.append(e)
+    session.flush()
+
+    for e in enterprises:
+        unit_name = next(name for rule, name in LIAISON_RULES if rule(e))
+        person = users["liaison"] if unit_name == "经发办" else (
+            village_liaison if unit_name == "村委会" else None)
+        session.add(LiaisonAssignment(enterprise=e, unit=town_units[unit_name], user=person,
+                                      assigned_at=now))
+
+    first = enterprises[0]
+    users["13800000001"] = user("13800000001", "王福源", Role.ENTERPRISE, enterprise=first,
+                                mobile="13800000001")
+    session.flush()
+
+    calendar = WorkCalendar()
+    categories = {c.number: c for c in city_categories(session, city)}
+    samples = (
+        ("招工难，春节后一线工人缺口约80人", CaseType.BUSINESS, 4, Channel.PORTAL, 6),
+        ("咨询高新技术企业认定的申报条件", CaseType.CONSULTATION, 1, Channel.HOTLINE_12345, 3),
+        ("厂区扩建用地指标迟迟未落实", CaseType.COMPLAINT, 2, Channel.PHONE, 1),
+    )
+    for title, case_type, category, channel, days_ago in samples:
+        register_case(
+            session, calendar, jurisdiction=city, applicant_name=first.name,
+            contact_name=users["13800000001"].name, contact_phone=first.contact_phone,
+            title=title, content=title + "。请相关部门协调解决。", case_type=case_type,
+            channel=channel, at=now - timedelta(days=days_ago),
+            by=users["13800000001"] if channel is Channel.PORTAL else users["office"],
+            enterprise=first, category=categories[category], receiving_unit=city_office)
+    session.flush()
+    return users
+
+
+def city_categories(session, city):
+    from portal.domain.models import Category
+    return session.scalars(sa.select(Category).where(Category.jurisdiction_id == city.id)).all()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

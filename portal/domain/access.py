@@ -1,0 +1,39 @@
+"""Who may see which case (Shantou 五(一): each person sees only what their role and unit need).
+
+`case_scope(user)` is a SQL condition for `select(Case)`; views load a single case through
+`web.loading.load_case`, which answers 404 outside the scope, so another unit's or
+another enterprise's case is indistinguishable from one that does not exist.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.domain.models import (
+    Case, Jurisdiction, LiaisonAssignment, Role, User, case_co_handler,
+)
+
+
+def jurisdiction_subtree(root_id: int) -> sa.Select:
+    """The ids of a jurisdiction and everything below it (a recursive CTE)."""
+    tree = sa.select(Jurisdiction.id).where(Jurisdiction.id == root_id).cte(recursive=True)
+    child = sa.orm.aliased(Jurisdiction)
+    tree = tree.union_all(sa.select(child.id).where(child.parent_id == tree.c.id))
+    return sa.select(tree.c.id)
+
+
+def case_scope(user: User) -> sa.ColumnElement[bool]:
+    if user.role is Role.ENTERPRISE:
+        return Case.enterprise_id == user.enterprise_id
+    if user.unit is None:
+        return sa.false()
+    if user.role in (Role.OFFICE, Role.LEADER, Role.INSPECTOR):
+        return Case.jurisdiction_id.in_(jurisdiction_subtree(user.unit.jurisdiction_id))
+    if user.role in (Role.HANDLER, Role.HEAD):
+        co = sa.select(case_co_handler.c.case_id).where(case_co_handler.c.unit_id == user.unit_id)
+        return sa.or_(Case.lead_unit_id == user.unit_id, Case.id.in_(co))
+    if user.role is Role.LIAISON:
+        mine = sa.select(LiaisonAssignment.enterprise_id).where(
+            LiaisonAssignment.user_id == user.id)
+        return Case.enterprise_id.in_(mine)
+    return sa.false()  # admin: organisation and calendar, never case content

@@ -1,0 +1,95 @@
+"""Accounts: password hashing, the login check with lockout, and session revocation.
+
+Passwords are hashed with scrypt (Werkzeug's default KDF); no plaintext is kept anywhere.
+A wrong login never says which part was wrong, and an unknown login costs as much time as a
+known one, so the answer does not reveal which accounts exist (SECURITY.md checklist 1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.domain.models import AuditLog, User
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)  # scrypt
+
+
+def verify_password(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
+
+
+def find_login(session, login: str) -> Optional[User]:
+    """Staff sign in by username; enterprise users by their mobile number (or username)."""
+    login = login.strip()
+    if MOBILE_RE.match(login):
+        user = session.scalar(sa.select(User).where(User.mobile == login))
+        if user is not None:
+            return user
+    return session.scalar(sa.select(User).where(User.username == login))
+
+
+@dataclass
+class LoginResult:
+    user: Optional[User]
+    reason: str  # "ok", "bad_credentials", "locked", "inactive"
+
+    @property
+    def ok(self) -> bool:
+        return self.reason == "ok"
+
+
+def authenticate(session, login: str, password: str, *, now: datetime, max_failures: int,
+                 lockout: timedelta, ip: Optional[str] = None) -> LoginResult:
+    """Check a login and record the attempt in the audit log.
+
+    After `max_failures` wrong passwords in a row the account is locked for `lockout`; while
+    locked even the right password is refused. Unknown logins and wrong passwords give the
+    same result.
+    """
+    user = find_login(session, login)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)  # same cost as a real check
+        _audit(session, None, ip, "login", "failure", now, f"unknown login")
+        return LoginResult(None, "bad_credentials")
+    if user.is_locked(now):
+        check_password_hash(_DUMMY_HASH, password)
+        _audit(session, user, ip, "login", "locked", now)
+        return LoginResult(None, "locked")
+    if not verify_password(user, password):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + lockout
+            user.failed_logins = 0
+        _audit(session, user, ip, "login", "failure", now)
+        return LoginResult(None, "bad_credentials")
+    if not user.active:
+        _audit(session, user, ip, "login", "inactive", now)
+        return LoginResult(None, "bad_credentials")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    _audit(session, user, ip, "login", "success", now)
+    return LoginResult(user, "ok")
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session of this user: logout, disabling, or an admin's action."""
+    user.session_version += 1
+
+
+def _audit(session, user, ip, action, result, now, detail=""):
+    session.add(AuditLog(
+        at=now, user_id=user.id if user else None, ip=ip, action=action,
+        object_type="user", object_id=str(user.id) if user else None,
+        result=result, detail=detail))

@@ -1,0 +1,575 @@
+"""The portal's data model: SQLAlchemy 2.0 typed mappings, no Flask.
+
+The words are DOMAIN.md's (jurisdiction, org unit, enterprise, category, case, case event);
+where a column carries a rule from a seed, its comment names the seed. The schema itself comes
+only from the Alembic revisions in `migrations/`; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so Alembic can alter them on SQLite and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp stored as naive UTC and returned timezone-aware (UTC) on every database.
+
+    SQLite keeps no zone; PostgreSQL would convert to the session zone. Storing naive UTC
+    everywhere gives one meaning, and the domain only ever sees aware datetimes.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; pass an aware datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+def _enum(cls: type[enum.Enum], length: int = 32) -> sa.Enum:
+    """Enums are stored by value as short strings: portable and easy to migrate."""
+    return sa.Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+# --------------------------------------------------------------------------- enumerations
+
+
+class JurisdictionLevel(enum.Enum):
+    """City 市 → county/district 县/区 (development zones at the same level) → town/street 乡镇/街道
+    → village/community 村/社区 (DOMAIN.md, Organisation)."""
+
+    CITY = "city"
+    COUNTY = "county"
+    ZONE = "zone"
+    TOWN = "town"
+    VILLAGE = "village"
+
+    @property
+    def rank(self) -> int:
+        return {"city": 0, "county": 1, "zone": 1, "town": 2, "village": 3}[self.value]
+
+
+class UnitKind(enum.Enum):
+    OFFICE = "office"                  # 领导小组办公室 / 工作专班 / 服务企业办 / 经发办
+    DEPARTMENT = "department"          # 部门
+    SECTION = "section"                # 科室
+    SERVICE_CENTRE = "service_centre"  # 服务中心
+    VILLAGE_COMMITTEE = "village_committee"  # 村（社区）委员会
+    LEADING_GROUP = "leading_group"    # 领导小组
+
+
+class Role(enum.Enum):
+    """DOMAIN.md's roles; one per user."""
+
+    ENTERPRISE = "enterprise"
+    OFFICE = "office"
+    HANDLER = "handler"
+    HEAD = "head"
+    LEADER = "leader"
+    LIAISON = "liaison"
+    INSPECTOR = "inspector"
+    ADMIN = "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self is not Role.ENTERPRISE
+
+
+class EnterpriseKind(enum.Enum):
+    ABOVE_SCALE_INDUSTRY = "above_scale_industry"  # 规上工业
+    FOUR_ABOVE = "four_above"                      # 四上企业 (Chengkou 四)
+    SME = "sme"                                    # 中小微企业
+    INDIVIDUAL = "individual"                      # 个体工商户
+
+
+class CaseType(enum.Enum):
+    CONSULTATION = "consultation"  # 咨询
+    SUGGESTION = "suggestion"      # 意见建议
+    COMPLAINT = "complaint"        # 投诉
+    BUSINESS = "business"          # 业务办理
+
+
+class Channel(enum.Enum):
+    """来源: the ways a whistle arrives (DOMAIN.md, The case)."""
+
+    PORTAL = "portal"
+    HOTLINE_12345 = "hotline_12345"
+    PHONE = "phone"
+    EMAIL = "email"
+    WECHAT = "wechat"
+    VISIT = "visit"
+    SERVICE_CENTRE = "service_centre"
+    DEPUTY = "deputy"            # 党代表/人大代表/政协委员 (Chengkou 五(一)4)
+    ASSOCIATION = "association"  # 行业协会、商会代为吹哨 (Chengkou 五(一)5)
+    LEADER_VISIT = "leader_visit"  # 双挂钩 (Haimen 三(一))
+    LEDGER = "ledger"            # liaison contact ledger (Dalu 二(三))
+
+
+class CaseState(enum.Enum):
+    """The life of a case (DOMAIN.md). Transitions live in `workflow.py`."""
+
+    SUBMITTED = "submitted"        # 待受理
+    ACCEPTED = "accepted"          # 受理, awaiting dispatch
+    REFUSED = "refused"            # 不予受理
+    MERGED = "merged"              # 重复件, attached to another case
+    AWAITING_APPROVAL = "awaiting_approval"  # 呈批
+    DISPATCHED = "dispatched"      # 交办, awaiting the lead unit's sign
+    IN_HAND = "in_hand"            # 签收, being handled
+    LONG_TERM = "long_term"        # 待条件成熟
+    ESCALATED = "escalated"        # with the office / leading group / higher level
+    REPLIED = "replied"            # 办结反馈, awaiting the office's review
+    AWAITING_RATING = "awaiting_rating"
+    RATED = "rated"
+    CLOSED = "closed"              # 销号
+    ARCHIVED = "archived"          # 归档
+
+
+class CalendarDayKind(enum.Enum):
+    HOLIDAY = "holiday"
+    WORKDAY = "workday"
+
+
+# --------------------------------------------------------------------------- organisation
+
+
+class PolicyProfile(Base):
+    """One jurisdiction's time limits, as data (DOMAIN.md "Time limits are policy, not code").
+
+    All counts are working days. NULL means the seed sets no such limit. The five seeds'
+    profiles are in `policies.SEED_PROFILES`.
+    """
+
+    __tablename__ = "policy_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    source: Mapped[str] = mapped_column(sa.String(200))
+    contact_days: Mapped[Optional[int]]
+    dispatch_days: Mapped[Optional[int]]
+    sign_days: Mapped[Optional[int]]
+    sign_extra_days_lower_level: Mapped[int] = mapped_column(default=0)
+    finish_days: Mapped[Optional[int]]
+    finish_days_by_type: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    plan_days: Mapped[Optional[int]]
+    max_extension_days: Mapped[Optional[int]]
+    extension_needs_approval: Mapped[bool] = mapped_column(default=False)
+    reply_days: Mapped[Optional[int]]
+    rating_levels: Mapped[int] = mapped_column(default=2)
+    weekly_progress_weekday: Mapped[Optional[int]]  # 0 = Monday … 3 = Thursday (Shantou)
+    overdue_review_day: Mapped[Optional[int]]       # day of month (Shantou 25th)
+    ledger_due_day: Mapped[Optional[int]]           # day of month (Dalu 25th)
+    daily_tracking: Mapped[bool] = mapped_column(default=False)
+    monthly_bulletin: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"<PolicyProfile {self.key}>"
+
+
+class Jurisdiction(Base):
+    __tablename__ = "jurisdiction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    level: Mapped[JurisdictionLevel] = mapped_column(_enum(JurisdictionLevel))
+    parent_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
+    policy_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("policy_profile.id"))
+
+    parent: Mapped[Optional["Jurisdiction"]] = relationship(
+        remote_side=[id], back_populates="children")
+    children: Mapped[list["Jurisdiction"]] = relationship(back_populates="parent")
+    policy: Mapped[Optional[PolicyProfile]] = relationship()
+    units: Mapped[list["OrgUnit"]] = relationship(back_populates="jurisdiction")
+
+    @property
+    def ancestors(self) -> list["Jurisdiction"]:
+        """This jurisdiction's parents, nearest first."""
+        found, node = [], self.parent
+        while node is not None:
+            found.append(node)
+            node = node.parent
+        return found
+
+    @property
+    def effective_policy(self) -> Optional[PolicyProfile]:
+        """The profile in force: this jurisdiction's own, else the nearest parent's."""
+        for node in [self, *self.ancestors]:
+            if node.policy is not None:
+                return node.policy
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Jurisdiction {self.code} {self.name}>"
+
+
+class OrgUnit(Base):
+    __tablename__ = "org_unit"
+    __table_args__ = (sa.UniqueConstraint("jurisdiction_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind))
+    parent_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"))
+    phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    address: Mapped[Optional[str]] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship(back_populates="units")
+    parent: Mapped[Optional["OrgUnit"]] = relationship(remote_side=[id])
+
+    @property
+    def is_office(self) -> bool:
+        return self.kind is UnitKind.OFFICE
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.name}>"
+
+
+class User(Base):
+    """A person who signs in. Staff sign in by username, enterprise users by mobile number."""
+
+    __tablename__ = "user"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'enterprise') = (enterprise_id IS NOT NULL)", name="enterprise_link"),
+        sa.CheckConstraint("username IS NOT NULL OR mobile IS NOT NULL", name="login_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    mobile: Mapped[Optional[str]] = mapped_column(sa.String(20), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
+    enterprise_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("enterprise.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on logout, disable or admin action: every older session cookie stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Optional[OrgUnit]] = relationship()
+    enterprise: Mapped[Optional["Enterprise"]] = relationship(
+        foreign_keys=[enterprise_id], back_populates="users")
+
+    # Flask-Login's user protocol, in plain Python. The id carries the session version, so
+    # bumping the version ends every session that holds the old one.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def has_role(self, *roles: "Role") -> bool:
+        return self.role in roles
+
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+    def __repr__(self) -> str:
+        return f"<User {self.username or self.mobile} {self.role.value}>"
+
+
+class Enterprise(Base):
+    """The enterprise registry. Individual businesses (个体工商户) may have no credit code."""
+
+    __tablename__ = "enterprise"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    credit_code: Mapped[Optional[str]] = mapped_column(sa.String(18), unique=True)
+    kind: Mapped[EnterpriseKind] = mapped_column(_enum(EnterpriseKind))
+    industry: Mapped[Optional[str]] = mapped_column(sa.String(100))
+    address: Mapped[Optional[str]] = mapped_column(sa.String(200))
+    contact_name: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    contact_phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    users: Mapped[list[User]] = relationship(
+        foreign_keys=[User.enterprise_id], back_populates="enterprise")
+    liaison: Mapped[Optional["LiaisonAssignment"]] = relationship(back_populates="enterprise")
+
+    def __repr__(self) -> str:
+        return f"<Enterprise {self.name}>"
+
+
+class LiaisonAssignment(Base):
+    """Full-coverage contact (Dalu 一): every enterprise has a responsible unit and a liaison
+    person who contacts it at least once a month."""
+
+    __tablename__ = "liaison_assignment"
+
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="liaison")
+    unit: Mapped[OrgUnit] = relationship()
+    user: Mapped[Optional[User]] = relationship()
+
+
+category_lead_unit = sa.Table(
+    "category_lead_unit",
+    Base.metadata,
+    sa.Column("category_id", sa.ForeignKey("category.id"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("org_unit.id"), primary_key=True),
+)
+
+
+class Category(Base):
+    """A whistle category of one jurisdiction, with the departments that lead on it
+    (Chaozhou 四(一) 1-11; Chengkou 五(二) 1-7)."""
+
+    __tablename__ = "category"
+    __table_args__ = (sa.UniqueConstraint("jurisdiction_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(100))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    responsible: Mapped[str] = mapped_column(sa.String(300), default="")  # the seed's words
+    active: Mapped[bool] = mapped_column(default=True)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    lead_units: Mapped[list[OrgUnit]] = relationship(secondary=category_lead_unit)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.number} {self.name}>"
+
+
+# --------------------------------------------------------------------------- cases
+
+
+case_co_handler = sa.Table(
+    "case_co_handler",
+    Base.metadata,
+    sa.Column("case_id", sa.ForeignKey("case.id"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("org_unit.id"), primary_key=True),
+)
+
+
+class CaseNumberCounter(Base):
+    """The last number issued per jurisdiction and year (Haimen 四(三) 统一编号登记).
+
+    Incremented inside the transaction that creates the case, so a rolled-back case gives
+    its number back and the sequence stays gap-free; see `numbering.next_case_number`.
+    """
+
+    __tablename__ = "case_number_counter"
+
+    jurisdiction_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("jurisdiction.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class Case(Base):
+    """诉求件: one whistle, registered with Chaozhou 附件2's fields."""
+
+    __tablename__ = "case"
+    __table_args__ = (sa.UniqueConstraint("jurisdiction_id", "year", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
+    year: Mapped[int]
+    seq: Mapped[int]
+
+    # Who whistled (企业名称（姓名）、有效联系方式)
+    enterprise_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("enterprise.id"), index=True)
+    applicant_name: Mapped[str] = mapped_column(sa.String(200))
+    contact_name: Mapped[str] = mapped_column(sa.String(64))
+    contact_phone: Mapped[str] = mapped_column(sa.String(40))
+
+    # What (诉求和意见)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    content: Mapped[str] = mapped_column(sa.Text)
+    category_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("category.id"))
+    type: Mapped[CaseType] = mapped_column(_enum(CaseType))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+
+    # When and by whom received (受理时间、受理单位、受理人)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    receiving_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"))
+    received_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    submitted_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+
+    state: Mapped[CaseState] = mapped_column(_enum(CaseState), index=True)
+    lead_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
+    duplicate_of_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case.id"))
+
+    # Deadlines, as dates: the last working day on which the step is still in time.
+    contact_due: Mapped[Optional[date]]
+    dispatch_due: Mapped[Optional[date]]
+    sign_due: Mapped[Optional[date]]
+    finish_due: Mapped[Optional[date]]
+
+    # Idempotent retries: the form's hidden key (SECURITY.md "nothing lost" 2).
+    submission_key: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    version_id: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    enterprise: Mapped[Optional[Enterprise]] = relationship()
+    category: Mapped[Optional[Category]] = relationship()
+    receiving_unit: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[receiving_unit_id])
+    received_by: Mapped[Optional[User]] = relationship(foreign_keys=[received_by_id])
+    submitted_by: Mapped[Optional[User]] = relationship(foreign_keys=[submitted_by_id])
+    lead_unit: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[lead_unit_id])
+    co_handlers: Mapped[list[OrgUnit]] = relationship(secondary=case_co_handler)
+    duplicate_of: Mapped[Optional["Case"]] = relationship(remote_side=[id])
+    events: Mapped[list["CaseEvent"]] = relationship(
+        back_populates="case", order_by="CaseEvent.id")
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="case")
+
+    @property
+    def awaiting_triage(self) -> bool:
+        return self.state is CaseState.SUBMITTED
+
+    @property
+    def awaiting_sign(self) -> bool:
+        return self.state is CaseState.DISPATCHED
+
+    def is_overdue(self, today: date) -> bool:
+        """A step is overdue once its due date has passed and the step is not done."""
+        due = {
+            CaseState.SUBMITTED: self.contact_due,
+            CaseState.ACCEPTED: self.dispatch_due,
+            CaseState.DISPATCHED: self.sign_due,
+            CaseState.IN_HAND: self.finish_due,
+        }.get(self.state)
+        return due is not None and today > due
+
+    def __repr__(self) -> str:
+        return f"<Case {self.number} {self.state.value}>"
+
+
+class CaseEvent(Base):
+    """One step in a case's life: who, when, what, from which state to which, why.
+
+    Append-only: triggers in the migration refuse UPDATE and DELETE on every database.
+    """
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))  # None: system
+    actor_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    from_state: Mapped[Optional[CaseState]] = mapped_column(_enum(CaseState))
+    to_state: Mapped[Optional[CaseState]] = mapped_column(_enum(CaseState))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    visible_to_enterprise: Mapped[bool] = mapped_column(default=False)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[Optional[User]] = relationship()
+    actor_unit: Mapped[Optional[OrgUnit]] = relationship()
+
+
+class Attachment(Base):
+    """Metadata of a file attached to a case; the bytes live outside `static/` under a
+    random name (SECURITY.md, Uploads)."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    event_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case_event.id"))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    visible_to_enterprise: Mapped[bool] = mapped_column(default=True)
+
+    case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+# --------------------------------------------------------------------------- calendar, audit
+
+
+class CalendarOverride(Base):
+    """An admin's correction to the official calendar: a day declared holiday or workday,
+    for years the `holidays` package does not know yet (the next year's schedule is
+    published each November)."""
+
+    __tablename__ = "calendar_override"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[CalendarDayKind] = mapped_column(_enum(CalendarDayKind))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditLog(Base):
+    """Security audit trail: logins, failed authorisations, case views, exports.
+    Append-only like the case event (SECURITY.md, audit)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    ip: Mapped[Optional[str]] = mapped_column(sa.String(45))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    object_type: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    object_id: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    result: Mapped[str] = mapped_column(sa.String(20))
+    detail: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
+APPEND_ONLY_TABLES = ("case_event", "audit_log")

@@ -1,0 +1,43 @@
+"""Role guards (STYLE.md, Permissions). Anonymous users go to the login page (HX-Redirect for
+htmx); signed-in users without the role get 403, and the refusal is audited. Each guarded
+view records its roles as `view.access`, which `tests/test_access.py` checks for every route.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import abort, request
+from flask_login import current_user
+
+from portal.domain.models import AuditLog, Role
+from portal.extensions import db
+from portal.web.sessions import unauthorized, utcnow
+
+STAFF = tuple(r for r in Role if r.is_staff)
+
+
+def requires(*roles: Role):
+    """Allow only signed-in users holding one of `roles`."""
+    if not roles:
+        raise ValueError("name at least one role")
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return unauthorized()
+            if current_user.role not in roles:
+                db.session.rollback()
+                db.session.add(AuditLog(
+                    at=utcnow(), user_id=current_user.id, ip=request.remote_addr,
+                    action="authorise", object_type="endpoint", object_id=request.endpoint,
+                    result="denied"))
+                db.session.commit()
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.access = frozenset(roles)
+        return wrapper
+
+    return decorator

@@ -1,0 +1,67 @@
+"""Translated labels for the domain's enumerations, for templates and form choices."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal.domain.models import (
+    CalendarDayKind, CaseState, CaseType, Channel, EnterpriseKind, Role,
+)
+
+LABELS = {
+    CaseState.SUBMITTED: _l("Awaiting acceptance"),
+    CaseState.ACCEPTED: _l("Accepted"),
+    CaseState.REFUSED: _l("Not accepted"),
+    CaseState.MERGED: _l("Merged as duplicate"),
+    CaseState.AWAITING_APPROVAL: _l("Awaiting approval"),
+    CaseState.DISPATCHED: _l("Dispatched, awaiting sign"),
+    CaseState.IN_HAND: _l("Being handled"),
+    CaseState.LONG_TERM: _l("Kept open as long-term"),
+    CaseState.ESCALATED: _l("Escalated"),
+    CaseState.REPLIED: _l("Replied, under review"),
+    CaseState.AWAITING_RATING: _l("Awaiting rating"),
+    CaseState.RATED: _l("Rated"),
+    CaseState.CLOSED: _l("Closed off"),
+    CaseState.ARCHIVED: _l("Archived"),
+    CaseType.CONSULTATION: _l("Consultation"),
+    CaseType.SUGGESTION: _l("Suggestion"),
+    CaseType.COMPLAINT: _l("Complaint"),
+    CaseType.BUSINESS: _l("Business handling"),
+    Channel.PORTAL: _l("Online portal"),
+    Channel.HOTLINE_12345: _l("12345 hotline"),
+    Channel.PHONE: _l("Phone"),
+    Channel.EMAIL: _l("E-mail"),
+    Channel.WECHAT: _l("WeChat"),
+    Channel.VISIT: _l("Visit in person"),
+    Channel.SERVICE_CENTRE: _l("Offline service centre"),
+    Channel.DEPUTY: _l("Deputies and committee members"),
+    Channel.ASSOCIATION: _l("Association or chamber on behalf"),
+    Channel.LEADER_VISIT: _l("Leaders' visits"),
+    Channel.LEDGER: _l("Liaison contact ledger"),
+    EnterpriseKind.ABOVE_SCALE_INDUSTRY: _l("Industrial enterprise above designated size"),
+    EnterpriseKind.FOUR_ABOVE: _l("Enterprise above designated size (four kinds)"),
+    EnterpriseKind.SME: _l("Small, medium or micro enterprise"),
+    EnterpriseKind.INDIVIDUAL: _l("Individual business"),
+    Role.ENTERPRISE: _l("Enterprise"),
+    Role.OFFICE: _l("Office"),
+    Role.HANDLER: _l("Department handler"),
+    Role.HEAD: _l("Department head"),
+    Role.LEADER: _l("Leader"),
+    Role.LIAISON: _l("Liaison"),
+    Role.INSPECTOR: _l("Inspector"),
+    Role.ADMIN: _l("Administrator"),
+    CalendarDayKind.HOLIDAY: _l("Holiday"),
+    CalendarDayKind.WORKDAY: _l("Working day"),
+}
+
+
+def label(member) -> str:
+    return str(LABELS.get(member, getattr(member, "value", member)))
+
+
+def choices(enum_cls) -> list[tuple[str, str]]:
+    return [(m.value, LABELS[m]) for m in enum_cls]
+
+
+def init_app(app) -> None:
+    app.add_template_filter(label, "label")

@@ -1,0 +1,141 @@
+"""Fixtures: an app per database (SQLite or PostgreSQL from DATABASE_URL), a client, the
+database session, a small organisation (`world`) and `login_as(role)`.
+
+The schema comes from the Alembic migrations, run once per test session. Each test then
+gets an empty database: on SQLite a copy of the migrated template file, on PostgreSQL the
+same schema with every table truncated.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.config import TestConfig, database_url
+from portal.extensions import db as _db
+from tests import factories
+
+DATABASE_URL = database_url(os.environ.get("DATABASE_URL", "sqlite://"))
+IS_POSTGRES = DATABASE_URL.startswith("postgresql")
+
+
+def migrate_to_head(uri: str) -> None:
+    from flask_migrate import upgrade
+    app = create_app(_config(uri))
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+
+
+def _config(uri: str, **extra) -> dict:
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    config["SQLALCHEMY_DATABASE_URI"] = uri
+    config.update(extra)
+    return config
+
+
+@dataclass
+class Database:
+    url: str
+    template: Path | None = None
+
+    def fresh(self, tmp_path: Path) -> str:
+        if self.template is not None:
+            target = tmp_path / "test.db"
+            shutil.copyfile(self.template, target)
+            return f"sqlite:///{target}"
+        engine = sa.create_engine(self.url)
+        with engine.begin() as conn:
+            tables = conn.scalars(sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'")).all()
+            if tables:
+                conn.execute(sa.text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return self.url
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory) -> Database:
+    if IS_POSTGRES:
+        engine = sa.create_engine(DATABASE_URL)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        migrate_to_head(DATABASE_URL)
+        return Database(DATABASE_URL)
+    template = tmp_path_factory.mktemp("db") / "template.db"
+    migrate_to_head(f"sqlite:///{template}")
+    return Database(DATABASE_URL, template)
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(database, tmp_path, app_config):
+    app = create_app(_config(database.fresh(tmp_path), **app_config))
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(db):
+    """A city with an office and two departments, a county below it, an enterprise, and one
+    user per role (password `factories.PASSWORD`)."""
+    w = factories.build_world(db.session)
+    db.session.commit()
+    return w
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def login_as(client, world):
+    """Sign `client` in as the world's user of `role` (a Role or its value); returns the user."""
+    def _login(role, password=factories.PASSWORD):
+        key = getattr(role, "value", role)
+        user = world.users[key]
+        token = csrf_from(client.get("/auth/login").text)
+        response = client.post("/auth/login", data={
+            "login": user.mobile or user.username, "password": password,
+            "csrf_token": token})
+        assert response.status_code == 303, response.text[:500]
+        return user
+    return _login

@@ -1,0 +1,127 @@
+"""Factories for the model: small functions with sensible defaults; tests name only what
+matters to them."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from portal.domain import policies
+from portal.domain.accounts import hash_password
+from portal.domain.calendar import WorkCalendar
+from portal.domain.credit_code import check_character
+from portal.domain.models import (
+    CaseType, Channel, Enterprise, EnterpriseKind, Jurisdiction, JurisdictionLevel,
+    LiaisonAssignment, OrgUnit, Role, UnitKind, User,
+)
+from portal.domain.workflow import register_case
+
+PASSWORD = "correct horse 42"
+_HASH = None
+_seq = itertools.count(1)
+
+
+def now() -> datetime:
+    return datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing, a Wednesday
+
+
+def password_hash() -> str:
+    global _HASH
+    if _HASH is None:
+        _HASH = hash_password(PASSWORD)
+    return _HASH
+
+
+def jurisdiction(session, *, name=None, level=JurisdictionLevel.CITY, parent=None,
+                 policy=None, code=None) -> Jurisdiction:
+    n = next(_seq)
+    j = Jurisdiction(code=code or f"9{n:05d}", name=name or f"辖区{n}", level=level,
+                     parent=parent, policy=policy)
+    session.add(j)
+    session.flush()
+    return j
+
+
+def unit(session, j, *, name=None, kind=UnitKind.DEPARTMENT) -> OrgUnit:
+    u = OrgUnit(jurisdiction=j, name=name or f"单位{next(_seq)}", kind=kind)
+    session.add(u)
+    session.flush()
+    return u
+
+
+def credit_code(n: int) -> str:
+    first17 = f"91445100MA{n:07d}"
+    return first17 + check_character(first17)
+
+
+def enterprise(session, j, *, name=None, kind=EnterpriseKind.SME) -> Enterprise:
+    n = next(_seq)
+    e = Enterprise(name=name or f"企业{n}", kind=kind, credit_code=credit_code(n),
+                   jurisdiction=j, contact_name="联系人", contact_phone=f"139{n:08d}",
+                   created_at=now())
+    session.add(e)
+    session.flush()
+    return e
+
+
+def user(session, role: Role, *, unit=None, enterprise=None, username=None, mobile=None,
+         active=True) -> User:
+    n = next(_seq)
+    if role is Role.ENTERPRISE and mobile is None and username is None:
+        mobile = f"137{n:08d}"
+    u = User(username=username or (None if mobile else f"{role.value}{n}"), mobile=mobile,
+             name=f"用户{n}", role=role, unit=unit, enterprise=enterprise,
+             password_hash=password_hash(), active=active, created_at=now())
+    session.add(u)
+    session.flush()
+    return u
+
+
+def case(session, j, *, enterprise=None, by=None, at=None, title="用工难",
+         case_type=CaseType.BUSINESS, channel=Channel.PORTAL, calendar=None):
+    return register_case(
+        session, calendar or WorkCalendar(), jurisdiction=j,
+        applicant_name=enterprise.name if enterprise else "张三",
+        contact_name="联系人", contact_phone="13900000000", title=title,
+        content=title + "，请协调。", case_type=case_type, channel=channel,
+        at=at or now(), by=by, enterprise=enterprise)
+
+
+@dataclass
+class World:
+    city: Jurisdiction
+    county: Jurisdiction
+    office: OrgUnit
+    department: OrgUnit
+    other_department: OrgUnit
+    enterprise: Enterprise
+    other_enterprise: Enterprise
+    users: dict[str, User] = field(default_factory=dict)
+
+
+def build_world(session) -> World:
+    profiles = policies.install_seed_profiles(session)
+    city = jurisdiction(session, name="测试市", policy=profiles["chaozhou"], code="445100")
+    county = jurisdiction(session, name="测试县", level=JurisdictionLevel.COUNTY, parent=city,
+                          code="445122")
+    office = unit(session, city, name="市领导小组办公室", kind=UnitKind.OFFICE)
+    department = unit(session, city, name="市人力资源和社会保障局")
+    other = unit(session, city, name="市自然资源局")
+    town_office = unit(session, county, name="经发办", kind=UnitKind.OFFICE)
+    mine = enterprise(session, city, name="测试陶瓷有限公司")
+    theirs = enterprise(session, county, name="别家五金厂")
+    users = {
+        "enterprise": user(session, Role.ENTERPRISE, enterprise=mine, mobile="13800000001"),
+        "office": user(session, Role.OFFICE, unit=office, username="office"),
+        "handler": user(session, Role.HANDLER, unit=department, username="handler"),
+        "head": user(session, Role.HEAD, unit=department, username="head"),
+        "leader": user(session, Role.LEADER, unit=office, username="leader"),
+        "liaison": user(session, Role.LIAISON, unit=town_office, username="liaison"),
+        "inspector": user(session, Role.INSPECTOR, unit=office, username="inspector"),
+        "admin": user(session, Role.ADMIN, username="admin"),
+    }
+    session.add(LiaisonAssignment(enterprise=mine, unit=town_office, user=users["liaison"],
+                                  assigned_at=now()))
+    session.flush()
+    return World(city, county, office, department, other, mine, theirs, users)
