@@ -9,13 +9,15 @@ same schema with every table truncated.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.config import TestConfig, database_url
@@ -87,6 +89,7 @@ def app_config() -> dict:
 @pytest.fixture
 def app(database, tmp_path, app_config):
     app = create_app(_config(database.fresh(tmp_path), **app_config))
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         yield app
         _db.session.remove()
@@ -117,13 +120,25 @@ def world(db):
     return w
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
 def csrf_from(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "page has no CSRF token"
-    return match.group(1)
+    field = BeautifulSoup(html, "html.parser").find("input", attrs={"name": "csrf_token"})
+    assert field is not None, "page has no CSRF token"
+    return field["value"]
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts as a new one would in production.
+
+    Tests keep an application context open (to use `db.session` between requests), and
+    Flask reuses an open context for requests, so `g` (Flask-Login's user, Flask-Babel's
+    locale) and the session's identity map would leak from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+            _db.session.expire_all()
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from portal.domain.models import (
     CalendarDayKind, CaseState, CaseType, Channel, EnterpriseKind, Role,
@@ -59,8 +60,8 @@ def label(member) -> str:
     return str(LABELS.get(member, getattr(member, "value", member)))
 
 
-def choices(enum_cls) -> list[tuple[str, str]]:
-    return [(m.value, LABELS[m]) for m in enum_cls]
+def choices(enum_cls) -> list[SelectChoice]:
+    return [SelectChoice(m.value, LABELS[m]) for m in enum_cls]
 
 
 def init_app(app) -> None:

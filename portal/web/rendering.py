@@ -12,9 +12,13 @@ def wants_fragment() -> bool:
     return bool(request.htmx) and not request.htmx.boosted
 
 
-def render_screen(template: str, block: str = "main", status: int = 200, **context):
+def render_screen(template: str, block: str = "content", status: int = 200, **context):
+    """Render `template` whole, or only its `block` for an htmx swap. The "content" block
+    comes with the page's messages (flashes and the error summary), as in the full page."""
     if wants_fragment():
         html = render_block(template, block, **context)
+        if block == "content":
+            html = render_template("_messages.html", **context) + html
     else:
         html = render_template(template, **context)
     response = make_response(html, status)

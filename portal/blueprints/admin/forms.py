@@ -12,6 +12,7 @@ class CalendarOverrideForm(FlaskForm):
         _l("Date"),
         description=_l("For example 2027-02-06."),
         validators=[InputRequired(_l("Enter the date, for example 2027-02-06."))],
+        invalid_value_message=_l("Enter a real date, for example 2027-02-06."),
     )
     kind = RadioField(
         _l("The day is"),

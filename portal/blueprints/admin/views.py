@@ -4,7 +4,7 @@ policies as later issues need them."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import redirect, url_for, flash
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +14,7 @@ from portal.domain.calendar import set_override
 from portal.domain.models import CalendarDayKind, CalendarOverride, Role
 from portal.extensions import db
 from portal.web.guards import requires
+from portal.web.labels import label
 from portal.web.rendering import render_screen
 from portal.web.sessions import utcnow
 
@@ -29,11 +30,12 @@ def index():
 def calendar():
     form = CalendarOverrideForm()
     if form.validate_on_submit():
-        set_override(db.session, form.day.data, CalendarDayKind(form.kind.data),
-                     by=current_user, at=utcnow(), note=form.note.data or "")
+        kind = CalendarDayKind(form.kind.data)
+        set_override(db.session, form.day.data, kind, by=current_user, at=utcnow(),
+                     note=form.note.data or "")
         db.session.commit()
         flash(_("Saved: %(day)s is now a %(kind)s.", day=form.day.data.isoformat(),
-                kind=dict(form.kind.choices)[form.kind.data]))
+                kind=label(kind)))
         return redirect(url_for("admin.calendar"), 303)
     overrides = db.session.scalars(
         sa.select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()

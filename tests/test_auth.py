@@ -1,0 +1,209 @@
+"""Signing in and out: login by username or mobile, one message for every failure, lockout,
+rate limits, revocation, timeouts, CSRF (forms and htmx) and safe redirects."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from bs4 import BeautifulSoup
+
+from portal.domain.models import AuditLog, User
+from tests import factories
+from tests.conftest import csrf_from
+
+FAILURE = "手机号码、用户名或密码不正确"
+
+
+def _post_login(client, login, password, **extra):
+    token = csrf_from(client.get("/auth/login").text)
+    return client.post("/auth/login", data={"login": login, "password": password,
+                                            "csrf_token": token, **extra})
+
+
+def test_staff_sign_in_by_username(client, world):
+    response = _post_login(client, "office", factories.PASSWORD)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/office/"
+    assert client.get("/office/").status_code == 200
+
+
+def test_enterprise_users_sign_in_by_mobile_number(client, world):
+    response = _post_login(client, "13800000001", factories.PASSWORD)
+    assert response.headers["Location"] == "/cases"
+
+
+def test_a_wrong_password_and_an_unknown_login_get_the_same_answer(client, world):
+    wrong = _post_login(client, "office", "nope")
+    unknown = _post_login(client, "nobody", "nope")
+    for response in (wrong, unknown):
+        assert response.status_code == 200
+        page = BeautifulSoup(response.text, "html.parser")
+        summary = page.select_one(".error-summary[role=alert]")
+        assert FAILURE in summary.text
+    assert BeautifulSoup(wrong.text, "html.parser").select_one("#login")["value"] == "office"
+    assert not BeautifulSoup(wrong.text, "html.parser").select_one("#password").get("value")
+
+
+def test_empty_fields_are_named_beside_each_field(client, world):
+    response = _post_login(client, "", "")
+    page = BeautifulSoup(response.text, "html.parser")
+    assert page.select_one("#login-error").text.strip().endswith("请填写手机号码或用户名。")
+    assert "login-error" in page.select_one("#login")["aria-describedby"]
+    assert page.select_one("#login")["aria-invalid"] == "true"
+    assert page.select_one("#password-error") is not None
+    assert [a["href"] for a in page.select(".error-summary a")] == ["#login", "#password"]
+    assert page.title.text.startswith("错误：")
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(client, db, world):
+    """SECURITY.md checklist 1: lockout after 5 failures; each failure audited."""
+    for _ in range(5):
+        _post_login(client, "office", "wrong")
+    response = _post_login(client, "office", factories.PASSWORD)
+    assert response.status_code == 200
+    assert FAILURE in response.text
+    results = db.session.scalars(sa.select(AuditLog.result).where(
+        AuditLog.action == "login").order_by(AuditLog.id)).all()
+    assert results == ["failure"] * 5 + ["locked"]
+
+
+def test_the_lock_lifts_after_fifteen_minutes(client, db, world):
+    for _ in range(5):
+        _post_login(client, "office", "wrong")
+    user = db.session.scalar(sa.select(User).where(User.username == "office"))
+    assert user.locked_until is not None
+    with time_machine.travel(user.locked_until + timedelta(seconds=1)):
+        assert _post_login(client, "office", factories.PASSWORD).status_code == 303
+
+
+def test_passwords_are_stored_as_scrypt_hashes(db, world):
+    for user in db.session.scalars(sa.select(User)):
+        assert user.password_hash.startswith("scrypt:")
+        assert factories.PASSWORD not in user.password_hash
+
+
+def test_a_cookie_replayed_after_logout_is_dead(client, world, login_as):
+    login_as("office")
+    stolen = client.get_cookie("session").value
+    token = csrf_from(client.get("/office/").text)
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 303
+    client.set_cookie("session", stolen)
+    response = client.get("/office/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+def test_disabling_an_account_ends_its_sessions(client, db, world, login_as):
+    user = login_as("handler")
+    assert client.get("/workbench/").status_code == 200
+    db.session.get(User, user.id).active = False
+    db.session.commit()
+    assert client.get("/workbench/").status_code == 302
+
+
+def test_signing_in_starts_a_new_session(client, world):
+    client.get("/auth/login")
+    before = client.get_cookie("session").value
+    _post_login(client, "office", factories.PASSWORD)
+    assert client.get_cookie("session").value != before
+
+
+def test_htmx_requests_without_a_session_are_sent_to_login(client, world):
+    response = client.get("/office/", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/auth/login")
+
+
+def test_login_without_a_csrf_token_is_refused(client, world):
+    response = client.post("/auth/login", data={"login": "office",
+                                                 "password": factories.PASSWORD})
+    assert response.status_code == 400
+    assert "表单已失效" in response.text
+    assert client.get("/office/").status_code == 302
+
+
+def test_htmx_posts_carry_the_token_in_a_header(client, world):
+    token = csrf_from(client.get("/auth/login").text)
+    response = client.post("/auth/login", headers={"HX-Request": "true", "X-CSRFToken": token},
+                           data={"login": "office", "password": factories.PASSWORD})
+    assert response.status_code == 303
+    wrong = client.post("/auth/logout", headers={"HX-Request": "true", "X-CSRFToken": "x"})
+    assert wrong.status_code == 400
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/",
+                                    "/\\evil.example", "javascript:alert(1)"])
+def test_next_never_leaves_the_site(client, world, target):
+    response = _post_login(client, "office", factories.PASSWORD, next=target)
+    assert response.headers["Location"] == "/office/"
+
+
+def test_next_returns_to_the_page_asked_for(client, world):
+    first = client.get("/admin/calendar")
+    assert first.headers["Location"] == "/auth/login?next=/admin/calendar"
+    response = _post_login(client, "admin", factories.PASSWORD, next="/admin/calendar")
+    assert response.headers["Location"] == "/admin/calendar"
+
+
+def test_idle_sessions_end(client, world, login_as):
+    login_as("office")
+    with time_machine.travel(timedelta(minutes=31)):
+        assert client.get("/office/").status_code == 302
+
+
+def test_active_sessions_end_after_the_absolute_limit(client, world, login_as):
+    login_as("office")
+    for minutes in range(25, 12 * 60, 25):
+        with time_machine.travel(timedelta(minutes=minutes)):
+            assert client.get("/office/").status_code == 200
+    with time_machine.travel(timedelta(hours=12, minutes=10)):
+        assert client.get("/office/").status_code == 302
+
+
+def test_session_cookie_is_httponly_and_lax(client, world):
+    response = _post_login(client, "office", factories.PASSWORD)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+class TestSecureDeployment:
+    @pytest.fixture
+    def app_config(self):
+        return {"SECURE_COOKIES": True}
+
+    def test_cookies_are_secure_and_host_only(self, client, world):
+        client.get("/auth/login", base_url="https://localhost")
+        response = _post_login_https(client)
+        cookie = response.headers["Set-Cookie"]
+        assert cookie.startswith("__Host-session=")
+        assert "Secure" in cookie and "HttpOnly" in cookie
+
+    def test_plain_http_is_redirected_to_https(self, client, world):
+        response = client.get("/auth/login")
+        assert response.status_code in (301, 302)
+        assert response.headers["Location"].startswith("https://")
+
+
+def _post_login_https(client):
+    page = client.get("/auth/login", base_url="https://localhost")
+    return client.post("/auth/login", base_url="https://localhost",
+                       headers={"Referer": "https://localhost/auth/login"},
+                       data={"login": "office", "password": factories.PASSWORD,
+                             "csrf_token": csrf_from(page.text)})
+
+
+class TestRateLimit:
+    @pytest.fixture
+    def app_config(self):
+        return {"LOGIN_RATE_LIMIT": "3 per minute"}
+
+    def test_too_many_login_attempts_get_429_with_retry_after(self, client, world):
+        for _ in range(3):
+            assert _post_login(client, "nobody", "x").status_code == 200
+        response = _post_login(client, "nobody", "x")
+        assert response.status_code == 429
+        assert int(response.headers["Retry-After"]) > 0
+        assert "尝试次数过多" in response.text
