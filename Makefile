@@ -17,9 +17,9 @@ APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 p
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 APT_TEST := chromium
 
-.PHONY: run test setup setup-test services migrate demo translations extract-messages clean
+.PHONY: run test setup setup-test services redis migrate demo translations extract-messages clean
 
-run: setup migrate demo
+run: setup redis migrate demo
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
 
@@ -64,11 +64,14 @@ translations: $(STAMP)/venv
 	$(BIN)/pybabel compile -d portal/translations >/dev/null 2>&1
 
 # Start the local PostgreSQL and Redis when they are down (DEVELOPERS.md).
-services:
+services: redis
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
-	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 	@pg_isready -h 127.0.0.1 -p 5432
+
+# Rate limits live in Redis; the portal falls back to memory if it is missing.
+redis:
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || echo "Redis not available: rate limits fall back to memory"
 
 migrate: setup
 	$(FLASK) db upgrade

@@ -24,13 +24,24 @@ def database_url(raw: str | None) -> str:
 
 
 def secret_key_from_instance(instance_path: str) -> str:
-    """Return the instance's secret key, creating it (mode 0600) on first use."""
+    """Return the instance's secret key, creating it (mode 0600) on first use.
+
+    Several workers may start at once: each writes a candidate to its own file and links it
+    into place; the first link wins and everyone reads the winner.
+    """
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        candidate = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(48))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
     return path.read_text().strip()
 
 
@@ -61,8 +72,9 @@ class Config:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCKOUT = timedelta(minutes=15)
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # Redis down: the same limits go on in each worker's memory (never a 500, never open);
+    # the per-account lockout in the database holds whatever the storage does.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    RATELIMIT_IN_MEMORY_FALLBACK = ["20 per minute"]
     RATELIMIT_SWALLOW_ERRORS = False
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "portal"
@@ -77,6 +89,8 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
 
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # Static files are addressed by content hash (web/assets.py), so phones may keep them.
+    SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
     TESTING = False
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import redis
 import sqlalchemy as sa
 import time_machine
 from bs4 import BeautifulSoup
@@ -207,3 +208,23 @@ class TestRateLimit:
         assert response.status_code == 429
         assert int(response.headers["Retry-After"]) > 0
         assert "尝试次数过多" in response.text
+
+
+class TestRedis:
+    """Rate limits in Redis as in production; when Redis is unreachable the portal keeps
+    serving and the limits go on in memory (SECURITY.md checklist 27)."""
+
+    @pytest.fixture
+    def app_config(self, request):
+        if request.param.endswith(":6379/15"):
+            redis.Redis.from_url(request.param).flushdb()  # a test database of its own
+        return {"RATELIMIT_STORAGE_URI": request.param, "LOGIN_RATE_LIMIT": "3 per minute"}
+
+    @pytest.mark.parametrize("app_config", ["redis://127.0.0.1:6379/15",
+                                            "redis://127.0.0.1:1/0"], indirect=True,
+                             ids=["redis-up", "redis-down"])
+    def test_login_limit_holds(self, client, world, app_config):
+        for _ in range(3):
+            assert _post_login(client, "nobody", "x").status_code == 200
+        assert _post_login(client, "nobody", "x").status_code == 429
+        assert client.get("/").status_code == 200
