@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from portal.domain import credit_code, policies
+from portal.domain import catalogue, credit_code, policies
 from portal.domain.access import case_scope
 from portal.domain.models import (
-    AuditLog, Case, CaseEvent, CaseState, CaseType, Role, User,
+    AuditLog, Case, CaseEvent, CaseState, CaseType, Category, EnterpriseKind,
+    JurisdictionLevel, Role, User,
 )
 from tests import factories
 
@@ -165,3 +166,31 @@ def test_each_role_sees_only_its_cases(db, world):
     assert _visible(db, clerk) == {county.number}  # not the city's
     other_handler = factories.user(db.session, Role.HANDLER, unit=world.other_department)
     assert _visible(db, other_handler) == {county.number}
+
+
+def test_the_registry_refuses_a_wrong_credit_code_and_normalises_a_right_one(db, world):
+    with pytest.raises(ValueError):
+        factories.enterprise(db.session, world.city).credit_code = "91440300708461136A"
+    db.session.rollback()
+    e = factories.enterprise(db.session, world.city, kind=EnterpriseKind.INDIVIDUAL)
+    e.credit_code = " 9144 0300 7084 6113 6t "
+    assert e.credit_code == "91440300708461136T"
+    e.credit_code = ""  # an individual business without a code
+    assert e.credit_code is None
+
+
+def test_chengkou_categories_find_their_lead_units(db):
+    """城口 五(二): seven coordination items; leads matched among the county's units."""
+    county = factories.jurisdiction(db.session, name="城口县", level=JurisdictionLevel.COUNTY)
+    for name in ("县发展改革委", "县经济信息委", "县财政局", "县人力社保局", "县交通局", "县市场监管局"):
+        factories.unit(db.session, county, name=name)
+    categories = catalogue.install_categories(db.session, county, catalogue.CHENGKOU)
+    assert [c.number for c in categories] == list(range(1, 8))
+    leads = {c.name: [u.name for u in c.lead_units] for c in categories}
+    assert leads["招工引才协调"] == ["县人力社保局"]
+    assert leads["要素保障协调"] == ["县经济信息委"]
+    assert all(leads.values())
+    # Installing again refreshes in place.
+    catalogue.install_categories(db.session, county, catalogue.CHENGKOU)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Category).where(
+        Category.jurisdiction_id == county.id)) == 7

@@ -12,7 +12,9 @@ from datetime import date, datetime, timezone
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from portal.domain import credit_code
 
 # Stable constraint names, so Alembic can alter them on SQLite and PostgreSQL alike.
 NAMING = {
@@ -332,6 +334,16 @@ class Enterprise(Base):
     users: Mapped[list[User]] = relationship(
         foreign_keys=[User.enterprise_id], back_populates="enterprise")
     liaison: Mapped[Optional["LiaisonAssignment"]] = relationship(back_populates="enterprise")
+
+    @validates("credit_code")
+    def _check_credit_code(self, _key: str, value: Optional[str]) -> Optional[str]:
+        """Store the code normalised; refuse one whose check character is wrong."""
+        if value is None or not value.strip():
+            return None
+        code = credit_code.normalise(value)
+        if not credit_code.is_valid(code):
+            raise ValueError(f"invalid unified social credit code: {value!r}")
+        return code
 
     def __repr__(self) -> str:
         return f"<Enterprise {self.name}>"
