@@ -44,6 +44,7 @@ def test_a_wrong_password_and_an_unknown_login_get_the_same_answer(client, world
         page = BeautifulSoup(response.text, "html.parser")
         summary = page.select_one(".error-summary[role=alert]")
         assert FAILURE in summary.text
+        assert summary.h2.text == "请修改以下问题"
     assert BeautifulSoup(wrong.text, "html.parser").select_one("#login")["value"] == "office"
     assert not BeautifulSoup(wrong.text, "html.parser").select_one("#password").get("value")
 

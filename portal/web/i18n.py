@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_time, get_locale
 
 
 def select_locale() -> str:
@@ -18,12 +18,14 @@ def select_locale() -> str:
 def init_app(app) -> None:
     @app.template_filter("day")
     def _day(value: date | datetime | None) -> str:
-        """A date as people write it: 2026年11月25日 in Chinese, Nov 25, 2026 in English."""
+        """A date as people write it: 2026年11月25日 in Chinese, Nov 25, 2026 in English;
+        a timestamp adds the hour and minute in Beijing time."""
         if value is None:
             return ""
+        style = "long" if str(get_locale()).startswith("zh") else "medium"
         if isinstance(value, datetime):
-            return format_datetime(value, "medium")
-        return format_date(value, "long" if str(get_locale()).startswith("zh") else "medium")
+            return f"{format_date(value, style)} {format_time(value, 'short')}"
+        return format_date(value, style)
 
     @app.context_processor
     def _language():
