@@ -102,7 +102,10 @@ def _init_translate(app) -> None:
         with path.open("rb") as fh:
             catalog = read_po(fh, locale="en")
         for message in catalog:
-            if message.id and not message.string:
+            if isinstance(message.id, tuple):
+                if not all(message.string):
+                    message.string = message.id
+            elif message.id and not message.string:
                 message.string = message.id
         with path.open("wb") as fh:
             write_po(fh, catalog, width=100)

@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from portal.domain import policies
+from portal.domain import catalogue, policies
 from portal.domain.accounts import hash_password
 from portal.domain.calendar import WorkCalendar
 from portal.domain.credit_code import check_character
@@ -123,5 +123,6 @@ def build_world(session) -> World:
     }
     session.add(LiaisonAssignment(enterprise=mine, unit=town_office, user=users["liaison"],
                                   assigned_at=now()))
+    catalogue.install_categories(session, city, catalogue.CHAOZHOU)
     session.flush()
     return World(city, county, office, department, other, mine, theirs, users)

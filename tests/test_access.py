@@ -14,10 +14,11 @@ PUBLIC = {
     "static",
     "health.healthz",
     "enterprise.index",
+    "enterprise.card_pdf",
     "auth.login",
     "auth.language",
 }
-KEBAB = re.compile(r"^(/([a-z0-9]+(-[a-z0-9]+)*|<(int|case_number):[a-z_]+>|[a-z0-9-]+\.[a-z]+))*/?$")
+KEBAB = re.compile(r"^(/([a-z0-9]+(-[a-z0-9]+)*|<(int|case_number):[a-z_]+>|[a-z0-9-]+\.(pdf|csv|xlsx)))*/?$")
 
 
 def _rules(app):
@@ -49,6 +50,7 @@ ROLES = [r.value for r in Role]
 # Where each role may go (200); elsewhere a signed-in user gets 403.
 ALLOWED = {
     "/cases": {"enterprise"},
+    "/whistle": {"enterprise"},
     "/workbench/": {"handler", "head"},
     "/office/": {"office", "leader", "inspector"},
     "/contacts/": {"liaison"},

@@ -23,7 +23,10 @@ def _ids(path: Path) -> set[str]:
 def test_catalogue_is_complete(lang):
     with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         catalog = read_po(fh)
-    untranslated = [m.id for m in catalog if m.id and not m.string]
+    def translated(m):
+        return all(m.string) if isinstance(m.string, tuple) else bool(m.string)
+
+    untranslated = [m.id for m in catalog if m.id and not translated(m)]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert untranslated == [] and fuzzy == []
 

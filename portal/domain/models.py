@@ -491,14 +491,33 @@ class Case(Base):
     def awaiting_sign(self) -> bool:
         return self.state is CaseState.DISPATCHED
 
-    def is_overdue(self, today: date) -> bool:
-        """A step is overdue once its due date has passed and the step is not done."""
-        due = {
+    @property
+    def current_due(self) -> Optional[date]:
+        """The deadline of the step the case is waiting for, if that step has one."""
+        return {
             CaseState.SUBMITTED: self.contact_due,
             CaseState.ACCEPTED: self.dispatch_due,
             CaseState.DISPATCHED: self.sign_due,
             CaseState.IN_HAND: self.finish_due,
         }.get(self.state)
+
+    @property
+    def holder(self) -> Optional[OrgUnit]:
+        """The unit that has the case in hand now: the lead unit once dispatched, else the
+        office that received it."""
+        if self.state in (CaseState.DISPATCHED, CaseState.IN_HAND, CaseState.LONG_TERM) \
+                and self.lead_unit is not None:
+            return self.lead_unit
+        return self.receiving_unit
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in (CaseState.REFUSED, CaseState.MERGED, CaseState.CLOSED,
+                                  CaseState.ARCHIVED, CaseState.RATED)
+
+    def is_overdue(self, today: date) -> bool:
+        """A step is overdue once its due date has passed and the step is not done."""
+        due = self.current_due
         return due is not None and today > due
 
     def __repr__(self) -> str:
@@ -548,6 +567,7 @@ class Attachment(Base):
     visible_to_enterprise: Mapped[bool] = mapped_column(default=True)
 
     case: Mapped[Case] = relationship(back_populates="attachments")
+    event: Mapped[Optional[CaseEvent]] = relationship()
 
 
 # --------------------------------------------------------------------------- calendar, audit

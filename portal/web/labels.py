@@ -56,6 +56,16 @@ LABELS = {
 }
 
 
+ACTIONS = {
+    "register": _l("Registered"),
+    "supplement": _l("Information added"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))
+
+
 def label(member) -> str:
     return str(LABELS.get(member, getattr(member, "value", member)))
 
@@ -66,3 +76,4 @@ def choices(enum_cls) -> list[SelectChoice]:
 
 def init_app(app) -> None:
     app.add_template_filter(label, "label")
+    app.add_template_filter(action_label, "action_label")

@@ -1,0 +1,205 @@
+"""The enterprise portal: service card and its PDF, the whistle form, the case pages."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from PIL import Image
+
+from portal.domain.models import Attachment, Case, CaseState, Channel
+from tests import factories
+from tests.conftest import csrf_from
+
+PNG_WITH_EXIF = None
+
+
+def _jpeg_with_exif() -> bytes:
+    image = Image.new("RGB", (40, 30), "red")
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def _whistle_page(client):
+    response = client.get("/whistle")
+    assert response.status_code == 200
+    page = BeautifulSoup(response.text, "html.parser")
+    return page, csrf_from(response.text), page.select_one("#submission_key")["value"]
+
+
+def _form(token, key, **overrides):
+    data = {"csrf_token": token, "submission_key": key, "level": "local",
+            "case_type": "business", "category": "4", "title": "春节后缺工30人",
+            "content": "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。",
+            "contact_name": "王经理", "contact_phone": "13800000001"}
+    data.update(overrides)
+    return data
+
+
+class TestServiceCard:
+    def test_card_shows_the_ways_to_whistle_and_the_office(self, client, db, world):
+        world.office.phone = "0768-2201234"
+        world.office.address = "市府大院3号楼"
+        db.session.commit()
+        page = BeautifulSoup(client.get("/").text, "html.parser")
+        assert page.select_one('a[href="tel:12345"]')
+        assert page.select_one('a[href="tel:0768-2201234"]')
+        assert "市府大院3号楼" in page.text
+        assert page.select_one('a[href="/whistle"]')
+
+    def test_an_enterprise_sees_its_own_liaison(self, client, db, world, login_as):
+        world.users["liaison"].phone = "0768-5810001"
+        db.session.commit()
+        login_as("enterprise")
+        page = BeautifulSoup(client.get("/").text, "html.parser")
+        assert world.users["liaison"].name in page.text
+        assert page.select_one('a[href="tel:0768-5810001"]')
+
+    def test_card_pdf_embeds_the_cjk_font(self, client, world, tmp_path):
+        response = client.get("/card.pdf")
+        assert response.status_code == 200
+        assert response.mimetype == "application/pdf"
+        pdf = tmp_path / "card.pdf"
+        pdf.write_bytes(response.data)
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                               check=True).stdout
+        cjk = [line for line in fonts.splitlines() if "CJK" in line]
+        assert cjk and all(" yes " in line for line in cjk)
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "服务卡" in text and "12345" in text and "/whistle" in text
+
+
+class TestWhistle:
+    def test_anonymous_users_are_asked_to_sign_in(self, client, world):
+        assert client.get("/whistle").headers["Location"].startswith("/auth/login")
+
+    def test_a_whistle_becomes_a_case_with_a_number_and_a_due_date(self, client, db, world,
+                                                                   login_as):
+        login_as("enterprise")
+        page, token, key = _whistle_page(client)
+        assert page.select_one("#contact_phone")["value"] == "13800000001"
+        response = client.post("/whistle", data=_form(token, key))
+        assert response.status_code == 303
+        case = db.session.scalar(sa.select(Case))
+        assert response.headers["Location"] == f"/cases/{case.number}"
+        assert (case.channel, case.state, case.enterprise_id) == (
+            Channel.PORTAL, CaseState.SUBMITTED, world.enterprise.id)
+        assert case.receiving_unit_id == world.office.id
+        assert case.category.number == 4
+        receipt = BeautifulSoup(client.get(response.headers["Location"]).text, "html.parser")
+        assert case.number in receipt.text
+        assert "提交成功" in receipt.text
+        assert receipt.select_one("#status")
+
+    def test_a_resend_creates_no_second_case(self, client, db, world, login_as):
+        login_as("enterprise")
+        _page, token, key = _whistle_page(client)
+        first = client.post("/whistle", data=_form(token, key))
+        again = client.post("/whistle", data=_form(token, key))
+        assert first.headers["Location"] == again.headers["Location"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
+
+    def test_errors_stand_beside_their_fields_and_keep_what_was_typed(self, client, db, world,
+                                                                     login_as):
+        login_as("enterprise")
+        _page, token, key = _whistle_page(client)
+        response = client.post("/whistle", data=_form(
+            token, key, contact_phone="123", content="太短", title="保留的标题"))
+        assert response.status_code == 200
+        page = BeautifulSoup(response.text, "html.parser")
+        assert "11位手机号码" in page.select_one("#contact_phone-error").text
+        assert page.select_one("#content-error")
+        assert page.select_one("#title")["value"] == "保留的标题"
+        assert page.select_one("#content").text.strip() == "太短"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+    def test_business_handling_goes_to_the_local_level_first(self, client, db, world,
+                                                             login_as):
+        """Chaozhou 四(三)1: 属业务办理事项的……先向县（区）有关部门和开发区管委会吹哨."""
+        world.enterprise.jurisdiction = world.county
+        db.session.commit()
+        login_as("enterprise")
+        _page, token, key = _whistle_page(client)
+        response = client.post("/whistle", data=_form(token, key, level="city"))
+        page = BeautifulSoup(response.text, "html.parser")
+        assert page.select_one("#level-error")
+        consult = client.post("/whistle", data=_form(token, key, level="city",
+                                                     case_type="consultation"))
+        assert consult.status_code == 303
+        assert db.session.scalar(sa.select(Case)).jurisdiction_id == world.city.id
+
+    def test_attachments_are_checked_by_content_and_stripped(self, client, db, world,
+                                                             login_as, app):
+        login_as("enterprise")
+        _page, token, key = _whistle_page(client)
+        data = _form(token, key)
+        data["attachments"] = [(io.BytesIO(_jpeg_with_exif()), "现场.jpg"),
+                               (io.BytesIO(b"%PDF-1.4\n%%EOF"), "证明.pdf")]
+        response = client.post("/whistle", data=data, content_type="multipart/form-data")
+        assert response.status_code == 303
+        rows = db.session.scalars(sa.select(Attachment).order_by(Attachment.id)).all()
+        assert [(a.filename, a.content_type) for a in rows] == [
+            ("现场.jpg", "image/jpeg"), ("证明.pdf", "application/pdf")]
+        stored = (app.instance_path + "/uploads/" + rows[0].stored_name)
+        with open(stored, "rb") as fh:
+            assert b"SecretCam" not in fh.read()
+
+    @pytest.mark.parametrize("payload,name", [
+        (b"MZ\x90\x00 not a picture", "photo.jpg"),
+        (b"<svg onload=alert(1)>", "x.png"),
+        (b"\xff\xd8\xff broken jpeg", "broken.jpg"),
+    ])
+    def test_files_that_are_not_what_they_claim_are_refused(self, client, db, world, login_as,
+                                                            payload, name):
+        login_as("enterprise")
+        _page, token, key = _whistle_page(client)
+        data = _form(token, key, title="保留")
+        data["attachments"] = [(io.BytesIO(payload), name)]
+        response = client.post("/whistle", data=data, content_type="multipart/form-data")
+        assert response.status_code == 200
+        page = BeautifulSoup(response.text, "html.parser")
+        assert page.select_one("#attachments-error")
+        assert page.select_one("#title")["value"] == "保留"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+class TestCasePages:
+    def test_case_page_shows_only_what_the_enterprise_may_see(self, client, db, world,
+                                                              login_as):
+        case = factories.case(db.session, world.city, enterprise=world.enterprise)
+        from portal.domain.workflow import record_event
+        record_event(db.session, case, action="note", by=world.users["office"],
+                     at=factories.now(), note="内部意见：先别回复", visible_to_enterprise=False)
+        db.session.commit()
+        login_as("enterprise")
+        response = client.get(f"/cases/{case.number}")
+        assert response.status_code == 200
+        assert "内部意见" not in response.text
+        assert 'hx-history="false"' in response.text
+        status = client.get(f"/cases/{case.number}/status", headers={"HX-Request": "true"})
+        assert status.status_code == 200 and "<html" not in status.text
+        assert "2026年11月26日" in status.text  # contact due: the next working day
+
+    def test_another_enterprises_case_is_not_found(self, client, db, world, login_as):
+        theirs = factories.case(db.session, world.county, enterprise=world.other_enterprise)
+        db.session.commit()
+        login_as("enterprise")
+        for path in (f"/cases/{theirs.number}", f"/cases/{theirs.number}/status",
+                     "/cases/445100-2026-99999"):
+            response = client.get(path)
+            assert response.status_code == 404
+            assert theirs.title not in response.text
+
+    def test_case_list_links_each_case(self, client, db, world, login_as):
+        case = factories.case(db.session, world.city, enterprise=world.enterprise)
+        db.session.commit()
+        login_as("enterprise")
+        page = BeautifulSoup(client.get("/cases").text, "html.parser")
+        assert page.select_one(f'a[href="/cases/{case.number}"]')
