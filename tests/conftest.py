@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,17 +68,29 @@ class Database:
 
 @pytest.fixture(scope="session")
 def database(tmp_path_factory) -> Database:
+    """A migrated, empty database for this test run.
+
+    On PostgreSQL each run creates a database of its own next to DATABASE_URL's and drops
+    it at the end, so runs on one server (a developer's and CI's, or two suites at once)
+    never see each other's tables.
+    """
     if IS_POSTGRES:
-        engine = sa.create_engine(DATABASE_URL)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
-        migrate_to_head(DATABASE_URL)
-        return Database(DATABASE_URL)
+        name = f"portal_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        admin = sa.create_engine(DATABASE_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = DATABASE_URL.rsplit("/", 1)[0] + "/" + name
+        try:
+            migrate_to_head(url)
+            yield Database(url)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+        return
     template = tmp_path_factory.mktemp("db") / "template.db"
     migrate_to_head(f"sqlite:///{template}")
-    return Database(DATABASE_URL, template)
+    yield Database(DATABASE_URL, template)
 
 
 @pytest.fixture
