@@ -17,6 +17,7 @@ PUBLIC = {
     "enterprise.card_pdf",
     "auth.login",
     "auth.language",
+    "auth.register",
 }
 KEBAB = re.compile(r"^(/([a-z0-9]+(-[a-z0-9]+)*|<(int|case_number):[a-z_]+>|[a-z0-9-]+\.(pdf|csv|xlsx)))*/?$")
 

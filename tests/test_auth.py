@@ -229,3 +229,69 @@ class TestRedis:
             assert _post_login(client, "nobody", "x").status_code == 200
         assert _post_login(client, "nobody", "x").status_code == 429
         assert client.get("/").status_code == 200
+
+
+class TestRegistration:
+    """An enterprise registers with mobile, password, name and credit code (issue: accounts)."""
+
+    def _post(self, client, world, **overrides):
+        page = client.get("/auth/register")
+        assert page.status_code == 200
+        data = {"csrf_token": csrf_from(page.text), "name": "李老板", "mobile": "13912345678",
+                "password": "good pass 8", "enterprise_name": "新开陶瓷有限公司",
+                "kind": "sme", "credit_code": "91440300708461136T",
+                "jurisdiction": str(world.county.id)}
+        data.update(overrides)
+        return client.post("/auth/register", data=data)
+
+    def test_registering_creates_the_enterprise_and_signs_in(self, client, db, world):
+        response = self._post(client, world)
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/whistle"
+        user = db.session.scalar(sa.select(User).where(User.mobile == "13912345678"))
+        assert user.enterprise.name == "新开陶瓷有限公司"
+        assert user.enterprise.jurisdiction_id == world.county.id
+        assert client.get("/whistle").status_code == 200
+
+    def test_an_individual_business_may_have_no_code(self, client, db, world):
+        response = self._post(client, world, kind="individual", credit_code="")
+        assert response.status_code == 303
+
+    @pytest.mark.parametrize("overrides,field,message", [
+        ({"credit_code": "91440300708461136A"}, "credit_code", "不是有效的统一社会信用代码"),
+        ({"credit_code": ""}, "credit_code", "请填写营业执照上18位的统一社会信用代码"),
+        ({"mobile": "12345"}, "mobile", "11位手机号码"),
+        ({"mobile": "13800000001"}, "mobile", "已注册"),
+        ({"password": "short"}, "password", "至少8个字符"),
+        ({"jurisdiction": ""}, "jurisdiction", "请选择"),
+    ])
+    def test_bad_input_is_named_beside_its_field_and_kept(self, client, db, world, overrides,
+                                                          field, message):
+        response = self._post(client, world, **overrides)
+        assert response.status_code == 200
+        page = BeautifulSoup(response.text, "html.parser")
+        assert message in page.select_one(f"#{field}-error").text
+        assert page.select_one("#enterprise_name")["value"] == "新开陶瓷有限公司"
+        assert not page.select_one("#password").get("value")
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
+            User.mobile == "13912345678")) == 0
+
+    def test_knowing_a_credit_code_does_not_join_an_enterprise(self, client, db, world):
+        """The code is public: an enterprise that has an account is not joined by it."""
+        code = world.enterprise.credit_code
+        response = self._post(client, world, credit_code=code)
+        page = BeautifulSoup(response.text, "html.parser")
+        assert "已有账户" in page.select_one("#credit_code-error").text
+
+    def test_a_registry_entry_is_claimed_only_from_its_contact_mobile(self, client, db, world):
+        registered = factories.enterprise(db.session, world.county)
+        registered.contact_phone = "13912345678"
+        other = factories.enterprise(db.session, world.county)
+        db.session.commit()
+        refused = self._post(client, world, credit_code=other.credit_code)
+        assert "联系电话不同" in BeautifulSoup(refused.text, "html.parser").select_one(
+            "#credit_code-error").text
+        claimed = self._post(client, world, credit_code=registered.credit_code)
+        assert claimed.status_code == 303
+        user = db.session.scalar(sa.select(User).where(User.mobile == "13912345678"))
+        assert user.enterprise_id == registered.id

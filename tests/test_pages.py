@@ -18,6 +18,8 @@ SCREENS = [
     # (path, role or None, expected h1)
     ("/", None, "企业吹哨　部门报到"),
     ("/auth/login", None, "登录"),
+    ("/auth/register", None, "企业注册"),
+    ("/whistle", "enterprise", "我要吹哨"),
     ("/cases", "enterprise", "我的诉求"),
     ("/workbench/", "handler", "部门工作台"),
     ("/office/", "office", "领导小组办公室"),

@@ -15,7 +15,9 @@ from typing import Optional
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.domain.models import AuditLog, User
+from portal.domain import credit_code
+from portal.domain.errors import N_, RuleViolation
+from portal.domain.models import AuditLog, Enterprise, EnterpriseKind, Jurisdiction, Role, User
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
@@ -93,3 +95,70 @@ def _audit(session, user, ip, action, result, now, detail=""):
         at=now, user_id=user.id if user else None, ip=ip, action=action,
         object_type="user", object_id=str(user.id) if user else None,
         result=result, detail=detail))
+
+
+# --------------------------------------------------------------------------- registration
+
+MIN_PASSWORD = 8
+
+
+def check_password_rules(password: str) -> None:
+    """Enterprise users: at least 8 characters and not one repeated character (SECURITY.md:
+    composition rules are for staff only)."""
+    if len(password) < MIN_PASSWORD:
+        raise RuleViolation(N_("Use at least 8 characters for the password."), field="password")
+    if len(set(password)) < 3:
+        raise RuleViolation(N_("Choose a password that is harder to guess."), field="password")
+
+
+def register_enterprise_user(session, *, name: str, mobile: str, password: str,
+                             enterprise_name: str, credit_code_raw: str,
+                             kind: EnterpriseKind, jurisdiction: Jurisdiction,
+                             at: datetime) -> User:
+    """An enterprise signs up on the portal with a mobile number, a password, its name and
+    its unified social credit code (individual businesses may have none).
+
+    An enterprise already in the registry is joined only when it has no account yet and the
+    registry's contact phone is this mobile number; otherwise a colleague or the office adds
+    the new user. The credit code is public, so knowing it must never open a company's cases.
+    """
+    mobile = mobile.strip()
+    if not MOBILE_RE.match(mobile):
+        raise RuleViolation(N_("Enter an 11-digit mobile number, like 13800000000."),
+                            field="mobile")
+    if session.scalar(sa.select(User.id).where(User.mobile == mobile)) is not None:
+        raise RuleViolation(N_("This mobile number already has an account. Sign in instead."),
+                            field="mobile")
+    check_password_rules(password)
+    code = credit_code.normalise(credit_code_raw or "") or None
+    if code is None and kind is not EnterpriseKind.INDIVIDUAL:
+        raise RuleViolation(N_("Enter the 18-character unified social credit code from the "
+                               "business licence."), field="credit_code")
+    if code is not None and not credit_code.is_valid(code):
+        raise RuleViolation(N_("This is not a valid unified social credit code. Check the 18 "
+                               "characters on the business licence."), field="credit_code")
+    enterprise = None
+    if code is not None:
+        enterprise = session.scalar(sa.select(Enterprise).where(Enterprise.credit_code == code))
+    if enterprise is not None:
+        has_users = session.scalar(sa.select(User.id).where(
+            User.enterprise_id == enterprise.id).limit(1)) is not None
+        if has_users:
+            raise RuleViolation(N_("This enterprise already has an account. Ask a colleague "
+                                   "who uses it to add you, or call the office."),
+                                field="credit_code")
+        if (enterprise.contact_phone or "").strip() != mobile:
+            raise RuleViolation(N_("This enterprise is registered with another contact number. "
+                                   "Call the office to link your account."),
+                                field="credit_code")
+    else:
+        enterprise = Enterprise(
+            name=enterprise_name.strip(), credit_code=code, kind=kind,
+            jurisdiction=jurisdiction, contact_name=name.strip(), contact_phone=mobile,
+            created_at=at)
+        session.add(enterprise)
+    user = User(mobile=mobile, name=name.strip(), role=Role.ENTERPRISE, enterprise=enterprise,
+                password_hash=hash_password(password), created_at=at)
+    session.add(user)
+    session.flush()
+    return user

@@ -1,7 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
+
+from portal.domain.models import EnterpriseKind
+from portal.web.labels import choices
 
 
 class LoginForm(FlaskForm):
@@ -21,4 +24,50 @@ class LoginForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     lang = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
+class RegisterForm(FlaskForm):
+    """An enterprise signs up: few fields, one page."""
+
+    name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Enter your name.")), Length(max=64)],
+        render_kw={"autocomplete": "name"},
+    )
+    mobile = StringField(
+        _l("Mobile number"),
+        description=_l("You sign in with it; the office calls you on it."),
+        validators=[DataRequired(_l("Enter your mobile number.")), Length(max=20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 8 characters."),
+        validators=[DataRequired(_l("Choose a password.")), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    enterprise_name = StringField(
+        _l("Enterprise name"),
+        description=_l("As on the business licence."),
+        validators=[DataRequired(_l("Enter the enterprise name.")), Length(max=200)],
+        render_kw={"autocomplete": "organization"},
+    )
+    kind = RadioField(
+        _l("Kind of enterprise"), choices=choices(EnterpriseKind),
+        validators=[DataRequired(_l("Choose the kind of enterprise."))],
+        invalid_choice_message=_l("Choose the kind of enterprise."),
+    )
+    credit_code = StringField(
+        _l("Unified social credit code"),
+        description=_l("18 characters, on the business licence. Individual businesses "
+                       "without one may leave it empty."),
+        validators=[Length(max=40)],
+        render_kw={"autocapitalize": "characters", "spellcheck": "false"},
+    )
+    jurisdiction = SelectField(
+        _l("Where the enterprise is"),
+        validators=[DataRequired(_l("Choose the county, district, zone or town."))],
+        invalid_choice_message=_l("Choose the county, district, zone or town."),
+    )
     next = HiddenField()

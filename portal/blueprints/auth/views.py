@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, request, session, url_for
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal.blueprints import home_url
 from portal.blueprints.auth import bp
-from portal.blueprints.auth.forms import LanguageForm, LoginForm
+from portal.blueprints.auth.forms import LanguageForm, LoginForm, RegisterForm
 from portal.domain import accounts
-from portal.domain.models import Role
+from portal.domain.errors import RuleViolation
+from portal.domain.models import EnterpriseKind, Jurisdiction, JurisdictionLevel, Role
 from portal.extensions import db, limiter
 from portal.web.guards import requires
 from portal.web.redirects import safe_next
@@ -73,3 +75,49 @@ def language():
     if form.validate_on_submit() and form.lang.data in current_app.config["LANGUAGES"]:
         session["lang"] = form.lang.data
     return redirect(safe_next(form.next.data) or url_for("enterprise.index"), 303)
+
+
+def _places() -> list[tuple[str, str]]:
+    """Counties, districts, zones and towns, each named with its parent."""
+    rows = db.session.scalars(sa.select(Jurisdiction).where(Jurisdiction.level.in_([
+        JurisdictionLevel.COUNTY, JurisdictionLevel.ZONE, JurisdictionLevel.TOWN]))
+        .order_by(Jurisdiction.code)).all()
+    return [(str(j.id), f"{j.parent.name} · {j.name}" if j.level is JurisdictionLevel.TOWN
+             else j.name) for j in rows]
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    """An enterprise creates its account (one user; colleagues are added later)."""
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user), 303)
+    form = RegisterForm()
+    form.jurisdiction.choices = [("", _("Choose a place"))] + _places()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_enterprise_user(
+                db.session, name=form.name.data, mobile=form.mobile.data,
+                password=form.password.data, enterprise_name=form.enterprise_name.data,
+                credit_code_raw=form.credit_code.data or "",
+                kind=EnterpriseKind(form.kind.data),
+                jurisdiction=db.session.get(Jurisdiction, int(form.jurisdiction.data)),
+                at=utcnow())
+            db.session.commit()
+        except RuleViolation as violation:
+            db.session.rollback()
+            field = getattr(form, violation.field or "mobile")
+            field.errors = [*field.errors, _(violation.message)]
+        else:
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            login_user(user)
+            start_session(user)
+            flash(_("Your account is ready. You can whistle now."))
+            return redirect(safe_next(form.next.data) or url_for("enterprise.whistle"), 303)
+    form.password.data = ""
+    return render_screen("auth/register.html", form=form)
