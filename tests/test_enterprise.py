@@ -203,3 +203,184 @@ class TestCasePages:
         login_as("enterprise")
         page = BeautifulSoup(client.get("/cases").text, "html.parser")
         assert page.select_one(f'a[href="/cases/{case.number}"]')
+
+
+def _replied_case(db, world, *, enterprise=None, policy=None):
+    """A case dispatched to the world's department and replied to, through the domain."""
+    from portal.domain import workflow
+    case = factories.case(db.session, world.city, enterprise=enterprise or world.enterprise)
+    case.state = CaseState.IN_HAND  # dispatch and sign belong to the workbench
+    case.lead_unit = world.department
+    workflow.reply(db.session, case, by=world.users["handler"], text="已联系人社局对接招聘会。",
+                   at=factories.now())
+    db.session.commit()
+    return case
+
+
+class TestRating:
+    def _rate(self, client, case, base, **data):
+        page = client.get(f"{base}/{case.number}")
+        token = csrf_from(page.text)
+        form = {"csrf_token": token, "rating-level": "unsatisfied", "rating-solved": "no",
+                "rating-comment": "还没有解决"}
+        form.update(data)
+        return client.post(f"{base}/{case.number}/rating", data=form)
+
+    def test_unsatisfied_reopens_the_case_under_supervision(self, client, db, world, login_as):
+        case = _replied_case(db, world)
+        login_as("enterprise")
+        page = BeautifulSoup(client.get(f"/cases/{case.number}").text, "html.parser")
+        assert "已联系人社局对接招聘会。" in page.text
+        levels = [i["value"] for i in page.select('input[name="rating-level"]')]
+        assert levels == ["satisfied", "unsatisfied"]  # Chaozhou: two levels
+        response = self._rate(client, case, "/cases")
+        assert response.status_code == 303
+        db.session.refresh(case)
+        assert case.state is CaseState.IN_HAND and case.under_supervision
+        actions = [e.action for e in case.events]
+        assert actions[-2:] == ["rate", "supervise"]
+        assert (case.ratings[0].level.value, case.ratings[0].solved) == ("unsatisfied", False)
+
+    def test_a_reply_is_rated_once(self, client, db, world, login_as):
+        case = _replied_case(db, world)
+        login_as("enterprise")
+        assert self._rate(client, case, "/cases", **{"rating-level": "satisfied",
+                                                      "rating-solved": "yes"}).status_code == 303
+        again = self._rate(client, case, "/cases")
+        assert again.status_code == 200
+        db.session.refresh(case)
+        assert len(case.ratings) == 1 and case.state is CaseState.RATED
+
+    def test_three_levels_where_the_policy_has_them(self, client, db, world, login_as):
+        from portal.domain.models import PolicyProfile
+        world.city.policy = db.session.scalar(
+            sa.select(PolicyProfile).where(PolicyProfile.key == "chengkou"))
+        db.session.commit()
+        case = _replied_case(db, world)
+        login_as("enterprise")
+        page = BeautifulSoup(client.get(f"/cases/{case.number}").text, "html.parser")
+        assert [i["value"] for i in page.select('input[name="rating-level"]')] == [
+            "satisfied", "basically_satisfied", "unsatisfied"]
+
+    def test_a_missing_choice_is_named_and_the_comment_kept(self, client, db, world, login_as):
+        case = _replied_case(db, world)
+        login_as("enterprise")
+        response = self._rate(client, case, "/cases", **{"rating-level": ""})
+        page = BeautifulSoup(response.text, "html.parser")
+        assert page.select_one("#rating-level-error")
+        assert page.select_one("#rating-comment").text.strip() == "还没有解决"
+
+    def test_another_enterprise_cannot_rate_or_add_to_it(self, client, db, world, login_as):
+        case = _replied_case(db, world, enterprise=world.other_enterprise)
+        login_as("enterprise")
+        token = csrf_from(client.get("/cases").text)
+        for path in (f"/cases/{case.number}/rating", f"/cases/{case.number}/information"):
+            assert client.post(path, data={"csrf_token": token}).status_code == 404
+        db.session.refresh(case)
+        assert case.ratings == [] and case.state is CaseState.REPLIED
+
+
+class TestSupplement:
+    def test_adding_information_is_an_event(self, client, db, world, login_as):
+        case = factories.case(db.session, world.city, enterprise=world.enterprise)
+        db.session.commit()
+        login_as("enterprise")
+        token = csrf_from(client.get(f"/cases/{case.number}").text)
+        response = client.post(f"/cases/{case.number}/information", data={
+            "csrf_token": token, "more-text": "补充：已联系过劳务公司。",
+            "more-attachments": [(io.BytesIO(b"%PDF-1.4 x"), "合同.pdf")]},
+            content_type="multipart/form-data")
+        assert response.status_code == 303
+        db.session.refresh(case)
+        assert case.events[-1].action == "supplement"
+        assert case.events[-1].note == "补充：已联系过劳务公司。"
+        [file] = case.attachments
+        download = client.get(f"/cases/{case.number}/files/{file.id}")
+        assert download.status_code == 200
+        assert download.headers["Content-Disposition"].startswith("attachment")
+        assert download.mimetype == "application/pdf"
+        assert download.data == b"%PDF-1.4 x"
+
+    def test_an_empty_supplement_is_refused_beside_the_field(self, client, db, world, login_as):
+        case = factories.case(db.session, world.city, enterprise=world.enterprise)
+        db.session.commit()
+        login_as("enterprise")
+        token = csrf_from(client.get(f"/cases/{case.number}").text)
+        response = client.post(f"/cases/{case.number}/information",
+                               data={"csrf_token": token, "more-text": ""})
+        assert BeautifulSoup(response.text, "html.parser").select_one("#more-text-error")
+
+    def test_another_enterprises_file_is_not_found(self, client, db, world, login_as, app):
+        from portal.domain import uploads, workflow
+        theirs = factories.case(db.session, world.county, enterprise=world.other_enterprise)
+        attachment = workflow.attach(db.session, theirs,
+                                     uploads.check_file("x.pdf", b"%PDF-1.4 secret"),
+                                     by=None, at=factories.now(),
+                                     upload_root=__import__("pathlib").Path(app.instance_path) / "uploads")
+        mine = factories.case(db.session, world.city, enterprise=world.enterprise)
+        db.session.commit()
+        login_as("enterprise")
+        for path in (f"/cases/{theirs.number}/files/{attachment.id}",
+                     f"/cases/{mine.number}/files/{attachment.id}"):
+            response = client.get(path)
+            assert response.status_code == 404 and b"secret" not in response.data
+
+
+class TestTrack:
+    def _staff_case(self, db, world):
+        case = factories.case(db.session, world.city, by=world.users["office"],
+                              channel=Channel.HOTLINE_12345)
+        db.session.commit()
+        return case
+
+    def _track(self, client, number, mobile):
+        token = csrf_from(client.get("/track").text)
+        return client.post("/track", data={"csrf_token": token, "number": number,
+                                           "mobile": mobile})
+
+    def test_number_and_mobile_open_the_case(self, client, db, world):
+        case = self._staff_case(db, world)
+        response = self._track(client, case.number, "13900000000")
+        assert response.status_code == 303
+        page = client.get(response.headers["Location"])
+        assert page.status_code == 200 and case.number in page.text
+
+    def test_a_wrong_mobile_says_nothing_about_the_case(self, client, db, world):
+        case = self._staff_case(db, world)
+        response = self._track(client, case.number, "13900000001")
+        assert response.status_code == 200
+        assert case.title not in response.text
+        assert "没有与该事项编号和手机号码相符的诉求" in response.text
+        assert client.get(f"/track/{case.number}").status_code == 404
+
+    def test_rating_from_the_track_page(self, client, db, world):
+        from portal.domain import workflow
+        case = self._staff_case(db, world)
+        case.state = CaseState.IN_HAND
+        workflow.reply(db.session, case, by=world.users["handler"], text="已办结", at=factories.now())
+        db.session.commit()
+        self._track(client, case.number, "13900000000")
+        token = csrf_from(client.get(f"/track/{case.number}").text)
+        response = client.post(f"/track/{case.number}/rating", data={
+            "csrf_token": token, "rating-level": "unsatisfied", "rating-solved": "no"})
+        assert response.status_code == 303
+        db.session.refresh(case)
+        assert case.state is CaseState.IN_HAND and case.under_supervision
+        assert case.ratings[0].rated_by_id is None
+
+    def test_the_sms_short_link_opens_the_case(self, client, db, world):
+        from portal.domain import workflow
+        case = self._staff_case(db, world)
+        code = workflow.issue_tracking_code(case)
+        db.session.commit()
+        assert code not in (case.tracking_hash or "")
+        response = client.get(f"/t/{code}")
+        assert response.headers["Location"] == f"/track/{case.number}"
+        assert client.get(f"/track/{case.number}").status_code == 200
+        stale = client.get("/t/not-a-real-code-123")
+        assert stale.headers["Location"] == "/track"
+
+    def test_guessing_is_rate_limited(self, client, db, world, app):
+        for _ in range(10):
+            self._track(client, "445100-2026-00001", "13900000009")
+        assert self._track(client, "445100-2026-00001", "13900000009").status_code == 429

@@ -52,3 +52,33 @@ def test_downgrade_to_nothing_and_up_again(scratch_url):
         assert "case_event" in sa.inspect(db.engine).get_table_names()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrades_and_downgrades_keep_the_data(scratch_url):
+    """A case registered under revision 0001 survives the later revisions and the way back."""
+    app = create_app(_config(scratch_url))
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO jurisdiction (id, code, name, level) VALUES (1, '445100', '潮州市', 'city')"))
+            conn.execute(sa.text(
+                'INSERT INTO "case" (id, number, jurisdiction_id, year, seq, applicant_name, '
+                "contact_name, contact_phone, title, content, type, channel, received_at, state, "
+                "version_id, created_at) VALUES (1, '445100-2026-00001', 1, 2026, 1, 'a', 'b', "
+                "'13800000000', 't', 'c', 'business', 'portal', '2026-11-25 02:00:00', "
+                "'submitted', 1, '2026-11-25 02:00:00')"))
+            conn.execute(sa.text(
+                "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
+                "VALUES (1, '2026-11-25 02:00:00', 'register', '', true)"))
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.scalar(sa.text('SELECT number FROM "case"')) == "445100-2026-00001"
+            assert conn.scalar(sa.text("SELECT count(*) FROM case_event")) == 1
+            assert conn.scalar(sa.text('SELECT under_supervision FROM "case"')) in (False, 0)
+        downgrade(revision="0001")
+        with db.engine.connect() as conn:
+            assert conn.scalar(sa.text('SELECT count(*) FROM "case"')) == 1
+            assert conn.scalar(sa.text("SELECT count(*) FROM case_event")) == 1
+        db.session.remove()
+        db.engine.dispose()

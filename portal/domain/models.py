@@ -157,6 +157,14 @@ class CaseState(enum.Enum):
     ARCHIVED = "archived"          # 归档
 
 
+class RatingLevel(enum.Enum):
+    """服务反馈评价: 满意 / 基本满意 / 不满意 (Chengkou 五(三)3; Chaozhou and Haimen use two)."""
+
+    SATISFIED = "satisfied"
+    BASICALLY = "basically_satisfied"
+    UNSATISFIED = "unsatisfied"
+
+
 class CalendarDayKind(enum.Enum):
     HOLIDAY = "holiday"
     WORKDAY = "workday"
@@ -189,6 +197,9 @@ class PolicyProfile(Base):
     extension_needs_approval: Mapped[bool] = mapped_column(default=False)
     reply_days: Mapped[Optional[int]]
     rating_levels: Mapped[int] = mapped_column(default=2)
+    # Chaozhou 四(四)4: the enterprise rates "在一定时间内"; the seeds give no number, so the
+    # window is the profile's to set (5 working days unless an admin changes it).
+    rating_window_days: Mapped[int] = mapped_column(default=5, server_default="5")
     weekly_progress_weekday: Mapped[Optional[int]]  # 0 = Monday … 3 = Thursday (Shantou)
     overdue_review_day: Mapped[Optional[int]]       # day of month (Shantou 25th)
     ledger_due_day: Mapped[Optional[int]]           # day of month (Dalu 25th)
@@ -465,6 +476,12 @@ class Case(Base):
 
     # Idempotent retries: the form's hidden key (SECURITY.md "nothing lost" 2).
     submission_key: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    # The short link in SMS messages: sha256 of a random code, never the code itself.
+    tracking_hash: Mapped[Optional[str]] = mapped_column(sa.String(64), index=True, unique=True)
+    # 督办: set by an unsatisfied rating or an overdue step (Chaozhou 四(四)4).
+    under_supervision: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    reply_text: Mapped[Optional[str]] = mapped_column(sa.Text)
+    replied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     version_id: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -482,6 +499,7 @@ class Case(Base):
     events: Mapped[list["CaseEvent"]] = relationship(
         back_populates="case", order_by="CaseEvent.id")
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="case")
+    ratings: Mapped[list["Rating"]] = relationship(back_populates="case", order_by="Rating.id")
 
     @property
     def awaiting_triage(self) -> bool:
@@ -568,6 +586,25 @@ class Attachment(Base):
 
     case: Mapped[Case] = relationship(back_populates="attachments")
     event: Mapped[Optional[CaseEvent]] = relationship()
+
+
+class Rating(Base):
+    """服务反馈评价单 (Chaozhou 附件3): one rating per reply. A case handled again after an
+    unsatisfied rating is replied to again, and that reply is rated on its own."""
+
+    __tablename__ = "rating"
+    __table_args__ = (sa.UniqueConstraint("case_id", "reply_event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    reply_event_id: Mapped[int] = mapped_column(sa.ForeignKey("case_event.id"))
+    level: Mapped[RatingLevel] = mapped_column(_enum(RatingLevel))
+    solved: Mapped[bool]
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    rated_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="ratings")
 
 
 # --------------------------------------------------------------------------- calendar, audit

@@ -12,6 +12,8 @@ from typing import Optional
 
 from portal.domain.calendar import WorkCalendar, local_date
 from portal.domain.errors import N_, RuleViolation
+import hashlib
+import secrets
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,7 +21,7 @@ import sqlalchemy as sa
 from portal.domain import uploads
 from portal.domain.models import (
     Attachment, Case, CaseEvent, CaseState, CaseType, Category, Channel, Enterprise,
-    Jurisdiction, JurisdictionLevel, OrgUnit, UnitKind, User,
+    Jurisdiction, JurisdictionLevel, OrgUnit, Rating, RatingLevel, UnitKind, User,
 )
 from portal.domain.numbering import format_number, next_seq
 
@@ -172,3 +174,134 @@ def attach(session, case: Case, checked: uploads.CheckedFile, *, by: Optional[Us
         visible_to_enterprise=visible_to_enterprise)
     session.add(attachment)
     return attachment
+
+
+# --------------------------------------------------------------------------- reply, rating
+
+REPLY_STATES = (CaseState.IN_HAND, CaseState.LONG_TERM, CaseState.ESCALATED)
+RATEABLE_STATES = (CaseState.REPLIED, CaseState.AWAITING_RATING)
+
+
+def reply(session, case: Case, *, by: User, text: str, at: datetime) -> CaseEvent:
+    """办结反馈: the lead unit's answer to the enterprise ("谁主办、谁反馈", Chaozhou 四(四)3).
+
+    The handling verbs before it (sign, handle, extend) belong to the workbench; this one is
+    here because the enterprise portal shows the reply and rates it.
+    """
+    if case.state not in REPLY_STATES:
+        raise RuleViolation(N_("Only a case being handled can be replied to."))
+    if not text.strip():
+        raise RuleViolation(N_("Write the reply to the enterprise."), field="text")
+    case.reply_text = text.strip()
+    case.replied_at = at
+    return record_event(session, case, action="reply", by=by, at=at, to_state=CaseState.REPLIED,
+                        note=text.strip(), visible_to_enterprise=True)
+
+
+def latest_reply(case: Case) -> Optional[CaseEvent]:
+    replies = [e for e in case.events if e.action == "reply"]
+    return replies[-1] if replies else None
+
+
+def rating_deadline(case: Case, calendar: WorkCalendar):
+    """The last day the enterprise may rate the latest reply (the profile's window)."""
+    event = latest_reply(case)
+    policy = case.jurisdiction.effective_policy
+    if event is None or policy is None:
+        return None
+    return calendar.due_date(event.at, policy.rating_window_days)
+
+
+def rating_levels(case: Case) -> tuple[RatingLevel, ...]:
+    """满意 / 不满意, plus 基本满意 where the profile has three levels (Chengkou)."""
+    policy = case.jurisdiction.effective_policy
+    if policy is not None and policy.rating_levels == 3:
+        return (RatingLevel.SATISFIED, RatingLevel.BASICALLY, RatingLevel.UNSATISFIED)
+    return (RatingLevel.SATISFIED, RatingLevel.UNSATISFIED)
+
+
+def can_rate(case: Case, calendar: WorkCalendar, at: datetime) -> bool:
+    if case.state not in RATEABLE_STATES:
+        return False
+    event = latest_reply(case)
+    if event is None or any(r.reply_event_id == event.id for r in case.ratings):
+        return False
+    deadline = rating_deadline(case, calendar)
+    return deadline is None or local_date(at) <= deadline
+
+
+def rate(session, calendar: WorkCalendar, case: Case, *, by: Optional[User],
+         level: RatingLevel, solved: bool, comment: str, at: datetime) -> Rating:
+    """服务反馈评价 (Chaozhou 四(四)4, 附件3; Chengkou 五(三)3; Haimen 附件1 回访情况).
+
+    Satisfied (or basically satisfied) closes the loop as RATED. Unsatisfied sends the case
+    back to its lead unit for re-handling ("责成重新办理") and puts it under supervision
+    ("对企业不满意……由本级领导小组办公室进行督办"): two events, one transaction.
+    """
+    if case.state not in RATEABLE_STATES:
+        raise RuleViolation(N_("This case is not waiting for your rating."))
+    event = latest_reply(case)
+    if event is None or any(r.reply_event_id == event.id for r in case.ratings):
+        raise RuleViolation(N_("This reply has already been rated."))
+    if level not in rating_levels(case):
+        raise RuleViolation(N_("Choose one of the ratings offered."), field="level")
+    deadline = rating_deadline(case, calendar)
+    if deadline is not None and local_date(at) > deadline:
+        raise RuleViolation(N_("The time for rating this reply has passed; the office will "
+                               "call you to ask."))
+    rating = Rating(case=case, reply_event_id=event.id, level=level, solved=solved,
+                    comment=comment.strip(), rated_by_id=by.id if by else None, at=at)
+    session.add(rating)
+    note = comment.strip()
+    if level is RatingLevel.UNSATISFIED:
+        record_event(session, case, action="rate", by=by, at=at, to_state=CaseState.IN_HAND,
+                     note=note, visible_to_enterprise=True)
+        case.under_supervision = True
+        record_event(session, case, action="supervise", by=None, at=at,
+                     note="unsatisfied rating", visible_to_enterprise=True)
+    else:
+        record_event(session, case, action="rate", by=by, at=at, to_state=CaseState.RATED,
+                     note=note, visible_to_enterprise=True)
+    return rating
+
+
+def supplement(session, case: Case, *, by: User, text: str, at: datetime,
+               files: list[uploads.CheckedFile] = (), upload_root: Path) -> CaseEvent:
+    """The enterprise adds information or files to an open case (also the way to handle a
+    duplicate: Shantou 二 "再次反映同样问题的或提交补充材料的，不作为新增诉求"). The event
+    tells the unit holding the case."""
+    if not case.is_open:
+        raise RuleViolation(N_("This case is closed; whistle again for a new problem."))
+    if not text.strip() and not files:
+        raise RuleViolation(N_("Write what you want to add, or attach a file."), field="text")
+    if len(files) > uploads.MAX_FILES:
+        raise RuleViolation(N_("Attach at most 5 files."), field="attachments")
+    event = record_event(session, case, action="supplement", by=by, at=at, note=text.strip(),
+                         visible_to_enterprise=True)
+    session.flush()
+    for checked in files:
+        attach(session, case, checked, by=by, at=at, upload_root=upload_root, event=event)
+    return event
+
+
+# --------------------------------------------------------------------------- tracking codes
+
+def issue_tracking_code(case: Case) -> str:
+    """A code for the short link in SMS messages (/t/<code>). Only its hash is stored; a new
+    code replaces the old one."""
+    code = secrets.token_urlsafe(12)
+    case.tracking_hash = hash_tracking_code(code)
+    return code
+
+
+def hash_tracking_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def find_tracked_case(session, number: str, mobile: str) -> Optional[Case]:
+    """The case with this number whose registered contact mobile is `mobile` (the /track
+    page: no account needed)."""
+    case = session.scalar(sa.select(Case).where(Case.number == number.strip().upper()))
+    if case is None or case.contact_phone.strip() != mobile.strip():
+        return None
+    return case

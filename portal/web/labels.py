@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from portal.domain.models import (
-    CalendarDayKind, CaseState, CaseType, Channel, EnterpriseKind, Role,
+    CalendarDayKind, CaseState, CaseType, Channel, EnterpriseKind, RatingLevel, Role,
 )
 
 LABELS = {
@@ -51,6 +51,9 @@ LABELS = {
     Role.LIAISON: _l("Liaison"),
     Role.INSPECTOR: _l("Inspector"),
     Role.ADMIN: _l("Administrator"),
+    RatingLevel.SATISFIED: _l("Satisfied"),
+    RatingLevel.BASICALLY: _l("Basically satisfied"),
+    RatingLevel.UNSATISFIED: _l("Not satisfied"),
     CalendarDayKind.HOLIDAY: _l("Holiday"),
     CalendarDayKind.WORKDAY: _l("Working day"),
 }
@@ -59,6 +62,9 @@ LABELS = {
 ACTIONS = {
     "register": _l("Registered"),
     "supplement": _l("Information added"),
+    "reply": _l("Replied"),
+    "rate": _l("Rated by the enterprise"),
+    "supervise": _l("Put under supervision"),
 }
 
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints import home_url
 from portal.blueprints.auth import bp
@@ -77,13 +78,13 @@ def language():
     return redirect(safe_next(form.next.data) or url_for("enterprise.index"), 303)
 
 
-def _places() -> list[tuple[str, str]]:
+def _places() -> list[SelectChoice]:
     """Counties, districts, zones and towns, each named with its parent."""
     rows = db.session.scalars(sa.select(Jurisdiction).where(Jurisdiction.level.in_([
         JurisdictionLevel.COUNTY, JurisdictionLevel.ZONE, JurisdictionLevel.TOWN]))
         .order_by(Jurisdiction.code)).all()
-    return [(str(j.id), f"{j.parent.name} · {j.name}" if j.level is JurisdictionLevel.TOWN
-             else j.name) for j in rows]
+    return [SelectChoice(str(j.id), f"{j.parent.name} · {j.name}"
+                         if j.level is JurisdictionLevel.TOWN else j.name) for j in rows]
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -93,7 +94,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(home_url(current_user), 303)
     form = RegisterForm()
-    form.jurisdiction.choices = [("", _("Choose a place"))] + _places()
+    form.jurisdiction.choices = [SelectChoice("", _("Choose a place"))] + _places()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():

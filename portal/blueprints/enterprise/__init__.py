@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("enterprise", __name__)
 
-from portal.blueprints.enterprise import views  # noqa: E402,F401  (routes register on import)
+from portal.blueprints.enterprise import track, views  # noqa: E402,F401  (routes register)

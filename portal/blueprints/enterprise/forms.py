@@ -2,6 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from portal.domain.models import CaseType
@@ -61,3 +62,62 @@ class WhistleForm(FlaskForm):
         render_kw={"accept": "image/jpeg,image/png,application/pdf"},
     )
     submission_key = HiddenField()
+
+
+class _PanelForm(FlaskForm):
+    """A form that shares its page with others (hence a field prefix). CSRFProtect checks
+    the token of every POST already, so the form does not look for a prefixed copy."""
+
+    class Meta:
+        csrf = False
+
+
+class RatingForm(_PanelForm):
+    """服务反馈评价单 (Chaozhou 附件3)."""
+
+    level = RadioField(
+        _l("How satisfied are you with the service?"),
+        validators=[DataRequired(_l("Choose how satisfied you are."))],
+        invalid_choice_message=_l("Choose how satisfied you are."),
+    )
+    solved = RadioField(
+        _l("Is the problem solved?"),
+        choices=[SelectChoice("yes", _l("Solved")), SelectChoice("no", _l("Not solved"))],
+        validators=[DataRequired(_l("Say whether the problem is solved."))],
+        invalid_choice_message=_l("Say whether the problem is solved."),
+    )
+    comment = TextAreaField(
+        _l("Comment (optional)"),
+        description=_l("If you are not satisfied, say what is still missing."),
+        validators=[Length(max=1000, message=_l("Keep the comment to 1000 characters or fewer."))],
+    )
+
+
+class SupplementForm(_PanelForm):
+    text = TextAreaField(
+        _l("Add information"),
+        description=_l("New facts, answers to the department's questions, or documents."),
+        validators=[Length(max=2000, message=_l("Write 2000 characters or fewer."))],
+    )
+    attachments = MultipleFileField(
+        _l("Photos or documents (optional)"),
+        description=_l("Up to 5 files: JPG, PNG or PDF, 10 MB each at most."),
+        render_kw={"accept": "image/jpeg,image/png,application/pdf"},
+    )
+
+
+class TrackForm(FlaskForm):
+    number = StringField(
+        _l("Case number"),
+        description=_l("As in the text message or told on the phone, for example "
+                       "445100-2026-00012."),
+        validators=[DataRequired(_l("Enter the case number.")), Length(max=32)],
+        render_kw={"autocapitalize": "characters", "spellcheck": "false"},
+    )
+    mobile = StringField(
+        _l("Mobile number"),
+        description=_l("The number the case was registered with."),
+        validators=[DataRequired(_l("Enter the mobile number the case was registered with.")),
+                    Length(max=20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )

@@ -7,24 +7,26 @@ from pathlib import Path
 
 import segno
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.enterprise import bp
-from portal.blueprints.enterprise.forms import WhistleForm
+from portal.blueprints.enterprise.forms import RatingForm, SupplementForm, WhistleForm
 from portal.domain import uploads, workflow
 from portal.domain.access import case_scope
 from portal.domain.calendar import load_calendar, local_date
 from portal.domain.card import service_card
 from portal.domain.errors import RuleViolation
-from portal.domain.models import Case, CaseType, Role
+from portal.domain.models import Case, CaseState, CaseType, RatingLevel, Role
 from portal.domain.policies import finish_days_for
 from portal.extensions import db, limiter
 from portal.web.guards import requires
+from portal.web.labels import label
 from portal.web.loading import load_case
 from portal.web.pdf import pdf_response, render_pdf
 from portal.web.rendering import render_screen
@@ -65,11 +67,11 @@ def _prepare(form: WhistleForm, enterprise) -> dict:
                                 name=targets[workflow.LOCAL].name),
               workflow.CITY: _("The city: %(name)s", name=targets[workflow.CITY].name)
               if workflow.CITY in targets else ""}
-    form.level.choices = [(key, labels[key]) for key in targets]
+    form.level.choices = [SelectChoice(key, labels[key]) for key in targets]
     categories = workflow.categories_of(db.session, targets[workflow.LOCAL])
     if categories:
-        form.category.choices = [("", _("Choose a category"))] + [
-            (str(c.number), f"{c.number}. {c.name}") for c in categories]
+        form.category.choices = [SelectChoice("", _("Choose a category"))] + [
+            SelectChoice(str(c.number), f"{c.number}. {c.name}") for c in categories]
     else:
         del form.category  # a jurisdiction without a category list: the office classifies
     return targets
@@ -134,31 +136,144 @@ def cases():
     return render_screen("enterprise/cases.html", cases=rows)
 
 
-def _case_context(case: Case) -> dict:
+def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
+                 attachment_endpoint: str | None) -> dict:
+    """What the case page shows the enterprise: its visible timeline and files, the next due
+    date in working days, and the rating and supplement forms when they apply."""
     calendar = load_calendar(db.session)
-    today = local_date(utcnow())
+    now = utcnow()
+    today = local_date(now)
     due = case.current_due
     policy = case.jurisdiction.effective_policy
+    rating_form = None
+    if workflow.can_rate(case, calendar, now):
+        rating_form = RatingForm(prefix="rating")
+        rating_form.level.choices = [SelectChoice(lv.value, label(lv))
+                                    for lv in workflow.rating_levels(case)]
     return {
         "case": case,
         "events": [e for e in case.events if e.visible_to_enterprise],
         "attachments": [a for a in case.attachments if a.visible_to_enterprise],
+        "attachment_endpoint": attachment_endpoint,
         "due": due,
         "days_left": calendar.working_days_between(today, due) if due else None,
         "overdue": case.is_overdue(today),
         "finish_days": finish_days_for(policy, case.type) if policy else None,
+        "rating_form": rating_form,
+        "rating_deadline": workflow.rating_deadline(case, calendar) if rating_form else None,
+        "rate_url": rate_url,
+        "supplement_form": SupplementForm(prefix="more") if supplement_url and case.is_open
+        else None,
+        "supplement_url": supplement_url,
     }
+
+
+def _my_case_context(case: Case) -> dict:
+    return case_context(
+        case, rate_url=url_for("enterprise.rate", number=case.number),
+        supplement_url=url_for("enterprise.add_information", number=case.number),
+        attachment_endpoint="enterprise.attachment")
 
 
 @bp.get("/cases/<case_number:number>")
 @requires(Role.ENTERPRISE)
 def case(number: str):
     return render_screen("enterprise/case.html", hx_history=False,
-                         **_case_context(load_case(number, current_user)))
+                         **_my_case_context(load_case(number, current_user)))
 
 
 @bp.get("/cases/<case_number:number>/status")
 @requires(Role.ENTERPRISE)
 def case_status(number: str):
     return render_screen("enterprise/case.html", block="status",
-                         **_case_context(load_case(number, current_user)))
+                         **_my_case_context(load_case(number, current_user)))
+
+
+def submit_rating(case: Case, by, redirect_to: str, rerender):
+    """Shared by the case page and the /track page: validate, rate, commit, redirect."""
+    calendar = load_calendar(db.session)
+    form = RatingForm(prefix="rating")
+    form.level.choices = [SelectChoice(lv.value, label(lv))
+                                    for lv in workflow.rating_levels(case)]
+    if form.validate_on_submit():
+        try:
+            workflow.rate(db.session, calendar, case, by=by, level=RatingLevel(form.level.data),
+                          solved=form.solved.data == "yes", comment=form.comment.data or "",
+                          at=utcnow())
+            db.session.commit()
+        except RuleViolation as violation:
+            db.session.rollback()
+            field = getattr(form, violation.field or "level")
+            field.errors = [*field.errors, _(violation.message)]
+        else:
+            if case.state is CaseState.IN_HAND:
+                flash(_("Thank you. Your case goes back to the department to be handled "
+                        "again, under the office's supervision."))
+            else:
+                flash(_("Thank you for rating the service."))
+            return redirect(redirect_to, 303)
+    return rerender(form)
+
+
+@bp.post("/cases/<case_number:number>/rating")
+@requires(Role.ENTERPRISE)
+@limiter.limit("20 per hour", key_func=_user_key)
+def rate(number: str):
+    case = load_case(number, current_user)
+    target = url_for("enterprise.case", number=number)
+
+    def rerender(form):
+        context = _my_case_context(case)
+        context["rating_form"] = form
+        return render_screen("enterprise/case.html", hx_history=False, status=200, **context)
+
+    return submit_rating(case, current_user, target, rerender)
+
+
+@bp.post("/cases/<case_number:number>/information")
+@requires(Role.ENTERPRISE)
+@limiter.limit("30 per hour", key_func=_user_key)
+def add_information(number: str):
+    case = load_case(number, current_user)
+    form = SupplementForm(prefix="more")
+    if form.validate_on_submit():
+        try:
+            files = [uploads.check_file(f.filename, f.read())
+                     for f in form.attachments.data or [] if f and f.filename]
+            workflow.supplement(db.session, case, by=current_user, text=form.text.data or "",
+                                at=utcnow(), files=files, upload_root=_upload_root())
+            db.session.commit()
+        except RuleViolation as violation:
+            db.session.rollback()
+            field = getattr(form, violation.field or "attachments")
+            field.errors = [*field.errors, _(violation.message)]
+        else:
+            flash(_("Added to your case. The unit handling it has been told."))
+            return redirect(url_for("enterprise.case", number=number), 303)
+    context = _my_case_context(case)
+    context["supplement_form"] = form
+    return render_screen("enterprise/case.html", hx_history=False, **context)
+
+
+@bp.get("/cases/<case_number:number>/files/<int:attachment_id>")
+@requires(Role.ENTERPRISE)
+def attachment(number: str, attachment_id: int):
+    case = load_case(number, current_user)
+    return send_attachment(case, attachment_id)
+
+
+def send_attachment(case: Case, attachment_id: int):
+    """Serve a file the enterprise may see: always as a download, with its checked type, and
+    never rendered inline (an uploaded file is never run as a page)."""
+    found = next((a for a in case.attachments
+                  if a.id == attachment_id and a.visible_to_enterprise), None)
+    if found is None:
+        abort(404)
+    path = _upload_root() / found.stored_name
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
