@@ -58,6 +58,7 @@ $(STAMP)/npm: package.json package-lock.json
 	@touch $@
 
 portal/static/js/htmx.min.js: $(STAMP)/npm
+	mkdir -p $(@D)
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
 translations: $(STAMP)/venv

@@ -384,3 +384,63 @@ class TestTrack:
         for _ in range(10):
             self._track(client, "445100-2026-00001", "13900000009")
         assert self._track(client, "445100-2026-00001", "13900000009").status_code == 429
+
+
+class TestDuplicates:
+    """Shantou 二: the same problem again is a duplicate, added to the open case."""
+
+    def _open_case(self, db, world):
+        case = factories.case(db.session, world.city, enterprise=world.enterprise,
+                              title="春节后一线工人缺口约30人")
+        case.content = "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。"
+        db.session.commit()
+        return case
+
+    def test_the_live_hint_lists_a_similar_open_case(self, client, db, world, login_as):
+        case = self._open_case(db, world)
+        login_as("enterprise")
+        _page, token, _key = _whistle_page(client)
+        response = client.post("/whistle/similar", headers={"HX-Request": "true",
+                                                            "X-CSRFToken": token},
+                               data={"title": "缺工", "content": "春节后一线工人缺口30人，招不到人"})
+        assert response.status_code == 200 and "<html" not in response.text
+        page = BeautifulSoup(response.text, "html.parser")
+        assert page.select_one(f'button[name="add_to"][value="{case.number}"]')
+        unrelated = client.post("/whistle/similar", headers={"HX-Request": "true",
+                                                             "X-CSRFToken": token},
+                                data={"title": "用地", "content": "厂区扩建用地指标迟迟未落实"})
+        assert "add_to" not in unrelated.text
+
+    def test_without_javascript_the_server_asks_before_a_second_case(self, client, db, world,
+                                                                     login_as):
+        case = self._open_case(db, world)
+        login_as("enterprise")
+        _page, token, key = _whistle_page(client)
+        asked = client.post("/whistle", data=_form(token, key))
+        assert asked.status_code == 200
+        page = BeautifulSoup(asked.text, "html.parser")
+        assert page.select_one('button[name="confirm_new"]')
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
+        confirmed = client.post("/whistle", data={**_form(token, key), "confirm_new": "1"})
+        assert confirmed.status_code == 303
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 2
+
+    def test_adding_to_the_open_case_instead(self, client, db, world, login_as):
+        case = self._open_case(db, world)
+        login_as("enterprise")
+        _page, token, key = _whistle_page(client)
+        response = client.post("/whistle", data={**_form(token, key), "add_to": case.number})
+        assert response.headers["Location"] == f"/cases/{case.number}"
+        db.session.refresh(case)
+        assert case.events[-1].action == "supplement"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
+
+    def test_adding_to_another_enterprises_case_is_not_found(self, client, db, world, login_as):
+        theirs = factories.case(db.session, world.county, enterprise=world.other_enterprise)
+        db.session.commit()
+        login_as("enterprise")
+        _page, token, key = _whistle_page(client)
+        response = client.post("/whistle", data={**_form(token, key), "add_to": theirs.number})
+        assert response.status_code == 404
+        db.session.refresh(theirs)
+        assert [e.action for e in theirs.events] == ["register"]

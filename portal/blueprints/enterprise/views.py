@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.enterprise import bp
 from portal.blueprints.enterprise.forms import RatingForm, SupplementForm, WhistleForm
-from portal.domain import uploads, workflow
+from portal.domain import duplicates, uploads, workflow
 from portal.domain.access import case_scope
 from portal.domain.calendar import load_calendar, local_date
 from portal.domain.card import service_card
@@ -77,6 +77,10 @@ def _prepare(form: WhistleForm, enterprise) -> dict:
     return targets
 
 
+def _files(field) -> list[uploads.CheckedFile]:
+    return [uploads.check_file(f.filename, f.read()) for f in field.data or [] if f and f.filename]
+
+
 @bp.route("/whistle", methods=["GET", "POST"])
 @requires(Role.ENTERPRISE)
 @limiter.limit("30 per hour", key_func=_user_key, methods=["POST"])
@@ -84,46 +88,88 @@ def whistle():
     enterprise = current_user.enterprise
     form = WhistleForm()
     _prepare(form, enterprise)
+    similar, ask = [], False
     if request.method == "GET":
         form.submission_key.data = secrets.token_urlsafe(16)
         form.contact_name.data = current_user.name
         form.contact_phone.data = current_user.mobile
         if len(form.level.choices) == 1:
             form.level.data = workflow.LOCAL
+    else:
+        sent = db.session.scalar(sa.select(Case).where(
+            Case.submission_key == request.form.get("submission_key", ""),
+            Case.enterprise_id == enterprise.id)) if request.form.get("submission_key") else None
+        if sent is not None:  # a resend after a lost connection: the same receipt
+            return redirect(url_for("enterprise.case", number=sent.number), 303)
+        if request.form.get("add_to"):
+            return _add_to_existing(form, request.form["add_to"])
     if form.validate_on_submit():
-        try:
-            files = [uploads.check_file(f.filename, f.read())
-                     for f in form.attachments.data or [] if f and f.filename]
-            case = workflow.whistle(
-                db.session, load_calendar(db.session), by=current_user, level=form.level.data,
-                case_type=CaseType(form.case_type.data),
-                category_number=int(form.category.data)
-                if "category" in form and form.category.data else None,
-                title=form.title.data.strip(), content=form.content.data.strip(),
-                contact_name=form.contact_name.data.strip(),
-                contact_phone=form.contact_phone.data.strip(), at=utcnow(),
-                submission_key=form.submission_key.data or secrets.token_urlsafe(16),
-                files=files, upload_root=_upload_root())
-            db.session.commit()
-        except RuleViolation as violation:
-            db.session.rollback()
-            field = getattr(form, violation.field or "attachments")
-            field.errors = [*field.errors, _(violation.message)]
-        except IntegrityError:
-            # The same form arrived twice at once: the other request created the case.
-            db.session.rollback()
-            case = db.session.scalar(sa.select(Case).where(
-                Case.submission_key == form.submission_key.data,
-                Case.enterprise_id == enterprise.id))
-            if case is None:
-                raise
-            return redirect(url_for("enterprise.case", number=case.number), 303)
-        else:
-            flash(_("Submitted. Your case number is %(number)s.", number=case.number))
-            return redirect(url_for("enterprise.case", number=case.number), 303)
+        similar = duplicates.similar_open_cases(
+            db.session, enterprise, f"{form.title.data} {form.content.data}")
+        seen = set(request.form.getlist("seen_similar"))
+        ask = bool(similar) and not request.form.get("confirm_new") \
+            and not {c.number for c in similar} <= seen
+        if not ask:
+            try:
+                case = workflow.whistle(
+                    db.session, load_calendar(db.session), by=current_user,
+                    level=form.level.data, case_type=CaseType(form.case_type.data),
+                    category_number=int(form.category.data)
+                    if "category" in form and form.category.data else None,
+                    title=form.title.data.strip(), content=form.content.data.strip(),
+                    contact_name=form.contact_name.data.strip(),
+                    contact_phone=form.contact_phone.data.strip(), at=utcnow(),
+                    submission_key=form.submission_key.data or secrets.token_urlsafe(16),
+                    files=_files(form.attachments), upload_root=_upload_root())
+                db.session.commit()
+            except RuleViolation as violation:
+                db.session.rollback()
+                field = getattr(form, violation.field or "attachments")
+                field.errors = [*field.errors, _(violation.message)]
+            except IntegrityError:
+                # The same form arrived twice at once: the other request created the case.
+                db.session.rollback()
+                case = db.session.scalar(sa.select(Case).where(
+                    Case.submission_key == form.submission_key.data,
+                    Case.enterprise_id == enterprise.id))
+                if case is None:
+                    raise
+                return redirect(url_for("enterprise.case", number=case.number), 303)
+            else:
+                flash(_("Submitted. Your case number is %(number)s.", number=case.number))
+                return redirect(url_for("enterprise.case", number=case.number), 303)
     had_files = any(f and f.filename for f in (form.attachments.data or []))
-    return render_screen("enterprise/whistle.html", form=form,
-                         reattach=bool(form.errors) and had_files)
+    return render_screen("enterprise/whistle.html", form=form, similar=similar, ask=ask,
+                         reattach=(bool(form.errors) or ask) and had_files)
+
+
+def _add_to_existing(form: WhistleForm, number: str):
+    """The enterprise chose to add this text and its files to an open case it already has
+    (重复件) rather than start a new one."""
+    case = load_case(number, current_user)
+    text = (form.content.data or "").strip()
+    try:
+        workflow.supplement(db.session, case, by=current_user, text=text, at=utcnow(),
+                            files=_files(form.attachments), upload_root=_upload_root())
+        db.session.commit()
+    except RuleViolation as violation:
+        db.session.rollback()
+        form.content.errors = [_(violation.message)]
+        return render_screen("enterprise/whistle.html", form=form, similar=[], ask=False,
+                             reattach=False)
+    flash(_("Added to your case %(number)s. The unit handling it has been told.",
+            number=case.number))
+    return redirect(url_for("enterprise.case", number=case.number), 303)
+
+
+@bp.post("/whistle/similar")
+@requires(Role.ENTERPRISE)
+@limiter.limit("60 per minute", key_func=_user_key)
+def similar():
+    """The live duplicate hint (htmx): open cases of this enterprise that read alike."""
+    text = f"{request.form.get('title', '')} {request.form.get('content', '')}"[:4000]
+    cases = duplicates.similar_open_cases(db.session, current_user.enterprise, text)
+    return render_screen("enterprise/whistle.html", block="similar", similar=cases, ask=False)
 
 
 @bp.get("/cases")

@@ -1,0 +1,47 @@
+"""Duplicate hints (重复件, Shantou 二): "承办单位已经受理或正在办理，诉求人再次反映同样问题的或
+提交补充材料的，不作为新增诉求，作重复件处理". Before a new whistle is submitted, the enterprise
+sees its open cases that read alike and may add to one of them instead.
+
+Similarity is the Jaccard index of character bigrams: Chinese has no spaces to split words
+on, and two descriptions of one problem share most of their two-character runs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sqlalchemy as sa
+
+from portal.domain.models import Case, CaseState, Enterprise
+
+THRESHOLD = 0.2
+_NOISE = re.compile(r"[\W_]+", re.UNICODE)
+CLOSED = (CaseState.REFUSED, CaseState.MERGED, CaseState.RATED, CaseState.CLOSED,
+          CaseState.ARCHIVED)
+
+
+def bigrams(text: str) -> set[str]:
+    plain = _NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
+    return {plain[i:i + 2] for i in range(len(plain) - 1)}
+
+
+def similarity(a: str, b: str) -> float:
+    x, y = bigrams(a), bigrams(b)
+    if not x or not y:
+        return 0.0
+    return len(x & y) / len(x | y)
+
+
+def similar_open_cases(session, enterprise: Enterprise, text: str, *, limit: int = 3,
+                       threshold: float = THRESHOLD) -> list[Case]:
+    """The enterprise's open cases that read most like `text`, best first."""
+    if len(bigrams(text)) < 4:
+        return []
+    candidates = session.scalars(sa.select(Case).where(
+        Case.enterprise_id == enterprise.id, Case.state.not_in(CLOSED))
+        .order_by(Case.received_at.desc()).limit(200)).all()
+    scored = [(similarity(text, f"{c.title} {c.content}"), c) for c in candidates]
+    scored = [(score, c) for score, c in scored if score >= threshold]
+    scored.sort(key=lambda pair: pair[0], reverse=True)
+    return [c for _score, c in scored[:limit]]
