@@ -295,3 +295,69 @@ class TestRegistration:
         assert claimed.status_code == 303
         user = db.session.scalar(sa.select(User).where(User.mobile == "13912345678"))
         assert user.enterprise_id == registered.id
+
+
+class TestColleaguesAndPasswords:
+    def test_an_enterprise_adds_a_colleague_who_sees_the_same_cases(self, client, db, world,
+                                                                    login_as, app):
+        case = factories.case(db.session, world.city, enterprise=world.enterprise)
+        db.session.commit()
+        login_as("enterprise")
+        token = csrf_from(client.get("/auth/colleagues").text)
+        response = client.post("/auth/colleagues", data={
+            "csrf_token": token, "name": "小张", "mobile": "13700001111",
+            "password": "colleague 8"})
+        assert response.status_code == 303
+        page = client.get("/auth/colleagues").text
+        assert "137****1111" in page and "13700001111" not in page
+        other = app.test_client()
+        token = csrf_from(other.get("/auth/login").text)
+        assert other.post("/auth/login", data={"csrf_token": token, "login": "13700001111",
+                                               "password": "colleague 8"}).status_code == 303
+        assert case.number in other.get("/cases").text
+
+    def test_a_taken_mobile_is_named_beside_the_field(self, client, db, world, login_as):
+        login_as("enterprise")
+        token = csrf_from(client.get("/auth/colleagues").text)
+        response = client.post("/auth/colleagues", data={
+            "csrf_token": token, "name": "小张", "mobile": "13800000001",
+            "password": "colleague 8"})
+        page = BeautifulSoup(response.text, "html.parser")
+        assert "已注册" in page.select_one("#mobile-error").text
+        assert page.select_one("#name")["value"] == "小张"
+
+    def test_staff_cannot_use_the_colleague_page(self, client, world, login_as):
+        login_as("office")
+        assert client.get("/auth/colleagues").status_code == 403
+
+    def test_changing_the_password_needs_the_current_one(self, client, db, world, login_as):
+        """SECURITY.md checklist 2."""
+        login_as("office")
+        token = csrf_from(client.get("/auth/password").text)
+        wrong = client.post("/auth/password", data={"csrf_token": token, "current": "nope",
+                                                    "password": "brand new 9"})
+        assert "当前密码不正确" in BeautifulSoup(wrong.text, "html.parser").select_one(
+            "#current-error").text
+        short = client.post("/auth/password", data={"csrf_token": token,
+                                                    "current": factories.PASSWORD,
+                                                    "password": "short"})
+        assert BeautifulSoup(short.text, "html.parser").select_one("#password-error")
+        ok = client.post("/auth/password", data={"csrf_token": token,
+                                                 "current": factories.PASSWORD,
+                                                 "password": "brand new 9"})
+        assert ok.status_code == 303
+        assert client.get("/office/").status_code == 200  # this session carries on
+        assert _post_login(client.application.test_client(), "office",
+                           "brand new 9").status_code == 303
+
+    def test_a_password_change_ends_other_sessions(self, client, db, world, login_as, app):
+        login_as("office")
+        elsewhere = app.test_client()
+        token = csrf_from(elsewhere.get("/auth/login").text)
+        elsewhere.post("/auth/login", data={"csrf_token": token, "login": "office",
+                                            "password": factories.PASSWORD})
+        assert elsewhere.get("/office/").status_code == 200
+        token = csrf_from(client.get("/auth/password").text)
+        client.post("/auth/password", data={"csrf_token": token, "current": factories.PASSWORD,
+                                            "password": "brand new 9"})
+        assert elsewhere.get("/office/").status_code == 302

@@ -162,3 +162,38 @@ def register_enterprise_user(session, *, name: str, mobile: str, password: str,
     session.add(user)
     session.flush()
     return user
+
+
+def add_colleague(session, *, by: User, name: str, mobile: str, password: str,
+                  at: datetime) -> User:
+    """An enterprise user adds a colleague to the same enterprise (an enterprise may have
+    several users). The colleague signs in with the mobile number and the password given,
+    and should change it."""
+    if by.enterprise_id is None:
+        raise RuleViolation(N_("Only an enterprise account can add colleagues."))
+    mobile = mobile.strip()
+    if not MOBILE_RE.match(mobile):
+        raise RuleViolation(N_("Enter an 11-digit mobile number, like 13800000000."),
+                            field="mobile")
+    if session.scalar(sa.select(User.id).where(User.mobile == mobile)) is not None:
+        raise RuleViolation(N_("This mobile number already has an account."), field="mobile")
+    check_password_rules(password)
+    user = User(mobile=mobile, name=name.strip(), role=Role.ENTERPRISE,
+                enterprise_id=by.enterprise_id, password_hash=hash_password(password),
+                created_at=at)
+    session.add(user)
+    session.add(AuditLog(at=at, user_id=by.id, action="add_user", object_type="user",
+                         object_id=mobile[-4:], result="success"))
+    return user
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Changing a password needs the current one; every other session of the user ends."""
+    if not verify_password(user, current):
+        raise RuleViolation(N_("The current password is not right."), field="current")
+    check_password_rules(new)
+    if verify_password(user, new):
+        raise RuleViolation(N_("Choose a password different from the current one."),
+                            field="password")
+    user.password_hash = hash_password(new)
+    revoke_sessions(user)

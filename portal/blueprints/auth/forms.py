@@ -71,3 +71,37 @@ class RegisterForm(FlaskForm):
         invalid_choice_message=_l("Choose the county, district, zone or town."),
     )
     next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = PasswordField(
+        _l("New password"),
+        description=_l("At least 8 characters."),
+        validators=[DataRequired(_l("Choose a new password.")), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ColleagueForm(FlaskForm):
+    name = StringField(
+        _l("Colleague's name"),
+        validators=[DataRequired(_l("Enter your colleague's name.")), Length(max=64)],
+    )
+    mobile = StringField(
+        _l("Colleague's mobile number"),
+        description=_l("Your colleague signs in with it."),
+        validators=[DataRequired(_l("Enter your colleague's mobile number.")), Length(max=20)],
+        render_kw={"inputmode": "tel"},
+    )
+    password = PasswordField(
+        _l("First password"),
+        description=_l("At least 8 characters. Tell it to your colleague, who should change it "
+                       "after signing in."),
+        validators=[DataRequired(_l("Choose a first password.")), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -10,12 +10,15 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints import home_url
 from portal.blueprints.auth import bp
-from portal.blueprints.auth.forms import LanguageForm, LoginForm, RegisterForm
+from portal.blueprints.auth.forms import (
+    ColleagueForm, LanguageForm, LoginForm, PasswordForm, RegisterForm,
+)
 from portal.domain import accounts
 from portal.domain.errors import RuleViolation
-from portal.domain.models import EnterpriseKind, Jurisdiction, JurisdictionLevel, Role
+from portal.domain.models import EnterpriseKind, Jurisdiction, JurisdictionLevel, Role, User
 from portal.extensions import db, limiter
 from portal.web.guards import requires
+from portal.web.labels import masked_mobile
 from portal.web.redirects import safe_next
 from portal.web.rendering import render_screen
 from portal.web.sessions import start_session, utcnow
@@ -122,3 +125,53 @@ def register():
             return redirect(safe_next(form.next.data) or url_for("enterprise.whistle"), 303)
     form.password.data = ""
     return render_screen("auth/register.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@requires(*Role)
+@limiter.limit("10 per hour", methods=["POST"])
+def password():
+    """Change one's own password; the user signs in again everywhere else."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, current=form.current.data,
+                                     new=form.password.data)
+            db.session.commit()
+        except RuleViolation as violation:
+            db.session.rollback()
+            field = getattr(form, violation.field or "password")
+            field.errors = [*field.errors, _(violation.message)]
+        else:
+            user = current_user._get_current_object()
+            login_user(user)  # this session carries the new version
+            start_session(user)
+            flash(_("Your password has been changed."))
+            return redirect(home_url(current_user), 303)
+    return render_screen("auth/password.html", form=form)
+
+
+@bp.route("/colleagues", methods=["GET", "POST"])
+@requires(Role.ENTERPRISE)
+@limiter.limit("20 per hour", methods=["POST"])
+def colleagues():
+    """An enterprise's users, and adding a colleague."""
+    form = ColleagueForm()
+    if form.validate_on_submit():
+        try:
+            accounts.add_colleague(db.session, by=current_user, name=form.name.data,
+                                   mobile=form.mobile.data, password=form.password.data,
+                                   at=utcnow())
+            db.session.commit()
+        except RuleViolation as violation:
+            db.session.rollback()
+            field = getattr(form, violation.field or "mobile")
+            field.errors = [*field.errors, _(violation.message)]
+        else:
+            flash(_("%(name)s can now sign in with %(mobile)s.", name=form.name.data,
+                    mobile=masked_mobile(form.mobile.data.strip())))
+            return redirect(url_for("auth.colleagues"), 303)
+    form.password.data = ""
+    users = db.session.scalars(sa.select(User).where(
+        User.enterprise_id == current_user.enterprise_id).order_by(User.id)).all()
+    return render_screen("auth/colleagues.html", form=form, users=users)
