@@ -19,7 +19,7 @@ LABELS = {
     CaseState.IN_HAND: _l("Being handled"),
     CaseState.LONG_TERM: _l("Kept open as long-term"),
     CaseState.ESCALATED: _l("Escalated"),
-    CaseState.REPLIED: _l("Replied, under review"),
+    CaseState.REPLIED: _l("Reply given"),
     CaseState.AWAITING_RATING: _l("Awaiting rating"),
     CaseState.RATED: _l("Rated"),
     CaseState.CLOSED: _l("Closed off"),
