@@ -17,7 +17,7 @@ APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 p
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 APT_TEST := chromium
 
-.PHONY: run test setup setup-test services redis migrate demo translations extract-messages clean
+.PHONY: run test setup setup-test services redis migrate demo translations extract-messages bench clean
 
 run: setup redis migrate demo
 	@echo "Serving on http://127.0.0.1:$(PORT)"
@@ -83,6 +83,15 @@ demo: migrate
 # Refresh the message catalogue after changing UI text, then translate the new entries.
 extract-messages: $(STAMP)/venv
 	$(FLASK) translate update
+
+# Measurements (medians and ratios; see bench/*.py). wrk drives the load test on 127.0.0.1.
+bench: setup services
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/budgets.py
+	$(BIN)/python bench/cases_scale.py --db sqlite
+	$(BIN)/python bench/cases_scale.py --db postgresql
+	$(BIN)/python bench/load.py --db sqlite
 
 clean:
 	rm -rf $(STAMP) $(VENV) node_modules portal/static/js/htmx.min.js

@@ -32,6 +32,7 @@ def init_app(app) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", [
         "text/css", "text/javascript", "application/javascript"])
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_BR_LEVEL", 6)  # level 4 made htmx larger than gzip
     # Static files are streamed; phones on plain-HTTP intranets only offer gzip.
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
     compress.init_app(app)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
-from flask import current_app, session
-from flask_babel import format_date, format_time, get_locale
+from babel import dates as babel_dates
+from flask import current_app, g, session
+from flask_babel import get_locale, get_timezone
 
 
 def select_locale() -> str:
@@ -15,6 +16,17 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _day_format():
+    """This request's locale, time zone and date style, looked up once per request (the
+    `day` filter runs hundreds of times on a list; Flask-Babel looks them up on every call)."""
+    found = g.get("_day_format")
+    if found is None:
+        locale = get_locale()
+        style = "long" if str(locale).startswith("zh") else "medium"
+        found = g._day_format = (locale, get_timezone(), style)
+    return found
+
+
 def init_app(app) -> None:
     @app.template_filter("day")
     def _day(value: date | datetime | None) -> str:
@@ -22,10 +34,12 @@ def init_app(app) -> None:
         a timestamp adds the hour and minute in Beijing time."""
         if value is None:
             return ""
-        style = "long" if str(get_locale()).startswith("zh") else "medium"
+        locale, zone, style = _day_format()
         if isinstance(value, datetime):
-            return f"{format_date(value, style)} {format_time(value, 'short')}"
-        return format_date(value, style)
+            local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(zone)
+            return (f"{babel_dates.format_date(local, style, locale=locale)} "
+                    f"{babel_dates.format_time(local, 'short', locale=locale)}")
+        return babel_dates.format_date(value, style, locale=locale)
 
     @app.context_processor
     def _language():

@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.enterprise import bp
@@ -172,14 +171,22 @@ def similar():
     return render_screen("enterprise/whistle.html", block="similar", similar=cases, ask=False)
 
 
+CASES_PER_PAGE = 20
+
+
 @bp.get("/cases")
 @requires(Role.ENTERPRISE)
 def cases():
+    """The enterprise's cases, newest first, a page at a time (an enterprise may have
+    hundreds; a phone needs the latest few)."""
+    page = max(request.args.get("page", 1, type=int), 1)
     rows = db.session.scalars(
-        sa.select(Case).where(case_scope(current_user)).order_by(Case.received_at.desc())
-        .options(selectinload(Case.receiving_unit), selectinload(Case.lead_unit))
+        sa.select(Case).where(case_scope(current_user))
+        .order_by(Case.received_at.desc(), Case.id.desc())
+        .limit(CASES_PER_PAGE + 1).offset((page - 1) * CASES_PER_PAGE)
     ).all()
-    return render_screen("enterprise/cases.html", cases=rows)
+    return render_screen("enterprise/cases.html", cases=rows[:CASES_PER_PAGE], page=page,
+                         more=len(rows) > CASES_PER_PAGE)
 
 
 def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
