@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from portal.extensions import db
 from portal.domain.models import User
@@ -44,8 +44,14 @@ def unauthorized():
     return redirect(target)
 
 
-def start_session(user: User) -> None:
-    """Call right after `login_user`: a fresh session (no fixation) with its clocks set."""
+def sign_in(user: User) -> None:
+    """Start a fresh session for `user`: nothing from before sign-in is carried over (no
+    fixation) except the chosen language, and the idle and absolute clocks start now."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
     now = utcnow().timestamp()
     session["auth_at"] = now
     session["seen_at"] = now

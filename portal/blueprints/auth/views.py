@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints import home_url
@@ -14,14 +14,14 @@ from portal.blueprints.auth.forms import (
     ColleagueForm, LanguageForm, LoginForm, PasswordForm, RegisterForm,
 )
 from portal.domain import accounts
-from portal.domain.errors import RuleViolation
 from portal.domain.models import EnterpriseKind, Jurisdiction, JurisdictionLevel, Role, User
 from portal.extensions import db, limiter
 from portal.web.guards import requires
 from portal.web.labels import masked_mobile
 from portal.web.redirects import safe_next
 from portal.web.rendering import render_screen
-from portal.web.sessions import start_session, utcnow
+from portal.web.forms import commit_or_explain
+from portal.web.sessions import sign_in, utcnow
 
 
 def _login_limit() -> str:
@@ -43,12 +43,7 @@ def login():
             lockout=current_app.config["LOGIN_LOCKOUT"], ip=request.remote_addr)
         db.session.commit()
         if result.ok:
-            lang = session.get("lang")
-            session.clear()  # a new session: nothing carried over from before sign-in
-            if lang:
-                session["lang"] = lang
-            login_user(result.user)
-            start_session(result.user)
+            sign_in(result.user)
             return redirect(safe_next(form.next.data) or home_url(result.user), 303)
         # One message for every failure: it must not reveal which part was wrong.
         form.form_errors.append(_(
@@ -101,26 +96,14 @@ def register():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        try:
-            user = accounts.register_enterprise_user(
-                db.session, name=form.name.data, mobile=form.mobile.data,
-                password=form.password.data, enterprise_name=form.enterprise_name.data,
-                credit_code_raw=form.credit_code.data or "",
-                kind=EnterpriseKind(form.kind.data),
-                jurisdiction=db.session.get(Jurisdiction, int(form.jurisdiction.data)),
-                at=utcnow())
-            db.session.commit()
-        except RuleViolation as violation:
-            db.session.rollback()
-            field = getattr(form, violation.field or "mobile")
-            field.errors = [*field.errors, _(violation.message)]
-        else:
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            login_user(user)
-            start_session(user)
+        done, user = commit_or_explain(form, "mobile", lambda: accounts.register_enterprise_user(
+            db.session, name=form.name.data, mobile=form.mobile.data,
+            password=form.password.data, enterprise_name=form.enterprise_name.data,
+            credit_code_raw=form.credit_code.data or "", kind=EnterpriseKind(form.kind.data),
+            jurisdiction=db.session.get(Jurisdiction, int(form.jurisdiction.data)),
+            at=utcnow()))
+        if done:
+            sign_in(user)
             flash(_("Your account is ready. You can whistle now."))
             return redirect(safe_next(form.next.data) or url_for("enterprise.whistle"), 303)
     form.password.data = ""
@@ -133,19 +116,12 @@ def register():
 def password():
     """Change one's own password; the user signs in again everywhere else."""
     form = PasswordForm()
+    user = current_user._get_current_object()
     if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, current=form.current.data,
-                                     new=form.password.data)
-            db.session.commit()
-        except RuleViolation as violation:
-            db.session.rollback()
-            field = getattr(form, violation.field or "password")
-            field.errors = [*field.errors, _(violation.message)]
-        else:
-            user = current_user._get_current_object()
-            login_user(user)  # this session carries the new version
-            start_session(user)
+        done, _none = commit_or_explain(form, "password", lambda: accounts.change_password(
+            user, current=form.current.data, new=form.password.data))
+        if done:
+            sign_in(user)  # this session carries the new session version
             flash(_("Your password has been changed."))
             return redirect(home_url(current_user), 303)
     return render_screen("auth/password.html", form=form)
@@ -158,16 +134,10 @@ def colleagues():
     """An enterprise's users, and adding a colleague."""
     form = ColleagueForm()
     if form.validate_on_submit():
-        try:
-            accounts.add_colleague(db.session, by=current_user, name=form.name.data,
-                                   mobile=form.mobile.data, password=form.password.data,
-                                   at=utcnow())
-            db.session.commit()
-        except RuleViolation as violation:
-            db.session.rollback()
-            field = getattr(form, violation.field or "mobile")
-            field.errors = [*field.errors, _(violation.message)]
-        else:
+        done, _none = commit_or_explain(form, "mobile", lambda: accounts.add_colleague(
+            db.session, by=current_user, name=form.name.data, mobile=form.mobile.data,
+            password=form.password.data, at=utcnow()))
+        if done:
             flash(_("%(name)s can now sign in with %(mobile)s.", name=form.name.data,
                     mobile=masked_mobile(form.mobile.data.strip())))
             return redirect(url_for("auth.colleagues"), 303)

@@ -20,10 +20,10 @@ from portal.domain import duplicates, uploads, workflow
 from portal.domain.access import case_scope
 from portal.domain.calendar import load_calendar, local_date
 from portal.domain.card import service_card
-from portal.domain.errors import RuleViolation
 from portal.domain.models import Case, CaseState, CaseType, RatingLevel, Role
 from portal.domain.policies import finish_days_for
 from portal.extensions import db, limiter
+from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
 from portal.web.labels import label
 from portal.web.loading import load_case
@@ -110,7 +110,7 @@ def whistle():
             and not {c.number for c in similar} <= seen
         if not ask:
             try:
-                case = workflow.whistle(
+                done, case = commit_or_explain(form, "attachments", lambda: workflow.whistle(
                     db.session, load_calendar(db.session), by=current_user,
                     level=form.level.data, case_type=CaseType(form.case_type.data),
                     category_number=int(form.category.data)
@@ -119,12 +119,7 @@ def whistle():
                     contact_name=form.contact_name.data.strip(),
                     contact_phone=form.contact_phone.data.strip(), at=utcnow(),
                     submission_key=form.submission_key.data or secrets.token_urlsafe(16),
-                    files=_files(form.attachments), upload_root=_upload_root())
-                db.session.commit()
-            except RuleViolation as violation:
-                db.session.rollback()
-                field = getattr(form, violation.field or "attachments")
-                field.errors = [*field.errors, _(violation.message)]
+                    files=_files(form.attachments), upload_root=_upload_root()))
             except IntegrityError:
                 # The same form arrived twice at once: the other request created the case.
                 db.session.rollback()
@@ -134,7 +129,7 @@ def whistle():
                 if case is None:
                     raise
                 return redirect(url_for("enterprise.case", number=case.number), 303)
-            else:
+            if done:
                 flash(_("Submitted. Your case number is %(number)s.", number=case.number))
                 return redirect(url_for("enterprise.case", number=case.number), 303)
     had_files = any(f and f.filename for f in (form.attachments.data or []))
@@ -147,13 +142,10 @@ def _add_to_existing(form: WhistleForm, number: str):
     (重复件) rather than start a new one."""
     case = load_case(number, current_user)
     text = (form.content.data or "").strip()
-    try:
-        workflow.supplement(db.session, case, by=current_user, text=text, at=utcnow(),
-                            files=_files(form.attachments), upload_root=_upload_root())
-        db.session.commit()
-    except RuleViolation as violation:
-        db.session.rollback()
-        form.content.errors = [_(violation.message)]
+    done, _event = commit_or_explain(form, "content", lambda: workflow.supplement(
+        db.session, case, by=current_user, text=text, at=utcnow(),
+        files=_files(form.attachments), upload_root=_upload_root()))
+    if not done:
         return render_screen("enterprise/whistle.html", form=form, similar=[], ask=False,
                              reattach=False)
     flash(_("Added to your case %(number)s. The unit handling it has been told.",
@@ -249,16 +241,10 @@ def submit_rating(case: Case, by, redirect_to: str, rerender):
     form.level.choices = [SelectChoice(lv.value, label(lv))
                                     for lv in workflow.rating_levels(case)]
     if form.validate_on_submit():
-        try:
-            workflow.rate(db.session, calendar, case, by=by, level=RatingLevel(form.level.data),
-                          solved=form.solved.data == "yes", comment=form.comment.data or "",
-                          at=utcnow())
-            db.session.commit()
-        except RuleViolation as violation:
-            db.session.rollback()
-            field = getattr(form, violation.field or "level")
-            field.errors = [*field.errors, _(violation.message)]
-        else:
+        done, _rating = commit_or_explain(form, "level", lambda: workflow.rate(
+            db.session, calendar, case, by=by, level=RatingLevel(form.level.data),
+            solved=form.solved.data == "yes", comment=form.comment.data or "", at=utcnow()))
+        if done:
             if case.state is CaseState.IN_HAND:
                 flash(_("Thank you. Your case goes back to the department to be handled "
                         "again, under the office's supervision."))
@@ -290,17 +276,10 @@ def add_information(number: str):
     case = load_case(number, current_user)
     form = SupplementForm(prefix="more")
     if form.validate_on_submit():
-        try:
-            files = [uploads.check_file(f.filename, f.read())
-                     for f in form.attachments.data or [] if f and f.filename]
-            workflow.supplement(db.session, case, by=current_user, text=form.text.data or "",
-                                at=utcnow(), files=files, upload_root=_upload_root())
-            db.session.commit()
-        except RuleViolation as violation:
-            db.session.rollback()
-            field = getattr(form, violation.field or "attachments")
-            field.errors = [*field.errors, _(violation.message)]
-        else:
+        done, _event = commit_or_explain(form, "attachments", lambda: workflow.supplement(
+            db.session, case, by=current_user, text=form.text.data or "", at=utcnow(),
+            files=_files(form.attachments), upload_root=_upload_root()))
+        if done:
             flash(_("Added to your case. The unit handling it has been told."))
             return redirect(url_for("enterprise.case", number=number), 303)
     context = _my_case_context(case)

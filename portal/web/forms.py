@@ -1,0 +1,26 @@
+"""The one way views run a domain verb from a form (STYLE.md: parse the form, call one verb,
+commit once; on RuleViolation put the message on the form and re-render)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask_babel import gettext as _
+
+from portal.domain.errors import RuleViolation
+from portal.extensions import db
+
+
+def commit_or_explain(form, default_field: str, verb: Callable[[], Any]) -> tuple[bool, Any]:
+    """Run `verb` and commit. When a rule forbids it, roll back, put the rule's message (in
+    the user's language) beside the field it names, or beside `default_field`, and return
+    (False, None); otherwise (True, what the verb returned)."""
+    try:
+        result = verb()
+        db.session.commit()
+    except RuleViolation as violation:
+        db.session.rollback()
+        field = getattr(form, violation.field or "", None) or getattr(form, default_field)
+        field.errors = [*field.errors, _(violation.message)]
+        return False, None
+    return True, result
