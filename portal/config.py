@@ -59,6 +59,9 @@ class Config:
 
     # Sessions and cookies (SECURITY.md "Cookies"; Secure when served over HTTPS).
     SECURE_COOKIES = _flag("SECURE_COOKIES", False)
+    # Reverse proxies (nginx) in front of gunicorn: trust that many X-Forwarded-* hops, so
+    # rate limits and the audit log see the client's address and HTTPS is recognised.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", 0))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 30)))
@@ -88,7 +91,8 @@ class Config:
     # Demo data (never in production): the password every demo account gets.
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
 
-    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    # Five attachments of 10 MB each plus the form (portal/domain/uploads.py).
+    MAX_CONTENT_LENGTH = 51 * 1024 * 1024
     # Static files are addressed by content hash (web/assets.py), so phones may keep them.
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
     TESTING = False

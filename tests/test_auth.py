@@ -281,20 +281,18 @@ class TestRegistration:
         code = world.enterprise.credit_code
         response = self._post(client, world, credit_code=code)
         page = BeautifulSoup(response.text, "html.parser")
-        assert "已有账户" in page.select_one("#credit_code-error").text
+        assert "已登记" in page.select_one("#credit_code-error").text
 
-    def test_a_registry_entry_is_claimed_only_from_its_contact_mobile(self, client, db, world):
+    def test_a_registry_entry_is_never_claimed_by_registering(self, client, db, world):
+        """Code and phone of a registered company are public and the mobile is not verified:
+        even the registry's own contact number does not link an account to it."""
         registered = factories.enterprise(db.session, world.county)
         registered.contact_phone = "13912345678"
-        other = factories.enterprise(db.session, world.county)
         db.session.commit()
-        refused = self._post(client, world, credit_code=other.credit_code)
-        assert "联系电话不同" in BeautifulSoup(refused.text, "html.parser").select_one(
+        refused = self._post(client, world, credit_code=registered.credit_code)
+        assert "已登记" in BeautifulSoup(refused.text, "html.parser").select_one(
             "#credit_code-error").text
-        claimed = self._post(client, world, credit_code=registered.credit_code)
-        assert claimed.status_code == 303
-        user = db.session.scalar(sa.select(User).where(User.mobile == "13912345678"))
-        assert user.enterprise_id == registered.id
+        assert db.session.scalar(sa.select(User).where(User.mobile == "13912345678")) is None
 
 
 class TestColleaguesAndPasswords:
@@ -361,3 +359,28 @@ class TestColleaguesAndPasswords:
         client.post("/auth/password", data={"csrf_token": token, "current": factories.PASSWORD,
                                             "password": "brand new 9"})
         assert elsewhere.get("/office/").status_code == 302
+
+
+class TestBehindAProxy:
+    @pytest.fixture
+    def app_config(self):
+        return {"PROXY_HOPS": 1}
+
+    def test_the_client_address_comes_from_the_proxy(self, client, db, world):
+        token = csrf_from(client.get("/auth/login").text)
+        client.post("/auth/login", headers={"X-Forwarded-For": "203.0.113.7"},
+                    data={"csrf_token": token, "login": "office", "password": "wrong"})
+        assert db.session.scalar(sa.select(AuditLog.ip).where(AuditLog.action == "login")) \
+            == "203.0.113.7"
+
+    def test_without_hops_a_forged_header_is_ignored(self, client, db, world, app):
+        app.config["PROXY_HOPS"] = 0  # read at start-up: this app has ProxyFix, so new app
+        from portal import create_app
+        from tests.conftest import _config
+        plain = create_app(_config(app.config["SQLALCHEMY_DATABASE_URI"]))
+        other = plain.test_client()
+        token = csrf_from(other.get("/auth/login").text)
+        other.post("/auth/login", headers={"X-Forwarded-For": "203.0.113.7"},
+                   data={"csrf_token": token, "login": "office", "password": "wrong"})
+        assert db.session.scalar(sa.select(AuditLog.ip).where(AuditLog.action == "login")) \
+            == "127.0.0.1"

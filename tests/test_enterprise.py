@@ -444,3 +444,105 @@ class TestDuplicates:
         assert response.status_code == 404
         db.session.refresh(theirs)
         assert [e.action for e in theirs.events] == ["register"]
+
+
+class TestReviewFindings:
+    """Hardening found in review: each test names what it guards."""
+
+    def test_a_phone_whistle_has_no_contact_deadline(self, db, world):
+        """Chaozhou 四(四)1: only whistles received neither on site nor by phone must be
+        followed by a contact within 1 working day."""
+        by_phone = factories.case(db.session, world.city, channel=Channel.PHONE,
+                                  by=world.users["office"])
+        online = factories.case(db.session, world.city)
+        assert by_phone.contact_due is None
+        assert online.contact_due is not None
+
+    def test_an_unsatisfied_rating_starts_a_new_handling_round(self, db, world):
+        from portal.domain import workflow
+        from portal.domain.calendar import WorkCalendar
+        from portal.domain.models import RatingLevel
+        case = _replied_case(db, world)
+        later = factories.now().replace(day=30)  # Monday 2026-11-30
+        workflow.rate(db.session, WorkCalendar(), case, by=None, level=RatingLevel.UNSATISFIED,
+                      solved=False, comment="", at=later)
+        assert str(case.finish_due) == "2026-12-07"  # Chaozhou: 5 working days again
+
+    def test_a_huge_picture_is_refused_before_decoding(self):
+        from portal.domain import uploads
+        from portal.domain.errors import RuleViolation
+        out = io.BytesIO()
+        Image.new("1", (8500, 8500)).save(out, "PNG")
+        with pytest.raises(RuleViolation):
+            uploads.check_file("bomb.png", out.getvalue())
+
+    def test_too_many_files_are_refused_before_any_is_read(self):
+        from portal.domain import uploads
+        from portal.domain.errors import RuleViolation
+
+        class Exploding:
+            filename = "x.png"
+
+            def read(self):
+                raise AssertionError("read before the count was checked")
+
+        with pytest.raises(RuleViolation):
+            uploads.check_files([Exploding() for _ in range(6)])
+
+    def test_a_page_number_out_of_range_is_not_found(self, client, world, login_as):
+        login_as("enterprise")
+        assert client.get("/cases?page=9223372036854775807").status_code == 404
+        assert client.get("/cases?page=0").status_code == 404
+
+    def test_the_similar_hint_without_htmx_goes_back_to_the_form(self, client, world, login_as):
+        login_as("enterprise")
+        _page, token, _key = _whistle_page(client)
+        response = client.post("/whistle/similar", data={"csrf_token": token, "content": "x"})
+        assert response.status_code == 303 and response.headers["Location"] == "/whistle"
+
+    def test_a_forged_submission_key_is_refused_beside_the_form(self, client, db, world,
+                                                               login_as):
+        login_as("enterprise")
+        _page, token, _key = _whistle_page(client)
+        response = client.post("/whistle", data=_form(token, "x" * 500))
+        assert response.status_code == 200
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+    def test_case_views_and_refusals_are_audited(self, client, db, world, login_as):
+        from portal.domain.models import AuditLog
+        mine = factories.case(db.session, world.city, enterprise=world.enterprise)
+        theirs = factories.case(db.session, world.county, enterprise=world.other_enterprise)
+        db.session.commit()
+        login_as("enterprise")
+        client.get(f"/cases/{mine.number}")
+        client.get(f"/cases/{theirs.number}")
+        rows = db.session.execute(sa.select(AuditLog.object_id, AuditLog.result).where(
+            AuditLog.action == "view")).all()
+        assert rows == [(mine.number, "ok"), (theirs.number, "denied")]
+
+    def test_a_category_missing_at_the_chosen_level_is_refused(self, db, world):
+        from portal.domain import workflow
+        from portal.domain.calendar import WorkCalendar
+        from portal.domain.errors import RuleViolation
+        from portal.domain.models import CaseType
+        with pytest.raises(RuleViolation) as refused:
+            workflow.whistle(db.session, WorkCalendar(), by=world.users["enterprise"],
+                             level="local", case_type=CaseType.CONSULTATION,
+                             category_number=99, title="t", content="咨询政策问题的具体内容",
+                             contact_name="a", contact_phone="13800000001",
+                             at=factories.now(), submission_key="k-99", upload_root=None)
+        assert refused.value.field == "category"
+
+    def test_attachments_are_served_under_a_sandbox_policy(self, client, db, world, login_as,
+                                                           app):
+        from pathlib import Path
+        from portal.domain import uploads, workflow
+        case = factories.case(db.session, world.city, enterprise=world.enterprise)
+        a = workflow.attach(db.session, case, uploads.check_file("a.pdf", b"%PDF-1.4 a"),
+                            by=None, at=factories.now(),
+                            upload_root=Path(app.instance_path) / "uploads")
+        db.session.commit()
+        login_as("enterprise")
+        response = client.get(f"/cases/{case.number}/files/{a.id}")
+        assert "sandbox" in response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]

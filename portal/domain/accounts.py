@@ -69,10 +69,15 @@ def authenticate(session, login: str, password: str, *, now: datetime, max_failu
         _audit(session, user, ip, "login", "locked", now)
         return LoginResult(None, "locked")
     if not verify_password(user, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + lockout
-            user.failed_logins = 0
+        # Counted in the database, not in Python: parallel wrong guesses each add one.
+        failures = session.execute(
+            sa.update(User).where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
+        ).scalar_one()
+        if failures >= max_failures:
+            session.execute(sa.update(User).where(User.id == user.id).values(
+                locked_until=now + lockout, failed_logins=0))
+        session.expire(user, ["failed_logins", "locked_until"])
         _audit(session, user, ip, "login", "failure", now)
         return LoginResult(None, "bad_credentials")
     if not user.active:
@@ -118,9 +123,10 @@ def register_enterprise_user(session, *, name: str, mobile: str, password: str,
     """An enterprise signs up on the portal with a mobile number, a password, its name and
     its unified social credit code (individual businesses may have none).
 
-    An enterprise already in the registry is joined only when it has no account yet and the
-    registry's contact phone is this mobile number; otherwise a colleague or the office adds
-    the new user. The credit code is public, so knowing it must never open a company's cases.
+    An enterprise already in the registry is never joined by registering: its credit code and
+    phone are public, and the mobile number is not verified here, so knowing them must never
+    open a company's cases. A colleague who already uses the account adds the new user, or
+    the office links it.
     """
     mobile = mobile.strip()
     if not MOBILE_RE.match(mobile):
@@ -141,22 +147,13 @@ def register_enterprise_user(session, *, name: str, mobile: str, password: str,
     if code is not None:
         enterprise = session.scalar(sa.select(Enterprise).where(Enterprise.credit_code == code))
     if enterprise is not None:
-        has_users = session.scalar(sa.select(User.id).where(
-            User.enterprise_id == enterprise.id).limit(1)) is not None
-        if has_users:
-            raise RuleViolation(N_("This enterprise already has an account. Ask a colleague "
-                                   "who uses it to add you, or call the office."),
-                                field="credit_code")
-        if (enterprise.contact_phone or "").strip() != mobile:
-            raise RuleViolation(N_("This enterprise is registered with another contact number. "
-                                   "Call the office to link your account."),
-                                field="credit_code")
-    else:
-        enterprise = Enterprise(
-            name=enterprise_name.strip(), credit_code=code, kind=kind,
-            jurisdiction=jurisdiction, contact_name=name.strip(), contact_phone=mobile,
-            created_at=at)
-        session.add(enterprise)
+        raise RuleViolation(N_("This enterprise is already registered. Ask a colleague who "
+                               "uses its account to add you, or call the office to link your "
+                               "account."), field="credit_code")
+    enterprise = Enterprise(
+        name=enterprise_name.strip(), credit_code=code, kind=kind, jurisdiction=jurisdiction,
+        contact_name=name.strip(), contact_phone=mobile, created_at=at)
+    session.add(enterprise)
     user = User(mobile=mobile, name=name.strip(), role=Role.ENTERPRISE, enterprise=enterprise,
                 password_hash=hash_password(password), created_at=at)
     session.add(user)

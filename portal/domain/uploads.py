@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from portal.domain.errors import N_, RuleViolation
 
@@ -25,7 +25,8 @@ KINDS = (
     ("image/png", "png", b"\x89PNG\r\n\x1a\n"),
     ("application/pdf", "pdf", b"%PDF-"),
 )
-Image.MAX_IMAGE_PIXELS = 40_000_000  # a decompression bomb is refused, not decoded
+MAX_PIXELS = 24_000_000  # a 24-megapixel phone photo; checked before anything is decoded
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 @dataclass
@@ -37,6 +38,15 @@ class CheckedFile:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+
+def check_files(files) -> list[CheckedFile]:
+    """Check uploaded files (objects with `filename` and `read()`): the count first, then
+    each file, so a flood of files is refused before any is decoded."""
+    chosen = [f for f in files or [] if f and f.filename]
+    if len(chosen) > MAX_FILES:
+        raise RuleViolation(N_("Attach at most 5 files."), field="attachments")
+    return [check_file(f.filename, f.read()) for f in chosen]
 
 
 def check_file(filename: str, data: bytes) -> CheckedFile:
@@ -60,7 +70,10 @@ def _strip_metadata(data: bytes, fmt: str) -> bytes:
     trailing payload are dropped, and a file that only looks like a picture is refused."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise RuleViolation(N_("The picture is too large. Choose a smaller one."))
             image.load()
+            image = ImageOps.exif_transpose(image)  # keep portrait photos upright
             if image.mode not in ("RGB", "RGBA", "L"):
                 image = image.convert("RGBA" if fmt == "PNG" else "RGB")
             if fmt == "JPEG" and image.mode == "RGBA":

@@ -24,6 +24,13 @@ from portal.domain.models import (
     Jurisdiction, JurisdictionLevel, OrgUnit, Rating, RatingLevel, UnitKind, User,
 )
 from portal.domain.numbering import format_number, next_seq
+from portal.domain.policies import finish_days_for
+
+
+# Chaozhou 四(四)1: "非现场或电话接收的、有企业联系方式的，应在1个工作日内与企业取得对接联系" —
+# a whistle taken on the phone or face to face is already a contact.
+ALREADY_IN_CONTACT = frozenset({Channel.PHONE, Channel.VISIT, Channel.SERVICE_CENTRE,
+                                Channel.LEADER_VISIT})
 
 
 def record_event(session, case: Case, *, action: str, by: Optional[User], at: datetime,
@@ -62,7 +69,8 @@ def register_case(session, calendar: WorkCalendar, *, jurisdiction: Jurisdiction
     seq = next_seq(session, jurisdiction.id, year)
     policy = jurisdiction.effective_policy
     contact_due = None
-    if policy is not None and policy.contact_days is not None:
+    if policy is not None and policy.contact_days is not None \
+            and channel not in ALREADY_IN_CONTACT:
         contact_due = calendar.due_date(at, policy.contact_days)
     case = Case(
         number=format_number(jurisdiction, year, seq), jurisdiction=jurisdiction, year=year,
@@ -151,6 +159,9 @@ def whistle(session, calendar: WorkCalendar, *, by: User, level: str, case_type:
     if category_number is not None:
         category = next((c for c in categories_of(session, target)
                          if c.number == category_number), None)
+        if category is None:
+            raise RuleViolation(N_("This category is not used at the level you chose. Choose "
+                                   "another category or level."), field="category")
     case = register_case(
         session, calendar, jurisdiction=target, applicant_name=enterprise.name,
         contact_name=contact_name, contact_phone=contact_phone, title=title, content=content,
@@ -257,6 +268,10 @@ def rate(session, calendar: WorkCalendar, case: Case, *, by: Optional[User],
         record_event(session, case, action="rate", by=by, at=at, to_state=CaseState.IN_HAND,
                      note=note, visible_to_enterprise=True)
         case.under_supervision = True
+        # 重新办理: a new round with the profile's full handling limit from today.
+        policy = case.jurisdiction.effective_policy
+        days = finish_days_for(policy, case.type) if policy is not None else None
+        case.finish_due = calendar.due_date(at, days) if days is not None else None
         record_event(session, case, action="supervise", by=None, at=at,
                      note="unsatisfied rating", visible_to_enterprise=True)
     else:

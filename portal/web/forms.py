@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from flask import abort
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain.errors import RuleViolation
 from portal.extensions import db
@@ -18,6 +20,10 @@ def commit_or_explain(form, default_field: str, verb: Callable[[], Any]) -> tupl
     try:
         result = verb()
         db.session.commit()
+    except StaleDataError:
+        # Someone else changed the case in the meantime (a double tap, a second tab).
+        db.session.rollback()
+        abort(409)
     except RuleViolation as violation:
         db.session.rollback()
         field = getattr(form, violation.field or "", None) or getattr(form, default_field)

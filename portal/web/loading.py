@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, request
 
 from portal.domain.access import case_scope
-from portal.domain.models import Case
+from portal.domain.models import AuditLog, Case
 from portal.extensions import db
+from portal.web.sessions import utcnow
 
 
 def load_case(number: str, for_user) -> Case:
@@ -18,6 +19,16 @@ def load_case(number: str, for_user) -> Case:
     """
     case = db.session.scalar(
         sa.select(Case).where(Case.number == number, case_scope(for_user)))
+    audit_case_view(number, for_user, found=case is not None)
     if case is None:
         abort(404)
     return case
+
+
+def audit_case_view(number: str, user, *, found: bool, action: str = "view") -> None:
+    """Every look at a case, and every refused one, is recorded (Shantou 五(一); SECURITY.md
+    checklist 28). Its own transaction: the record stays whatever the request does next."""
+    db.session.add(AuditLog(
+        at=utcnow(), user_id=getattr(user, "id", None), ip=request.remote_addr, action=action,
+        object_type="case", object_id=number[:64], result="ok" if found else "denied"))
+    db.session.commit()

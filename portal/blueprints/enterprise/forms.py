@@ -61,7 +61,8 @@ class WhistleForm(FlaskForm):
         description=_l("Up to 5 files: JPG, PNG or PDF, 10 MB each at most."),
         render_kw={"accept": "image/jpeg,image/png,application/pdf"},
     )
-    submission_key = HiddenField()
+    submission_key = HiddenField(validators=[
+        Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$", message=_l("Reload the page and try again."))])
 
 
 class _PanelForm(FlaskForm):

@@ -9,7 +9,7 @@ refreshed and rated without typing the numbers again; rate-limited against guess
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 
 from portal.blueprints.enterprise import bp
@@ -18,6 +18,7 @@ from portal.blueprints.enterprise.views import case_context, submit_rating
 from portal.domain import workflow
 from portal.domain.models import Case
 from portal.extensions import db, limiter
+from portal.web.loading import audit_case_view
 from portal.web.rendering import render_screen
 
 GRANTS = "tracked_cases"
@@ -41,12 +42,19 @@ def _context(case: Case) -> dict:
                         supplement_url=None, attachment_endpoint=None)
 
 
+def _number_key() -> str:
+    return "track:" + (request.form.get("number") or "").strip().upper()[:32]
+
+
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit("10 per minute;60 per hour", methods=["POST"])
+@limiter.limit("10 per hour", methods=["POST"], key_func=_number_key)
 def track():
     form = TrackForm()
     if form.validate_on_submit():
         case = workflow.find_tracked_case(db.session, form.number.data, form.mobile.data)
+        audit_case_view(form.number.data.strip().upper(), None, found=case is not None,
+                        action="track")
         if case is not None:
             _grant(case)
             return redirect(url_for("enterprise.tracked", number=case.number), 303)

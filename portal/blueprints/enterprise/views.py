@@ -28,7 +28,8 @@ from portal.web.guards import requires
 from portal.web.labels import label
 from portal.web.loading import load_case
 from portal.web.pdf import pdf_response, render_pdf
-from portal.web.rendering import render_screen
+from portal.web.rendering import render_screen, wants_fragment
+from portal.web.security import talisman
 from portal.web.sessions import utcnow
 
 
@@ -44,6 +45,7 @@ def index():
 
 
 @bp.get("/card.pdf")
+@limiter.limit("20 per minute")
 def card_pdf():
     card = service_card(db.session, _my_enterprise())
     whistle_url = url_for("enterprise.whistle", _external=True)
@@ -77,7 +79,7 @@ def _prepare(form: WhistleForm, enterprise) -> dict:
 
 
 def _files(field) -> list[uploads.CheckedFile]:
-    return [uploads.check_file(f.filename, f.read()) for f in field.data or [] if f and f.filename]
+    return uploads.check_files(field.data)
 
 
 @bp.route("/whistle", methods=["GET", "POST"])
@@ -158,6 +160,8 @@ def _add_to_existing(form: WhistleForm, number: str):
 @limiter.limit("60 per minute", key_func=_user_key)
 def similar():
     """The live duplicate hint (htmx): open cases of this enterprise that read alike."""
+    if not wants_fragment():
+        return redirect(url_for("enterprise.whistle"), 303)
     text = f"{request.form.get('title', '')} {request.form.get('content', '')}"[:4000]
     cases = duplicates.similar_open_cases(db.session, current_user.enterprise, text)
     return render_screen("enterprise/whistle.html", block="similar", similar=cases, ask=False)
@@ -171,7 +175,9 @@ CASES_PER_PAGE = 20
 def cases():
     """The enterprise's cases, newest first, a page at a time (an enterprise may have
     hundreds; a phone needs the latest few)."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=int)
+    if not 1 <= page <= 10_000:
+        abort(404)
     rows = db.session.scalars(
         sa.select(Case).where(case_scope(current_user))
         .order_by(Case.received_at.desc(), Case.id.desc())
@@ -288,6 +294,7 @@ def add_information(number: str):
 
 
 @bp.get("/cases/<case_number:number>/files/<int:attachment_id>")
+@talisman(content_security_policy={"default-src": "'none'", "sandbox": ""})
 @requires(Role.ENTERPRISE)
 def attachment(number: str, attachment_id: int):
     case = load_case(number, current_user)
@@ -307,5 +314,4 @@ def send_attachment(case: Case, attachment_id: int):
     response = send_file(path, mimetype=found.content_type, as_attachment=True,
                          download_name=found.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
