@@ -33,6 +33,12 @@ def similarity(a: str, b: str) -> float:
     return len(x & y) / len(x | y)
 
 
+def must_ask(similar: list[Case], *, seen: set[str], confirmed_new: bool) -> bool:
+    """Ask before registering a new case when open cases read alike, unless the enterprise
+    already saw exactly these (the live hint) or said it is a new problem."""
+    return bool(similar) and not confirmed_new and not {c.number for c in similar} <= seen
+
+
 def similar_open_cases(session, enterprise: Enterprise, text: str, *, limit: int = 3,
                        threshold: float = THRESHOLD) -> list[Case]:
     """The enterprise's open cases that read most like `text`, best first."""

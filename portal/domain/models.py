@@ -565,6 +565,14 @@ class CaseEvent(Base):
     actor: Mapped[Optional[User]] = relationship()
     actor_unit: Mapped[Optional[OrgUnit]] = relationship()
 
+    # Notes the enterprise reads in its timeline; others are internal bookkeeping (the
+    # registration note is the channel, supervision's is the reason code).
+    _NOTE_SHOWN = frozenset({"supplement", "reply", "rate", "extend", "return", "refuse"})
+
+    @property
+    def note_for_enterprise(self) -> str:
+        return self.note if self.visible_to_enterprise and self.action in self._NOTE_SHOWN else ""
+
 
 class Attachment(Base):
     """Metadata of a file attached to a case; the bytes live outside `static/` under a

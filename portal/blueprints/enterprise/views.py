@@ -107,9 +107,8 @@ def whistle():
     if form.validate_on_submit():
         similar = duplicates.similar_open_cases(
             db.session, enterprise, f"{form.title.data} {form.content.data}")
-        seen = set(request.form.getlist("seen_similar"))
-        ask = bool(similar) and not request.form.get("confirm_new") \
-            and not {c.number for c in similar} <= seen
+        ask = duplicates.must_ask(similar, seen=set(request.form.getlist("seen_similar")),
+                                  confirmed_new=bool(request.form.get("confirm_new")))
         if not ask:
             try:
                 done, case = commit_or_explain(form, "attachments", lambda: workflow.whistle(
@@ -187,6 +186,13 @@ def cases():
                          more=len(rows) > CASES_PER_PAGE)
 
 
+def _rating_form(case: Case) -> RatingForm:
+    """The evaluation form with the levels the case's policy offers (2 or 3)."""
+    form = RatingForm(prefix="rating")
+    form.level.choices = [SelectChoice(lv.value, label(lv)) for lv in workflow.rating_levels(case)]
+    return form
+
+
 def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
                  attachment_endpoint: str | None) -> dict:
     """What the case page shows the enterprise: its visible timeline and files, the next due
@@ -198,9 +204,7 @@ def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
     policy = case.jurisdiction.effective_policy
     rating_form = None
     if workflow.can_rate(case, calendar, now):
-        rating_form = RatingForm(prefix="rating")
-        rating_form.level.choices = [SelectChoice(lv.value, label(lv))
-                                    for lv in workflow.rating_levels(case)]
+        rating_form = _rating_form(case)
     return {
         "case": case,
         "events": [e for e in case.events if e.visible_to_enterprise],
@@ -243,9 +247,7 @@ def case_status(number: str):
 def submit_rating(case: Case, by, redirect_to: str, rerender):
     """Shared by the case page and the /track page: validate, rate, commit, redirect."""
     calendar = load_calendar(db.session)
-    form = RatingForm(prefix="rating")
-    form.level.choices = [SelectChoice(lv.value, label(lv))
-                                    for lv in workflow.rating_levels(case)]
+    form = _rating_form(case)
     if form.validate_on_submit():
         done, _rating = commit_or_explain(form, "level", lambda: workflow.rate(
             db.session, calendar, case, by=by, level=RatingLevel(form.level.data),
