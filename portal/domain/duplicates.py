@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from portal.domain.models import Case, CaseState, Enterprise
 
 THRESHOLD = 0.2
+CANDIDATES = 50  # the newest open cases of the enterprise that are compared
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
 CLOSED = (CaseState.REFUSED, CaseState.MERGED, CaseState.RATED, CaseState.CLOSED,
           CaseState.ARCHIVED)
@@ -42,12 +43,22 @@ def must_ask(similar: list[Case], *, seen: set[str], confirmed_new: bool) -> boo
 def similar_open_cases(session, enterprise: Enterprise, text: str, *, limit: int = 3,
                        threshold: float = THRESHOLD) -> list[Case]:
     """The enterprise's open cases that read most like `text`, best first."""
-    if len(bigrams(text)) < 4:
+    mine = bigrams(text)
+    if len(mine) < 4:
         return []
-    candidates = session.scalars(sa.select(Case).where(
+    # Only the texts of the newest open cases are read; whole cases only for the matches.
+    rows = session.execute(sa.select(Case.id, Case.title, Case.content).where(
         Case.enterprise_id == enterprise.id, Case.state.not_in(CLOSED))
-        .order_by(Case.received_at.desc()).limit(200)).all()
-    scored = [(similarity(text, f"{c.title} {c.content}"), c) for c in candidates]
-    scored = [(score, c) for score, c in scored if score >= threshold]
-    scored.sort(key=lambda pair: pair[0], reverse=True)
-    return [c for _score, c in scored[:limit]]
+        .order_by(Case.received_at.desc()).limit(CANDIDATES)).all()
+    scored = []
+    for case_id, title, content in rows:
+        theirs = bigrams(f"{title} {content}")
+        score = len(mine & theirs) / len(mine | theirs) if theirs else 0.0
+        if score >= threshold:
+            scored.append((score, case_id))
+    scored.sort(reverse=True)
+    best = [case_id for _score, case_id in scored[:limit]]
+    if not best:
+        return []
+    found = {c.id: c for c in session.scalars(sa.select(Case).where(Case.id.in_(best)))}
+    return [found[case_id] for case_id in best]
