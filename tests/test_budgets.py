@@ -171,10 +171,6 @@ def test_whistle_first_load(client, world, login_as):
     assert weight.total <= WHISTLE_BYTES, str(weight)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Missed and kept visible: htmx (16.9 KB gzip) and the stylesheet (1.8 KB) leave 1.8 KB "
-    "for the HTML of a replied case with both forms (2.6 KB). Open in the enterprise-portal "
-    "issue; strict, so meeting the budget turns this test red until the mark goes."))
 def test_case_page_first_load(client, db, world, login_as):
     case = replied_case(db, world)
     login_as("enterprise")
@@ -189,7 +185,8 @@ def test_the_case_page_really_is_at_its_fullest(client, db, world, login_as):
     login_as("enterprise")
     page = BeautifulSoup(client.get(f"/cases/{case.number}").text, "html.parser")
     assert page.select('input[name="rating-level"]'), "rating form missing"
-    assert page.select_one('textarea[name="more-text"]'), "supplement form missing"
+    assert page.select_one(f'a[href="/cases/{case.number}/information"]'), \
+        "supplement link missing"
     assert len(page.select("ol.timeline li")) == 4
 
 

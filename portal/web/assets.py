@@ -11,8 +11,10 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app, url_for
+import zopfli.gzip
+from flask import current_app, request, url_for
 from flask_compress import Compress
+from werkzeug.security import safe_join
 
 compress = Compress()
 
@@ -28,6 +30,34 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=_digest(str(path), path.stat().st_mtime))
 
 
+PRECOMPRESSED = {"text/css", "text/javascript", "application/javascript"}
+
+
+@lru_cache(maxsize=32)
+def _zopfli(path: str, mtime: float) -> bytes:
+    """gzip made with zopfli: about 3 % smaller than gzip -9 for htmx, and done once."""
+    return zopfli.gzip.compress(Path(path).read_bytes())
+
+
+def static_file(filename: str):
+    """Flask's static view, with CSS and JavaScript sent zopfli-gzipped to browsers that
+    take gzip (every phone browser does). Paths, 404s and 304s stay Flask's."""
+    # Flask answers 304 itself only for its own ETag; ours carries "-gzip", checked below.
+    response = current_app.send_static_file(filename)
+    if response.status_code != 200 or response.mimetype not in PRECOMPRESSED \
+            or "gzip" not in request.accept_encodings:
+        return response
+    path = Path(safe_join(current_app.static_folder, filename))
+    response.direct_passthrough = False
+    response.set_data(_zopfli(str(path), path.stat().st_mtime))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    etag, _weak = response.get_etag()
+    if etag:
+        response.set_etag(f"{etag}-gzip")
+    return response.make_conditional(request.environ)
+
+
 def init_app(app) -> None:
     app.config.setdefault("COMPRESS_MIMETYPES", [
         "text/css", "text/javascript", "application/javascript"])
@@ -36,4 +66,5 @@ def init_app(app) -> None:
     # Static files are streamed; phones on plain-HTTP intranets only offer gzip.
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
     compress.init_app(app)
+    app.view_functions["static"] = static_file
     app.jinja_env.globals["static_url"] = static_url

@@ -217,9 +217,7 @@ def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
         "rating_form": rating_form,
         "rating_deadline": workflow.rating_deadline(case, calendar) if rating_form else None,
         "rate_url": rate_url,
-        "supplement_form": SupplementForm(prefix="more") if supplement_url and case.is_open
-        else None,
-        "supplement_url": supplement_url,
+        "supplement_url": supplement_url if case.is_open else None,
     }
 
 
@@ -277,11 +275,15 @@ def rate(number: str):
     return submit_rating(case, current_user, target, rerender)
 
 
-@bp.post("/cases/<case_number:number>/information")
+@bp.route("/cases/<case_number:number>/information", methods=["GET", "POST"])
 @requires(Role.ENTERPRISE)
-@limiter.limit("30 per hour", key_func=_user_key)
+@limiter.limit("30 per hour", key_func=_user_key, methods=["POST"])
 def add_information(number: str):
+    """Add information or files to an open case (its own short page, so the case page stays
+    light on a phone)."""
     case = load_case(number, current_user)
+    if not case.is_open:
+        abort(404)
     form = SupplementForm(prefix="more")
     if form.validate_on_submit():
         done, _event = commit_or_explain(form, "attachments", lambda: workflow.supplement(
@@ -290,9 +292,7 @@ def add_information(number: str):
         if done:
             flash(_("Added to your case. The unit handling it has been told."))
             return redirect(url_for("enterprise.case", number=number), 303)
-    context = _my_case_context(case)
-    context["supplement_form"] = form
-    return render_screen("enterprise/case.html", hx_history=False, **context)
+    return render_screen("enterprise/information.html", case=case, form=form)
 
 
 @bp.get("/cases/<case_number:number>/files/<int:attachment_id>")
