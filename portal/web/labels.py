@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -68,12 +69,21 @@ ACTIONS = {
 }
 
 
+def _cached(key, make) -> str:
+    """Translated once per request: a timeline of 200 events asks for the same few labels
+    hundreds of times (each lazy string would look up the locale again)."""
+    cache = g.setdefault("_labels", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
 def action_label(action: str) -> str:
-    return str(ACTIONS.get(action, action))
+    return _cached(("action", action), lambda: str(ACTIONS.get(action, action)))
 
 
 def label(member) -> str:
-    return str(LABELS.get(member, getattr(member, "value", member)))
+    return _cached(member, lambda: str(LABELS.get(member, getattr(member, "value", member))))
 
 
 def choices(enum_cls) -> list[SelectChoice]:

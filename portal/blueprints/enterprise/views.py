@@ -211,7 +211,9 @@ def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
         "attachments": [a for a in case.attachments if a.visible_to_enterprise],
         "attachment_endpoint": attachment_endpoint,
         "due": due,
-        "days_left": calendar.working_days_between(today, due) if due else None,
+        # Counted only forward: a long-overdue date needs no count, just "overdue".
+        "days_left": calendar.working_days_between(today, due) if due and due >= today
+        else None,
         "overdue": case.is_overdue(today),
         "finish_days": finish_days_for(policy, case.type) if policy else None,
         "rating_form": rating_form,
