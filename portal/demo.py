@@ -19,7 +19,7 @@ from portal.domain.models import (
     CaseType, Channel, Enterprise, EnterpriseKind, Jurisdiction, JurisdictionLevel,
     LiaisonAssignment, OrgUnit, Role, UnitKind, User,
 )
-from portal.domain.workflow import register_case
+from portal.domain.workflow import categories_of, register_case
 
 DEMO_ACCOUNTS = (
     # (login, role, what they see)
@@ -207,7 +207,7 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
     session.flush()
 
     calendar = WorkCalendar()
-    categories = {c.number: c for c in city_categories(session, city)}
+    categories = {c.number: c for c in categories_of(session, city)}
     samples = (
         ("招工难，春节后一线工人缺口约80人", CaseType.BUSINESS, 4, Channel.PORTAL, 6),
         ("咨询高新技术企业认定的申报条件", CaseType.CONSULTATION, 1, Channel.HOTLINE_12345, 3),
@@ -223,11 +223,6 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
             enterprise=first, category=categories[category], receiving_unit=city_office)
     session.flush()
     return users
-
-
-def city_categories(session, city):
-    from portal.domain.models import Category
-    return session.scalars(sa.select(Category).where(Category.jurisdiction_id == city.id)).all()
 
 
 def utcnow() -> datetime:

@@ -14,8 +14,6 @@ from portal.domain.models import Attachment, Case, CaseState, Channel
 from tests import factories
 from tests.conftest import csrf_from
 
-PNG_WITH_EXIF = None
-
 
 def _jpeg_with_exif() -> bytes:
     image = Image.new("RGB", (40, 30), "red")

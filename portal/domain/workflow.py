@@ -2,7 +2,9 @@
 the jurisdiction's policy, appends one case event, and raises RuleViolation when a rule
 forbids the step. The actor and `now` are always passed in; nothing here reads a clock.
 
-This module starts with registration; the triage, dispatch and handling verbs build on it.
+Here so far: registration, the portal's whistle (with attachments and duplicates added as
+information), the reply, the enterprise's rating and tracking codes. Triage, dispatch,
+sign, handling and extension belong to the workbench and build on the same pieces.
 """
 
 from __future__ import annotations

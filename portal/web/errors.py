@@ -33,9 +33,8 @@ def _messages():
 
 def _page(code: int, error_id: str | None = None, detail: str | None = None):
     title, text = _messages().get(code, (_("Error"), ""))
-    response = render_screen("errors/error.html", code=code, title=title,
-                             text=detail or text, error_id=error_id, status=code)
-    return response
+    return render_screen("errors/error.html", code=code, title=title, text=detail or text,
+                         error_id=error_id, status=code)
 
 
 def init_app(app) -> None:
