@@ -29,6 +29,9 @@ DEMO_ACCOUNTS = (
     ("leader", Role.LEADER, "市领导小组 (leading group)"),
     ("liaison", Role.LIAISON, "庵埠镇经发办 (town liaison)"),
     ("inspector", Role.INSPECTOR, "市政府督查室 (inspection)"),
+    ("chaoan-office", Role.OFFICE, "潮安区领导小组办公室 (county office)"),
+    ("chaoan-handler", Role.HANDLER, "区人力资源和社会保障局 (county department)"),
+    ("chaoan-head", Role.HEAD, "区人力资源和社会保障局 (its head)"),
     ("admin", Role.ADMIN, "system administration"),
     ("13800000001", Role.ENTERPRISE, "潮州市福源陶瓷有限公司 (enterprise)"),
 )
@@ -140,12 +143,15 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
                          UnitKind.LEADING_GROUP)
     inspection = unit(city, "市政府督查室", UnitKind.DEPARTMENT)
     city_units = {name: unit(city, name, UnitKind.DEPARTMENT) for name in CITY_DEPARTMENTS}
+    county_units = {}
     for county, prefix in ((chaoan, "区"), (raoping, "县")):
-        unit(county, f"{county.name}领导小组办公室", UnitKind.OFFICE, "0768-5800000")
+        county_units[county.name] = unit(county, f"{county.name}领导小组办公室", UnitKind.OFFICE,
+                                         "0768-5800000")
         unit(county, f"{county.name}企业服务中心", UnitKind.SERVICE_CENTRE, "0768-5800001",
              f"{county.name}政务服务中心一楼")
         for name in COUNTY_DEPARTMENTS:
-            unit(county, f"{prefix}{name}", UnitKind.DEPARTMENT)
+            county_units[f"{county.name}{prefix}{name}"] = unit(county, f"{prefix}{name}",
+                                                               UnitKind.DEPARTMENT)
     unit(zone, "开发区管委会企业服务办", UnitKind.OFFICE, "0768-6300000")
     town_units = {name: unit(anbu, name, kind, "0768-5810000") for name, kind in TOWN_UNITS}
     unit(caitang, "经发办", UnitKind.OFFICE)
@@ -175,6 +181,11 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
         "liaison": user("liaison", "许丽娜", Role.LIAISON, town_units["经发办"]),
         "inspector": user("inspector", "吴振华", Role.INSPECTOR, inspection),
         "admin": user("admin", "系统管理员", Role.ADMIN),
+        "chaoan-office": user("chaoan-office", "李秋燕", Role.OFFICE, county_units["潮安区"]),
+        "chaoan-handler": user("chaoan-handler", "蔡俊杰", Role.HANDLER,
+                               county_units["潮安区区人力资源和社会保障局"]),
+        "chaoan-head": user("chaoan-head", "陈国栋", Role.HEAD,
+                            county_units["潮安区区人力资源和社会保障局"]),
     }
     village_liaison = user("liaison2", "蔡秀英", Role.LIAISON, committee)
 

@@ -133,6 +133,13 @@ def world(db):
     return w
 
 
+@pytest.fixture
+def profiles(db, world) -> dict:
+    """The five seed policy profiles by key (chaozhou, chengkou, dalu, shantou, haimen)."""
+    from portal.domain.models import PolicyProfile
+    return {p.key: p for p in db.session.scalars(sa.select(PolicyProfile))}
+
+
 def csrf_from(html: str) -> str:
     field = BeautifulSoup(html, "html.parser").find("input", attrs={"name": "csrf_token"})
     assert field is not None, "page has no CSRF token"

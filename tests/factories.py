@@ -15,6 +15,7 @@ from portal.domain.models import (
     CaseType, Channel, Enterprise, EnterpriseKind, Jurisdiction, JurisdictionLevel,
     LiaisonAssignment, OrgUnit, Role, UnitKind, User,
 )
+from portal.domain import workflow
 from portal.domain.workflow import register_case
 
 PASSWORD = "correct horse 42"
@@ -98,6 +99,12 @@ class World:
     enterprise: Enterprise
     other_enterprise: Enterprise
     users: dict[str, User] = field(default_factory=dict)
+    # The county below the city: its office (经发办), a department and their staff.
+    county_office: OrgUnit = None
+    county_department: OrgUnit = None
+    county_office_user: User = None
+    county_handler: User = None
+    county_head: User = None
 
 
 def build_world(session) -> World:
@@ -124,5 +131,24 @@ def build_world(session) -> World:
     session.add(LiaisonAssignment(enterprise=mine, unit=town_office, user=users["liaison"],
                                   assigned_at=now()))
     catalogue.install_categories(session, city, catalogue.CHAOZHOU)
+    county_department = unit(session, county, name="县人力资源和社会保障局")
     session.flush()
-    return World(city, county, office, department, other, mine, theirs, users)
+    return World(city, county, office, department, other, mine, theirs, users,
+                 county_office=town_office, county_department=county_department,
+                 county_office_user=user(session, Role.OFFICE, unit=town_office),
+                 county_handler=user(session, Role.HANDLER, unit=county_department),
+                 county_head=user(session, Role.HEAD, unit=county_department))
+
+
+def replied(session, world: World, case, *, text="已办结。", at=None, calendar=None):
+    """Take `case` through the workbench as the world's staff: accept, dispatch to the
+    department, sign, reply and approve the reply, so the enterprise can rate it."""
+    calendar = calendar or WorkCalendar()
+    at = at or now()
+    office, handler = world.users["office"], world.users["handler"]
+    workflow.accept(session, calendar, case, by=office, at=at)
+    workflow.dispatch(session, calendar, case, by=office, at=at, lead=world.department)
+    workflow.sign(session, case, by=handler, at=at)
+    workflow.reply(session, case, by=handler, text=text, at=at)
+    workflow.approve_reply(session, case, by=office, at=at)
+    return case

@@ -140,11 +140,9 @@ def replied_case(db, world):
             case=case, filename=name, stored_name=secrets.token_hex(16),
             content_type="application/pdf", size=180_000 + n, sha256="0" * 64,
             uploaded_by_id=user.id, uploaded_at=at, visible_to_enterprise=True))
-    case.state = CaseState.IN_HAND  # dispatch and sign belong to the workbench
-    case.lead_unit = world.department
-    workflow.reply(db.session, case, by=world.users["handler"], at=_now() - timedelta(hours=1),
-                   text="已联系市人社局，定于下周三在贵司所在镇举办专场招聘会，"
-                        "稳岗补贴申报材料清单已通过短信发送给联系人。")
+    factories.replied(db.session, world, case, at=_now() - timedelta(hours=1),
+                      text="已联系市人社局，定于下周三在贵司所在镇举办专场招聘会，"
+                           "稳岗补贴申报材料清单已通过短信发送给联系人。")
     db.session.commit()
     return case
 
@@ -187,7 +185,7 @@ def test_the_case_page_really_is_at_its_fullest(client, db, world, login_as):
     assert page.select('input[name="rating-level"]'), "rating form missing"
     assert page.select_one(f'a[href="/cases/{case.number}/information"]'), \
         "supplement link missing"
-    assert len(page.select("ol.timeline li")) == 4
+    assert len(page.select("ol.timeline li")) == 7
 
 
 # --------------------------------------------------------------------------- fragments
@@ -222,3 +220,4 @@ def test_similar_fragment_with_three_hits(client, db, world, login_as):
                      data={"title": "缺工", "content": "春节后一线工人缺口30人，招不到人"})
     assert body.count(b'name="add_to"') == len(cases)
     _check_fragment("similar", body)
+

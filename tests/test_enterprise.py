@@ -207,10 +207,7 @@ def _replied_case(db, world, *, enterprise=None, policy=None):
     """A case dispatched to the world's department and replied to, through the domain."""
     from portal.domain import workflow
     case = factories.case(db.session, world.city, enterprise=enterprise or world.enterprise)
-    case.state = CaseState.IN_HAND  # dispatch and sign belong to the workbench
-    case.lead_unit = world.department
-    workflow.reply(db.session, case, by=world.users["handler"], text="已联系人社局对接招聘会。",
-                   at=factories.now())
+    factories.replied(db.session, world, case, text="已联系人社局对接招聘会。")
     db.session.commit()
     return case
 
@@ -275,7 +272,7 @@ class TestRating:
         for path in (f"/cases/{case.number}/rating", f"/cases/{case.number}/information"):
             assert client.post(path, data={"csrf_token": token}).status_code == 404
         db.session.refresh(case)
-        assert case.ratings == [] and case.state is CaseState.REPLIED
+        assert case.ratings == [] and case.state is CaseState.AWAITING_RATING
 
 
 class TestSupplement:
@@ -354,8 +351,7 @@ class TestTrack:
     def test_rating_from_the_track_page(self, client, db, world):
         from portal.domain import workflow
         case = self._staff_case(db, world)
-        case.state = CaseState.IN_HAND
-        workflow.reply(db.session, case, by=world.users["handler"], text="已办结", at=factories.now())
+        factories.replied(db.session, world, case, text="已办结")
         db.session.commit()
         self._track(client, case.number, "13900000000")
         token = csrf_from(client.get(f"/track/{case.number}").text)

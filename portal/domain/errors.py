@@ -13,7 +13,8 @@ def N_(message: str) -> str:
 class RuleViolation(Exception):
     """A rule of the mechanism forbids this step. The message is for the user (translated)."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, **params):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.params = params  # values for the message's %(name)s placeholders

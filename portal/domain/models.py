@@ -205,6 +205,13 @@ class PolicyProfile(Base):
     ledger_due_day: Mapped[Optional[int]]           # day of month (Dalu 25th)
     daily_tracking: Mapped[bool] = mapped_column(default=False)
     monthly_bulletin: Mapped[bool] = mapped_column(default=False)
+    # The rest are the mechanism's own limits that the seeds leave to the office: editable
+    # defaults, each said where it is used in `workflow.py`.
+    return_ruling_days: Mapped[int] = mapped_column(default=1, server_default="1")
+    supervision_reply_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    max_rehandle_rounds: Mapped[int] = mapped_column(default=2, server_default="2")
+    callback_sample_percent: Mapped[int] = mapped_column(default=20, server_default="20")
+    clock_stop_allowed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def __repr__(self) -> str:
         return f"<PolicyProfile {self.key}>"
@@ -466,6 +473,9 @@ class Case(Base):
 
     state: Mapped[CaseState] = mapped_column(_enum(CaseState), index=True)
     lead_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
+    # The office answerable for the case now: the receiving office, or the office above it
+    # once escalated a level (county → city).
+    office_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
     duplicate_of_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case.id"))
 
     # Deadlines, as dates: the last working day on which the step is still in time.
@@ -473,6 +483,19 @@ class Case(Base):
     dispatch_due: Mapped[Optional[date]]
     sign_due: Mapped[Optional[date]]
     finish_due: Mapped[Optional[date]]
+    contacted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The lead unit sent it back (退回); the office rules on it by `return_due`.
+    return_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    return_due: Mapped[Optional[date]]
+    # Escalated to the leading group (the leaders decide), and whether leaders ever had it
+    # (a leader sees what was put before it: 呈批 and escalations).
+    with_leaders: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    leaders_involved: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    rehandle_rounds: Mapped[int] = mapped_column(default=0, server_default="0")
+    accountability: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    clock_stopped_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     # Idempotent retries: the form's hidden key (SECURITY.md "nothing lost" 2).
     submission_key: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
@@ -494,12 +517,17 @@ class Case(Base):
     received_by: Mapped[Optional[User]] = relationship(foreign_keys=[received_by_id])
     submitted_by: Mapped[Optional[User]] = relationship(foreign_keys=[submitted_by_id])
     lead_unit: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[lead_unit_id])
+    office: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[office_id])
     co_handlers: Mapped[list[OrgUnit]] = relationship(secondary=case_co_handler)
     duplicate_of: Mapped[Optional["Case"]] = relationship(remote_side=[id])
     events: Mapped[list["CaseEvent"]] = relationship(
         back_populates="case", order_by="CaseEvent.id")
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="case")
     ratings: Mapped[list["Rating"]] = relationship(back_populates="case", order_by="Rating.id")
+    extensions: Mapped[list["ExtensionRequest"]] = relationship(
+        back_populates="case", order_by="ExtensionRequest.id")
+    supervisions: Mapped[list["Supervision"]] = relationship(
+        back_populates="case", order_by="Supervision.id")
 
     @property
     def awaiting_triage(self) -> bool:
@@ -513,10 +541,10 @@ class Case(Base):
     def current_due(self) -> Optional[date]:
         """The deadline of the step the case is waiting for, if that step has one."""
         return {
-            CaseState.SUBMITTED: self.contact_due,
-            CaseState.ACCEPTED: self.dispatch_due,
+            CaseState.SUBMITTED: None if self.contacted_at else self.contact_due,
+            CaseState.ACCEPTED: self.return_due if self.return_pending else self.dispatch_due,
             CaseState.DISPATCHED: self.sign_due,
-            CaseState.IN_HAND: self.finish_due,
+            CaseState.IN_HAND: None if self.clock_stopped_at else self.finish_due,
         }.get(self.state)
 
     @property
@@ -526,7 +554,9 @@ class Case(Base):
         if self.state in (CaseState.DISPATCHED, CaseState.IN_HAND, CaseState.LONG_TERM) \
                 and self.lead_unit is not None:
             return self.lead_unit
-        return self.receiving_unit
+        if self.state is CaseState.ESCALATED and self.with_leaders:
+            return None  # the leading group; pages say so in words
+        return self.office or self.receiving_unit
 
     @property
     def is_open(self) -> bool:
@@ -560,6 +590,9 @@ class CaseEvent(Base):
     to_state: Mapped[Optional[CaseState]] = mapped_column(_enum(CaseState))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     visible_to_enterprise: Mapped[bool] = mapped_column(default=False)
+    # The step's particulars (a reason code, a contact method, extension days, a callback's
+    # answers), so that figures can group on them.
+    data: Mapped[Optional[dict]] = mapped_column(sa.JSON)
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[Optional[User]] = relationship()
@@ -567,7 +600,8 @@ class CaseEvent(Base):
 
     # Notes the enterprise reads in its timeline; others are internal bookkeeping (the
     # registration note is the channel, supervision's is the reason code).
-    _NOTE_SHOWN = frozenset({"supplement", "reply", "rate", "extend", "return", "refuse"})
+    _NOTE_SHOWN = frozenset({"supplement", "answer", "publish_reply", "rate", "decide_extension",
+                             "plan", "refuse", "merge", "progress", "long_term"})
 
     @property
     def note_for_enterprise(self) -> str:
@@ -613,6 +647,58 @@ class Rating(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship(back_populates="ratings")
+
+
+class ExtensionRequest(Base):
+    """延期申请: the lead unit asks for more time with a reason; the unit's head decides
+    (Chaozhou 四(四)2 "经部门主要领导批准，可以适当延长办理时限，但延长时限最多不得超过10个工作日")."""
+
+    __tablename__ = "extension_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    days: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved: Mapped[Optional[bool]]  # None while waiting for the head
+    decided_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+    new_due: Mapped[Optional[date]]
+
+    case: Mapped[Case] = relationship(back_populates="extensions")
+
+
+class Supervision(Base):
+    """督办单: a numbered supervision notice to the lead unit's head, with its own reply limit
+    (Chaozhou 四(四)4 "由本级领导小组办公室进行督办"; Shantou 三(五) 督办催办)."""
+
+    __tablename__ = "supervision"
+    __table_args__ = (sa.Index("uq_supervision_office_year_seq", "office_id", "year", "seq",
+                               unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    office_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
+    year: Mapped[int]
+    seq: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.String(20))  # unsatisfied | overdue | other
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"))
+    opened_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reply_due: Mapped[Optional[date]]
+    replied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    replied_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    reply_text: Mapped[str] = mapped_column(sa.Text, default="")
+
+    case: Mapped[Case] = relationship(back_populates="supervisions")
+    unit: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[unit_id])
+
+    @property
+    def number(self) -> str:
+        return f"督{self.year}-{self.seq:04d}"
 
 
 # --------------------------------------------------------------------------- calendar, audit

@@ -2,28 +2,37 @@
 the jurisdiction's policy, appends one case event, and raises RuleViolation when a rule
 forbids the step. The actor and `now` are always passed in; nothing here reads a clock.
 
-Here so far: registration, the portal's whistle (with attachments and duplicates added as
-information), the reply, the enterprise's rating and tracking codes. Triage, dispatch,
-sign, handling and extension belong to the workbench and build on the same pieces.
+`STEPS` is the table of who may take which step from which state; `check` enforces it and
+`available_steps` tells a page which actions to offer. Every step below calls `check`
+first, then the step's own rules, then appends its event (DOMAIN.md "Life of a case"):
+
+    submitted ─accept→ accepted ─dispatch→ [awaiting_approval ─approve→] dispatched
+      │  └refuse / merge / answer (on the spot)          │        └return→ accepted (ruling)
+      │                                                 sign
+      ▼                                                  ▼
+    in_hand ⇄ long_term, ⇄ escalated (office → leaders / upper office) ─reply→ replied
+    replied ─approve_reply→ awaiting_rating ─rate→ rated ─close→ closed ─archive→ archived
+                           └send_back→ in_hand           └not satisfied→ in_hand (督办, round + 1)
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Optional
-
-from portal.domain.calendar import WorkCalendar, local_date
-from portal.domain.errors import N_, RuleViolation
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Optional
 
 import sqlalchemy as sa
 
 from portal.domain import uploads
+from portal.domain.calendar import WorkCalendar, local_date
+from portal.domain.errors import N_, RuleViolation
 from portal.domain.models import (
     Attachment, Case, CaseEvent, CaseState, CaseType, Category, Channel, Enterprise,
-    Jurisdiction, JurisdictionLevel, OrgUnit, Rating, RatingLevel, UnitKind, User,
+    ExtensionRequest, Jurisdiction, JurisdictionLevel, OrgUnit, Rating, RatingLevel, Role,
+    Supervision, UnitKind, User,
 )
 from portal.domain.numbering import format_number, next_seq
 from portal.domain.policies import finish_days_for
@@ -37,13 +46,13 @@ ALREADY_IN_CONTACT = frozenset({Channel.PHONE, Channel.VISIT, Channel.SERVICE_CE
 
 def record_event(session, case: Case, *, action: str, by: Optional[User], at: datetime,
                  to_state: Optional[CaseState] = None, note: str = "",
-                 visible_to_enterprise: bool = False) -> CaseEvent:
+                 visible_to_enterprise: bool = False, data: Optional[dict] = None) -> CaseEvent:
     """Append an event and move the case to `to_state` (when given) in one step."""
     event = CaseEvent(
         case=case, at=at, actor_id=by.id if by is not None else None,
         actor_unit_id=by.unit_id if by is not None else None, action=action,
         from_state=case.state, to_state=to_state or case.state, note=note,
-        visible_to_enterprise=visible_to_enterprise,
+        visible_to_enterprise=visible_to_enterprise, data=data,
     )
     if to_state is not None:
         case.state = to_state
@@ -69,6 +78,8 @@ def register_case(session, calendar: WorkCalendar, *, jurisdiction: Jurisdiction
         raise RuleViolation(N_("Enter a contact phone number."), field="contact_phone")
     year = local_date(at).year
     seq = next_seq(session, jurisdiction.id, year)
+    if receiving_unit is None:
+        receiving_unit = office_of(session, jurisdiction)
     policy = jurisdiction.effective_policy
     contact_due = None
     if policy is not None and policy.contact_days is not None \
@@ -79,7 +90,7 @@ def register_case(session, calendar: WorkCalendar, *, jurisdiction: Jurisdiction
         seq=seq, enterprise=enterprise, applicant_name=applicant_name,
         contact_name=contact_name, contact_phone=contact_phone, title=title, content=content,
         category=category, type=case_type, channel=channel, received_at=at,
-        receiving_unit=receiving_unit, received_by=by if by and by.role.is_staff else None,
+        receiving_unit=receiving_unit, office=receiving_unit, received_by=by if by and by.role.is_staff else None,
         submitted_by=by if by and not by.role.is_staff else None, state=CaseState.SUBMITTED,
         contact_due=contact_due, submission_key=submission_key, created_at=at,
     )
@@ -189,97 +200,828 @@ def attach(session, case: Case, checked: uploads.CheckedFile, *, by: Optional[Us
     return attachment
 
 
-# --------------------------------------------------------------------------- reply, rating
+# --------------------------------------------------------------------------- who may do what
 
-REPLY_STATES = (CaseState.IN_HAND, CaseState.LONG_TERM, CaseState.ESCALATED)
-RATEABLE_STATES = (CaseState.REPLIED, CaseState.AWAITING_RATING)
+S = CaseState
+HANDLING = frozenset({S.IN_HAND, S.LONG_TERM})
+STAFF_OF_UNIT = frozenset({Role.HANDLER, Role.HEAD})
+
+
+@dataclass(frozen=True)
+class Step:
+    """Who may take a step (roles, and their relation to the case) and from which states.
+
+    Relations: "office" — the office answerable for the case (`Case.office`); "lead" — the
+    lead unit's staff; "lead_head" — the lead unit's head; "co" — a co-handling unit's staff;
+    "lead_or_co"; "leaders" — the leaders of the office's jurisdiction; "oversight" — the
+    answerable office or an inspector of the case's jurisdiction or above; "own" — the
+    enterprise whose case it is.
+    """
+
+    roles: frozenset
+    states: frozenset
+    relation: str
+    when: Optional[str] = None  # a further condition, the name of a Case test below
+
+
+def _step(roles, states, relation, when=None) -> Step:
+    return Step(frozenset(roles), frozenset(states), relation, when)
+
+
+OPEN_WITH_UNIT = {S.DISPATCHED, S.IN_HAND, S.LONG_TERM, S.ESCALATED}
+
+STEPS: dict[str, Step] = {
+    # Triage (Shantou 二, 三(一)-(二); Chaozhou 四(四)1)
+    "accept": _step({Role.OFFICE}, {S.SUBMITTED}, "office"),
+    "refuse": _step({Role.OFFICE}, {S.SUBMITTED, S.ACCEPTED}, "office"),
+    "merge": _step({Role.OFFICE}, {S.SUBMITTED, S.ACCEPTED}, "office"),
+    "answer": _step({Role.OFFICE}, {S.SUBMITTED, S.ACCEPTED}, "office"),
+    "office_contact": _step({Role.OFFICE}, {S.SUBMITTED, S.ACCEPTED}, "office"),
+    # Dispatch and approval (呈批)
+    "dispatch": _step({Role.OFFICE}, {S.ACCEPTED, S.ESCALATED}, "office", "no_return_pending"),
+    "rule_on_return": _step({Role.OFFICE}, {S.ACCEPTED}, "office", "return_pending"),
+    "approve_dispatch": _step({Role.LEADER}, {S.AWAITING_APPROVAL}, "leaders"),
+    "reject_dispatch": _step({Role.LEADER}, {S.AWAITING_APPROVAL}, "leaders"),
+    # The lead unit reports in
+    "sign": _step(STAFF_OF_UNIT, {S.DISPATCHED}, "lead"),
+    "return": _step(STAFF_OF_UNIT, {S.DISPATCHED}, "lead"),
+    "contact": _step(STAFF_OF_UNIT, {S.DISPATCHED, *HANDLING}, "lead"),
+    "progress": _step(STAFF_OF_UNIT, HANDLING, "lead_or_co"),
+    "contribute": _step(STAFF_OF_UNIT, HANDLING, "co"),
+    "plan": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "plans_allowed"),
+    "request_extension": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "extension_possible"),
+    "decide_extension": _step({Role.HEAD}, {S.IN_HAND}, "lead_head", "extension_pending"),
+    "long_term": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead"),
+    "stop_clock": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "clock_can_stop"),
+    "resume_clock": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "clock_stopped"),
+    "reply": _step(STAFF_OF_UNIT, HANDLING, "lead"),
+    # Escalation: lead unit → office → leading group / upper office
+    "escalate": _step(STAFF_OF_UNIT, {S.DISPATCHED, *HANDLING}, "lead"),
+    "refer_to_leaders": _step({Role.OFFICE}, {S.ESCALATED}, "office", "not_with_leaders"),
+    "refer_up": _step({Role.OFFICE}, {S.ESCALATED}, "office", "has_upper_office"),
+    "instruct": _step({Role.LEADER}, {S.ESCALATED}, "leaders", "with_leaders"),
+    # Review, rating, callback
+    "approve_reply": _step({Role.OFFICE}, {S.REPLIED}, "office"),
+    "send_back": _step({Role.OFFICE}, {S.REPLIED}, "office"),
+    "rate": _step({Role.ENTERPRISE}, {S.AWAITING_RATING}, "own"),
+    "callback": _step({Role.OFFICE}, {S.AWAITING_RATING, S.RATED}, "office"),
+    # Supervision and accountability
+    "supervise": _step({Role.OFFICE, Role.INSPECTOR}, OPEN_WITH_UNIT, "oversight",
+                       "no_open_supervision"),
+    "answer_supervision": _step({Role.HEAD}, OPEN_WITH_UNIT | {S.REPLIED}, "lead_head",
+                                "open_supervision"),
+    "hold_accountable": _step({Role.INSPECTOR}, {
+        S.DISPATCHED, S.IN_HAND, S.LONG_TERM, S.ESCALATED, S.REPLIED, S.AWAITING_RATING,
+        S.RATED, S.CLOSED}, "oversight", "not_accountable"),
+    # The end: 销号 and 归档
+    "close": _step({Role.OFFICE}, {S.RATED, S.AWAITING_RATING}, "office", "closable"),
+    "archive": _step({Role.OFFICE}, {S.CLOSED, S.REFUSED, S.MERGED}, "office"),
+}
+
+
+def acting_office_id(case: Case) -> Optional[int]:
+    # Through the relationships, not the *_id columns: those lag until the session flushes.
+    office = case.office or case.receiving_unit
+    return office.id if office is not None else None
+
+
+def _lead_id(case: Case) -> Optional[int]:
+    return case.lead_unit.id if case.lead_unit is not None else None
+
+
+def _relation_holds(case: Case, user: User, relation: str) -> bool:
+    if relation == "own":
+        return user.enterprise_id is not None and case.enterprise is not None \
+            and user.enterprise_id == case.enterprise.id
+    unit_id = user.unit_id
+    if unit_id is None:
+        return False
+    if relation == "office":
+        return unit_id == acting_office_id(case)
+    if relation == "lead":
+        return unit_id == _lead_id(case)
+    if relation == "lead_head":
+        return user.role is Role.HEAD and unit_id == _lead_id(case)
+    co = unit_id in {u.id for u in case.co_handlers}
+    if relation == "co":
+        return co
+    if relation == "lead_or_co":
+        return co or unit_id == _lead_id(case)
+    office = case.office or case.receiving_unit
+    if relation == "leaders":
+        return office is not None and user.unit.jurisdiction_id == office.jurisdiction_id
+    if relation == "oversight":
+        if user.role is Role.OFFICE:
+            return unit_id == acting_office_id(case)
+        chain = [case.jurisdiction, *case.jurisdiction.ancestors]
+        return user.unit.jurisdiction_id in {j.id for j in chain}
+    raise ValueError(relation)
+
+
+def _condition(case: Case, name: str, at: Optional[datetime]) -> bool:
+    policy = case.jurisdiction.effective_policy
+    if name == "return_pending":
+        return case.return_pending
+    if name == "no_return_pending":
+        return not case.return_pending
+    if name == "plans_allowed":
+        return policy is not None and policy.plan_days is not None
+    if name == "extension_possible":
+        return (policy is not None and policy.max_extension_days is not None
+                and pending_extension(case) is None
+                and extension_days_used(case) < policy.max_extension_days)
+    if name == "extension_pending":
+        return pending_extension(case) is not None
+    if name == "clock_can_stop":
+        return policy is not None and policy.clock_stop_allowed and case.clock_stopped_at is None
+    if name == "clock_stopped":
+        return case.clock_stopped_at is not None
+    if name == "not_with_leaders":
+        return not case.with_leaders
+    if name == "with_leaders":
+        return case.with_leaders
+    if name == "has_upper_office":
+        return not case.with_leaders and _upper_office(case) is not None
+    if name == "no_open_supervision":
+        return open_supervision(case) is None
+    if name == "open_supervision":
+        return open_supervision(case) is not None
+    if name == "not_accountable":
+        return not case.accountability
+    if name == "closable":
+        return case.state is S.RATED or any(e.action == "callback" for e in case.events)
+    raise ValueError(name)
+
+
+def is_allowed(case: Case, user: Optional[User], action: str,
+               at: Optional[datetime] = None) -> bool:
+    step = STEPS[action]
+    return (user is not None and user.active and user.role in step.roles
+            and case.state in step.states and _relation_holds(case, user, step.relation)
+            and (step.when is None or _condition(case, step.when, at)))
+
+
+def check(case: Case, user: Optional[User], action: str) -> None:
+    """Raise RuleViolation unless `user` may take step `action` on `case` now."""
+    step = STEPS[action]
+    if user is None or not user.active or user.role not in step.roles \
+            or not _relation_holds(case, user, step.relation):
+        raise RuleViolation(N_("You may not take this step on this case."))
+    if case.state not in step.states or (step.when and not _condition(case, step.when, None)):
+        raise RuleViolation(N_("This case has moved on and this step no longer applies. "
+                               "Its current state is shown on the page."))
+
+
+def available_steps(case: Case, user: User) -> list[str]:
+    """The steps `user` may take on `case` now, in the table's order (pages offer these)."""
+    return [action for action in STEPS if is_allowed(case, user, action)]
+
+
+# --------------------------------------------------------------------------- shared pieces
+
+def _policy(case: Case):
+    return case.jurisdiction.effective_policy
+
+
+def _due(calendar: WorkCalendar, at: datetime, days: Optional[int]) -> Optional[date]:
+    return calendar.due_date(at, days) if days is not None else None
+
+
+def _text(value: str, message: str, field: str = "note") -> str:
+    value = (value or "").strip()
+    if not value:
+        raise RuleViolation(message, field=field)
+    return value
+
+
+def _upper_office(case: Case) -> Optional[OrgUnit]:
+    """The office of the jurisdiction above the answerable office's (county → city)."""
+    office = case.office or case.receiving_unit
+    if office is None:
+        return None
+    for node in office.jurisdiction.ancestors:
+        found = next((u for u in node.units if u.kind is UnitKind.OFFICE and u.active), None)
+        if found is not None:
+            return found
+    return None
+
+
+def pending_extension(case: Case) -> Optional[ExtensionRequest]:
+    return next((x for x in case.extensions if x.approved is None), None)
+
+
+def extension_days_used(case: Case) -> int:
+    return sum(x.days for x in case.extensions if x.approved)
+
+
+def open_supervision(case: Case) -> Optional[Supervision]:
+    return next((x for x in case.supervisions if x.replied_at is None), None)
+
+
+# --------------------------------------------------------------------------- triage
+
+# Shantou 二 "企业诉求有下列情形之一的，不予受理" — the ten reasons, by number.
+REFUSAL_REASONS = {
+    1: "涉及国家秘密、商业机密、个人隐私的",
+    2: "涉及军队和国家安全的问题",
+    3: "涉及党委、人大、政协、纪委监委、法院、检察院、民主党派、社会团体、军队和武警职能等非政府部门职能",
+    4: "涉法涉诉，及正在通过诉讼、仲裁、行政复议、信访、纪检监察机关、政府信息公开等法定途径解决的，"
+       "或已终结的诉讼案件、行政复议案件",
+    5: "诉求事项已依法依规办结，诉求人仍以同一事实和理由提出诉求的",
+    6: "反映问题属于110、119、120、122等紧急救助系统受理的",
+    7: "诉求事项不清，无具体诉求内容、联系方式不实的、按照联系方式多次联系不上的",
+    8: "违反法律法规规章、社会公序良俗的",
+    9: "损害自然人、法人和其他组织合法权益的",
+    10: "其他超出受理范围的事项",
+}
+
+# DOMAIN.md 5: how a unit gets in touch (电话、走访、座谈、专题会、专家).
+CONTACT_METHODS = ("phone", "visit", "talks", "meeting", "experts")
+
+# Why a unit sends a dispatched case back (退回); counted per unit (退单拉锯).
+RETURN_REASONS = ("not_our_duty", "needs_other_lead", "unclear", "other_level", "other")
+
+CALLBACK_METHODS = ("phone", "visit")
+CALLBACK_OUTCOMES = ("reached", "unreachable", "declined")
+
+
+def accept(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
+           note: str = "") -> CaseEvent:
+    """受理. The dispatch clock starts: Chengkou 五(三)1 "在2个工作日内分别交办"; Haimen
+    三(二) "第一时间交办" (0 days: the same working day)."""
+    check(case, by, "accept")
+    case.dispatch_due = _due(calendar, at, _policy(case).dispatch_days if _policy(case) else None)
+    return record_event(session, case, action="accept", by=by, at=at, to_state=S.ACCEPTED,
+                        note=note.strip(), visible_to_enterprise=True)
+
+
+def refuse(session, case: Case, *, by: User, at: datetime, reason: int,
+           message: str) -> CaseEvent:
+    """不予受理 with one of Shantou 二's ten reasons and a message to the enterprise."""
+    check(case, by, "refuse")
+    if reason not in REFUSAL_REASONS:
+        raise RuleViolation(N_("Choose one of the ten reasons."), field="reason")
+    message = _text(message, N_("Tell the enterprise why, in plain words."), "message")
+    return record_event(session, case, action="refuse", by=by, at=at, to_state=S.REFUSED,
+                        note=message, visible_to_enterprise=True, data={"reason": reason})
+
+
+def merge(session, case: Case, *, by: User, at: datetime, into_number: str) -> CaseEvent:
+    """重复件 (Shantou 二): "承办单位已经受理或正在办理，诉求人再次反映同样问题的或提交补充材料的，
+    不作为新增诉求，作重复件处理，直接交由承办单位办理". The text goes to the open case as
+    information from the enterprise."""
+    check(case, by, "merge")
+    target = session.scalar(sa.select(Case).where(Case.number == (into_number or "").strip()
+                                                  .upper()))
+    if target is None or target.id == case.id or acting_office_id(target) != by.unit_id:
+        raise RuleViolation(N_("No open case of this office has that number."), field="into")
+    if not target.is_open or target.state is S.SUBMITTED:
+        raise RuleViolation(N_("Merge only into a case already accepted and still open."),
+                            field="into")
+    if case.enterprise_id != target.enterprise_id or (
+            case.enterprise_id is None and case.contact_phone != target.contact_phone):
+        raise RuleViolation(N_("A duplicate comes from the same enterprise as the case it "
+                               "joins."), field="into")
+    case.duplicate_of = target
+    record_event(session, target, action="supplement", by=by, at=at, visible_to_enterprise=True,
+                 note=f"{case.number}: {case.title}\n{case.content}",
+                 data={"merged": case.number})
+    return record_event(session, case, action="merge", by=by, at=at, to_state=S.MERGED,
+                        note=target.number, visible_to_enterprise=True,
+                        data={"into": target.number})
+
+
+def answer(session, case: Case, *, by: User, at: datetime, text: str) -> CaseEvent:
+    """现场办理/当场答复 (DOMAIN.md 2): the office settles it at once; the enterprise rates it."""
+    check(case, by, "answer")
+    text = _text(text, N_("Write the answer to the enterprise."), "text")
+    case.reply_text, case.replied_at = text, at
+    return record_event(session, case, action="answer", by=by, at=at,
+                        to_state=S.AWAITING_RATING, note=text, visible_to_enterprise=True)
+
+
+def contact(session, case: Case, *, by: User, at: datetime, method: str, when: datetime,
+            note: str) -> CaseEvent:
+    """对接联系 (Chaozhou 四(四)1 office on receipt; Shantou 三(三) "接到《转办函》后，需在1个
+    工作日内联系诉求企业" for the unit). `when` is the time of the call or visit."""
+    check(case, by, "office_contact" if by.role is Role.OFFICE else "contact")
+    if method not in CONTACT_METHODS:
+        raise RuleViolation(N_("Choose how you were in touch."), field="method")
+    if when > at:
+        raise RuleViolation(N_("The contact cannot be in the future."), field="when")
+    if case.contacted_at is None:
+        case.contacted_at = when
+    return record_event(session, case, action="contact", by=by, at=at, note=note.strip(),
+                        data={"method": method, "when": when.isoformat()})
+
+
+# --------------------------------------------------------------------------- dispatch
+
+def _dispatchable(session, case: Case, unit: Optional[OrgUnit]) -> OrgUnit:
+    office = case.office or case.receiving_unit
+    if unit is None or not unit.active or unit.kind in (UnitKind.OFFICE, UnitKind.LEADING_GROUP):
+        raise RuleViolation(N_("Choose the department that leads."), field="lead")
+    chain = {unit.jurisdiction_id, *(j.id for j in unit.jurisdiction.ancestors)}
+    if office is None or office.jurisdiction_id not in chain:
+        raise RuleViolation(N_("This office cannot dispatch to that unit."), field="lead")
+    return unit
+
+
+def _start_clocks(calendar: WorkCalendar, case: Case, at: datetime, *, keep_finish=False):
+    """交办: the lead unit must sign (Shantou 三(二) 1 working day, +1 below the city), get in
+    touch (contact_days) and finish (Chaozhou 四(四)2 "收到本级领导小组办公室转交诉求和意见后5个
+    工作日内办结") — all counted from the dispatch."""
+    policy = _policy(case)
+    case.dispatched_at = at
+    if policy is None:
+        return
+    if policy.sign_days is not None:
+        extra = policy.sign_extra_days_lower_level if case.jurisdiction.level.rank > 0 else 0
+        case.sign_due = calendar.due_date(at, policy.sign_days + extra)
+    case.contact_due = _due(calendar, at, policy.contact_days)
+    case.contacted_at = None
+    if not keep_finish:
+        case.finish_due = _due(calendar, at, finish_days_for(policy, case.type))
+
+
+def dispatch(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
+             lead: Optional[OrgUnit], co: list[OrgUnit] = (), note: str = "",
+             needs_approval: bool = False) -> CaseEvent:
+    """交办/转办 to a lead unit plus co-handlers ("谁主办、谁反馈"). A matter that needs a
+    leader (Shantou 三(二) "对需市领导协调的诉求呈报市领导审核同意后，向承办单位发出《转办函》")
+    waits for approval first, and its clocks start when approved."""
+    check(case, by, "dispatch")
+    lead = _dispatchable(session, case, lead)
+    co = [_dispatchable(session, case, u) for u in co if u is not None and u.id != lead.id]
+    case.lead_unit, case.co_handlers = lead, co
+    case.with_leaders = False
+    data = {"lead": lead.id, "co": [u.id for u in co]}
+    if needs_approval:
+        case.leaders_involved = True
+        return record_event(session, case, action="request_approval", by=by, at=at,
+                            to_state=S.AWAITING_APPROVAL, note=note.strip(), data=data)
+    _start_clocks(calendar, case, at)
+    return record_event(session, case, action="dispatch", by=by, at=at, to_state=S.DISPATCHED,
+                        note=note.strip(), visible_to_enterprise=True, data=data)
+
+
+def approve_dispatch(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
+                     note: str = "") -> CaseEvent:
+    check(case, by, "approve_dispatch")
+    _start_clocks(calendar, case, at)
+    return record_event(session, case, action="approve_dispatch", by=by, at=at,
+                        to_state=S.DISPATCHED, note=note.strip(), visible_to_enterprise=True)
+
+
+def reject_dispatch(session, case: Case, *, by: User, at: datetime, note: str) -> CaseEvent:
+    check(case, by, "reject_dispatch")
+    note = _text(note, N_("Say what the office should do instead."))
+    case.lead_unit, case.co_handlers = None, []
+    return record_event(session, case, action="reject_dispatch", by=by, at=at,
+                        to_state=S.ACCEPTED, note=note)
+
+
+def sign(session, case: Case, *, by: User, at: datetime) -> CaseEvent:
+    """签收: the lead unit reports in."""
+    check(case, by, "sign")
+    return record_event(session, case, action="sign", by=by, at=at, to_state=S.IN_HAND,
+                        visible_to_enterprise=True)
+
+
+def return_case(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
+                reason: str, note: str) -> CaseEvent:
+    """退回 within the confirm limit (Shantou 三(二) "确认是否受理"), with a reason code. The
+    office must rule on it within the profile's `return_ruling_days`. Every return is an
+    event of the returning unit, so returns are counted per unit (the 退单拉锯 problem)."""
+    check(case, by, "return")
+    if reason not in RETURN_REASONS:
+        raise RuleViolation(N_("Choose why the case is not yours."), field="reason")
+    note = _text(note, N_("Explain the return so the office can rule on it."))
+    case.return_pending = True
+    case.return_due = _due(calendar, at, _policy(case).return_ruling_days
+                           if _policy(case) else None)
+    return record_event(session, case, action="return", by=by, at=at, to_state=S.ACCEPTED,
+                        note=note, data={"reason": reason, "unit": _lead_id(case)})
+
+
+def rule_on_return(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
+                   lead: Optional[OrgUnit], note: str) -> CaseEvent:
+    """The office rules on a return: keep the unit, or reassign.
+
+    The clock rule for returns: a unit the office keeps gets a new sign limit from the ruling
+    but its finish date stands, as if it had never returned the case (a return the office
+    rejects buys no time); a newly assigned unit gets the full limits from the ruling.
+    """
+    check(case, by, "rule_on_return")
+    note = _text(note, N_("Say why the office keeps or reassigns the case."))
+    lead = _dispatchable(session, case, lead)
+    keep = lead.id == _lead_id(case)
+    if not keep:
+        case.lead_unit = lead
+        case.co_handlers = [u for u in case.co_handlers if u.id != lead.id]
+    case.return_pending, case.return_due = False, None
+    _start_clocks(calendar, case, at, keep_finish=keep and case.finish_due is not None)
+    return record_event(session, case, action="rule_on_return", by=by, at=at,
+                        to_state=S.DISPATCHED, note=note, visible_to_enterprise=not keep,
+                        data={"kept": keep, "lead": lead.id})
+
+
+# --------------------------------------------------------------------------- handling
+
+def progress(session, case: Case, *, by: User, at: datetime, text: str,
+             visible: bool = False) -> CaseEvent:
+    """进展: a note, internal or shown to the enterprise. Shantou 三(四) "承办单位需对于未办结
+    事项每周四需向工作专班反馈一次进展情况" — `progress_due` says when one is owed."""
+    check(case, by, "progress")
+    text = _text(text, N_("Write the progress."), "text")
+    return record_event(session, case, action="progress", by=by, at=at, note=text,
+                        visible_to_enterprise=visible)
+
+
+def progress_due(case: Case, today: date) -> bool:
+    """A weekly progress report is owed (the profile's weekday, Shantou: Thursday) when the
+    case is being handled, was dispatched before this week's report day, and no progress
+    has been written since that day."""
+    policy = _policy(case)
+    if policy is None or policy.weekly_progress_weekday is None or case.state not in HANDLING:
+        return False
+    report_day = today - timedelta(days=(today.weekday() - policy.weekly_progress_weekday) % 7)
+    if case.dispatched_at is None or local_date(case.dispatched_at) >= report_day:
+        return False
+    return not any(e.action == "progress" and local_date(e.at) >= report_day
+                   for e in case.events)
+
+
+def contribute(session, case: Case, *, by: User, at: datetime, text: str) -> CaseEvent:
+    """A co-handler's part, for the lead to consolidate into one reply (Chaozhou 四(四)3
+    "协办部门……将办理情况反馈主办部门")."""
+    check(case, by, "contribute")
+    text = _text(text, N_("Write your unit's part."), "text")
+    return record_event(session, case, action="contribute", by=by, at=at, note=text)
+
+
+def plan(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime, text: str,
+         promised: Optional[date]) -> CaseEvent:
+    """办理计划 with a promised date (Chengkou 五(三)2 "短期内无法办结的，在5个工作日内制定办理
+    计划、承诺办理时限"; Haimen 三(二) "初步答复，并在承诺的时间内办结"). The promised date becomes
+    the finish date the enterprise sees."""
+    check(case, by, "plan")
+    text = _text(text, N_("Describe the plan."), "text")
+    if promised is None or promised <= local_date(at):
+        raise RuleViolation(N_("Promise a date after today."), field="promised")
+    if not calendar.is_working_day(promised):
+        raise RuleViolation(N_("Promise a working day."), field="promised")
+    case.finish_due = promised
+    return record_event(session, case, action="plan", by=by, at=at, note=text,
+                        visible_to_enterprise=True, data={"promised": promised.isoformat()})
+
+
+def request_extension(session, case: Case, *, by: User, at: datetime, days: Optional[int],
+                      reason: str) -> ExtensionRequest:
+    """延期申请 (Chaozhou 四(四)2): never beyond the profile's cap, counted over all approved
+    extensions of the case."""
+    check(case, by, "request_extension")
+    reason = _text(reason, N_("Give the reason for more time."), "reason")
+    left = _policy(case).max_extension_days - extension_days_used(case)
+    if days is None or days < 1 or days > left:
+        raise RuleViolation(N_("Ask for 1 to %(left)d working days."), field="days", left=left)
+    request = ExtensionRequest(case=case, days=days, reason=reason, requested_by_id=by.id,
+                               requested_at=at)
+    session.add(request)
+    record_event(session, case, action="request_extension", by=by, at=at, note=reason,
+                 data={"days": days})
+    return request
+
+
+def decide_extension(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
+                     approve: bool, note: str = "") -> CaseEvent:
+    """The unit's head decides ("经部门主要领导批准"); an approval moves the finish date and the
+    enterprise is told the new date and the reason ("延长时限和理由告知企业")."""
+    check(case, by, "decide_extension")
+    request = pending_extension(case)
+    request.approved, request.decided_by_id, request.decided_at = approve, by.id, at
+    request.decision_note = note.strip()
+    if approve:
+        base = case.finish_due or local_date(at)
+        request.new_due = case.finish_due = calendar.add_working_days(base, request.days)
+        return record_event(session, case, action="decide_extension", by=by, at=at,
+                            note=request.reason, visible_to_enterprise=True,
+                            data={"approved": True, "days": request.days,
+                                  "new_due": request.new_due.isoformat()})
+    return record_event(session, case, action="decide_extension", by=by, at=at,
+                        note=note.strip(), data={"approved": False, "days": request.days})
+
+
+def long_term(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
+    """待条件成熟: a matter (often a policy suggestion) that cannot be settled now stays open
+    as long-term, with the reason told to the enterprise."""
+    check(case, by, "long_term")
+    reason = _text(reason, N_("Say why it must wait."), "reason")
+    return record_event(session, case, action="long_term", by=by, at=at, to_state=S.LONG_TERM,
+                        note=reason, visible_to_enterprise=True)
+
+
+def stop_clock(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
+    """While the unit waits for materials the enterprise must supply, the finish clock stops
+    (where the profile allows it), with a reason the enterprise sees."""
+    check(case, by, "stop_clock")
+    reason = _text(reason, N_("Say which materials you are waiting for."), "reason")
+    case.clock_stopped_at = at
+    return record_event(session, case, action="stop_clock", by=by, at=at, note=reason,
+                        visible_to_enterprise=True)
+
+
+def resume_clock(session, calendar: WorkCalendar, case: Case, *, by: User,
+                 at: datetime) -> CaseEvent:
+    """The clock runs again; the finish date moves by the working days it stood still."""
+    check(case, by, "resume_clock")
+    stood = max(0, calendar.working_days_between(local_date(case.clock_stopped_at),
+                                                 local_date(at)))
+    if case.finish_due is not None and stood:
+        case.finish_due = calendar.add_working_days(case.finish_due, stood)
+    case.clock_stopped_at = None
+    return record_event(session, case, action="resume_clock", by=by, at=at,
+                        visible_to_enterprise=True, data={"days": stood})
+
+
+# --------------------------------------------------------------------------- escalation
+
+def escalate(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
+    """The lead unit cannot settle it alone: up to its office (DOMAIN.md 7; Chaozhou 四(三)2
+    "难以协调解决的……提交上级")."""
+    check(case, by, "escalate")
+    reason = _text(reason, N_("Say why the unit cannot settle it."), "reason")
+    case.with_leaders = False
+    return record_event(session, case, action="escalate", by=by, at=at, to_state=S.ESCALATED,
+                        note=reason, visible_to_enterprise=False)
+
+
+def refer_to_leaders(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
+    """The office puts it before the level's leading group."""
+    check(case, by, "refer_to_leaders")
+    reason = _text(reason, N_("Say what the leaders must decide."), "reason")
+    case.with_leaders = case.leaders_involved = True
+    return record_event(session, case, action="refer_to_leaders", by=by, at=at, note=reason)
+
+
+def refer_up(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
+    """County office → city office: the case moves to the upper queue with its history."""
+    check(case, by, "refer_up")
+    reason = _text(reason, N_("Say why the level above must act."), "reason")
+    upper = _upper_office(case)
+    event = record_event(session, case, action="refer_up", by=by, at=at, note=reason,
+                         visible_to_enterprise=True, data={"office": upper.id})
+    case.office = upper
+    return event
+
+
+def instruct(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
+             text: str) -> CaseEvent:
+    """The leaders' instruction (批示). The lead unit handles it again with a full limit; a
+    case without a lead unit goes back to its office to dispatch."""
+    check(case, by, "instruct")
+    text = _text(text, N_("Write the instruction."), "text")
+    case.with_leaders = False
+    to_state = S.ESCALATED
+    if case.lead_unit is not None:
+        to_state = S.IN_HAND
+        policy = _policy(case)
+        case.finish_due = _due(calendar, at, finish_days_for(policy, case.type)
+                               if policy else None)
+    return record_event(session, case, action="instruct", by=by, at=at, to_state=to_state,
+                        note=text)
+
+
+# --------------------------------------------------------------------------- reply, review
+
+REPLY_ACTIONS = ("reply", "answer")
 
 
 def reply(session, case: Case, *, by: User, text: str, at: datetime) -> CaseEvent:
-    """办结反馈: the lead unit's answer to the enterprise ("谁主办、谁反馈", Chaozhou 四(四)3).
+    """办结反馈 by the lead unit ("谁主办、谁反馈", Chaozhou 四(四)3), consolidating its
+    co-handlers' parts. The office reviews it before the enterprise sees it (DOMAIN.md 8)."""
+    check(case, by, "reply")
+    text = _text(text, N_("Write the reply to the enterprise."), "text")
+    case.clock_stopped_at = None
+    return record_event(session, case, action="reply", by=by, at=at, to_state=S.REPLIED,
+                        note=text)
 
-    The handling verbs before it (sign, handle, extend) belong to the workbench; this one is
-    here because the enterprise portal shows the reply and rates it.
-    """
-    if case.state not in REPLY_STATES:
-        raise RuleViolation(N_("Only a case being handled can be replied to."))
-    if not text.strip():
-        raise RuleViolation(N_("Write the reply to the enterprise."), field="text")
-    case.reply_text = text.strip()
-    case.replied_at = at
-    return record_event(session, case, action="reply", by=by, at=at, to_state=CaseState.REPLIED,
-                        note=text.strip(), visible_to_enterprise=True)
+
+def approve_reply(session, case: Case, *, by: User, at: datetime) -> CaseEvent:
+    """审核 passed: the enterprise sees the reply and may rate it."""
+    check(case, by, "approve_reply")
+    event = latest_reply(case)
+    case.reply_text, case.replied_at = event.note, at
+    return record_event(session, case, action="publish_reply", by=by, at=at,
+                        to_state=S.AWAITING_RATING, note=event.note, visible_to_enterprise=True)
+
+
+def send_back(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
+    """审核 failed: back to the lead unit with the office's reason; the finish date stands."""
+    check(case, by, "send_back")
+    reason = _text(reason, N_("Say what the reply lacks."), "reason")
+    return record_event(session, case, action="send_back", by=by, at=at, to_state=S.IN_HAND,
+                        note=reason)
 
 
 def latest_reply(case: Case) -> Optional[CaseEvent]:
-    replies = [e for e in case.events if e.action == "reply"]
+    replies = [e for e in case.events if e.action in REPLY_ACTIONS]
     return replies[-1] if replies else None
 
 
 def rating_deadline(case: Case, calendar: WorkCalendar):
-    """The last day the enterprise may rate the latest reply (the profile's window)."""
-    event = latest_reply(case)
-    policy = case.jurisdiction.effective_policy
-    if event is None or policy is None:
+    """The last day the enterprise may rate the latest reply (the profile's window), counted
+    from when the reply reached it."""
+    policy = _policy(case)
+    if case.replied_at is None or policy is None:
         return None
-    return calendar.due_date(event.at, policy.rating_window_days)
+    return calendar.due_date(case.replied_at, policy.rating_window_days)
 
 
 def rating_levels(case: Case) -> tuple[RatingLevel, ...]:
     """满意 / 不满意, plus 基本满意 where the profile has three levels (Chengkou)."""
-    policy = case.jurisdiction.effective_policy
+    policy = _policy(case)
     if policy is not None and policy.rating_levels == 3:
         return (RatingLevel.SATISFIED, RatingLevel.BASICALLY, RatingLevel.UNSATISFIED)
     return (RatingLevel.SATISFIED, RatingLevel.UNSATISFIED)
 
 
+def _rated(case: Case, event: CaseEvent) -> bool:
+    return any(r.reply_event_id == event.id for r in case.ratings)
+
+
 def can_rate(case: Case, calendar: WorkCalendar, at: datetime) -> bool:
-    if case.state not in RATEABLE_STATES:
+    if case.state is not S.AWAITING_RATING:
         return False
     event = latest_reply(case)
-    if event is None or any(r.reply_event_id == event.id for r in case.ratings):
+    if event is None or _rated(case, event):
         return False
     deadline = rating_deadline(case, calendar)
     return deadline is None or local_date(at) <= deadline
 
 
+def rating_window_closed(case: Case, calendar: WorkCalendar, today: date) -> bool:
+    deadline = rating_deadline(case, calendar)
+    return case.state is S.AWAITING_RATING and deadline is not None and today > deadline
+
+
 def rate(session, calendar: WorkCalendar, case: Case, *, by: Optional[User],
-         level: RatingLevel, solved: bool, comment: str, at: datetime) -> Rating:
+         level: RatingLevel, solved: bool, comment: str, at: datetime,
+         by_callback: bool = False) -> Rating:
     """服务反馈评价 (Chaozhou 四(四)4, 附件3; Chengkou 五(三)3; Haimen 附件1 回访情况).
 
     Satisfied (or basically satisfied) closes the loop as RATED. Unsatisfied sends the case
-    back to its lead unit for re-handling ("责成重新办理") and puts it under supervision
-    ("对企业不满意……由本级领导小组办公室进行督办"): two events, one transaction.
+    back to its lead unit for re-handling ("责成重新办理") under supervision ("对企业不满意……
+    由本级领导小组办公室进行督办"). `by_callback`: the answer was given on the office's callback,
+    after the window.
     """
-    if case.state not in RATEABLE_STATES:
+    if case.state is not S.AWAITING_RATING:
         raise RuleViolation(N_("This case is not waiting for your rating."))
     event = latest_reply(case)
-    if event is None or any(r.reply_event_id == event.id for r in case.ratings):
+    if event is None or _rated(case, event):
         raise RuleViolation(N_("This reply has already been rated."))
     if level not in rating_levels(case):
         raise RuleViolation(N_("Choose one of the ratings offered."), field="level")
     deadline = rating_deadline(case, calendar)
-    if deadline is not None and local_date(at) > deadline:
+    if not by_callback and deadline is not None and local_date(at) > deadline:
         raise RuleViolation(N_("The time for rating this reply has passed; the office will "
                                "call you to ask."))
+    if event.id is None:
+        session.flush()
     rating = Rating(case=case, reply_event_id=event.id, level=level, solved=solved,
                     comment=comment.strip(), rated_by_id=by.id if by else None, at=at)
     session.add(rating)
-    note = comment.strip()
-    if level is RatingLevel.UNSATISFIED:
-        record_event(session, case, action="rate", by=by, at=at, to_state=CaseState.IN_HAND,
-                     note=note, visible_to_enterprise=True)
-        case.under_supervision = True
-        # 重新办理: a new round with the profile's full handling limit from today.
-        policy = case.jurisdiction.effective_policy
-        days = finish_days_for(policy, case.type) if policy is not None else None
-        case.finish_due = calendar.due_date(at, days) if days is not None else None
-        record_event(session, case, action="supervise", by=None, at=at,
-                     note="unsatisfied rating", visible_to_enterprise=True)
+    data = {"level": level.value, "solved": solved, "callback": by_callback}
+    if level is RatingLevel.UNSATISFIED and case.lead_unit is not None:
+        record_event(session, case, action="rate", by=by, at=at, to_state=S.IN_HAND,
+                     note=comment.strip(), visible_to_enterprise=True, data=data)
+        _rehandle(session, calendar, case, at=at)
     else:
-        record_event(session, case, action="rate", by=by, at=at, to_state=CaseState.RATED,
-                     note=note, visible_to_enterprise=True)
+        record_event(session, case, action="rate", by=by, at=at, to_state=S.RATED,
+                     note=comment.strip(), visible_to_enterprise=True, data=data)
     return rating
+
+
+def _rehandle(session, calendar: WorkCalendar, case: Case, *, at: datetime) -> None:
+    """重新办理 under 督办: a new round with the profile's full handling limit; after the
+    profile's number of rounds the case goes up a level (DOMAIN.md 9)."""
+    policy = _policy(case)
+    case.rehandle_rounds += 1
+    case.finish_due = _due(calendar, at, finish_days_for(policy, case.type) if policy else None)
+    if policy is not None and case.rehandle_rounds > policy.max_rehandle_rounds:
+        upper = _upper_office(case)
+        note = f"round {case.rehandle_rounds}"
+        if upper is not None:
+            record_event(session, case, action="refer_up", by=None, at=at, to_state=S.ESCALATED,
+                         note=note, visible_to_enterprise=True, data={"office": upper.id})
+            case.office = upper
+        else:
+            case.with_leaders = case.leaders_involved = True
+            record_event(session, case, action="refer_to_leaders", by=None, at=at,
+                         to_state=S.ESCALATED, note=note)
+        return
+    _open_supervision(session, calendar, case, by=None, at=at, reason="unsatisfied", note="")
+
+
+# --------------------------------------------------------------------------- supervision
+
+SUPERVISION_REASONS = ("unsatisfied", "overdue", "other")
+
+
+def _open_supervision(session, calendar, case: Case, *, by: Optional[User], at: datetime,
+                      reason: str, note: str) -> Supervision:
+    office_id = acting_office_id(case)
+    year = local_date(at).year
+    seq = (session.scalar(sa.select(sa.func.max(Supervision.seq)).where(
+        Supervision.office_id == office_id, Supervision.year == year)) or 0) + 1
+    policy = _policy(case)
+    supervision = Supervision(
+        case=case, office_id=office_id, year=year, seq=seq, reason=reason, note=note,
+        unit_id=_lead_id(case), opened_by_id=by.id if by else None, opened_at=at,
+        reply_due=_due(calendar, at, policy.supervision_reply_days if policy else None))
+    session.add(supervision)
+    case.under_supervision = True
+    record_event(session, case, action="supervise", by=by, at=at, note=note,
+                 visible_to_enterprise=True, data={"reason": reason, "seq": seq})
+    return supervision
+
+
+def supervise(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
+              reason: str, note: str) -> Supervision:
+    """督办 (Chaozhou 四(四)4; Shantou 三(五)): a numbered 督办单 to the lead unit's head, with
+    the profile's reply limit (`supervision_reply_days`, the office's own limit: the seeds
+    give none)."""
+    check(case, by, "supervise")
+    if reason not in SUPERVISION_REASONS:
+        raise RuleViolation(N_("Choose why the case is supervised."), field="reason")
+    note = _text(note, N_("Say what the unit must do."))
+    return _open_supervision(session, calendar, case, by=by, at=at, reason=reason, note=note)
+
+
+def answer_supervision(session, case: Case, *, by: User, at: datetime, text: str) -> Supervision:
+    """The unit head answers the 督办单."""
+    check(case, by, "answer_supervision")
+    text = _text(text, N_("Write the unit's answer."), "text")
+    supervision = open_supervision(case)
+    supervision.replied_at, supervision.replied_by_id, supervision.reply_text = at, by.id, text
+    record_event(session, case, action="answer_supervision", by=by, at=at, note=text,
+                 data={"seq": supervision.seq})
+    return supervision
+
+
+def hold_accountable(session, case: Case, *, by: User, at: datetime, note: str) -> CaseEvent:
+    """问责 (Chaozhou 四(五) "对……推诿扯皮……的，严肃追责问责"): the inspector's mark."""
+    check(case, by, "hold_accountable")
+    note = _text(note, N_("Record the grounds."))
+    case.accountability = True
+    return record_event(session, case, action="hold_accountable", by=by, at=at, note=note)
+
+
+# --------------------------------------------------------------------------- callback, close
+
+def callback_sampled(case: Case) -> bool:
+    """Is this satisfied case in the profile's callback sample? Decided from the case number
+    (stable, reproducible, not chosen by anyone): the first 16 bits of its SHA-256 below the
+    profile's share."""
+    policy = _policy(case)
+    share = policy.callback_sample_percent if policy else 0
+    return int(hashlib.sha256(case.number.encode()).hexdigest()[:4], 16) % 100 < share
+
+
+def callback(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
+             method: str, outcome: str, level: Optional[RatingLevel], solved: Optional[bool],
+             note: str) -> CaseEvent:
+    """回访 (Chaozhou 四(四)4 "对企业未评价的……进行回访"; Shantou 三(六)). Every attempt is
+    recorded. When the enterprise is reached on a case it has not rated, its answer is
+    its rating (and not satisfied sends the case back, as a rating would)."""
+    check(case, by, "callback")
+    if method not in CALLBACK_METHODS:
+        raise RuleViolation(N_("Choose how you called back."), field="method")
+    if outcome not in CALLBACK_OUTCOMES:
+        raise RuleViolation(N_("Choose the outcome."), field="outcome")
+    if outcome == "reached" and level is None:
+        raise RuleViolation(N_("Record whether the enterprise is satisfied."), field="level")
+    event = record_event(session, case, action="callback", by=by, at=at, note=note.strip(),
+                         data={"method": method, "outcome": outcome,
+                               "level": level.value if level else None, "solved": solved})
+    if outcome == "reached" and case.state is S.AWAITING_RATING:
+        rate(session, calendar, case, by=by, level=level, solved=bool(solved),
+             comment=note, at=at, by_callback=True)
+    return event
+
+
+def close(session, case: Case, *, by: User, at: datetime, note: str = "") -> CaseEvent:
+    """销号 (Haimen 四(三)): rated, or unrated with a callback on record."""
+    check(case, by, "close")
+    case.closed_at = at
+    return record_event(session, case, action="close", by=by, at=at, to_state=S.CLOSED,
+                        note=note.strip(), visible_to_enterprise=True)
+
+
+def archive(session, case: Case, *, by: User, at: datetime) -> CaseEvent:
+    """归档 (Shantou 三(七) "逐宗建档、汇编成卷")."""
+    check(case, by, "archive")
+    return record_event(session, case, action="archive", by=by, at=at, to_state=S.ARCHIVED)
 
 
 def supplement(session, case: Case, *, by: User, text: str, at: datetime,

@@ -11,6 +11,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
+import rcssmin
 import zopfli.gzip
 from flask import current_app, request, url_for
 from flask_compress import Compress
@@ -35,8 +36,12 @@ PRECOMPRESSED = {"text/css", "text/javascript", "application/javascript"}
 
 @lru_cache(maxsize=32)
 def _zopfli(path: str, mtime: float) -> bytes:
-    """gzip made with zopfli: about 3 % smaller than gzip -9 for htmx, and done once."""
-    return zopfli.gzip.compress(Path(path).read_bytes())
+    """gzip made with zopfli (about 3 % smaller than gzip -9 for htmx), done once; CSS is
+    minified first (its comments are for us, not for the phone)."""
+    data = Path(path).read_bytes()
+    if path.endswith(".css"):
+        data = rcssmin.cssmin(data)
+    return zopfli.gzip.compress(data)
 
 
 def static_file(filename: str):

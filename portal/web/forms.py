@@ -27,6 +27,6 @@ def commit_or_explain(form, default_field: str, verb: Callable[[], Any]) -> tupl
     except RuleViolation as violation:
         db.session.rollback()
         field = getattr(form, violation.field or "", None) or getattr(form, default_field)
-        field.errors = [*field.errors, _(violation.message)]
+        field.errors = [*field.errors, _(violation.message, **violation.params)]
         return False, None
     return True, result

@@ -29,11 +29,13 @@ def _day_format():
 
 def init_app(app) -> None:
     @app.template_filter("day")
-    def _day(value: date | datetime | None) -> str:
+    def _day(value: date | datetime | str | None) -> str:
         """A date as people write it: 2026年11月25日 in Chinese, Nov 25, 2026 in English;
         a timestamp adds the hour and minute in Beijing time."""
         if value is None:
             return ""
+        if isinstance(value, str):  # an ISO date kept in an event's particulars
+            value = date.fromisoformat(value)
         locale, zone, style = _day_format()
         if isinstance(value, datetime):
             local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(zone)

@@ -25,7 +25,9 @@ from portal import create_app
 from portal.demo import utcnow
 from portal.domain import workflow
 from portal.domain.calendar import load_calendar
-from portal.domain.models import Case, CaseState, CaseType, Channel, Jurisdiction, User
+from portal.domain.models import (
+    Case, CaseState, CaseType, Channel, Jurisdiction, Role, User,
+)
 from portal.extensions import db as _db
 from tests.browser.conftest import DEMO_PASSWORD, assert_no_horizontal_scroll, screenshot
 from tests.conftest import _config
@@ -74,14 +76,22 @@ class Domain:
         return case
 
     def reply(self, number: str, text: str) -> None:
-        """Dispatched to and signed by the handler's department (the workbench's steps, set
-        directly), then replied to with `text`."""
+        """Accepted and dispatched by the city office to the handler's department, signed,
+        replied to with `text` and the reply approved (the workbench's steps, through the
+        domain: the workbench's own browser test walks them through its pages)."""
         with self.session() as session:
             case = self._case(session, number)
-            handler = self._user(session, "handler")
-            case.state = CaseState.IN_HAND
-            case.lead_unit = handler.unit
-            workflow.reply(session, case, by=handler, text=text, at=utcnow())
+            office = session.scalar(sa.select(User).where(
+                User.role == Role.OFFICE, User.unit_id == case.office_id))
+            handler = next(u for u in session.scalars(sa.select(User).where(
+                User.role == Role.HANDLER)) if u.unit.jurisdiction_id == case.jurisdiction_id)
+            calendar, now = load_calendar(session), utcnow()
+            if case.state is CaseState.SUBMITTED:
+                workflow.accept(session, calendar, case, by=office, at=now)
+                workflow.dispatch(session, calendar, case, by=office, at=now, lead=handler.unit)
+                workflow.sign(session, case, by=handler, at=now)
+            workflow.reply(session, case, by=handler, text=text, at=now)
+            workflow.approve_reply(session, case, by=office, at=now)
 
     def staff_case(self, *, mobile: str, title: str, content: str) -> str:
         """A case the city office registered from a 12345 hotline call; its number."""
@@ -270,7 +280,7 @@ def test_register_whistle_reply_and_rate_unsatisfied(page, js, check_accessibili
 
     # 4. The enterprise reloads, reads the reply and rates it: not satisfied, not solved.
     page.reload()
-    expect(page.locator("#status-title")).to_contain_text("已办结反馈")
+    expect(page.locator("#status-title")).to_contain_text("待评价")
     expect(page.locator("#status")).to_contain_text(REPLY)
     expect(page.get_by_role("heading", name="服务评价")).to_be_visible()
     inspect(page, js, check_accessibility, "case-replied")
@@ -291,7 +301,7 @@ def test_register_whistle_reply_and_rate_unsatisfied(page, js, check_accessibili
     inspect(page, js, check_accessibility, "case-rated-unsatisfied")
     state, supervised, actions = domain.state(number)
     assert state is CaseState.IN_HAND and supervised
-    assert actions[-3:] == ["reply", "rate", "supervise"]
+    assert actions[-3:] == ["publish_reply", "rate", "supervise"]
 
 
 def test_register_an_individual_business_without_credit_code(page, js, check_accessibility):
