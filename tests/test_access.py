@@ -23,7 +23,7 @@ PUBLIC = {
     "enterprise.track_rate",
     "enterprise.short_link",
 }
-KEBAB = re.compile(r"^(/([a-z0-9]+(-[a-z0-9]+)*|<(int|case_number|token):[a-z_]+>|[a-z0-9-]+\.(pdf|csv|xlsx)))*/?$")
+KEBAB = re.compile(r"^(/([a-z0-9]+(-[a-z0-9]+)*|<(int|case_number|token|step):[a-z_]+>|[a-z0-9-]+\.(pdf|csv|xlsx)))*/?$")
 
 
 def _rules(app):
@@ -47,7 +47,8 @@ def test_ids_are_typed_and_paths_kebab_case(app):
     for rule in _rules(app):
         assert KEBAB.match(rule.rule), f"{rule.rule} is not kebab-case with typed ids"
         for name, converter in rule._converters.items():  # werkzeug keeps them here
-            assert type(converter).__name__ in {"IntegerConverter", "CaseNumberConverter", "TokenConverter"}, \
+            assert type(converter).__name__ in {"IntegerConverter", "CaseNumberConverter", "TokenConverter",
+                                              "StepConverter"}, \
                 f"{rule.rule}: <{name}> needs a typed converter"
 
 

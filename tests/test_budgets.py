@@ -33,11 +33,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
 
-import pytest
 from bs4 import BeautifulSoup
 
 from portal.domain import workflow
-from portal.domain.models import Attachment, CaseState
+from portal.domain.models import Attachment
 from tests import factories
 from tests.conftest import csrf_from
 

@@ -205,7 +205,6 @@ class TestCasePages:
 
 def _replied_case(db, world, *, enterprise=None, policy=None):
     """A case dispatched to the world's department and replied to, through the domain."""
-    from portal.domain import workflow
     case = factories.case(db.session, world.city, enterprise=enterprise or world.enterprise)
     factories.replied(db.session, world, case, text="已联系人社局对接招聘会。")
     db.session.commit()
@@ -349,7 +348,6 @@ class TestTrack:
         assert client.get(f"/track/{case.number}").status_code == 404
 
     def test_rating_from_the_track_page(self, client, db, world):
-        from portal.domain import workflow
         case = self._staff_case(db, world)
         factories.replied(db.session, world, case, text="已办结")
         db.session.commit()

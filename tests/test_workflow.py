@@ -3,7 +3,7 @@ and what each step does to the clocks, through the domain layer only."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +12,7 @@ from portal.domain import workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.errors import RuleViolation
 from portal.domain.models import (
-    CaseEvent, CaseState, CaseType, ExtensionRequest, JurisdictionLevel, PolicyProfile,
-    RatingLevel, Role, Supervision, UnitKind,
+    CaseEvent, CaseState, CaseType, ExtensionRequest, RatingLevel, Role, Supervision,
 )
 from tests import factories
 

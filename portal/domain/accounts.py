@@ -62,7 +62,7 @@ def authenticate(session, login: str, password: str, *, now: datetime, max_failu
     user = find_login(session, login)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)  # same cost as a real check
-        _audit(session, None, ip, "login", "failure", now, f"unknown login")
+        _audit(session, None, ip, "login", "failure", now, "unknown login")
         return LoginResult(None, "bad_credentials")
     if user.is_locked(now):
         check_password_hash(_DUMMY_HASH, password)

@@ -1,8 +1,10 @@
-"""URL converters: case numbers are the only ids that are not integers."""
+"""URL converters: case numbers are the only ids that are not integers; steps are words
+from a closed list."""
 
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, ValidationError
 
 from portal.domain.numbering import CASE_NUMBER_PATTERN
+from portal.domain.workflow import STEPS
 
 
 class CaseNumberConverter(BaseConverter):
@@ -15,6 +17,23 @@ class TokenConverter(BaseConverter):
     regex = r"[A-Za-z0-9_-]{8,64}"
 
 
+class StepConverter(BaseConverter):
+    """A step of the case's life in kebab-case (`/office/cases/<n>/rule-on-return`); a word
+    that is not a step does not match, so the URL answers 404."""
+
+    regex = r"[a-z]+(?:-[a-z]+)*"
+
+    def to_python(self, value: str) -> str:
+        action = value.replace("-", "_")
+        if action not in STEPS:
+            raise ValidationError()
+        return action
+
+    def to_url(self, value: str) -> str:
+        return value.replace("_", "-")
+
+
 def init_app(app) -> None:
     app.url_map.converters["case_number"] = CaseNumberConverter
     app.url_map.converters["token"] = TokenConverter
+    app.url_map.converters["step"] = StepConverter

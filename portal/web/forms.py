@@ -7,26 +7,41 @@ from typing import Any, Callable
 
 from flask import abort
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain.errors import RuleViolation
 from portal.extensions import db
 
 
-def commit_or_explain(form, default_field: str, verb: Callable[[], Any]) -> tuple[bool, Any]:
+def commit_or_explain(form, default_field: str, verb: Callable[[], Any],
+                      on_stale: Callable[[], None] | None = None) -> tuple[bool, Any]:
     """Run `verb` and commit. When a rule forbids it, roll back, put the rule's message (in
     the user's language) beside the field it names, or beside `default_field`, and return
-    (False, None); otherwise (True, what the verb returned)."""
+    (False, None); otherwise (True, what the verb returned). When someone else changed the
+    case in the meantime (its version moved on), roll back and call `on_stale`, or answer
+    409 without one."""
     try:
         result = verb()
         db.session.commit()
     except StaleDataError:
         # Someone else changed the case in the meantime (a double tap, a second tab).
         db.session.rollback()
-        abort(409)
+        if on_stale is None:
+            abort(409)
+        on_stale()
+        return False, None
     except RuleViolation as violation:
         db.session.rollback()
         field = getattr(form, violation.field or "", None) or getattr(form, default_field)
         field.errors = [*field.errors, _(violation.message, **violation.params)]
         return False, None
     return True, result
+
+
+class PanelForm(FlaskForm):
+    """A form that shares its page with others (hence a field prefix). CSRFProtect checks
+    the token of every POST already, so the form does not look for a prefixed copy."""
+
+    class Meta:
+        csrf = False

@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from portal.domain.models import CaseType
+from portal.web.forms import PanelForm
 from portal.web.labels import choices
 
 MOBILE = r"^1[3-9]\d{9}$"
@@ -65,15 +66,7 @@ class WhistleForm(FlaskForm):
         Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$", message=_l("Reload the page and try again."))])
 
 
-class _PanelForm(FlaskForm):
-    """A form that shares its page with others (hence a field prefix). CSRFProtect checks
-    the token of every POST already, so the form does not look for a prefixed copy."""
-
-    class Meta:
-        csrf = False
-
-
-class RatingForm(_PanelForm):
+class RatingForm(PanelForm):
     """服务反馈评价单 (Chaozhou 附件3)."""
 
     level = RadioField(
@@ -94,7 +87,7 @@ class RatingForm(_PanelForm):
     )
 
 
-class SupplementForm(_PanelForm):
+class SupplementForm(PanelForm):
     text = TextAreaField(
         _l("Add information"),
         description=_l("New facts, answers to the department's questions, or documents."),

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 import segno
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -31,6 +30,7 @@ from portal.web.pdf import pdf_response, render_pdf
 from portal.web.rendering import render_screen, wants_fragment
 from portal.web.security import talisman
 from portal.web.sessions import utcnow
+from portal.web.uploads import send_attachment, upload_root
 
 
 def _my_enterprise():
@@ -52,10 +52,6 @@ def card_pdf():
     qr = segno.make(whistle_url, error="m").svg_inline(scale=4, border=2)
     data = render_pdf("pdf/card.html", card=card, whistle_url=whistle_url, qr_svg=Markup(qr))
     return pdf_response(data, _("Service card") + ".pdf")
-
-
-def _upload_root() -> Path:
-    return Path(current_app.instance_path) / "uploads"
 
 
 def _user_key() -> str:
@@ -120,7 +116,7 @@ def whistle():
                     contact_name=form.contact_name.data.strip(),
                     contact_phone=form.contact_phone.data.strip(), at=utcnow(),
                     submission_key=form.submission_key.data or secrets.token_urlsafe(16),
-                    files=_files(form.attachments), upload_root=_upload_root()))
+                    files=_files(form.attachments), upload_root=upload_root()))
             except IntegrityError:
                 # The same form arrived twice at once: the other request created the case.
                 db.session.rollback()
@@ -145,7 +141,7 @@ def _add_to_existing(form: WhistleForm, number: str):
     text = (form.content.data or "").strip()
     done, _event = commit_or_explain(form, "content", lambda: workflow.supplement(
         db.session, case, by=current_user, text=text, at=utcnow(),
-        files=_files(form.attachments), upload_root=_upload_root()))
+        files=_files(form.attachments), upload_root=upload_root()))
     if not done:
         return render_screen("enterprise/whistle.html", form=form, similar=[], ask=False,
                              reattach=False)
@@ -290,7 +286,7 @@ def add_information(number: str):
     if form.validate_on_submit():
         done, _event = commit_or_explain(form, "attachments", lambda: workflow.supplement(
             db.session, case, by=current_user, text=form.text.data or "", at=utcnow(),
-            files=_files(form.attachments), upload_root=_upload_root()))
+            files=_files(form.attachments), upload_root=upload_root()))
         if done:
             flash(_("Added to your case. The unit handling it has been told."))
             return redirect(url_for("enterprise.case", number=number), 303)
@@ -303,19 +299,3 @@ def add_information(number: str):
 def attachment(number: str, attachment_id: int):
     case = load_case(number, current_user)
     return send_attachment(case, attachment_id)
-
-
-def send_attachment(case: Case, attachment_id: int):
-    """Serve a file the enterprise may see: always as a download, with its checked type, and
-    never rendered inline (an uploaded file is never run as a page)."""
-    found = next((a for a in case.attachments
-                  if a.id == attachment_id and a.visible_to_enterprise), None)
-    if found is None:
-        abort(404)
-    path = _upload_root() / found.stored_name
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=found.content_type, as_attachment=True,
-                         download_name=found.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response

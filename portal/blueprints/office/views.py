@@ -1,23 +1,69 @@
-"""The office (`/office`): the cases of the office's jurisdiction and everything below it.
+"""The office (`/office`): the queue of new whistles, returns to rule on, replies to review,
+escalations and callbacks; registering a whistle that arrived by phone, 12345, e-mail, a
+visit, deputies or associations; and the staff case page with the office's steps.
 
-Leaders and inspectors read here too. Triage, dispatch, supervision and callbacks arrive
-with the workbench issue.
+Leaders (approvals, escalations put before them) and inspectors (supervision,
+accountability) work from the same pages with their own steps.
 """
 
 from __future__ import annotations
 
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints.office import bp
-from portal.domain.access import recent_cases
-from portal.domain.models import Role
+from portal.blueprints.office.forms import RegisterForm
+from portal.domain import queues, workflow
+from portal.domain.calendar import load_calendar
+from portal.domain.models import CaseType, Channel, Enterprise, Role
 from portal.extensions import db
+from portal.web import casework
+from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
 from portal.web.rendering import render_screen
+from portal.web.sessions import utcnow
+
+ROLES = (Role.OFFICE, Role.LEADER, Role.INSPECTOR)
 
 
 @bp.get("/")
-@requires(Role.OFFICE, Role.LEADER, Role.INSPECTOR)
+@requires(*ROLES)
 def index():
-    rows = recent_cases(db.session, current_user)
-    return render_screen("office/index.html", cases=rows)
+    summary = {}
+    if current_user.role is Role.OFFICE and current_user.unit is not None:
+        summary["returns"] = queues.returns_by_unit(db.session, current_user.unit)
+    return casework.queue_screen(_("Office"), endpoint="office.index", summary=summary)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@requires(Role.OFFICE)
+def register():
+    """受理登记 of a whistle that did not come through the portal (Chaozhou 附件2's fields):
+    typed in while the caller is on the line, so one short form."""
+    office = current_user.unit
+    form = RegisterForm()
+    categories = workflow.categories_of(db.session, office.jurisdiction)
+    form.prepare(categories)
+    if form.validate_on_submit():
+        enterprise = None
+        if form.credit_code.data:
+            enterprise = db.session.query(Enterprise).filter_by(
+                credit_code=form.credit_code.data.strip().upper()).one_or_none()
+        category = next((c for c in categories if str(c.id) == form.category.data), None)
+        done, case = commit_or_explain(form, "content", lambda: workflow.register_case(
+            db.session, load_calendar(db.session), jurisdiction=office.jurisdiction,
+            applicant_name=form.applicant_name.data.strip(),
+            contact_name=form.contact_name.data.strip(),
+            contact_phone=form.contact_phone.data.strip(), title=form.title.data.strip(),
+            content=form.content.data, case_type=CaseType(form.case_type.data),
+            channel=Channel(form.channel.data), at=utcnow(), by=current_user,
+            enterprise=enterprise, category=category, receiving_unit=office))
+        if done:
+            flash(_("Registered as %(number)s.", number=case.number))
+            return redirect(url_for("office.case", number=case.number), 303)
+    return render_screen("office/register.html", form=form,
+                         status=422 if form.errors else 200)
+
+
+casework.register(bp, *ROLES)

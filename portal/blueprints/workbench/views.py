@@ -1,22 +1,30 @@
-"""The department workbench (`/workbench`): the cases the user's unit leads or co-handles.
-
-Signing, handling, extension and reply arrive with the workbench issue.
-"""
+"""The department workbench (`/workbench`): the cases the user's unit leads or co-handles,
+most urgent first, and the staff case page with the steps the unit may take (sign or
+return, contact, progress, plan, extension, reply; the head decides extensions and answers
+supervision notices)."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints.workbench import bp
-from portal.domain.access import recent_cases
+from portal.domain import queues
 from portal.domain.models import Role
 from portal.extensions import db
+from portal.web import casework
 from portal.web.guards import requires
-from portal.web.rendering import render_screen
+
+ROLES = (Role.HANDLER, Role.HEAD)
 
 
 @bp.get("/")
-@requires(Role.HANDLER, Role.HEAD)
+@requires(*ROLES)
 def index():
-    rows = recent_cases(db.session, current_user)
-    return render_screen("workbench/index.html", cases=rows)
+    summary = {}
+    if current_user.role is Role.HEAD and current_user.unit_id:
+        summary["extensions"] = queues.pending_extensions(db.session, current_user.unit_id)
+    return casework.queue_screen(_("Workbench"), endpoint="workbench.index", summary=summary)
+
+
+casework.register(bp, *ROLES)

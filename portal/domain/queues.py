@@ -1,0 +1,149 @@
+"""Staff queues in SQL: what is on my desk, filters, urgency order, pages of a constant
+number of statements whatever their size.
+
+The due date of the step a case waits for is `Case.current_due` in Python; `due_column`
+is the same rule as one SQL expression so that lists sort and filter by it in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal.domain.access import case_scope
+from portal.domain.calendar import BEIJING
+from portal.domain.models import (
+    Case, CaseEvent, CaseState, Enterprise, ExtensionRequest, OrgUnit, Role, Supervision, User,
+    case_co_handler,
+)
+
+S = CaseState
+PAGE_SIZE = 20
+
+
+def due_column() -> sa.ColumnElement:
+    """`Case.current_due` as SQL: the deadline of the step the case is waiting for."""
+    return sa.case(
+        (sa.and_(Case.state == S.SUBMITTED, Case.contacted_at.is_(None)), Case.contact_due),
+        (sa.and_(Case.state == S.ACCEPTED, Case.return_pending), Case.return_due),
+        (Case.state == S.ACCEPTED, Case.dispatch_due),
+        (Case.state == S.DISPATCHED, Case.sign_due),
+        (sa.and_(Case.state == S.IN_HAND, Case.clock_stopped_at.is_(None)), Case.finish_due),
+        else_=sa.null(),
+    )
+
+
+def on_my_desk(user: User) -> sa.ColumnElement[bool]:
+    """Cases waiting for a step of `user`'s (the queue's default view)."""
+    unit_id = user.unit_id
+    if user.role is Role.OFFICE:
+        return sa.and_(Case.office_id == unit_id, sa.or_(
+            Case.state.in_([S.SUBMITTED, S.ACCEPTED, S.REPLIED]),
+            sa.and_(Case.state == S.ESCALATED, ~Case.with_leaders),
+            Case.state == S.AWAITING_RATING, Case.state == S.RATED))
+    if user.role in (Role.HANDLER, Role.HEAD):
+        co = sa.select(case_co_handler.c.case_id).where(case_co_handler.c.unit_id == unit_id)
+        mine = sa.or_(
+            sa.and_(Case.lead_unit_id == unit_id,
+                    Case.state.in_([S.DISPATCHED, S.IN_HAND, S.LONG_TERM])),
+            sa.and_(Case.id.in_(co), Case.state.in_([S.IN_HAND, S.LONG_TERM])))
+        if user.role is Role.HEAD:
+            open_notice = sa.select(Supervision.case_id).where(Supervision.replied_at.is_(None))
+            mine = sa.or_(mine, sa.and_(Case.lead_unit_id == unit_id,
+                                        Case.id.in_(open_notice)))
+        return mine
+    if user.role is Role.LEADER:
+        return sa.or_(Case.state == S.AWAITING_APPROVAL,
+                      sa.and_(Case.state == S.ESCALATED, Case.with_leaders))
+    if user.role is Role.INSPECTOR:
+        return sa.or_(Case.under_supervision, Case.accountability)
+    return sa.false()
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight in Beijing, as UTC: dates typed by staff are local dates."""
+    return datetime.combine(day, time(), BEIJING).astimezone(timezone.utc)
+
+
+@dataclass
+class Filters:
+    """A queue's filters, as typed in the query string (all optional)."""
+
+    view: str = "desk"  # desk | all
+    state: Optional[CaseState] = None
+    category_id: Optional[int] = None
+    unit_id: Optional[int] = None
+    overdue: bool = False
+    received_from: Optional[date] = None
+    received_to: Optional[date] = None
+    q: str = ""
+    page: int = 1
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class QueuePage:
+    cases: list[Case]
+    total: int
+    page: int
+    pages: int
+
+
+def queue(session, user: User, filters: Filters, today: date) -> QueuePage:
+    """One page of the cases `user` may see, filtered, most urgent first: overdue and soonest
+    due at the top, cases without a running clock after them, newest first."""
+    due = due_column()
+    where = [case_scope(user)]
+    if filters.view == "desk":
+        where.append(on_my_desk(user))
+    if filters.state is not None:
+        where.append(Case.state == filters.state)
+    if filters.category_id is not None:
+        where.append(Case.category_id == filters.category_id)
+    if filters.unit_id is not None:
+        where.append(Case.lead_unit_id == filters.unit_id)
+    if filters.overdue:
+        where.append(due < today)
+    if filters.received_from is not None:
+        where.append(Case.received_at >= _day_start(filters.received_from))
+    if filters.received_to is not None:
+        where.append(Case.received_at < _day_start(filters.received_to + timedelta(days=1)))
+    text = filters.q.strip()
+    if text:
+        names = sa.select(Enterprise.id).where(Enterprise.name.contains(text, autoescape=True))
+        where.append(sa.or_(Case.number == text.upper(),
+                            Case.applicant_name.contains(text, autoescape=True),
+                            Case.enterprise_id.in_(names)))
+    total = session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, filters.page), pages)
+    rows = session.scalars(
+        sa.select(Case).where(*where)
+        .options(selectinload(Case.lead_unit), selectinload(Case.office),
+                 selectinload(Case.receiving_unit))
+        .order_by(due.is_(None), due, Case.received_at.desc(), Case.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return QueuePage(list(rows), total, page, pages)
+
+
+def returns_by_unit(session, office: OrgUnit) -> list[tuple[str, int]]:
+    """How often each unit sent this office's cases back (退回), most first: the 退单拉锯
+    problem made visible."""
+    rows = session.execute(
+        sa.select(OrgUnit.name, sa.func.count(CaseEvent.id))
+        .join(Case, Case.id == CaseEvent.case_id)
+        .join(OrgUnit, OrgUnit.id == CaseEvent.actor_unit_id)
+        .where(CaseEvent.action == "return", Case.office_id == office.id)
+        .group_by(OrgUnit.name).order_by(sa.func.count(CaseEvent.id).desc(), OrgUnit.name))
+    return [(name, count) for name, count in rows]
+
+
+def pending_extensions(session, unit_id: int) -> int:
+    """Extension requests of the unit's cases waiting for its head."""
+    return session.scalar(
+        sa.select(sa.func.count(ExtensionRequest.id)).join(Case)
+        .where(Case.lead_unit_id == unit_id, ExtensionRequest.approved.is_(None))) or 0
