@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from bs4 import BeautifulSoup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -388,3 +389,30 @@ def test_no_lost_update_when_two_staff_act_at_once(app, db, world):
     db.session.expire_all()
     assert case.state is CaseState.ACCEPTED
     assert [e.action for e in case.events] == ["register", "accept"]
+
+
+def test_the_desk_flags_callbacks_and_weekly_progress(client, db, world, login_as, profiles):
+    """Past the rating window an unrated case comes back to the office's desk as a callback;
+    in Shantou a case in hand owes progress on Thursdays (2026-11-26 is one)."""
+    from datetime import datetime, timezone
+    old = datetime(2026, 11, 2, 2, tzinfo=timezone.utc)
+    unrated = factories.replied(db.session, world, factories.case(
+        db.session, world.city, enterprise=world.enterprise, title="没人评价"), at=old)
+    world.county.policy = profiles["shantou"]
+    in_hand = factories.case(db.session, world.county, enterprise=world.enterprise,
+                             title="每周报进展", at=old)
+    workflow.accept(db.session, CAL, in_hand, by=world.county_office_user, at=old)
+    workflow.dispatch(db.session, CAL, in_hand, by=world.county_office_user, at=old,
+                      lead=world.county_department)
+    workflow.sign(db.session, in_hand, by=world.county_handler, at=old)
+    db.session.commit()
+    login_as("office")
+    desk = page(client.get("/office/"))
+    row = next(r for r in desk.select("table.queue tbody tr") if unrated.number in r.text)
+    assert "待回访" in row.text
+    client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/office/").text)})
+    with time_machine.travel(datetime(2026, 11, 26, 3, tzinfo=timezone.utc), tick=False):
+        login_user(client, world.county_handler)
+        queue = page(client.get("/workbench/"))
+    row = next(r for r in queue.select("table.queue tbody tr") if in_hand.number in r.text)
+    assert "本周须报进展" in row.text

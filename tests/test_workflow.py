@@ -139,7 +139,7 @@ def test_another_unit_or_office_may_not(db, world):
         workflow.sign(db.session, case, by=other_handler, at=factories.now())
     workflow.sign(db.session, case, by=world.users["handler"], at=factories.now())
     workflow.reply(db.session, case, by=world.users["handler"], text="好", at=factories.now())
-    workflow.approve_reply(db.session, case, by=world.users["office"], at=factories.now())
+    workflow.approve_reply(db.session, CAL, case, by=world.users["office"], at=factories.now())
     assert workflow.is_allowed(case, world.users["enterprise"], "rate")
     assert not workflow.is_allowed(case, other_enterprise_user, "rate")
 
@@ -172,7 +172,7 @@ def test_the_closed_loop_in_events(db, world):
     assert case.finish_due == date(2026, 10, 21)
     workflow.reply(db.session, case, by=handler, text="已协调", at=t)
     assert case.state is S.REPLIED and case.reply_text is None  # not yet reviewed
-    workflow.approve_reply(db.session, case, by=office, at=t)
+    workflow.approve_reply(db.session, CAL, case, by=office, at=t)
     assert case.state is S.AWAITING_RATING and case.reply_text == "已协调"
     workflow.rate(db.session, CAL, case, by=world.users["enterprise"],
                   level=RatingLevel.UNSATISFIED, solved=False, comment="没解决", at=t)
@@ -182,7 +182,7 @@ def test_the_closed_loop_in_events(db, world):
     assert notice.reply_due == date(2026, 10, 10)  # 3 working days, the profile's default
     workflow.answer_supervision(db.session, case, by=head, at=t, text="已重新办理")
     workflow.reply(db.session, case, by=handler, text="已再次协调解决", at=t)
-    workflow.approve_reply(db.session, case, by=office, at=t)
+    workflow.approve_reply(db.session, CAL, case, by=office, at=t)
     workflow.rate(db.session, CAL, case, by=world.users["enterprise"],
                   level=RatingLevel.SATISFIED, solved=True, comment="", at=t)
     workflow.close(db.session, case, by=office, at=t)
@@ -299,7 +299,7 @@ def test_refuse_merge_and_answer_on_the_spot(db, world):
 
     spot = factories.case(db.session, world.city, enterprise=world.enterprise,
                           case_type=CaseType.CONSULTATION)
-    workflow.answer(db.session, spot, by=office, at=t, text="可在政务网申报。")
+    workflow.answer(db.session, CAL, spot, by=office, at=t, text="可在政务网申报。")
     assert spot.state is S.AWAITING_RATING and workflow.can_rate(spot, CAL, t)
 
 
@@ -341,7 +341,7 @@ def test_after_the_policys_rounds_the_case_goes_up(db, world):
     handler, t = world.county_handler, factories.now()
     for round_ in (1, 2, 3):
         workflow.reply(db.session, case, by=handler, text=f"第{round_}次答复", at=t)
-        workflow.approve_reply(db.session, case, by=world.county_office_user, at=t)
+        workflow.approve_reply(db.session, CAL, case, by=world.county_office_user, at=t)
         workflow.rate(db.session, CAL, case, by=world.users["enterprise"],
                       level=RatingLevel.UNSATISFIED, solved=False, comment="", at=t)
         if round_ < 3:
@@ -491,3 +491,43 @@ def test_leaders_see_only_what_was_put_before_them(db, world):
     db.session.commit()
     seen = set(db.session.scalars(sa.select(Case.id).where(case_scope(world.users["leader"]))))
     assert case.id in seen and plain.id not in seen
+
+
+def test_a_return_only_within_the_confirm_limit(db, world, profiles):
+    """Shantou 三(二): "需在1个工作日内……确认是否受理" — after that the unit handles or
+    escalates; it may not send the case back."""
+    world.city.policy = profiles["shantou"]
+    office, handler = world.users["office"], world.users["handler"]
+    t0 = at(date(2026, 11, 23))
+    case = factories.case(db.session, world.city, enterprise=world.enterprise, at=t0,
+                          case_type=CaseType.COMPLAINT)
+    workflow.accept(db.session, CAL, case, by=office, at=t0)
+    workflow.dispatch(db.session, CAL, case, by=office, at=t0, lead=world.department)
+    assert case.sign_due == date(2026, 11, 24)
+    with pytest.raises(RuleViolation) as late:
+        workflow.return_case(db.session, CAL, case, by=handler, at=at(date(2026, 11, 25)),
+                             reason="not_our_duty", note="不属我局")
+    assert late.value.params == {"day": "2026-11-24"}
+    workflow.escalate(db.session, case, by=handler, at=at(date(2026, 11, 25)), reason="需协调")
+
+
+def test_callbacks_owed_after_the_window_and_for_the_sample(db, world):
+    office = world.users["office"]
+    t = at(date(2026, 11, 2))
+    case = factories.replied(db.session, world,
+                             factories.case(db.session, world.city, enterprise=world.enterprise),
+                             at=t)
+    assert case.rating_due == date(2026, 11, 9)  # 5 working days, the profile's window
+    sampled = next(c for c in (factories.case(db.session, world.city,
+                                              enterprise=world.enterprise) for _ in range(50))
+                   if workflow.callback_sampled(c))
+    factories.replied(db.session, world, sampled, at=t)
+    workflow.rate(db.session, CAL, sampled, by=world.users["enterprise"],
+                  level=RatingLevel.SATISFIED, solved=True, comment="", at=t)
+    assert sampled.needs_callback
+    workflow.callback(db.session, CAL, sampled, by=office, at=t, method="phone",
+                      outcome="unreachable", level=None, solved=None, note="")
+    assert sampled.needs_callback  # try again
+    workflow.callback(db.session, CAL, sampled, by=office, at=t, method="phone",
+                      outcome="reached", level=RatingLevel.SATISFIED, solved=True, note="满意")
+    assert not sampled.needs_callback and sampled.state is S.RATED

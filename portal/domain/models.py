@@ -493,6 +493,10 @@ class Case(Base):
     with_leaders: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     leaders_involved: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     rehandle_rounds: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The last day to rate the reply it has (set when the reply reaches the enterprise), and
+    # whether the office owes a callback (a satisfied case drawn for the sample).
+    rating_due: Mapped[Optional[date]]
+    needs_callback: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     accountability: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     clock_stopped_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

@@ -17,8 +17,8 @@ from sqlalchemy.orm import selectinload
 from portal.domain.access import case_scope
 from portal.domain.calendar import BEIJING
 from portal.domain.models import (
-    Case, CaseEvent, CaseState, Enterprise, ExtensionRequest, OrgUnit, Role, Supervision, User,
-    case_co_handler,
+    Case, CaseEvent, CaseState, Enterprise, ExtensionRequest, Jurisdiction, OrgUnit, Role,
+    Supervision, User, case_co_handler,
 )
 
 S = CaseState
@@ -37,14 +37,22 @@ def due_column() -> sa.ColumnElement:
     )
 
 
-def on_my_desk(user: User) -> sa.ColumnElement[bool]:
+def callback_due(today: date) -> sa.ColumnElement[bool]:
+    """The office owes a callback: unrated past the rating window, or drawn for the sample."""
+    return sa.or_(sa.and_(Case.state == S.AWAITING_RATING, Case.rating_due < today),
+                  Case.needs_callback)
+
+
+def on_my_desk(user: User, today: date) -> sa.ColumnElement[bool]:
     """Cases waiting for a step of `user`'s (the queue's default view)."""
     unit_id = user.unit_id
     if user.role is Role.OFFICE:
+        # Triage, dispatch, rulings on returns, reviews, escalations; callbacks due; rated
+        # cases to close off (销号).
         return sa.and_(Case.office_id == unit_id, sa.or_(
-            Case.state.in_([S.SUBMITTED, S.ACCEPTED, S.REPLIED]),
+            Case.state.in_([S.SUBMITTED, S.ACCEPTED, S.REPLIED, S.RATED]),
             sa.and_(Case.state == S.ESCALATED, ~Case.with_leaders),
-            Case.state == S.AWAITING_RATING, Case.state == S.RATED))
+            callback_due(today)))
     if user.role in (Role.HANDLER, Role.HEAD):
         co = sa.select(case_co_handler.c.case_id).where(case_co_handler.c.unit_id == unit_id)
         mine = sa.or_(
@@ -82,7 +90,6 @@ class Filters:
     received_to: Optional[date] = None
     q: str = ""
     page: int = 1
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -91,6 +98,7 @@ class QueuePage:
     total: int
     page: int
     pages: int
+    last_progress: dict[int, datetime] = field(default_factory=dict)
 
 
 def queue(session, user: User, filters: Filters, today: date) -> QueuePage:
@@ -99,7 +107,7 @@ def queue(session, user: User, filters: Filters, today: date) -> QueuePage:
     due = due_column()
     where = [case_scope(user)]
     if filters.view == "desk":
-        where.append(on_my_desk(user))
+        where.append(on_my_desk(user, today))
     if filters.state is not None:
         where.append(Case.state == filters.state)
     if filters.category_id is not None:
@@ -127,7 +135,15 @@ def queue(session, user: User, filters: Filters, today: date) -> QueuePage:
                  selectinload(Case.receiving_unit))
         .order_by(due.is_(None), due, Case.received_at.desc(), Case.id.desc())
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return QueuePage(list(rows), total, page, pages)
+    # Every jurisdiction with its policy in one statement (they are few), so each row's
+    # policy is found in the session, not fetched row by row; and the page's latest
+    # progress notes in one more.
+    session.scalars(sa.select(Jurisdiction).options(selectinload(Jurisdiction.policy))).all()
+    last_progress = dict(session.execute(
+        sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
+        .where(CaseEvent.case_id.in_([c.id for c in rows]), CaseEvent.action == "progress")
+        .group_by(CaseEvent.case_id)).all()) if rows else {}
+    return QueuePage(list(rows), total, page, pages, last_progress)
 
 
 def returns_by_unit(session, office: OrgUnit) -> list[tuple[str, int]]:

@@ -491,11 +491,12 @@ def merge(session, case: Case, *, by: User, at: datetime, into_number: str) -> C
                         data={"into": target.number})
 
 
-def answer(session, case: Case, *, by: User, at: datetime, text: str) -> CaseEvent:
+def answer(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
+           text: str) -> CaseEvent:
     """现场办理/当场答复 (DOMAIN.md 2): the office settles it at once; the enterprise rates it."""
     check(case, by, "answer")
     text = _text(text, N_("Write the answer to the enterprise."), "text")
-    case.reply_text, case.replied_at = text, at
+    _reply_reaches_enterprise(calendar, case, text, at)
     return record_event(session, case, action="answer", by=by, at=at,
                         to_state=S.AWAITING_RATING, note=text, visible_to_enterprise=True)
 
@@ -594,6 +595,10 @@ def return_case(session, calendar: WorkCalendar, case: Case, *, by: User, at: da
     office must rule on it within the profile's `return_ruling_days`. Every return is an
     event of the returning unit, so returns are counted per unit (the 退单拉锯 problem)."""
     check(case, by, "return")
+    if case.sign_due is not None and local_date(at) > case.sign_due:
+        raise RuleViolation(N_("The time to return this case ended on %(day)s. Handle it, "
+                               "or escalate it to the office."), field="reason",
+                            day=case.sign_due.isoformat())
     if reason not in RETURN_REASONS:
         raise RuleViolation(N_("Choose why the case is not yours."), field="reason")
     note = _text(note, N_("Explain the return so the office can rule on it."))
@@ -638,18 +643,30 @@ def progress(session, case: Case, *, by: User, at: datetime, text: str,
                         visible_to_enterprise=visible)
 
 
-def progress_due(case: Case, today: date) -> bool:
-    """A weekly progress report is owed (the profile's weekday, Shantou: Thursday) when the
-    case is being handled, was dispatched before this week's report day, and no progress
-    has been written since that day."""
+def progress_report_day(case: Case, today: date) -> Optional[date]:
+    """This week's report day (the profile's weekday, Shantou: Thursday) when the case owes
+    a report by then: being handled and dispatched before that day."""
     policy = _policy(case)
     if policy is None or policy.weekly_progress_weekday is None or case.state not in HANDLING:
-        return False
+        return None
     report_day = today - timedelta(days=(today.weekday() - policy.weekly_progress_weekday) % 7)
     if case.dispatched_at is None or local_date(case.dispatched_at) >= report_day:
+        return None
+    return report_day
+
+
+def progress_due(case: Case, today: date,
+                 last_progress: Optional[datetime] | str = "events") -> bool:
+    """A weekly progress report is owed when no progress was written since this week's
+    report day. `last_progress`: the latest progress time when the caller has it (a queue
+    asks for a whole page at once), else the case's events are read."""
+    report_day = progress_report_day(case, today)
+    if report_day is None:
         return False
-    return not any(e.action == "progress" and local_date(e.at) >= report_day
-                   for e in case.events)
+    if last_progress == "events":
+        return not any(e.action == "progress" and local_date(e.at) >= report_day
+                       for e in case.events)
+    return last_progress is None or local_date(last_progress) < report_day
 
 
 def contribute(session, case: Case, *, by: User, at: datetime, text: str) -> CaseEvent:
@@ -807,11 +824,12 @@ def reply(session, case: Case, *, by: User, text: str, at: datetime) -> CaseEven
                         note=text)
 
 
-def approve_reply(session, case: Case, *, by: User, at: datetime) -> CaseEvent:
+def approve_reply(session, calendar: WorkCalendar, case: Case, *, by: User,
+                  at: datetime) -> CaseEvent:
     """审核 passed: the enterprise sees the reply and may rate it."""
     check(case, by, "approve_reply")
     event = latest_reply(case)
-    case.reply_text, case.replied_at = event.note, at
+    _reply_reaches_enterprise(calendar, case, event.note, at)
     return record_event(session, case, action="publish_reply", by=by, at=at,
                         to_state=S.AWAITING_RATING, note=event.note, visible_to_enterprise=True)
 
@@ -822,6 +840,15 @@ def send_back(session, case: Case, *, by: User, at: datetime, reason: str) -> Ca
     reason = _text(reason, N_("Say what the reply lacks."), "reason")
     return record_event(session, case, action="send_back", by=by, at=at, to_state=S.IN_HAND,
                         note=reason)
+
+
+def _reply_reaches_enterprise(calendar: WorkCalendar, case: Case, text: str,
+                              at: datetime) -> None:
+    """The enterprise reads the reply from now on and may rate it within the profile's
+    window; past it the office calls back (Chaozhou 四(四)4 "对企业未评价的……进行回访")."""
+    policy = _policy(case)
+    case.reply_text, case.replied_at = text, at
+    case.rating_due = _due(calendar, at, policy.rating_window_days if policy else None)
 
 
 def latest_reply(case: Case) -> Optional[CaseEvent]:
@@ -899,6 +926,8 @@ def rate(session, calendar: WorkCalendar, case: Case, *, by: Optional[User],
     else:
         record_event(session, case, action="rate", by=by, at=at, to_state=S.RATED,
                      note=comment.strip(), visible_to_enterprise=True, data=data)
+        # The office samples satisfied cases for a callback (DOMAIN.md 9).
+        case.needs_callback = not by_callback and callback_sampled(case)
     return rating
 
 
@@ -1004,6 +1033,8 @@ def callback(session, calendar: WorkCalendar, case: Case, *, by: User, at: datet
     event = record_event(session, case, action="callback", by=by, at=at, note=note.strip(),
                          data={"method": method, "outcome": outcome,
                                "level": level.value if level else None, "solved": solved})
+    if outcome != "unreachable":  # an unanswered call stays on the list, to try again
+        case.needs_callback = False
     if outcome == "reached" and case.state is S.AWAITING_RATING:
         rate(session, calendar, case, by=by, level=level, solved=bool(solved),
              comment=note, at=at, by_callback=True)

@@ -206,7 +206,7 @@ def _reply(form, case, by, at, calendar):
 
 
 def _approve_reply(form, case, by, at, calendar):
-    event = workflow.approve_reply(db.session, case, by=by, at=at)
+    event = workflow.approve_reply(db.session, calendar, case, by=by, at=at)
     reply = workflow.latest_reply(case)
     for attachment in case.attachments:  # the reply's files reach the enterprise with it
         if attachment.event_id == reply.id:
@@ -235,7 +235,7 @@ STEP_FORMS: dict[str, tuple[type, Callable]] = {
         db.session, c, by=u, at=t, reason=int(f.reason.data), message=f.message.data or "")),
     "merge": (MergeForm, lambda f, c, u, t, k: W.merge(db.session, c, by=u, at=t,
                                                        into_number=f.into.data or "")),
-    "answer": (AnswerForm, lambda f, c, u, t, k: W.answer(db.session, c, by=u, at=t,
+    "answer": (AnswerForm, lambda f, c, u, t, k: W.answer(db.session, k, c, by=u, at=t,
                                                           text=f.text.data or "")),
     "dispatch": (DispatchForm, lambda f, c, u, t, k: W.dispatch(
         db.session, k, c, by=u, at=t, lead=_unit(f.lead.data),
@@ -594,6 +594,11 @@ def queue_screen(title: str, *, endpoint: str, summary: dict | None = None):
             "overdue": due is not None and today > due,
             "days_left": calendar.working_days_between(today, due)
             if due is not None and due >= today else None,
+            "progress_due": workflow.progress_due(case, today,
+                                                  found.last_progress.get(case.id)),
+            "callback_due": case.needs_callback or (
+                case.state is CaseState.AWAITING_RATING and case.rating_due is not None
+                and today > case.rating_due),
         })
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_screen(
