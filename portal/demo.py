@@ -1,6 +1,6 @@
 """Demo data (`flask --app wsgi demo`): a city with two counties and a development zone, the
 offices and departments the seeds name, Chaozhou's categories, 30 enterprises of every kind,
-one user per role and a few cases. For demonstration and manual testing only: every demo
+one user per role and a few cases at different steps. For demonstration and manual testing only: every demo
 account shares DEMO_PASSWORD, which production never sets.
 """
 
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from portal.domain import catalogue, policies
+from portal.domain import catalogue, policies, workflow
 from portal.domain.accounts import hash_password
 from portal.domain.calendar import WorkCalendar
 from portal.domain.credit_code import check_character
@@ -224,16 +224,69 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
         ("咨询高新技术企业认定的申报条件", CaseType.CONSULTATION, 1, Channel.HOTLINE_12345, 3),
         ("厂区扩建用地指标迟迟未落实", CaseType.COMPLAINT, 2, Channel.PHONE, 1),
     )
+    cases = []
     for title, case_type, category, channel, days_ago in samples:
-        register_case(
+        cases.append(register_case(
             session, calendar, jurisdiction=city, applicant_name=first.name,
             contact_name=users["13800000001"].name, contact_phone=first.contact_phone,
             title=title, content=title + "。请相关部门协调解决。", case_type=case_type,
             channel=channel, at=now - timedelta(days=days_ago),
             by=users["13800000001"] if channel is Channel.PORTAL else users["office"],
-            enterprise=first, category=categories[category], receiving_unit=city_office)
+            enterprise=first, category=categories[category], receiving_unit=city_office))
+    session.flush()
+    _advance(session, calendar, now, users, cases, city_units["市人力资源和社会保障局"])
+    _more_cases(session, calendar, now, users, enterprises, city, chaoan,
+                county_units["潮安区"], city_units["市自然资源局"])
     session.flush()
     return users
+
+
+def _advance(session, calendar, now, users, cases, labour_bureau) -> None:
+    """The demo enterprise's cases at different steps: one being handled by the city's
+    人社局 (the `handler` sees it), one answered and waiting for its rating, one new."""
+    office, handler = users["office"], users["handler"]
+    hiring, consultation, _land = cases
+
+    def ago(days: float) -> datetime:
+        return now - timedelta(days=days)
+
+    workflow.accept(session, calendar, hiring, by=office, at=ago(5.9))
+    workflow.dispatch(session, calendar, hiring, by=office, at=ago(5.8), lead=labour_bureau,
+                      note="请联系企业了解岗位需求，对接专场招聘会。")
+    workflow.sign(session, hiring, by=handler, at=ago(5.5))
+    workflow.contact(session, hiring, by=handler, at=ago(5), method="visit", when=ago(5),
+                     note="上门了解：成型、施釉岗位缺口约80人。")
+    workflow.progress(session, hiring, by=handler, at=ago(2), visible=True,
+                      text="已将贵司岗位纳入本月镇级专场招聘会。")
+    workflow.accept(session, calendar, consultation, by=office, at=ago(2.9))
+    workflow.answer(session, calendar, consultation, by=office, at=ago(2.8),
+                    text="高新技术企业认定需：注册满一年、拥有核心自主知识产权、研发人员占比"
+                         "不低于10%、近三年研发费用占比达标等。申报材料清单已短信发送。")
+
+
+def _more_cases(session, calendar, now, users, enterprises, city, chaoan, chaoan_office,
+                land_bureau) -> None:
+    """A whistle waiting at the 潮安区 office (`chaoan-office`), and one the city office sent
+    for a leader's approval (呈批, the `leader` sees it)."""
+    local = next(e for e in enterprises[1:] if e.jurisdiction.parent is chaoan)
+    register_case(
+        session, calendar, jurisdiction=chaoan, applicant_name=local.name,
+        contact_name=local.contact_name, contact_phone=local.contact_phone,
+        title="厂区门前道路破损，货车进出困难", content="厂区门前道路破损严重，雨天积水，"
+        "货车进出困难，请协调修复。", case_type=CaseType.BUSINESS, channel=Channel.PORTAL,
+        at=now - timedelta(hours=20), by=None, enterprise=local, receiving_unit=chaoan_office)
+    big = enterprises[2]
+    case = register_case(
+        session, calendar, jurisdiction=city, applicant_name=big.name,
+        contact_name=big.contact_name, contact_phone=big.contact_phone,
+        title="新建冷链仓库用地审批涉及多个部门", content="新建冷链仓库用地审批涉及自然资源、"
+        "住建、环保多个部门，希望统筹协调。", case_type=CaseType.COMPLAINT,
+        channel=Channel.VISIT, at=now - timedelta(days=2), by=users["office"], enterprise=big,
+        receiving_unit=users["office"].unit)
+    workflow.accept(session, calendar, case, by=users["office"], at=now - timedelta(days=2))
+    workflow.dispatch(session, calendar, case, by=users["office"], at=now - timedelta(days=1),
+                      lead=land_bureau, needs_approval=True,
+                      note="涉及多个部门，拟由市自然资源局牵头，呈领导审定。")
 
 
 def utcnow() -> datetime:

@@ -416,3 +416,29 @@ def test_the_desk_flags_callbacks_and_weekly_progress(client, db, world, login_a
         queue = page(client.get("/workbench/"))
     row = next(r for r in queue.select("table.queue tbody tr") if in_hand.number in r.text)
     assert "本周须报进展" in row.text
+
+
+def test_a_leader_approves_from_the_desk_and_an_inspector_supervises(client, db, world,
+                                                                      login_as):
+    office = world.users["office"]
+    case = factories.case(db.session, world.city, enterprise=world.enterprise)
+    workflow.accept(db.session, CAL, case, by=office, at=factories.now())
+    workflow.dispatch(db.session, CAL, case, by=office, at=factories.now(),
+                      lead=world.department, needs_approval=True)
+    db.session.commit()
+    login_as("leader")
+    assert case.number in client.get("/office/").text
+    assert steps_offered(client.get(f"/office/cases/{case.number}")) == {
+        "approve_dispatch", "reject_dispatch"}
+    assert post_step(client, "/office", case, "approve_dispatch").status_code == 303
+    db.session.expire_all()
+    assert case.state is CaseState.DISPATCHED and case.finish_due is not None
+    client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/office/").text)})
+
+    login_as("inspector")
+    response = post_step(client, "/office", case, "supervise", reason="overdue",
+                         note="请于本周内办结")
+    assert response.status_code == 303
+    shown = client.get(f"/office/cases/{case.number}").text
+    assert "督办单第2026-0001号" in shown
+    assert case.number in client.get("/office/").text  # on the inspector's desk now

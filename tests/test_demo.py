@@ -44,7 +44,9 @@ def test_demo_world(runner, db, app, client):
     assert [u.name for u in by_number[4].lead_units] == ["市人力资源和社会保障局"]
     assert {u.name for u in by_number[5].lead_units} == {"市工业和信息化局", "市科学技术局"}
     assert {u.role for u in s.scalars(sa.select(User))} == set(Role)
-    assert s.scalar(sa.select(sa.func.count()).select_from(Case)) == 3
+    states = s.scalars(sa.select(Case.state).order_by(Case.id)).all()
+    assert [state.value for state in states] == [
+        "in_hand", "awaiting_rating", "submitted", "submitted", "awaiting_approval"]
 
 
 def test_demo_accounts_sign_in_with_the_demo_password(runner, client, app):

@@ -702,7 +702,8 @@ class Supervision(Base):
 
     @property
     def number(self) -> str:
-        return f"督{self.year}-{self.seq:04d}"
+        """Numbered per office and year, as the office's paper notices are."""
+        return f"{self.year}-{self.seq:04d}"
 
 
 # --------------------------------------------------------------------------- calendar, audit

@@ -65,8 +65,11 @@ def on_my_desk(user: User, today: date) -> sa.ColumnElement[bool]:
                                         Case.id.in_(open_notice)))
         return mine
     if user.role is Role.LEADER:
-        return sa.or_(Case.state == S.AWAITING_APPROVAL,
-                      sa.and_(Case.state == S.ESCALATED, Case.with_leaders))
+        # Approvals (呈批) and escalations of the offices of the leaders' own level.
+        offices = sa.select(OrgUnit.id).where(OrgUnit.jurisdiction_id == user.unit.jurisdiction_id)
+        return sa.and_(Case.office_id.in_(offices), sa.or_(
+            Case.state == S.AWAITING_APPROVAL,
+            sa.and_(Case.state == S.ESCALATED, Case.with_leaders)))
     if user.role is Role.INSPECTOR:
         return sa.or_(Case.under_supervision, Case.accountability)
     return sa.false()

@@ -20,8 +20,8 @@ pytestmark = pytest.mark.browser
 HOME = {
     Role.ENTERPRISE: ("/cases", "我的诉求"),
     Role.OFFICE: ("/office/", "领导小组办公室"),
-    Role.LEADER: ("/office/", "领导小组办公室"),
-    Role.INSPECTOR: ("/office/", "领导小组办公室"),
+    Role.LEADER: ("/office/", "领导审批"),
+    Role.INSPECTOR: ("/office/", "督查督办"),
     Role.HANDLER: ("/workbench/", "部门工作台"),
     Role.HEAD: ("/workbench/", "部门工作台"),
     Role.LIAISON: ("/contacts/", "我联系的企业"),

@@ -33,7 +33,9 @@ def index():
     summary = {}
     if current_user.role is Role.OFFICE and current_user.unit is not None:
         summary["returns"] = queues.returns_by_unit(db.session, current_user.unit)
-    return casework.queue_screen(_("Office"), endpoint="office.index", summary=summary)
+    title = {Role.LEADER: _("For the leaders"), Role.INSPECTOR: _("Supervision")}.get(
+        current_user.role, _("Office"))
+    return casework.queue_screen(title, endpoint="office.index", summary=summary)
 
 
 @bp.route("/register", methods=["GET", "POST"])
