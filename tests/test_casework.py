@@ -223,7 +223,7 @@ class TestSteps:
         db.session.commit()
         login_as("office")
         response = post_step(client, "/office", case, "refuse", reason="4", message="  ")
-        assert response.status_code == 422
+        assert response.status_code == 409  # a rule of the domain, said beside the field
         soup = page(response)
         assert soup.select_one("details#step-refuse[open]") is not None
         assert "请用通俗的话告诉企业不予受理的原因" in soup.select_one("#refuse-message-error").text
@@ -295,7 +295,7 @@ class TestSteps:
                          when="2026-11-25T09:30", note="上门了解").status_code == 303
         too_many = post_step(client, "/workbench", case, "request_extension", days="12",
                              reason="需协调用地")
-        assert too_many.status_code == 422
+        assert too_many.status_code == 409
         assert "可申请延期1至10个工作日" in page(too_many).select_one(
             "#request_extension-days-error").text
         assert post_step(client, "/workbench", case, "request_extension", days="5",
@@ -315,7 +315,14 @@ class TestSteps:
         db.session.expire_all()
         assert case.state is CaseState.REPLIED
         assert [a.visible_to_enterprise for a in case.attachments] == [False]
+        file_id = case.attachments[0].id
+        login_as("enterprise")  # not yet reviewed: the enterprise cannot fetch it
+        assert client.get(f"/cases/{case.number}/files/{file_id}").status_code == 404
+        client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/cases").text)})
         login_as("office")
+        download = client.get(f"/office/cases/{case.number}/files/{file_id}")
+        assert download.status_code == 200 and download.data == pdf
+        assert download.headers["Content-Disposition"].startswith("attachment")
         assert "approve_reply" in steps_offered(client.get(f"/office/cases/{case.number}"))
         assert post_step(client, "/office", case, "approve_reply").status_code == 303
         db.session.expire_all()

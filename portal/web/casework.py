@@ -4,9 +4,9 @@ this user may take now, and one POST per step.
 
 Each step has a small form (prefix = the step's name, so several share a page) and a line
 that calls its verb in `domain.workflow`; `register(bp, roles)` adds the routes to a
-blueprint. A step refused by a rule re-renders the page with the rule's words beside the
-field and everything typed kept; a step that lost a race with a colleague (the case's
-version moved on) answers 409 with the case as it is now, the typed text kept.
+blueprint. A form that does not validate answers 422; a step a rule refuses answers 409
+with the rule's words beside the field; a step that lost a race with a colleague (the
+case's version moved on) answers 409 with the case as it is now. Everything typed is kept.
 """
 
 from __future__ import annotations
@@ -508,10 +508,10 @@ def register(bp, *roles: Role) -> None:
             if done:
                 flash(_("Done: %(step)s.", step=action_label_for_step(action)))
                 return redirect(url_for(f"{name}.case", number=number), 303)
-            if form.form_errors:  # lost a race: show the case as it is now
-                db.session.expire_all()
-                return _rerender(load_case(number, current_user), action, form, name,
-                                 status=409)
+            # A rule refused the step (its words stand beside the field), or the step lost
+            # a race (the case as it is now): 409 either way, what was typed kept.
+            db.session.expire_all()
+            return _rerender(load_case(number, current_user), action, form, name, status=409)
         return _rerender(found, action, form, name, status=422)
 
 
