@@ -32,6 +32,8 @@ DEMO_ACCOUNTS = (
     ("chaoan-office", Role.OFFICE, "潮安区领导小组办公室 (county office)"),
     ("chaoan-handler", Role.HANDLER, "区人力资源和社会保障局 (county department)"),
     ("chaoan-head", Role.HEAD, "区人力资源和社会保障局 (its head)"),
+    ("anbu-office", Role.OFFICE, "庵埠镇经发办 (town office: receives the liaisons' problems)"),
+    ("liaison2", Role.LIAISON, "庵埠镇文里社区居委会 (village liaison)"),
     ("admin", Role.ADMIN, "system administration"),
     ("13800000001", Role.ENTERPRISE, "潮州市福源陶瓷有限公司 (enterprise)"),
 )
@@ -158,6 +160,11 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
     unit(huanggang, "经发办", UnitKind.OFFICE)
     committee = unit(village, "文里社区居委会", UnitKind.VILLAGE_COMMITTEE, "0768-5810099")
     town_units["村委会"] = committee
+    # The people the monthly ledgers name (Dalu 附件1-4).
+    for n, u in enumerate(town_units.values()):
+        u.head_name, u.head_phone = f"负责人{n + 1}", f"0768-58100{n + 10}"
+        u.leader_name, u.leader_phone = "王建华", "0768-5810001"
+    committee.head_name = "林书记"
     session.flush()
 
     for j in (city, chaoan, raoping, zone):
@@ -186,8 +193,9 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
                                county_units["潮安区区人力资源和社会保障局"]),
         "chaoan-head": user("chaoan-head", "陈国栋", Role.HEAD,
                             county_units["潮安区区人力资源和社会保障局"]),
+        "anbu-office": user("anbu-office", "郑晓东", Role.OFFICE, town_units["经发办"]),
     }
-    village_liaison = user("liaison2", "蔡秀英", Role.LIAISON, committee)
+    village_liaison = users["liaison2"] = user("liaison2", "蔡秀英", Role.LIAISON, committee)
 
     places = (anbu, anbu, caitang, chaoan, raoping, zone, huanggang, village)
     enterprises = []

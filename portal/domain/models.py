@@ -165,6 +165,15 @@ class RatingLevel(enum.Enum):
     UNSATISFIED = "unsatisfied"
 
 
+class ContactMethod(enum.Enum):
+    """联系形式 (Dalu 二(一) "可通过电话、座谈、实地走访等形式")."""
+
+    PHONE = "phone"    # 电话
+    TALKS = "talks"    # 座谈
+    VISIT = "visit"    # 走访
+    OTHER = "other"    # 其他
+
+
 class CalendarDayKind(enum.Enum):
     HOLIDAY = "holiday"
     WORKDAY = "workday"
@@ -266,6 +275,12 @@ class OrgUnit(Base):
     phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
     address: Mapped[Optional[str]] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # The people the monthly ledger names (Dalu 附件1-4): 科室负责人 or 村（社区）书记, and the
+    # 分管领导 who is the unit's 联系服务领导. Not necessarily users of the portal.
+    head_name: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    head_phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    leader_name: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    leader_phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
 
     jurisdiction: Mapped[Jurisdiction] = relationship(back_populates="units")
     parent: Mapped[Optional["OrgUnit"]] = relationship(remote_side=[id])
@@ -704,6 +719,86 @@ class Supervision(Base):
     def number(self) -> str:
         """Numbered per office and year, as the office's paper notices are."""
         return f"{self.year}-{self.seq:04d}"
+
+
+# --------------------------------------------------------------------------- contact ledger
+
+
+class ContactRecord(Base):
+    """One contact of a liaison with an enterprise: a row of the monthly ledger (Dalu 附件1/2:
+    联系时间, 联系形式, 收集问题诉求个数)."""
+
+    __tablename__ = "contact_record"
+    __table_args__ = (sa.Index("ix_contact_record_unit_day", "unit_id", "contacted_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    contacted_on: Mapped[date]
+    method: Mapped[ContactMethod] = mapped_column(_enum(ContactMethod))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    enterprise: Mapped[Enterprise] = relationship()
+    unit: Mapped[OrgUnit] = relationship()
+    user: Mapped[User] = relationship()
+    problems: Mapped[list["ContactProblem"]] = relationship(
+        back_populates="contact", order_by="ContactProblem.id")
+
+
+class ContactProblem(Base):
+    """A problem or request collected on a contact (Dalu 附件3/4: 问题诉求名称, 具体内容, 办结时间,
+    办理情况): handled by the unit itself, or forwarded to the office as a case (二(三))."""
+
+    __tablename__ = "contact_problem"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contact_record.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    content: Mapped[str] = mapped_column(sa.Text)
+    case_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    finished_on: Mapped[Optional[date]]
+    outcome: Mapped[str] = mapped_column(sa.Text, default="")
+
+    contact: Mapped[ContactRecord] = relationship(back_populates="problems")
+    case: Mapped[Optional[Case]] = relationship()
+
+
+class LedgerSubmission(Base):
+    """A unit's month, submitted to the office (Dalu 二(二) "每月25日前报送经发办"): locked;
+    later corrections are amendments."""
+
+    __tablename__ = "ledger_submission"
+    __table_args__ = (sa.Index("uq_ledger_submission_unit_month", "unit_id", "year", "month",
+                               unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
+    year: Mapped[int]
+    month: Mapped[int]
+    submitted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    unit: Mapped[OrgUnit] = relationship()
+    submitted_by: Mapped[User] = relationship()
+    amendments: Mapped[list["LedgerAmendment"]] = relationship(
+        back_populates="submission", order_by="LedgerAmendment.id")
+
+
+class LedgerAmendment(Base):
+    """A correction to a submitted month: who, when, what, why (append-only by use)."""
+
+    __tablename__ = "ledger_amendment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_submission.id"),
+                                               index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    what: Mapped[str] = mapped_column(sa.Text)
+
+    submission: Mapped[LedgerSubmission] = relationship(back_populates="amendments")
 
 
 # --------------------------------------------------------------------------- calendar, audit

@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from portal.domain.models import (
-    CalendarDayKind, CaseState, CaseType, Channel, EnterpriseKind, RatingLevel, Role,
+    CalendarDayKind, CaseState, CaseType, Channel, ContactMethod, EnterpriseKind, RatingLevel,
+    Role,
 )
 
 LABELS = {
@@ -55,6 +56,10 @@ LABELS = {
     RatingLevel.SATISFIED: _l("Satisfied"),
     RatingLevel.BASICALLY: _l("Basically satisfied"),
     RatingLevel.UNSATISFIED: _l("Not satisfied"),
+    ContactMethod.PHONE: _l("Phone"),
+    ContactMethod.TALKS: _l("Talks"),
+    ContactMethod.VISIT: _l("Visit"),
+    ContactMethod.OTHER: _l("Other"),
     CalendarDayKind.HOLIDAY: _l("Holiday"),
     CalendarDayKind.WORKDAY: _l("Working day"),
 }

@@ -1,25 +1,184 @@
-"""Village/community liaison contacts (`/contacts`): the enterprises assigned to this liaison.
-
-The monthly contact ledger arrives with the contact-ledger issue.
+"""Full-coverage contact service (`/contacts`, Dalu 大路街办发〔2021〕34号): a liaison's
+enterprises with this month's status, recording a contact and the problems collected on it
+in one short page, the unit's own problems, coverage per unit, and submitting the month.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints.contacts import bp
-from portal.domain.models import Enterprise, LiaisonAssignment, Role
+from portal.blueprints.contacts.forms import ContactForm, SettleForm, SubmitMonthForm
+from portal.domain import ledger
+from portal.domain.access import jurisdiction_subtree
+from portal.domain.calendar import load_calendar, local_date
+from portal.domain.models import (
+    ContactMethod, ContactProblem, ContactRecord, Enterprise, LiaisonAssignment, OrgUnit, Role,
+)
 from portal.extensions import db
+from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
 from portal.web.rendering import render_screen
+from portal.web.sessions import utcnow
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _month() -> tuple[int, int, str | None]:
+    """The month in the query string (YYYY-MM), else this month; a bad value is said."""
+    today = local_date(utcnow())
+    raw = request.args.get("month", "")
+    found = MONTH.match(raw)
+    if found and 1 <= int(found[2]) <= 12 and 2000 <= int(found[1]) <= today.year + 1:
+        return int(found[1]), int(found[2]), None
+    error = _("Choose a month like 2026-11.") if raw else None
+    return today.year, today.month, error
+
+
+def _recent_months(today: date, n: int = 12) -> list[str]:
+    year, month, months = today.year, today.month, []
+    for _i in range(n):
+        months.append(f"{year}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
 
 
 @bp.get("/")
 @requires(Role.LIAISON)
 def index():
-    rows = db.session.scalars(
-        sa.select(Enterprise).join(LiaisonAssignment)
-        .where(LiaisonAssignment.user_id == current_user.id).order_by(Enterprise.name)
-    ).all()
-    return render_screen("contacts/index.html", enterprises=rows)
+    year, month, month_error = _month()
+    only = request.args.get("only") if request.args.get("only") in ("todo", "done") else None
+    rows = ledger.my_month(db.session, current_user, year, month, only=only)
+    every = rows if only is None else ledger.my_month(db.session, current_user, year, month)
+    today = local_date(utcnow())
+    return render_screen(
+        "contacts/index.html", rows=rows, only=only, month=f"{year}-{month:02d}",
+        month_error=month_error, months=_recent_months(today),
+        contacted=sum(1 for r in every if r.contacts), total=len(every),
+        is_this_month=(year, month) == (today.year, today.month))
+
+
+def _my_enterprise(enterprise_id: int) -> Enterprise:
+    """An enterprise assigned to this liaison or their unit, else 404."""
+    if ledger.assignment_of(db.session, current_user, enterprise_id) is None:
+        abort(404)
+    return db.session.get(Enterprise, enterprise_id)
+
+
+@bp.route("/enterprises/<int:enterprise_id>/contact", methods=["GET", "POST"])
+@requires(Role.LIAISON)
+def record(enterprise_id: int):
+    enterprise = _my_enterprise(enterprise_id)
+    form = ContactForm()
+    if request.method == "GET":
+        form.contacted_on.data = local_date(utcnow())
+    if form.validate_on_submit():
+        problems = [ledger.ProblemInput(p.form.name.data or "", p.form.content.data or "",
+                                        bool(p.form.forward.data)) for p in form.problems]
+        done, contact = commit_or_explain(form, "contacted_on", lambda: ledger.record_contact(
+            db.session, by=current_user, enterprise=enterprise, on=form.contacted_on.data,
+            method=ContactMethod(form.method.data), note=form.note.data or "",
+            problems=problems, at=utcnow(), calendar=load_calendar(db.session)))
+        if done:
+            forwarded = [p.case.number for p in contact.problems if p.case is not None]
+            flash(_("Contact with %(name)s recorded.", name=enterprise.name))
+            if forwarded:
+                flash(_("Forwarded to the office as case %(numbers)s.",
+                        numbers="、".join(forwarded)))
+            return redirect(url_for("contacts.index"), 303)
+        status = 409  # a rule refused it; its words stand beside the field
+    else:
+        status = 422 if form.errors else 200
+    history = db.session.scalars(
+        sa.select(ContactRecord).where(ContactRecord.enterprise_id == enterprise.id)
+        .order_by(ContactRecord.contacted_on.desc(), ContactRecord.id.desc()).limit(5)).all()
+    return render_screen("contacts/record.html", form=form, enterprise=enterprise,
+                         history=history, status=status)
+
+
+def _unit_problems():
+    return (sa.select(ContactProblem).join(ContactRecord)
+            .where(ContactRecord.unit_id == current_user.unit_id))
+
+
+@bp.get("/problems")
+@requires(Role.LIAISON)
+def problems():
+    """The problems collected by my unit, newest first: those it handles itself with their
+    办结时间 and 办理情况, those forwarded with the case's progress."""
+    rows = db.session.scalars(_unit_problems().order_by(
+        ContactRecord.contacted_on.desc(), ContactProblem.id.desc()).limit(200)).all()
+    return render_screen("contacts/problems.html", rows=rows)
+
+
+@bp.route("/problems/<int:problem_id>", methods=["GET", "POST"])
+@requires(Role.LIAISON)
+def settle(problem_id: int):
+    problem = db.session.scalar(_unit_problems().where(ContactProblem.id == problem_id))
+    if problem is None or problem.case_id is not None:
+        abort(404)
+    form = SettleForm(obj=problem) if request.method == "GET" else SettleForm()
+    if form.validate_on_submit():
+        done, _p = commit_or_explain(form, "outcome", lambda: ledger.settle_problem(
+            db.session, problem, by=current_user, finished_on=form.finished_on.data,
+            outcome=form.outcome.data or "", reason=form.reason.data or "", at=utcnow()))
+        if done:
+            flash(_("Saved."))
+            return redirect(url_for("contacts.problems"), 303)
+        db.session.refresh(problem)
+    submitted = ledger.submission(db.session, problem.contact.unit_id,
+                                  problem.contact.contacted_on.year,
+                                  problem.contact.contacted_on.month)
+    return render_screen("contacts/settle.html", form=form, problem=problem,
+                         submitted=submitted, status=422 if form.errors else 200)
+
+
+@bp.get("/coverage")
+@requires(Role.LIAISON, Role.OFFICE)
+def coverage():
+    """Coverage per unit and month; an office sees every unit of its jurisdiction and below,
+    a liaison its own unit. From the 20th, units below 100 % are flagged (Dalu 二(二): the
+    ledger is due by the 25th)."""
+    year, month, month_error = _month()
+    if current_user.role is Role.OFFICE:
+        unit_ids = list(db.session.scalars(
+            sa.select(sa.distinct(LiaisonAssignment.unit_id)).join(OrgUnit)
+            .where(OrgUnit.jurisdiction_id.in_(
+                jurisdiction_subtree(current_user.unit.jurisdiction_id)))))
+    else:
+        unit_ids = [current_user.unit_id]
+    rows = ledger.coverage(db.session, unit_ids, year, month)
+    today = local_date(utcnow())
+    chosen = request.args.get("unit", type=int)
+    missing = ledger.not_contacted(db.session, chosen, year, month) \
+        if chosen in unit_ids else None
+    return render_screen(
+        "contacts/coverage.html", rows=rows, month=f"{year}-{month:02d}",
+        month_error=month_error, months=_recent_months(today), missing=missing,
+        chosen=chosen, remind=(year, month) == (today.year, today.month) and today.day >= 20,
+        submit_form=SubmitMonthForm(month=f"{year}-{month:02d}"))
+
+
+@bp.post("/submit")
+@requires(Role.LIAISON)
+def submit():
+    """报送: the unit's month, locked from now on."""
+    form = SubmitMonthForm()
+    found = MONTH.match(form.month.data or "") if form.validate_on_submit() else None
+    if found is None or not 1 <= int(found[2]) <= 12:
+        abort(400)
+    year, month = int(found[1]), int(found[2])
+    done, _s = commit_or_explain(form, "month", lambda: ledger.submit_month(
+        db.session, by=current_user, unit=current_user.unit, year=year, month=month,
+        at=utcnow()))
+    if done:
+        flash(_("The ledger of %(month)s is submitted.", month=f"{year}-{month:02d}"))
+    else:
+        flash(form.month.errors[-1])
+    return redirect(url_for("contacts.coverage", month=f"{year}-{month:02d}"), 303)

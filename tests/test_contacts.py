@@ -1,0 +1,240 @@
+"""Full-coverage contact service (Dalu 大路街办发〔2021〕34号) through its pages: the liaison's
+month, recording a contact with its problems (one forwarded to the office as a case), the
+unit's own handling, coverage and the month's submission."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from bs4 import BeautifulSoup
+from sqlalchemy import event
+
+from portal.domain import ledger
+from portal.domain.models import (
+    Case, CaseState, Channel, ContactMethod, ContactProblem, ContactRecord, LedgerAmendment,
+    LiaisonAssignment, Role,
+)
+from portal.extensions import db as _db
+from tests import factories
+from tests.conftest import csrf_from
+
+NOW = datetime(2026, 11, 25, 4, tzinfo=timezone.utc)  # noon in Beijing, a Wednesday
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    """The portal's clock at NOW (moving on as the test runs), so "today" is known."""
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+def page(response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def login_user(client, user):
+    token = csrf_from(client.get("/auth/login").text)
+    assert client.post("/auth/login", data={
+        "login": user.username or user.mobile, "password": factories.PASSWORD,
+        "csrf_token": token}).status_code == 303
+
+
+def contact_form(client, enterprise, **fields):
+    shown = client.get(f"/contacts/enterprises/{enterprise.id}/contact")
+    assert shown.status_code == 200
+    data = {"csrf_token": csrf_from(shown.text), "contacted_on": "2026-11-24",
+            "method": "visit", "note": ""}
+    data.update(fields)
+    return client.post(f"/contacts/enterprises/{enterprise.id}/contact", data=data)
+
+
+@pytest.fixture
+def liaison_world(db, world):
+    """The world's liaison (county 经发办, also the county's office) with two more
+    enterprises; one of the three contacted this month already."""
+    liaison = world.users["liaison"]
+    more = [factories.enterprise(db.session, world.county, name=f"联系企业{n}")
+            for n in range(2)]
+    for e in more:
+        e.created_at = NOW - timedelta(days=400)
+        db.session.add(LiaisonAssignment(enterprise=e, unit=liaison.unit, user=liaison,
+                                         assigned_at=NOW))
+    world.enterprise.created_at = NOW - timedelta(days=400)
+    db.session.add(ContactRecord(enterprise=more[0], unit_id=liaison.unit_id, user=liaison,
+                                 contacted_on=date(2026, 11, 3), method=ContactMethod.PHONE,
+                                 created_at=NOW))
+    db.session.commit()
+    return more
+
+
+class TestMyMonth:
+    def test_the_month_lists_who_is_not_yet_contacted_first(self, client, db, world,
+                                                            liaison_world, login_as):
+        login_as("liaison")
+        soup = page(client.get("/contacts/"))
+        items = [li.text for li in soup.select("ul.enterprises li")]
+        assert len(items) == 3
+        assert "尚未联系" in items[0] and "尚未联系" in items[1]
+        assert liaison_world[0].name in items[2] and "11月3日" in items[2]
+        assert "已联系 1 家，共 3 家" in soup.text
+        todo = page(client.get("/contacts/?only=todo")).select("ul.enterprises li")
+        assert len(todo) == 2
+        october = page(client.get("/contacts/?month=2026-10")).select("ul.enterprises li")
+        assert all("尚未联系" in li.text for li in october)
+
+    def test_a_bad_month_is_said_not_a_500(self, client, world, liaison_world, login_as):
+        login_as("liaison")
+        response = client.get("/contacts/?month=2026-13")
+        assert response.status_code == 200
+        assert "请选择月份，例如2026-11。" in response.text
+
+    def test_the_page_sends_the_same_statements_for_3_or_30_enterprises(
+            self, client, db, world, liaison_world, login_as):
+        login_as("liaison")
+
+        def statements():
+            seen = []
+
+            def count(*_args):
+                seen.append(1)
+            event.listen(_db.engine, "before_cursor_execute", count)
+            try:
+                assert client.get("/contacts/").status_code == 200
+            finally:
+                event.remove(_db.engine, "before_cursor_execute", count)
+            return len(seen)
+
+        few = statements()
+        for n in range(27):
+            e = factories.enterprise(db.session, world.county)
+            db.session.add(LiaisonAssignment(enterprise=e, unit=world.users["liaison"].unit,
+                                             user=world.users["liaison"], assigned_at=NOW))
+        db.session.commit()
+        assert statements() == few
+
+
+class TestRecording:
+    def test_a_contact_with_two_problems_one_forwarded(self, client, db, world,
+                                                       liaison_world, login_as):
+        login_as("liaison")
+        form = page(client.get(f"/contacts/enterprises/{world.enterprise.id}/contact"))
+        assert form.select_one('input[name="contacted_on"]')["value"] == "2026-11-25"
+        response = contact_form(
+            client, world.enterprise, method="talks", note="座谈了解经营情况",
+            **{"problems-0-name": "招工难", "problems-0-content": "缺普工20人",
+               "problems-1-name": "门前道路破损", "problems-1-content": "货车进出困难",
+               "problems-1-forward": "y"})
+        assert response.status_code == 303
+        contact = db.session.scalar(sa.select(ContactRecord).where(
+            ContactRecord.enterprise_id == world.enterprise.id))
+        assert contact.method is ContactMethod.TALKS and contact.contacted_on == date(2026, 11, 24)
+        own, forwarded = contact.problems
+        assert own.case is None and forwarded.case is not None
+        case = forwarded.case
+        assert case.channel is Channel.LEDGER and case.enterprise is world.enterprise
+        assert case.office is world.county_office and case.state is CaseState.SUBMITTED
+        assert case.received_by is world.users["liaison"]
+        # It waits on the office's desk.
+        client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/contacts/").text)})
+        login_user(client, world.county_office_user)
+        assert case.number in client.get("/office/").text
+
+    def test_bad_dates_are_explained_and_everything_kept(self, client, db, world,
+                                                         liaison_world, login_as):
+        login_as("liaison")
+        future = contact_form(client, world.enterprise, contacted_on="2026-11-27",
+                              note="记下的话", **{"problems-0-name": "用电"})
+        assert future.status_code == 409
+        soup = page(future)
+        assert "联系时间不能晚于现在。" in soup.select_one("#contacted_on-error").text
+        assert soup.select_one('textarea[name="note"]').text.strip() == "记下的话"
+        assert soup.select_one('input[name="problems-0-name"]')["value"] == "用电"
+        before = contact_form(client, world.enterprise, contacted_on="2025-01-01")
+        assert "不能早于企业登记日期" in page(before).select_one("#contacted_on-error").text
+        nameless = contact_form(client, world.enterprise,
+                                **{"problems-0-content": "只有内容没有名称"})
+        assert "问题1：请填写简短的名称。" in page(nameless).select_one("#problems-error").text
+        garbage = contact_form(client, world.enterprise, contacted_on="昨天")
+        assert garbage.status_code == 422
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactRecord).where(
+            ContactRecord.enterprise_id == world.enterprise.id)) == 0
+
+    def test_another_liaisons_enterprise_is_404(self, client, db, world, liaison_world):
+        stranger = factories.user(db.session, Role.LIAISON, unit=world.department)
+        db.session.commit()
+        login_user(client, stranger)
+        assert client.get(
+            f"/contacts/enterprises/{world.enterprise.id}/contact").status_code == 404
+        assert world.enterprise.name not in client.get("/contacts/").text
+
+    def test_a_submitted_month_is_locked_and_corrections_are_amendments(
+            self, client, db, world, liaison_world, login_as):
+        login_as("liaison")
+        contact_form(client, world.enterprise,
+                     **{"problems-0-name": "用电", "problems-0-content": "电压不稳"})
+        coverage = client.get("/contacts/coverage?month=2026-11")
+        response = client.post("/contacts/submit", data={
+            "csrf_token": csrf_from(coverage.text), "month": "2026-11"})
+        assert response.status_code == 303
+        again = client.post("/contacts/submit", data={
+            "csrf_token": csrf_from(coverage.text), "month": "2026-11"}, follow_redirects=True)
+        assert "2026-11的台帐已报送。" in again.text
+        late = contact_form(client, liaison_world[1])
+        assert "2026-11的台帐已报送，不能再补录联系记录" in page(late).select_one(
+            "#contacted_on-error").text
+        problem = db.session.scalar(sa.select(ContactProblem))
+        shown = client.get(f"/contacts/problems/{problem.id}")
+        assert "登记为更正记录" in shown.text
+        settled = client.post(f"/contacts/problems/{problem.id}", data={
+            "csrf_token": csrf_from(shown.text), "finished_on": "2026-11-25",
+            "outcome": "已联系供电所调压", "reason": "补登办结情况"})
+        assert settled.status_code == 303
+        db.session.expire_all()
+        assert problem.finished_on == date(2026, 11, 25)
+        amendment = db.session.scalar(sa.select(LedgerAmendment))
+        assert "已联系供电所调压" in amendment.what and "补登办结情况" in amendment.what
+
+
+class TestCoverage:
+    def test_coverage_per_unit_and_the_list_not_contacted(self, client, db, world,
+                                                          liaison_world, login_as):
+        login_as("liaison")
+        soup = page(client.get("/contacts/coverage?month=2026-11"))
+        row = soup.select_one("table tbody tr")
+        cells = [td.text.strip() for td in row.select("td")]
+        assert cells[1:3] == ["3", "1"] and cells[3].startswith("33 %")
+        assert "25日前" in cells[3]  # from the 20th, below 100 % is flagged
+        unit = world.users["liaison"].unit
+        listing = page(client.get(f"/contacts/coverage?month=2026-11&unit={unit.id}"))
+        names = [li.text for li in listing.select("ul.list li")]
+        assert sorted(names) == sorted([world.enterprise.name, liaison_world[1].name])
+
+    def test_the_office_sees_every_unit_of_its_jurisdiction(self, client, db, world,
+                                                            liaison_world):
+        login_user(client, world.county_office_user)
+        assert client.get("/contacts/coverage").status_code == 200
+        assert world.users["liaison"].unit.name in client.get("/contacts/coverage").text
+
+    def test_no_assignment_shows_a_dash_not_an_error(self, db, world):
+        rows = ledger.coverage(db.session, [world.department.id], 2026, 11)
+        assert rows[0].assigned == 0 and rows[0].percent is None
+
+
+def test_forwarded_progress_flows_back_into_the_problem_row(client, db, world, liaison_world,
+                                                           login_as):
+    from portal.domain import workflow
+    from portal.domain.calendar import WorkCalendar
+    login_as("liaison")
+    contact_form(client, world.enterprise, **{
+        "problems-0-name": "门前道路破损", "problems-0-content": "请修路",
+        "problems-0-forward": "y"})
+    case = db.session.scalar(sa.select(Case).where(Case.channel == Channel.LEDGER))
+    office = world.county_office_user
+    workflow.answer(db.session, WorkCalendar(), case, by=office, at=NOW,
+                    text="已转交交通部门，本月内修复。")
+    db.session.commit()
+    listing = client.get("/contacts/problems").text
+    assert case.number in listing and "待评价" in listing and "本月内修复" in listing
