@@ -4,6 +4,7 @@ unit's own handling, coverage and the month's submission."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -238,3 +239,85 @@ def test_forwarded_progress_flows_back_into_the_problem_row(client, db, world, l
     db.session.commit()
     listing = client.get("/contacts/problems").text
     assert case.number in listing and "待评价" in listing and "本月内修复" in listing
+
+
+class TestLedgers:
+    @pytest.fixture
+    def month_with_contacts(self, client, db, world, liaison_world, login_as):
+        login_as("liaison")
+        contact_form(client, world.enterprise, method="phone", **{
+            "problems-0-name": "用电", "problems-0-content": "电压不稳",
+            "problems-1-name": "门前道路破损", "problems-1-content": "请修路",
+            "problems-1-forward": "y"})
+        unit = world.users["liaison"].unit
+        unit.head_name, unit.leader_name, unit.leader_phone = "陈主任", "王建华", "0768-5810001"
+        db.session.commit()
+        return unit
+
+    def test_the_xlsx_has_the_seeds_columns_in_order(self, client, db, world,
+                                                     month_with_contacts):
+        import io
+        from openpyxl import load_workbook
+        response = client.get("/contacts/ledger.xlsx?month=2026-11")
+        assert response.status_code == 200
+        assert response.headers["Content-Disposition"].startswith("attachment")
+        book = load_workbook(io.BytesIO(response.data))
+        assert book.sheetnames == ["月台帐", "问题诉求登载表"]
+        monthly, problems = book["月台帐"], book["问题诉求登载表"]
+        assert monthly["A1"].value == "“企业吹哨 部门报到”全覆盖联系服务企业月台帐情况表"
+        assert [c.value for c in monthly[4]] == [
+            "序号", "企业名称", "所属类别", "企业联络人员及电话", "联系服务部门",
+            "联系服务领导及电话", "联系服务人及电话", "联系时间",
+            "联系形式（电话收集、座谈、走访等）", "收集问题诉求个数"]
+        header = monthly["A3"].value
+        for field in ("填报科室：", "填报人：", "科室负责人：陈主任", "分管领导：王建华", "填报时间："):
+            assert field in header
+        earlier, row = [c.value for c in monthly[5]], [c.value for c in monthly[6]]
+        assert earlier[:2] == [1, "联系企业0"] and earlier[7] == "2026-11-03"  # date order
+        assert row[0] == 2 and row[1] == world.enterprise.name and row[2] == "中小微企业"
+        assert row[5] == "王建华 0768-5810001" and row[7] == "2026-11-24"
+        assert row[8] == "电话" and row[9] == 2
+        assert monthly.cell(7, 1).value == "备注：企业行业类别为中小微企业、个体工商户。"
+        assert [c.value for c in problems[4]] == [
+            "序号", "企业名称", "问题诉求名称", "企业联络人员及电话", "部门联系服务人及电话",
+            "具体内容", "办结时间", "办理情况"]
+        own, forwarded = [c.value for c in problems[5]], [c.value for c in problems[6]]
+        assert own[2] == "用电" and own[7] == "办理中"
+        assert forwarded[2] == "门前道路破损" and forwarded[7].startswith("已报送经发办（编号")
+
+    def test_the_pdf_embeds_the_cjk_font(self, client, db, world, month_with_contacts,
+                                         tmp_path):
+        import shutil
+        import subprocess
+        response = client.get("/contacts/ledger.pdf?month=2026-11")
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")
+        path = tmp_path / "ledger.pdf"
+        path.write_bytes(response.data)
+        if shutil.which("pdffonts") is None:
+            pytest.fail("pdffonts missing: run `make setup-test` (poppler-utils)")
+        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                               check=True).stdout
+        assert "Noto-Sans-CJK-SC" in fonts
+        assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:]
+                   if "CJK" in line)  # the "emb" column
+        pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                               check=True).stdout
+        assert re.search(r"Pages:\s+2\n", pages)
+        assert "841.89 x 595.276 pts (A4)" in pages  # landscape
+        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "全覆盖联系服务企业月台帐情况表" in text and "用电" in text
+
+    def test_another_units_ledger_is_404_and_the_office_gets_all_units(
+            self, client, db, world, month_with_contacts):
+        assert client.get(f"/contacts/ledger.xlsx?month=2026-11&unit="
+                          f"{world.department.id}").status_code == 404
+        assert client.get("/contacts/ledgers.xlsx?month=2026-11").status_code == 403
+        client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/contacts/").text)})
+        login_user(client, world.county_office_user)
+        response = client.get("/contacts/ledgers.xlsx?month=2026-11")
+        assert response.status_code == 200
+        import io
+        from openpyxl import load_workbook
+        names = load_workbook(io.BytesIO(response.data)).sheetnames
+        assert f"{month_with_contacts.name[:12]}-月台帐" in names

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,11 +20,14 @@ from portal.domain import ledger
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.calendar import load_calendar, local_date
 from portal.domain.models import (
-    ContactMethod, ContactProblem, ContactRecord, Enterprise, LiaisonAssignment, OrgUnit, Role,
+    AuditLog, ContactMethod, ContactProblem, ContactRecord, Enterprise, LiaisonAssignment,
+    OrgUnit, Role,
 )
 from portal.extensions import db
 from portal.web.forms import commit_or_explain
+from portal.web import ledgers
 from portal.web.guards import requires
+from portal.web.pdf import pdf_response
 from portal.web.rendering import render_screen
 from portal.web.sessions import utcnow
 
@@ -182,3 +186,77 @@ def submit():
     else:
         flash(form.month.errors[-1])
     return redirect(url_for("contacts.coverage", month=f"{year}-{month:02d}"), 303)
+
+
+# --------------------------------------------------------------------------- the ledgers
+
+def _ledger_units() -> list[int]:
+    """Units whose ledgers this user may read: a liaison its own unit; an office every unit
+    with assigned enterprises in its jurisdiction and below."""
+    if current_user.role is Role.OFFICE:
+        return list(db.session.scalars(
+            sa.select(sa.distinct(LiaisonAssignment.unit_id)).join(OrgUnit)
+            .where(OrgUnit.jurisdiction_id.in_(
+                jurisdiction_subtree(current_user.unit.jurisdiction_id)))))
+    return [current_user.unit_id] if current_user.unit_id else []
+
+
+def _ledger_docs(unit_ids: list[int]) -> list[ledgers.LedgerDocument]:
+    year, month, error = _month()
+    if error:
+        abort(404)
+    today = local_date(utcnow())
+    units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(unit_ids))
+                               .order_by(OrgUnit.name)).all()
+    docs = [ledgers.build(db.session, u, year, month, reader=current_user, today=today)
+            for u in units]
+    db.session.add(AuditLog(at=utcnow(), user_id=current_user.id, ip=request.remote_addr,
+                            action="export", object_type="ledger",
+                            object_id=f"{year}-{month:02d}:{','.join(map(str, unit_ids))}"[:64],
+                            result="ok"))
+    db.session.commit()
+    return docs
+
+
+def _one_unit() -> int:
+    allowed = _ledger_units()
+    unit_id = request.args.get("unit", type=int) or (allowed[0] if len(allowed) == 1 else None)
+    if unit_id not in allowed:
+        abort(404)
+    return unit_id
+
+
+def _download(data: bytes, filename: str, mimetype: str):
+    response = make_response(data)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"ledger\"; filename*=UTF-8''{quote(filename)}")
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/ledger.xlsx")
+@requires(Role.LIAISON, Role.OFFICE)
+def ledger_xlsx():
+    """月台帐 and 问题诉求登载表 of one unit and month (Dalu 附件1-4), two sheets."""
+    doc, = _ledger_docs([_one_unit()])
+    return _download(ledgers.workbook_bytes([doc]), f"{doc.name}.xlsx", XLSX)
+
+
+@bp.get("/ledger.pdf")
+@requires(Role.LIAISON, Role.OFFICE)
+def ledger_pdf():
+    doc, = _ledger_docs([_one_unit()])
+    return pdf_response(ledgers.pdf_bytes(doc), f"{doc.name}.pdf", download=True)
+
+
+@bp.get("/ledgers.xlsx")
+@requires(Role.OFFICE)
+def ledgers_xlsx():
+    """One workbook for every unit of the office's jurisdiction (经发办汇总后上报)."""
+    docs = _ledger_docs(_ledger_units())
+    year, month, _error = _month()
+    return _download(ledgers.workbook_bytes(docs, prefixed=True),
+                     f"{current_user.unit.name}{year}年{month}月全覆盖联系台帐.xlsx", XLSX)
