@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from portal.domain import catalogue, policies, workflow
+from portal.domain import catalogue, policies, registry, workflow
 from portal.domain.accounts import hash_password
 from portal.domain.calendar import WorkCalendar
 from portal.domain.credit_code import check_character
@@ -92,18 +92,6 @@ ENTERPRISES = (
 )
 
 # Dalu 一: which unit contacts which enterprise, by kind and industry.
-LIAISON_RULES = (
-    (lambda e: e.industry in ("砖瓦", "加油站"), "应急办"),
-    (lambda e: e.industry == "建筑施工", "建设环保服务中心"),
-    (lambda e: e.industry in ("农业", "茶叶"), "农业服务中心"),
-    (lambda e: e.industry == "文化娱乐" and e.kind is not EnterpriseKind.INDIVIDUAL,
-     "社区文化服务中心"),
-    (lambda e: e.industry == "餐饮", "市场监管所"),
-    (lambda e: e.kind is EnterpriseKind.INDIVIDUAL, "村委会"),
-    (lambda e: True, "经发办"),
-)
-
-
 def credit_code(prefix: str, division: str, n: int) -> str:
     first17 = f"{prefix}{division}MA{n:07d}"
     return first17 + check_character(first17)
@@ -213,12 +201,15 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
         enterprises.append(e)
     session.flush()
 
+    # Dalu's table as 庵埠镇's rules. The demo's enterprises are spread over the city but all
+    # contacted by 庵埠镇's units; an individual business outside a village with a committee
+    # goes to 文里社区's.
+    rules = registry.install_rules(session, anbu)
     for e in enterprises:
-        unit_name = next(name for rule, name in LIAISON_RULES if rule(e))
-        person = users["liaison"] if unit_name == "经发办" else (
-            village_liaison if unit_name == "村委会" else None)
-        session.add(LiaisonAssignment(enterprise=e, unit=town_units[unit_name], user=person,
-                                      assigned_at=now))
+        unit = registry.unit_for(session, rules, e) or committee
+        person = users["liaison"] if unit is town_units["经发办"] else (
+            village_liaison if unit is committee else None)
+        session.add(LiaisonAssignment(enterprise=e, unit=unit, user=person, assigned_at=now))
 
     first = enterprises[0]
     users["13800000001"] = user("13800000001", "王福源", Role.ENTERPRISE, enterprise=first,

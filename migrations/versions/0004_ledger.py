@@ -1,5 +1,6 @@
 """The full-coverage contact ledger (Dalu): contact records, the problems collected on
-them, month submissions and their amendments; the people a unit's ledger names.
+them, month submissions and their amendments; the people a unit's ledger names; the rules
+that assign enterprises to units.
 
 Revision ID: 0004
 Revises: 0003
@@ -18,6 +19,23 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('assignment_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.Enum('above_scale_industry', 'four_above', 'sme', 'individual', name='enterprisekind', native_enum=False, length=32), nullable=True),
+    sa.Column('not_kind', sa.Enum('above_scale_industry', 'four_above', 'sme', 'individual', name='enterprisekind', native_enum=False, length=32), nullable=True),
+    sa.Column('industries', sa.String(length=300), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('to_village', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdiction.id'], name=op.f('fk_assignment_rule_jurisdiction_id_jurisdiction')),
+    sa.ForeignKeyConstraint(['unit_id'], ['org_unit.id'], name=op.f('fk_assignment_rule_unit_id_org_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assignment_rule'))
+    )
+    with op.batch_alter_table('assignment_rule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignment_rule_jurisdiction_id'), ['jurisdiction_id'], unique=False)
+
     op.create_table('contact_record',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=False),
@@ -89,6 +107,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('assignment_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assignment_rule_jurisdiction_id'))
+
+    op.drop_table('assignment_rule')
     with op.batch_alter_table('org_unit', schema=None) as batch_op:
         batch_op.drop_column('leader_phone')
         batch_op.drop_column('leader_name')

@@ -398,6 +398,40 @@ class LiaisonAssignment(Base):
     user: Mapped[Optional[User]] = relationship()
 
 
+class AssignmentRule(Base):
+    """Which unit contacts which enterprises (Dalu 一 "具体分工如下"): rules tried in order,
+    the first that matches wins. A rule matches an enterprise kind, any of some industry
+    words, or both; `to_village` sends the enterprise to the committee of the village or
+    community it is in ("各村（社区）负责餐饮以外的个体工商户")."""
+
+    __tablename__ = "assignment_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
+    position: Mapped[int]
+    description: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[Optional[EnterpriseKind]] = mapped_column(_enum(EnterpriseKind))
+    not_kind: Mapped[Optional[EnterpriseKind]] = mapped_column(_enum(EnterpriseKind))
+    industries: Mapped[str] = mapped_column(sa.String(300), default="")  # words, "、"-separated
+    unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"))
+    to_village: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    unit: Mapped[Optional[OrgUnit]] = relationship()
+
+    @property
+    def words(self) -> list[str]:
+        return [w.strip() for w in self.industries.replace(",", "、").split("、") if w.strip()]
+
+    def matches(self, enterprise: "Enterprise") -> bool:
+        if self.kind is not None and enterprise.kind is not self.kind:
+            return False
+        if self.not_kind is not None and enterprise.kind is self.not_kind:
+            return False
+        if self.words and not any(w in (enterprise.industry or "") for w in self.words):
+            return False
+        return True
+
+
 category_lead_unit = sa.Table(
     "category_lead_unit",
     Base.metadata,

@@ -1,12 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, FieldList, FormField, RadioField, StringField, TextAreaField,
+    BooleanField, DateField, FieldList, FormField, RadioField, SelectField,
+    SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.domain.ledger import MAX_PROBLEMS
-from portal.domain.models import ContactMethod
+from portal.domain.models import ContactMethod, EnterpriseKind
 from portal.web.labels import choices
 
 TEXT = [Length(max=2000, message=_l("Write 2000 characters or fewer."))]
@@ -49,3 +51,45 @@ class SettleForm(FlaskForm):
 
 class SubmitMonthForm(FlaskForm):
     month = StringField(validators=[DataRequired()])
+
+
+class EnterpriseForm(FlaskForm):
+    """One enterprise of the registry (list, search, add, edit)."""
+
+    name = StringField(_l("Enterprise name"), validators=[
+        DataRequired(_l("Enter the enterprise's name.")), Length(max=200)])
+    credit_code = StringField(
+        _l("Unified social credit code"),
+        description=_l("18 characters, on the business licence. Individual businesses "
+                       "without one may leave it empty."),
+        validators=[Length(max=40)],
+        render_kw={"autocapitalize": "characters", "spellcheck": "false"})
+    kind = SelectField(_l("Kind"), choices=choices(EnterpriseKind),
+                       validators=[DataRequired(_l("Choose the kind."))])
+    industry = StringField(_l("Industry"), validators=[Length(max=100)],
+                           description=_l("The words the assignment rules look for, e.g. "
+                                          "餐饮, 建筑施工, 加油站."))
+    place = SelectField(_l("Place"), validators=[DataRequired(_l("Choose a place."))])
+    address = StringField(_l("Address"), validators=[Length(max=200)])
+    contact_name = StringField(_l("Contact person"), validators=[Length(max=64)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Length(max=40)],
+                                render_kw={"inputmode": "tel"})
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Spreadsheet (.xlsx or .csv)"),
+                     description=_l("First row: 企业名称, 统一社会信用代码, 企业类别, 行业, 地址, "
+                                    "联系人, 联系电话, 所在村（社区）. Only 企业名称 is required."),
+                     validators=[FileRequired(_l("Choose a file."))],
+                     render_kw={"accept": ".xlsx,.csv"})
+
+
+class ReassignForm(FlaskForm):
+    enterprises = SelectMultipleField(_l("Enterprises"), coerce=int, choices=[],
+                                      validate_choice=False)
+    unit = SelectField(_l("Unit"), validators=[DataRequired(_l("Choose a unit."))])
+    person = SelectField(_l("Liaison person (optional)"), validators=[Optional()])
+
+
+class RuleForm(FlaskForm):
+    unit = SelectField(_l("Unit"), validators=[Optional()])

@@ -1,0 +1,196 @@
+"""The enterprise registry of the office's jurisdiction (`/contacts/registry`): list, search,
+add and edit; import from .xlsx or .csv with a row-by-row report; the assignment rules and
+bulk reassignment; the enterprises still without a unit or person (Dalu 一)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from portal.blueprints.contacts import bp
+from portal.blueprints.contacts.forms import EnterpriseForm, ImportForm, ReassignForm, RuleForm
+from portal.domain import credit_code, registry
+from portal.domain.access import jurisdiction_subtree
+from portal.domain.errors import RuleViolation
+from portal.domain.models import (
+    AssignmentRule, Enterprise, EnterpriseKind, Jurisdiction, LiaisonAssignment, OrgUnit, Role,
+    UnitKind, User,
+)
+from portal.extensions import db, limiter
+from portal.web.forms import commit_or_explain
+from portal.web.guards import requires
+from portal.web.rendering import render_screen
+from portal.web.sessions import utcnow
+
+PAGE = 50
+
+
+def _root() -> Jurisdiction:
+    return current_user.unit.jurisdiction
+
+
+def _inside():
+    return jurisdiction_subtree(_root().id)
+
+
+def _units() -> list[OrgUnit]:
+    """Units that may be given enterprises to contact: every unit of the jurisdiction and
+    below except offices' leading groups."""
+    return list(db.session.scalars(sa.select(OrgUnit).where(
+        OrgUnit.jurisdiction_id.in_(_inside()), OrgUnit.active,
+        OrgUnit.kind != UnitKind.LEADING_GROUP).order_by(OrgUnit.jurisdiction_id, OrgUnit.name)))
+
+
+@bp.get("/registry")
+@requires(Role.OFFICE)
+def registry_list():
+    q = (request.args.get("q") or "").strip()[:100]
+    only = request.args.get("only") if request.args.get("only") == "unassigned" else None
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    where = [Enterprise.jurisdiction_id.in_(_inside())]
+    if q:
+        where.append(sa.or_(Enterprise.name.contains(q, autoescape=True),
+                            Enterprise.credit_code == credit_code.normalise(q)))
+    query = sa.select(Enterprise).outerjoin(LiaisonAssignment).where(*where)
+    if only:
+        query = query.where(sa.or_(LiaisonAssignment.enterprise_id.is_(None),
+                                   LiaisonAssignment.user_id.is_(None)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.options(selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.unit),
+                      selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.user),
+                      selectinload(Enterprise.jurisdiction))
+        .order_by(Enterprise.name).limit(PAGE).offset((page - 1) * PAGE)).all()
+    form = _reassign_form()
+    return render_screen("contacts/registry.html", rows=rows, q=q, only=only, page=page,
+                         pages=max(1, -(-total // PAGE)), total=total, form=form)
+
+
+def _reassign_form() -> ReassignForm:
+    form = ReassignForm()
+    units = _units()
+    form.unit.choices = [SelectChoice("", _("Choose a unit"))] + [
+        SelectChoice(str(u.id), u.name) for u in units]
+    people = db.session.scalars(sa.select(User).where(
+        User.role == Role.LIAISON, User.active,
+        User.unit_id.in_([u.id for u in units])).order_by(User.name)).all()
+    names = {u.id: u.name for u in units}
+    form.person.choices = [SelectChoice("", _("Choose later"))] + [
+        SelectChoice(str(p.id), f"{p.name}（{names[p.unit_id]}）") for p in people]
+    return form
+
+
+@bp.post("/registry/reassign")
+@requires(Role.OFFICE)
+def reassign():
+    form = _reassign_form()
+    if form.validate_on_submit():
+        unit = db.session.get(OrgUnit, int(form.unit.data))
+        person = db.session.get(User, int(form.person.data)) if form.person.data else None
+        done, count = commit_or_explain(form, "unit", lambda: registry.reassign(
+            db.session, root=_root(), enterprise_ids=list(form.enterprises.data or []),
+            unit=unit, person=person, at=utcnow()))
+        if done:
+            flash(_("%(num)d enterprises reassigned.", num=count))
+            return redirect(url_for("contacts.registry_list", **request.args), 303)
+    for field in (form.unit, form.person, form.enterprises):
+        for message in field.errors:
+            flash(message)
+    return redirect(url_for("contacts.registry_list"), 303)
+
+
+def _places() -> list[SelectChoice]:
+    places = db.session.scalars(sa.select(Jurisdiction).where(
+        Jurisdiction.id.in_(_inside())).order_by(Jurisdiction.code)).all()
+    return [SelectChoice(str(j.id), j.name) for j in places]
+
+
+@bp.route("/registry/new", methods=["GET", "POST"])
+@bp.route("/registry/<int:enterprise_id>", methods=["GET", "POST"])
+@requires(Role.OFFICE)
+def registry_edit(enterprise_id: int | None = None):
+    enterprise = None
+    if enterprise_id is not None:
+        enterprise = db.session.scalar(sa.select(Enterprise).where(
+            Enterprise.id == enterprise_id, Enterprise.jurisdiction_id.in_(_inside())))
+        if enterprise is None:
+            abort(404)
+    form = EnterpriseForm(obj=enterprise) if request.method == "GET" and enterprise \
+        else EnterpriseForm()
+    form.place.choices = _places()
+    if request.method == "GET":
+        form.kind.data = (enterprise.kind if enterprise else EnterpriseKind.SME).value
+        form.place.data = str(enterprise.jurisdiction_id if enterprise else _root().id)
+    if form.validate_on_submit():
+        code = credit_code.normalise(form.credit_code.data or "") or None
+        if code and not credit_code.is_valid(code):
+            form.credit_code.errors.append(_("The credit code is not valid: check the 18 "
+                                             "characters and the last one."))
+        elif code and db.session.scalar(sa.select(Enterprise.id).where(
+                Enterprise.credit_code == code,
+                Enterprise.id != (enterprise.id if enterprise else -1))):
+            form.credit_code.errors.append(_("Another enterprise has this credit code."))
+        else:
+            target = enterprise or Enterprise(created_at=utcnow())
+            target.name, target.credit_code = form.name.data.strip(), code
+            target.kind = EnterpriseKind(form.kind.data)
+            target.jurisdiction_id = int(form.place.data)
+            for key in ("industry", "address", "contact_name", "contact_phone"):
+                setattr(target, key, (getattr(form, key).data or "").strip() or None)
+            db.session.add(target)
+            db.session.commit()
+            flash(_("Saved."))
+            return redirect(url_for("contacts.registry_list", q=target.name), 303)
+    return render_screen("contacts/registry_edit.html", form=form, enterprise=enterprise,
+                         status=422 if form.errors else 200)
+
+
+@bp.route("/registry/import", methods=["GET", "POST"])
+@requires(Role.OFFICE)
+@limiter.limit("30 per hour", methods=["POST"])
+def registry_import():
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            rows = registry.read_table(upload.filename or "", upload.read())
+        except RuleViolation as refused:
+            form.file.errors.append(_(refused.message, **refused.params))
+        else:
+            report = registry.import_rows(db.session, root=_root(), rows=rows, at=utcnow())
+            db.session.commit()
+    return render_screen("contacts/registry_import.html", form=form, report=report,
+                         status=422 if form.errors else 200)
+
+
+@bp.route("/registry/rules", methods=["GET", "POST"])
+@requires(Role.OFFICE)
+def registry_rules():
+    """Dalu's table as rules the office may change: which unit each rule gives; then apply
+    them to the enterprises still without a unit."""
+    root = _root()
+    rules = registry.rules_of(db.session, root.id)
+    units = _units()
+    if request.method == "POST":
+        form = RuleForm()
+        rule = db.session.get(AssignmentRule, request.form.get("rule", type=int) or -1)
+        if request.form.get("apply"):
+            count = registry.assign_by_rules(db.session, root=root, at=utcnow())
+            db.session.commit()
+            flash(_("%(num)d enterprises assigned by the rules.", num=count))
+        elif rule is not None and rule.jurisdiction_id == root.id and not rule.to_village:
+            form.unit.choices = [SelectChoice(str(u.id), u.name) for u in units]
+            if form.validate_on_submit() and form.unit.data:
+                rule.unit_id = int(form.unit.data)
+                db.session.commit()
+                flash(_("Saved."))
+        else:
+            abort(404)
+        return redirect(url_for("contacts.registry_rules"), 303)
+    return render_screen("contacts/registry_rules.html", rules=rules, units=units,
+                         missing=registry.unassigned(db.session, root), form=RuleForm())

@@ -1,0 +1,300 @@
+"""The enterprise registry of a jurisdiction and who contacts whom (Dalu 一).
+
+Import from .xlsx or .csv gives a row-by-row report: every row is imported, updated or
+refused with its reason — nothing is dropped silently. A row matches an enterprise already
+in the registry by its unified social credit code, else by name and address, so importing
+the same file twice updates rather than duplicates.
+
+Assignment follows Dalu's table as editable rules (`AssignmentRule`), tried in order:
+"经发办负责工贸、服务企业；应急办负责砖厂、加油站；建设环保服务中心负责建筑施工企业（含临时搅拌站）；
+农业服务中心负责农业企业；社区文化服务中心负责文化娱乐企业；市场监管所负责餐饮企业（含个体工商户）；
+各村（社区）负责餐饮以外的个体工商户".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Optional
+
+import sqlalchemy as sa
+
+from portal.domain import credit_code
+from portal.domain.access import jurisdiction_subtree
+from portal.domain.errors import N_, RuleViolation
+from portal.domain.models import (
+    AssignmentRule, Enterprise, EnterpriseKind, Jurisdiction, LiaisonAssignment, OrgUnit,
+    Role, UnitKind, User,
+)
+
+# The import file's columns, as people title them (the first row); 企业名称 is required.
+COLUMNS = {
+    "企业名称": "name", "统一社会信用代码": "credit_code", "企业类别": "kind", "所属类别": "kind",
+    "行业": "industry", "地址": "address", "企业联络人员": "contact_name", "联系人": "contact_name",
+    "联系电话": "contact_phone", "所在村（社区）": "village", "所在镇街": "town",
+}
+KIND_WORDS = {
+    "规上工业": EnterpriseKind.ABOVE_SCALE_INDUSTRY, "规上工业企业": EnterpriseKind.ABOVE_SCALE_INDUSTRY,
+    "四上企业": EnterpriseKind.FOUR_ABOVE, "中小微企业": EnterpriseKind.SME, "企业": EnterpriseKind.SME,
+    "个体工商户": EnterpriseKind.INDIVIDUAL, "个体": EnterpriseKind.INDIVIDUAL,
+}
+MAX_ROWS = 5000
+
+
+@dataclass
+class RowResult:
+    row: int          # the row number as the spreadsheet shows it (the header is row 1)
+    name: str
+    outcome: str      # "imported" | "updated" | "refused"
+    reason: str = ""  # an English msgid (the page translates it) …
+    params: dict = field(default_factory=dict)  # … and its values
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowResult] = field(default_factory=list)
+    error: str = ""  # the whole file was refused (unreadable, no name column…)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.rows if r.outcome == outcome)
+
+
+def read_table(filename: str, data: bytes) -> list[list[str]]:
+    """The file's rows as text cells: .xlsx through openpyxl (first sheet), .csv in UTF-8 or
+    GB18030 (what Excel saves on a Chinese Windows)."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        from openpyxl import load_workbook
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds for a damaged file
+            raise RuleViolation(N_("The file could not be read as an Excel workbook (.xlsx)."),
+                                field="file") from None
+        sheet = book.worksheets[0]
+        rows = [["" if v is None else str(v).strip() for v in row]
+                for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 1)]
+        book.close()
+        return rows
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise RuleViolation(N_("The CSV file is neither UTF-8 nor GBK text."), field="file")
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    raise RuleViolation(N_("Choose an .xlsx or .csv file."), field="file")
+
+
+def import_rows(session, *, root: Jurisdiction, rows: list[list[str]],
+                at: datetime) -> ImportReport:
+    """Import a table whose first row names the columns (see COLUMNS) into the registry of
+    `root` and below. Each good row is added or updated; each bad row is refused with its
+    reason; one savepoint per row, so a bad row never takes good ones with it."""
+    report = ImportReport()
+    if not rows or not any(rows[0]):
+        report.error = N_("The file is empty.")
+        return report
+    header = [COLUMNS.get(h.strip()) for h in rows[0]]
+    if "name" not in header:
+        report.error = N_("The first row must name the columns; 企业名称 is missing.")
+        return report
+    if len(rows) - 1 > MAX_ROWS:
+        report.error = N_("At most 5000 enterprises per file.")
+        return report
+    places = {j.name: j for j in session.scalars(sa.select(Jurisdiction).where(
+        Jurisdiction.id.in_(jurisdiction_subtree(root.id))))}
+    for number, cells in enumerate(rows[1:], start=2):
+        values = {key: cells[i].strip() if i < len(cells) else ""
+                  for i, key in enumerate(header) if key}
+        if not any(values.values()):
+            continue  # an empty line between blocks is not a row
+        name = values.get("name", "")
+        try:
+            with session.begin_nested():
+                outcome = _import_one(session, root, places, values, at)
+            report.rows.append(RowResult(number, name, outcome))
+        except RuleViolation as refused:
+            report.rows.append(RowResult(number, name, "refused", refused.message,
+                                         refused.params))
+    return report
+
+
+def _import_one(session, root: Jurisdiction, places: dict, values: dict,
+                at: datetime) -> str:
+    name = values.get("name", "")
+    if not name:
+        raise RuleViolation(N_("企业名称 is empty."))
+    if len(name) > 200:
+        raise RuleViolation(N_("企业名称 is longer than 200 characters."))
+    code = credit_code.normalise(values.get("credit_code", "")) or None
+    if code is not None and not credit_code.is_valid(code):
+        raise RuleViolation(N_("The credit code %(code)s is not valid (check the 18 "
+                               "characters and the last one)."), code=code)
+    kind_word = values.get("kind", "")
+    kind = KIND_WORDS.get(kind_word) if kind_word else EnterpriseKind.SME
+    if kind is None:
+        raise RuleViolation(N_("Unknown kind %(kind)s: use 规上工业, 四上企业, 中小微企业 or "
+                               "个体工商户."), kind=kind_word)
+    place_name = values.get("village") or values.get("town") or ""
+    place = places.get(place_name) if place_name else root
+    if place is None:
+        raise RuleViolation(N_("%(place)s is not a place of this jurisdiction."),
+                            place=place_name)
+    phone = values.get("contact_phone", "")
+    if phone and not all(ch.isdigit() or ch in "-+ " for ch in phone):
+        raise RuleViolation(N_("The phone number %(phone)s is not a number."), phone=phone)
+    address = values.get("address", "")
+    found = None
+    if code:
+        found = session.scalar(sa.select(Enterprise).where(Enterprise.credit_code == code))
+    if found is None:
+        found = session.scalar(sa.select(Enterprise).where(
+            Enterprise.name == name, sa.func.coalesce(Enterprise.address, "") == address))
+    if found is not None and found.jurisdiction_id not in places_ids(places):
+        raise RuleViolation(N_("This enterprise is registered in another jurisdiction."))
+    enterprise = found or Enterprise(created_at=at)
+    enterprise.name, enterprise.kind, enterprise.jurisdiction = name, kind, place
+    if code:
+        enterprise.credit_code = code
+    for key in ("industry", "address", "contact_name"):
+        if values.get(key):
+            setattr(enterprise, key, values[key][:200 if key == "address" else 100])
+    if phone:
+        enterprise.contact_phone = phone[:40]
+    session.add(enterprise)
+    session.flush()
+    return "updated" if found is not None else "imported"
+
+
+def places_ids(places: dict) -> set[int]:
+    return {j.id for j in places.values()}
+
+
+# --------------------------------------------------------------------------- assignment
+
+@dataclass(frozen=True)
+class RuleSpec:
+    description: str
+    unit: Optional[str] = None         # the unit's name in the jurisdiction
+    kind: Optional[EnterpriseKind] = None
+    not_kind: Optional[EnterpriseKind] = None
+    industries: str = ""
+    to_village: bool = False
+
+
+# Dalu 一, in the order that makes the table's words true: specific trades first, then
+# individual businesses to their village, then everything else to 经发办.
+DALU_RULES = (
+    RuleSpec("应急办负责砖厂、加油站", "应急办", industries="砖、加油站"),
+    RuleSpec("建设环保服务中心负责建筑施工企业（含临时搅拌站）", "建设环保服务中心",
+             industries="建筑施工、搅拌站"),
+    RuleSpec("农业服务中心负责农业企业", "农业服务中心", industries="农业、茶叶、种植、养殖"),
+    RuleSpec("社区文化服务中心负责文化娱乐企业", "社区文化服务中心", industries="文化娱乐",
+             not_kind=EnterpriseKind.INDIVIDUAL),
+    RuleSpec("市场监管所负责餐饮企业（含个体工商户）", "市场监管所", industries="餐饮"),
+    RuleSpec("各村（社区）负责餐饮以外的个体工商户", kind=EnterpriseKind.INDIVIDUAL,
+             to_village=True),
+    RuleSpec("经发办负责工贸、服务企业", "经发办"),
+)
+
+
+def install_rules(session, jurisdiction: Jurisdiction,
+                  specs: Iterable[RuleSpec] = DALU_RULES) -> list[AssignmentRule]:
+    """Write a jurisdiction's rules (replacing any), its units found by name."""
+    units = {u.name: u for u in session.scalars(sa.select(OrgUnit).where(
+        OrgUnit.jurisdiction_id == jurisdiction.id))}
+    session.execute(sa.delete(AssignmentRule).where(
+        AssignmentRule.jurisdiction_id == jurisdiction.id))
+    rules = [AssignmentRule(jurisdiction_id=jurisdiction.id, position=n,
+                            description=spec.description, kind=spec.kind,
+                            not_kind=spec.not_kind, industries=spec.industries,
+                            unit=units.get(spec.unit) if spec.unit else None,
+                            to_village=spec.to_village)
+             for n, spec in enumerate(specs, start=1)]
+    session.add_all(rules)
+    session.flush()
+    return rules
+
+
+def rules_of(session, jurisdiction_id: int) -> list[AssignmentRule]:
+    return list(session.scalars(sa.select(AssignmentRule).where(
+        AssignmentRule.jurisdiction_id == jurisdiction_id).order_by(AssignmentRule.position)))
+
+
+def _village_committee(session, enterprise: Enterprise) -> Optional[OrgUnit]:
+    return session.scalar(sa.select(OrgUnit).where(
+        OrgUnit.jurisdiction_id == enterprise.jurisdiction_id,
+        OrgUnit.kind == UnitKind.VILLAGE_COMMITTEE, OrgUnit.active).order_by(OrgUnit.id))
+
+
+def unit_for(session, rules: list[AssignmentRule], enterprise: Enterprise) -> Optional[OrgUnit]:
+    """The unit the first matching rule names; None when no rule fits (listed as
+    unassigned, for a person to decide)."""
+    for rule in rules:
+        if rule.matches(enterprise):
+            return _village_committee(session, enterprise) if rule.to_village else rule.unit
+    return None
+
+
+def assign_by_rules(session, *, root: Jurisdiction, at: datetime,
+                    only_unassigned: bool = True) -> int:
+    """Apply `root`'s rules to the enterprises of `root` and below; returns how many got a
+    (new) unit. A changed unit clears the person (the new unit chooses one)."""
+    rules = rules_of(session, root.id)
+    query = sa.select(Enterprise).where(Enterprise.jurisdiction_id.in_(
+        jurisdiction_subtree(root.id)))
+    changed = 0
+    for enterprise in session.scalars(query):
+        current = enterprise.liaison
+        if only_unassigned and current is not None:
+            continue
+        unit = unit_for(session, rules, enterprise)
+        if unit is None or (current is not None and current.unit_id == unit.id):
+            continue
+        if current is None:
+            session.add(LiaisonAssignment(enterprise=enterprise, unit=unit, user=None,
+                                          assigned_at=at))
+        else:
+            current.unit, current.user, current.assigned_at = unit, None, at
+        changed += 1
+    return changed
+
+
+def reassign(session, *, root: Jurisdiction, enterprise_ids: list[int], unit: OrgUnit,
+             person: Optional[User], at: datetime) -> int:
+    """Bulk reassignment: these enterprises to `unit` and, when given, its liaison `person`
+    (by area, one person many enterprises)."""
+    inside = set(session.scalars(sa.select(Jurisdiction.id).where(
+        Jurisdiction.id.in_(jurisdiction_subtree(root.id)))))
+    if unit.jurisdiction_id not in inside:
+        raise RuleViolation(N_("Choose a unit of this jurisdiction."), field="unit")
+    if person is not None and (person.unit_id != unit.id or person.role is not Role.LIAISON):
+        raise RuleViolation(N_("The liaison person must work in the chosen unit."),
+                            field="person")
+    if not enterprise_ids:
+        raise RuleViolation(N_("Choose at least one enterprise."), field="enterprises")
+    enterprises = session.scalars(sa.select(Enterprise).where(
+        Enterprise.id.in_(enterprise_ids), Enterprise.jurisdiction_id.in_(inside))).all()
+    for enterprise in enterprises:
+        if enterprise.liaison is None:
+            session.add(LiaisonAssignment(enterprise=enterprise, unit=unit, user=person,
+                                          assigned_at=at))
+        else:
+            enterprise.liaison.unit, enterprise.liaison.user = unit, person
+            enterprise.liaison.assigned_at = at
+    return len(enterprises)
+
+
+def unassigned(session, root: Jurisdiction) -> list[Enterprise]:
+    """Enterprises of `root` and below without a unit or without a person."""
+    return list(session.scalars(
+        sa.select(Enterprise).outerjoin(LiaisonAssignment)
+        .where(Enterprise.jurisdiction_id.in_(jurisdiction_subtree(root.id)),
+               sa.or_(LiaisonAssignment.enterprise_id.is_(None),
+                      LiaisonAssignment.user_id.is_(None)))
+        .order_by(Enterprise.name)))

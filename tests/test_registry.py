@@ -1,0 +1,221 @@
+"""The enterprise registry (Dalu 一): import with a row-by-row report, matching on re-import,
+editing, the assignment rules and bulk reassignment."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+from bs4 import BeautifulSoup
+from openpyxl import Workbook
+
+from portal import demo
+from portal.domain import registry
+from portal.domain.models import (
+    Enterprise, EnterpriseKind, JurisdictionLevel, LiaisonAssignment, Role, UnitKind,
+)
+from tests import factories
+from tests.conftest import csrf_from
+
+
+def page(response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+def login_user(client, user):
+    token = csrf_from(client.get("/auth/login").text)
+    assert client.post("/auth/login", data={
+        "login": user.username or user.mobile, "password": factories.PASSWORD,
+        "csrf_token": token}).status_code == 303
+
+
+HEADER = ["企业名称", "统一社会信用代码", "企业类别", "行业", "地址", "联系人", "联系电话",
+          "所在村（社区）"]
+
+
+def xlsx(rows) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def town(db, world):
+    """A town under the county with a village, Dalu's units and rules; its office's user."""
+    town = factories.jurisdiction(db.session, name="大路街道", level=JurisdictionLevel.TOWN,
+                                  parent=world.county)
+    village = factories.jurisdiction(db.session, name="大路村", level=JurisdictionLevel.VILLAGE,
+                                     parent=town)
+    units = {name: factories.unit(db.session, town, name=name, kind=kind) for name, kind in (
+        ("经发办", UnitKind.OFFICE), ("应急办", UnitKind.SECTION),
+        ("建设环保服务中心", UnitKind.SERVICE_CENTRE), ("农业服务中心", UnitKind.SERVICE_CENTRE),
+        ("社区文化服务中心", UnitKind.SERVICE_CENTRE), ("市场监管所", UnitKind.SECTION))}
+    units["村委会"] = factories.unit(db.session, village, name="大路村村委会",
+                                  kind=UnitKind.VILLAGE_COMMITTEE)
+    registry.install_rules(db.session, town)
+    office = factories.user(db.session, Role.OFFICE, unit=units["经发办"])
+    liaison = factories.user(db.session, Role.LIAISON, unit=units["经发办"])
+    db.session.commit()
+    return {"town": town, "village": village, "units": units, "office": office,
+            "liaison": liaison}
+
+
+GOOD = factories.credit_code(4242)
+
+
+def test_an_import_reports_every_row_and_a_second_import_updates(client, db, world, town):
+    login_user(client, town["office"])
+    data = xlsx([
+        HEADER,
+        ["大路五金厂", GOOD, "中小微企业", "五金制造", "大路街道1号", "张三", "13811112222", ""],
+        ["老王餐馆", "", "个体工商户", "餐饮", "大路村2号", "王五", "13822223333", "大路村"],
+        ["", "", "", "", "", "", "", ""],                                   # empty: skipped
+        ["", "", "中小微企业", "五金", "", "", "", ""],                      # no name
+        ["坏码公司", "91500000MA5U0X0X0X", "中小微企业", "", "", "", "", ""],  # bad code
+        ["外地公司", "", "外资企业", "", "", "", "", ""],                     # unknown kind
+        ["远方公司", "", "中小微企业", "", "", "", "", "别的村"],             # unknown place
+        ["电话公司", "", "中小微企业", "", "", "", "打我电话", ""],           # bad phone
+    ])
+    shown = client.get("/contacts/registry/import")
+    response = client.post("/contacts/registry/import", data={
+        "csrf_token": csrf_from(shown.text), "file": (io.BytesIO(data), "企业名单.xlsx")},
+        content_type="multipart/form-data")
+    assert response.status_code == 200
+    rows = [[td.text.strip() for td in tr.select("td")]
+            for tr in page(response).select("table.report tbody tr")]
+    assert rows == [
+        ["2", "大路五金厂", "已新增"],
+        ["3", "老王餐馆", "已新增"],
+        ["5", "", "未导入： 企业名称为空。"],
+        ["6", "坏码公司", "未导入： 统一社会信用代码91500000MA5U0X0X0X无效（请核对18位代码及最后一位校验码）。"],
+        ["7", "外地公司", "未导入： 企业类别“外资企业”无法识别：请填写规上工业、四上企业、中小微企业或个体工商户。"],
+        ["8", "远方公司", "未导入： “别的村”不是本辖区的地点。"],
+        ["9", "电话公司", "未导入： 联系电话“打我电话”不是号码。"],
+    ]
+    assert "新增2家，更新0家，未导入5行。" in response.text
+    shop = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == "老王餐馆"))
+    assert shop.kind is EnterpriseKind.INDIVIDUAL and shop.jurisdiction is town["village"]
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise))
+    again = client.post("/contacts/registry/import", data={
+        "csrf_token": csrf_from(shown.text), "file": (io.BytesIO(data), "企业名单.xlsx")},
+        content_type="multipart/form-data")
+    assert "新增0家，更新2家，未导入5行。" in again.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise)) == before
+
+
+def test_a_gbk_csv_imports_and_a_wrong_file_is_refused_beside_the_field(client, db, world,
+                                                                      town):
+    login_user(client, town["office"])
+    text = "企业名称,行业,地址\n大路砖厂,砖瓦,大路街道9号\n"
+    shown = client.get("/contacts/registry/import")
+    response = client.post("/contacts/registry/import", data={
+        "csrf_token": csrf_from(shown.text),
+        "file": (io.BytesIO(text.encode("gb18030")), "名单.csv")},
+        content_type="multipart/form-data")
+    assert "新增1家" in response.text
+    wrong = client.post("/contacts/registry/import", data={
+        "csrf_token": csrf_from(shown.text), "file": (io.BytesIO(b"%PDF-1.4"), "名单.pdf")},
+        content_type="multipart/form-data")
+    assert wrong.status_code == 422
+    assert "请选择.xlsx或.csv文件。" in page(wrong).select_one("#file-error").text
+
+
+def test_the_dalu_table_assigns_units_by_kind_and_industry(db, world, town):
+    units, rules = town["units"], registry.rules_of(db.session, town["town"].id)
+
+    def unit_of(name, kind=EnterpriseKind.SME, industry="", place=None):
+        e = factories.enterprise(db.session, place or town["town"], name=name, kind=kind)
+        e.industry = industry
+        return registry.unit_for(db.session, rules, e)
+
+    assert unit_of("砖厂", industry="砖瓦") is units["应急办"]
+    assert unit_of("加油站", industry="加油站") is units["应急办"]
+    assert unit_of("搅拌站", industry="临时搅拌站") is units["建设环保服务中心"]
+    assert unit_of("茶园", industry="农业") is units["农业服务中心"]
+    assert unit_of("KTV", industry="文化娱乐") is units["社区文化服务中心"]
+    assert unit_of("小吃店", EnterpriseKind.INDIVIDUAL, "餐饮") is units["市场监管所"]
+    assert unit_of("理发店", EnterpriseKind.INDIVIDUAL, "美发", town["village"]) \
+        is units["村委会"]
+    assert unit_of("五金厂", industry="五金") is units["经发办"]
+    assert unit_of("网吧", EnterpriseKind.INDIVIDUAL, "文化娱乐", town["town"]) is None  # no village
+
+
+def test_rules_apply_then_bulk_reassignment_and_the_unassigned_list(client, db, world, town):
+    units = town["units"]
+    kiln = factories.enterprise(db.session, town["town"], name="大路砖厂")
+    kiln.industry = "砖瓦"
+    shop = factories.enterprise(db.session, town["town"], name="大路五金")
+    db.session.commit()
+    login_user(client, town["office"])
+    rules_page = client.get("/contacts/registry/rules")
+    assert "大路砖厂" in rules_page.text and "尚未分配单位" in rules_page.text
+    client.post("/contacts/registry/rules", data={
+        "csrf_token": csrf_from(rules_page.text), "apply": "1"})
+    db.session.expire_all()
+    assert kiln.liaison.unit is units["应急办"] and shop.liaison.unit is units["经发办"]
+    listing = client.get("/contacts/registry?only=unassigned")
+    assert "大路砖厂" in listing.text  # a unit, but no person yet
+    response = client.post("/contacts/registry/reassign", data={
+        "csrf_token": csrf_from(listing.text), "enterprises": [str(kiln.id), str(shop.id)],
+        "unit": str(units["经发办"].id), "person": str(town["liaison"].id)})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert kiln.liaison.user is town["liaison"] and shop.liaison.unit is units["经发办"]
+    wrong = client.post("/contacts/registry/reassign", data={
+        "csrf_token": csrf_from(listing.text), "enterprises": [str(kiln.id)],
+        "unit": str(units["应急办"].id), "person": str(town["liaison"].id)},
+        follow_redirects=True)
+    assert "联系服务人须在所选单位工作。" in wrong.text
+    db.session.expire_all()
+    assert kiln.liaison.unit is units["经发办"]
+
+
+def test_a_rule_can_be_given_another_unit(client, db, world, town):
+    login_user(client, town["office"])
+    rule = registry.rules_of(db.session, town["town"].id)[0]
+    shown = client.get("/contacts/registry/rules")
+    client.post("/contacts/registry/rules", data={
+        "csrf_token": csrf_from(shown.text), "rule": str(rule.id),
+        "unit": str(town["units"]["经发办"].id)})
+    db.session.expire_all()
+    assert rule.unit is town["units"]["经发办"]
+
+
+def test_add_and_edit_with_a_bad_code_explained(client, db, world, town):
+    login_user(client, town["office"])
+    shown = client.get("/contacts/registry/new")
+    bad = client.post("/contacts/registry/new", data={
+        "csrf_token": csrf_from(shown.text), "name": "新公司", "credit_code": "123",
+        "kind": "sme", "place": str(town["town"].id), "industry": "五金"})
+    assert bad.status_code == 422
+    assert page(bad).select_one('input[name="name"]')["value"] == "新公司"
+    good = client.post("/contacts/registry/new", data={
+        "csrf_token": csrf_from(shown.text), "name": "新公司", "credit_code": GOOD.lower(),
+        "kind": "sme", "place": str(town["town"].id), "industry": "五金"})
+    assert good.status_code == 303
+    created = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == "新公司"))
+    assert created.credit_code == GOOD
+    outside = world.enterprise  # in the city, above the town
+    assert client.get(f"/contacts/registry/{outside.id}").status_code == 404
+    assert client.get(f"/contacts/registry/{created.id}").status_code == 200
+
+
+def test_only_offices_reach_the_registry(client, world, login_as):
+    login_as("liaison")
+    assert client.get("/contacts/registry").status_code == 403
+    assert client.get("/contacts/registry/rules").status_code == 403
+
+
+def test_the_demo_assignments_follow_the_rules(runner, db, app):
+    runner.invoke(args=["demo", "--quiet"])
+    by_name = {a.enterprise.name: a.unit.name
+               for a in db.session.scalars(sa.select(LiaisonAssignment))}
+    assert len(by_name) == 30
+    kilns = {name for name, _kind, industry in demo.ENTERPRISES
+             if industry in ("砖瓦", "加油站")}
+    assert kilns and all(by_name[name] == "应急办" for name in kilns)
