@@ -91,6 +91,10 @@ bench: setup services
 	$(BIN)/python bench/budgets.py
 	$(BIN)/python bench/cases_scale.py --db sqlite
 	$(BIN)/python bench/cases_scale.py --db postgresql
+	$(BIN)/python bench/queues.py --db sqlite
+	$(BIN)/python bench/queues.py --db postgresql
+	$(BIN)/python bench/contacts.py --db sqlite
+	$(BIN)/python bench/contacts.py --db postgresql
 	$(BIN)/python bench/load.py --db sqlite
 
 clean:

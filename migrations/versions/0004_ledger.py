@@ -1,6 +1,6 @@
 """The full-coverage contact ledger (Dalu): contact records, the problems collected on
 them, month submissions and their amendments; the people a unit's ledger names; the rules
-that assign enterprises to units.
+that assign enterprises to units; an index on the events' action.
 
 Revision ID: 0004
 Revises: 0003
@@ -19,6 +19,8 @@ depends_on = None
 
 
 def upgrade():
+    # Returns per unit and the figures count events by their action.
+    op.create_index(op.f('ix_case_event_action'), 'case_event', ['action'], unique=False)
     op.create_table('assignment_rule',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
@@ -107,6 +109,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index(op.f('ix_case_event_action'), table_name='case_event')
     with op.batch_alter_table('assignment_rule', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignment_rule_jurisdiction_id'))
 

@@ -7,6 +7,8 @@ another enterprise's case is indistinguishable from one that does not exist.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sqlalchemy as sa
 
 from portal.domain.models import (
@@ -14,8 +16,10 @@ from portal.domain.models import (
 )
 
 
+@lru_cache(maxsize=256)
 def jurisdiction_subtree(root_id: int) -> sa.Select:
-    """The ids of a jurisdiction and everything below it (a recursive CTE)."""
+    """The ids of a jurisdiction and everything below it (a recursive CTE). Built once per
+    root: the statement is immutable and reused by every query that embeds it."""
     tree = sa.select(Jurisdiction.id).where(Jurisdiction.id == root_id).cte(recursive=True)
     child = sa.orm.aliased(Jurisdiction)
     tree = tree.union_all(sa.select(child.id).where(child.parent_id == tree.c.id))

@@ -17,12 +17,15 @@ from sqlalchemy.orm import selectinload
 from portal.domain.access import case_scope
 from portal.domain.calendar import BEIJING
 from portal.domain.models import (
-    Case, CaseEvent, CaseState, Enterprise, ExtensionRequest, Jurisdiction, OrgUnit, Role,
+    Case, CaseEvent, CaseState, ExtensionRequest, Jurisdiction, OrgUnit, Role,
     Supervision, User, case_co_handler,
 )
 
 S = CaseState
 PAGE_SIZE = 20
+
+
+CLOCKED = (S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.IN_HAND)
 
 
 def due_column() -> sa.ColumnElement:
@@ -102,6 +105,7 @@ class QueuePage:
     page: int
     pages: int
     last_progress: dict[int, datetime] = field(default_factory=dict)
+    keep: list = field(default_factory=list)  # objects the rows refer to, held in the session
 
 
 def queue(session, user: User, filters: Filters, today: date) -> QueuePage:
@@ -117,36 +121,42 @@ def queue(session, user: User, filters: Filters, today: date) -> QueuePage:
         where.append(Case.category_id == filters.category_id)
     if filters.unit_id is not None:
         where.append(Case.lead_unit_id == filters.unit_id)
-    if filters.overdue:
+    if filters.overdue:  # only the clocked states have a due date (and an index)
+        where.append(Case.state.in_(CLOCKED))
         where.append(due < today)
     if filters.received_from is not None:
         where.append(Case.received_at >= _day_start(filters.received_from))
     if filters.received_to is not None:
         where.append(Case.received_at < _day_start(filters.received_to + timedelta(days=1)))
     text = filters.q.strip()
-    if text:
-        names = sa.select(Enterprise.id).where(Enterprise.name.contains(text, autoescape=True))
+    if text:  # the applicant's name is the enterprise's name as registered with the case
         where.append(sa.or_(Case.number == text.upper(),
-                            Case.applicant_name.contains(text, autoescape=True),
-                            Case.enterprise_id.in_(names)))
+                            Case.applicant_name.contains(text, autoescape=True)))
     total = session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where)) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, filters.page), pages)
-    rows = session.scalars(
-        sa.select(Case).where(*where)
-        .options(selectinload(Case.lead_unit), selectinload(Case.office),
-                 selectinload(Case.receiving_unit))
+    # Sort and cut the ids alone, then load the page's rows: the sort never carries whole
+    # rows, however deep the page.
+    ids = list(session.scalars(
+        sa.select(Case.id).where(*where)
         .order_by(due.is_(None), due, Case.received_at.desc(), Case.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    # Every jurisdiction with its policy in one statement (they are few), so each row's
-    # policy is found in the session, not fetched row by row; and the page's latest
-    # progress notes in one more.
-    session.scalars(sa.select(Jurisdiction).options(selectinload(Jurisdiction.policy))).all()
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    found = {c.id: c for c in session.scalars(sa.select(Case).where(Case.id.in_(ids)))} \
+        if ids else {}
+    rows = [found[i] for i in ids]
+    # What the rows show, each in one statement whatever the page holds: the units named
+    # (lead, answerable office, receiving office), every jurisdiction with its policy (they
+    # are few; kept on the page so the session holds them), the latest progress notes.
+    unit_ids = {u for c in rows for u in (c.lead_unit_id, c.office_id, c.receiving_unit_id)
+                if u is not None}
+    units = list(session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(unit_ids or {0}))))
+    places = list(session.scalars(
+        sa.select(Jurisdiction).options(selectinload(Jurisdiction.policy))))
     last_progress = dict(session.execute(
         sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
-        .where(CaseEvent.case_id.in_([c.id for c in rows]), CaseEvent.action == "progress")
-        .group_by(CaseEvent.case_id)).all()) if rows else {}
-    return QueuePage(list(rows), total, page, pages, last_progress)
+        .where(CaseEvent.case_id.in_(ids or [0]), CaseEvent.action == "progress")
+        .group_by(CaseEvent.case_id)).all())
+    return QueuePage(rows, total, page, pages, last_progress, keep=[units, places])
 
 
 def returns_by_unit(session, office: OrgUnit) -> list[tuple[str, int]]:

@@ -29,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional as Maybe
 
 from portal.domain import queues, uploads, workflow
-from portal.domain.access import case_scope, jurisdiction_subtree
+from portal.domain.access import jurisdiction_subtree
 from portal.domain.calendar import BEIJING, load_calendar, local_date
 from portal.domain.errors import RuleViolation
 from portal.domain.models import (
@@ -547,17 +547,25 @@ class QueueFilterForm(PanelForm):
 
 
 def _filter_form(user) -> QueueFilterForm:
+    """The filters, their choices drawn from the user's organisation (a handful of units
+    and categories), never from scanning the cases."""
     form = QueueFilterForm(formdata=request.args)
     form.state.choices = [SelectChoice("", _("Any state"))] + choices(CaseState)
-    scope_units = sa.select(Case.lead_unit_id).where(case_scope(user)).distinct()
-    units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(scope_units))
-                               .order_by(OrgUnit.name)).all()
-    form.unit.choices = [SelectChoice("", _("Any department"))] + [
-        SelectChoice(str(u.id), u.name) for u in units]
-    scope_categories = sa.select(Case.category_id).where(case_scope(user)).distinct()
-    categories = db.session.scalars(sa.select(Category).where(
-        Category.id.in_(scope_categories)).order_by(Category.jurisdiction_id, Category.number)
-    ).all()
+    home = user.unit.jurisdiction if user.unit is not None else None
+    if home is None or user.role in (Role.HANDLER, Role.HEAD):
+        del form.unit  # a department's queue is its own unit's
+    else:
+        units = db.session.scalars(sa.select(OrgUnit).where(
+            OrgUnit.jurisdiction_id.in_(jurisdiction_subtree(home.id)), OrgUnit.active,
+            OrgUnit.kind.not_in([UnitKind.OFFICE, UnitKind.LEADING_GROUP]))
+            .order_by(OrgUnit.jurisdiction_id, OrgUnit.name)).all()
+        form.unit.choices = [SelectChoice("", _("Any department"))] + [
+            SelectChoice(str(u.id), u.name) for u in units]
+    places = [home.id, *(j.id for j in home.ancestors)] if home is not None else []
+    categories = db.session.scalars(sa.select(Category).where(sa.or_(
+        Category.jurisdiction_id.in_(places),
+        Category.jurisdiction_id.in_(jurisdiction_subtree(home.id)) if home else sa.false()))
+        .order_by(Category.jurisdiction_id, Category.number)).all()
     form.category.choices = [SelectChoice("", _("Any category"))] + [
         SelectChoice(str(c.id), f"{c.number}. {c.name}") for c in categories]
     form.validate()
@@ -573,7 +581,7 @@ def _filters(form: QueueFilterForm) -> queues.Filters:
         view="all" if ok(form.view) == "all" else "desk",
         state=CaseState(state) if state else None,
         category_id=int(form.category.data) if ok(form.category) else None,
-        unit_id=int(form.unit.data) if ok(form.unit) else None,
+        unit_id=int(form.unit.data) if "unit" in form and ok(form.unit) else None,
         overdue=bool(form.overdue.data),
         received_from=ok(form.received_from), received_to=ok(form.received_to),
         q=ok(form.q) or "", page=ok(form.page) or 1)
@@ -602,10 +610,10 @@ def queue_screen(title: str, *, endpoint: str, summary: dict | None = None):
         })
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_screen(
-        "staff/queue.html", block="queue" if _is_queue_swap() else "content", title=title,
+        "staff/queue.html", block="queue" if is_queue_swap() else "content", title=title,
         form=form, rows=rows, page=found, endpoint=endpoint, args=args,
         summary=summary or {}, case_endpoint=f"{endpoint.split('.')[0]}.case")
 
 
-def _is_queue_swap() -> bool:
+def is_queue_swap() -> bool:
     return bool(request.htmx) and request.htmx.target == "queue"

@@ -31,7 +31,8 @@ ROLES = (Role.OFFICE, Role.LEADER, Role.INSPECTOR)
 @requires(*ROLES)
 def index():
     summary = {}
-    if current_user.role is Role.OFFICE and current_user.unit is not None:
+    if current_user.role is Role.OFFICE and current_user.unit is not None \
+            and not casework.is_queue_swap():  # the list alone does not show it
         summary["returns"] = queues.returns_by_unit(db.session, current_user.unit)
     title = {Role.LEADER: _("For the leaders"), Role.INSPECTOR: _("Supervision")}.get(
         current_user.role, _("Office"))
