@@ -157,7 +157,7 @@ class TestRecording:
         assert "不能早于企业登记日期" in page(before).select_one("#contacted_on-error").text
         nameless = contact_form(client, world.enterprise,
                                 **{"problems-0-content": "只有内容没有名称"})
-        assert "问题1：请填写简短的名称。" in page(nameless).select_one("#problems-error").text
+        assert "问题诉求1：请填写简短的名称。" in page(nameless).select_one("#problems-error").text
         garbage = contact_form(client, world.enterprise, contacted_on="昨天")
         assert garbage.status_code == 422
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactRecord).where(
@@ -206,7 +206,7 @@ class TestCoverage:
         soup = page(client.get("/contacts/coverage?month=2026-11"))
         row = soup.select_one("table tbody tr")
         cells = [td.text.strip() for td in row.select("td")]
-        assert cells[1:3] == ["3", "1"] and cells[3].startswith("33 %")
+        assert cells[1:3] == ["联系企业数：3", "已联系：1"] and cells[3].startswith("覆盖率：33 %")
         assert "25日前" in cells[3]  # from the 20th, below 100 % is flagged
         unit = world.users["liaison"].unit
         listing = page(client.get(f"/contacts/coverage?month=2026-11&unit={unit.id}"))

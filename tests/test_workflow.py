@@ -531,3 +531,17 @@ def test_callbacks_owed_after_the_window_and_for_the_sample(db, world):
     workflow.callback(db.session, CAL, sampled, by=office, at=t, method="phone",
                       outcome="reached", level=RatingLevel.SATISFIED, solved=True, note="满意")
     assert not sampled.needs_callback and sampled.state is S.RATED
+
+
+def test_supervision_ends_with_a_satisfied_rating(db, world):
+    case = factories.replied(db.session, world, factories.case(
+        db.session, world.city, enterprise=world.enterprise))
+    t = factories.now()
+    workflow.rate(db.session, CAL, case, by=world.users["enterprise"],
+                  level=RatingLevel.UNSATISFIED, solved=False, comment="", at=t)
+    assert case.under_supervision
+    workflow.reply(db.session, case, by=world.users["handler"], text="再办", at=t)
+    workflow.approve_reply(db.session, CAL, case, by=world.users["office"], at=t)
+    workflow.rate(db.session, CAL, case, by=world.users["enterprise"],
+                  level=RatingLevel.SATISFIED, solved=True, comment="", at=t)
+    assert not case.under_supervision

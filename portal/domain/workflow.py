@@ -926,6 +926,7 @@ def rate(session, calendar: WorkCalendar, case: Case, *, by: Optional[User],
     else:
         record_event(session, case, action="rate", by=by, at=at, to_state=S.RATED,
                      note=comment.strip(), visible_to_enterprise=True, data=data)
+        case.under_supervision = False  # the supervised round ended in satisfaction
         # The office samples satisfied cases for a callback (DOMAIN.md 9).
         case.needs_callback = not by_callback and callback_sampled(case)
     return rating
@@ -1044,7 +1045,7 @@ def callback(session, calendar: WorkCalendar, case: Case, *, by: User, at: datet
 def close(session, case: Case, *, by: User, at: datetime, note: str = "") -> CaseEvent:
     """销号 (Haimen 四(三)): rated, or unrated with a callback on record."""
     check(case, by, "close")
-    case.closed_at = at
+    case.closed_at, case.under_supervision = at, False
     return record_event(session, case, action="close", by=by, at=at, to_state=S.CLOSED,
                         note=note.strip(), visible_to_enterprise=True)
 
