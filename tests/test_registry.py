@@ -219,3 +219,16 @@ def test_the_demo_assignments_follow_the_rules(runner, db, app):
     kilns = {name for name, _kind, industry in demo.ENTERPRISES
              if industry in ("砖瓦", "加油站")}
     assert kilns and all(by_name[name] == "应急办" for name in kilns)
+
+
+def test_the_office_names_a_units_head_and_leader(client, db, world, town):
+    login_user(client, town["office"])
+    unit = town["units"]["应急办"]
+    shown = client.get(f"/contacts/units/{unit.id}")
+    assert shown.status_code == 200
+    assert client.post(f"/contacts/units/{unit.id}", data={
+        "csrf_token": csrf_from(shown.text), "head_name": "李主任", "head_phone": "0768-1",
+        "leader_name": "王建华", "leader_phone": "0768-2"}).status_code == 303
+    db.session.expire_all()
+    assert (unit.head_name, unit.leader_name) == ("李主任", "王建华")
+    assert client.get(f"/contacts/units/{world.department.id}").status_code == 404

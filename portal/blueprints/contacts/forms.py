@@ -93,3 +93,16 @@ class ReassignForm(FlaskForm):
 
 class RuleForm(FlaskForm):
     unit = SelectField(_l("Unit"), validators=[Optional()])
+
+
+class UnitPeopleForm(FlaskForm):
+    """Who a unit's ledger names (Dalu 附件1-4): 科室负责人 or 村（社区）书记, and 分管领导, the
+    unit's 联系服务领导."""
+
+    head_name = StringField(_l("Head (科室负责人 or 村（社区）书记)"), validators=[Length(max=64)])
+    head_phone = StringField(_l("Head's phone"), validators=[Length(max=40)],
+                             render_kw={"inputmode": "tel"})
+    leader_name = StringField(_l("Leader in charge (分管领导, the unit's 联系服务领导)"),
+                              validators=[Length(max=64)])
+    leader_phone = StringField(_l("Leader's phone"), validators=[Length(max=40)],
+                               render_kw={"inputmode": "tel"})

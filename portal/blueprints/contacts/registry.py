@@ -1,6 +1,7 @@
 """The enterprise registry of the office's jurisdiction (`/contacts/registry`): list, search,
 add and edit; import from .xlsx or .csv with a row-by-row report; the assignment rules and
-bulk reassignment; the enterprises still without a unit or person (Dalu 一)."""
+bulk reassignment; the enterprises still without a unit or person; the people each unit's
+ledger names (Dalu 一, 附件1-4)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.contacts import bp
-from portal.blueprints.contacts.forms import EnterpriseForm, ImportForm, ReassignForm, RuleForm
+from portal.blueprints.contacts.forms import (
+    EnterpriseForm, ImportForm, ReassignForm, RuleForm, UnitPeopleForm,
+)
 from portal.domain import credit_code, registry
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.errors import RuleViolation
@@ -194,3 +197,22 @@ def registry_rules():
         return redirect(url_for("contacts.registry_rules"), 303)
     return render_screen("contacts/registry_rules.html", rules=rules, units=units,
                          missing=registry.unassigned(db.session, root), form=RuleForm())
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@requires(Role.OFFICE)
+def unit_people(unit_id: int):
+    """The people a unit's monthly ledger names, kept by the office."""
+    unit = db.session.scalar(sa.select(OrgUnit).where(
+        OrgUnit.id == unit_id, OrgUnit.jurisdiction_id.in_(_inside())))
+    if unit is None:
+        abort(404)
+    form = UnitPeopleForm(obj=unit)
+    if form.validate_on_submit():
+        for key in ("head_name", "head_phone", "leader_name", "leader_phone"):
+            setattr(unit, key, (getattr(form, key).data or "").strip() or None)
+        db.session.commit()
+        flash(_("Saved."))
+        return redirect(url_for("contacts.coverage"), 303)
+    return render_screen("contacts/unit.html", form=form, unit=unit,
+                         status=422 if form.errors else 200)
