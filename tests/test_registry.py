@@ -143,6 +143,43 @@ def test_the_dalu_table_assigns_units_by_kind_and_industry(db, world, town):
         is units["村委会"]
     assert unit_of("五金厂", industry="五金") is units["经发办"]
     assert unit_of("网吧", EnterpriseKind.INDIVIDUAL, "文化娱乐", town["town"]) is None  # no village
+    assert unit_of("瓷砖店", industry="瓷砖销售") is units["经发办"]  # a tile shop is no kiln
+
+
+def test_individual_businesses_other_than_catering_go_to_their_village(db, world, town):
+    """Dalu 一: "建立以职能科室分类联系中小微企业、各村（社区）联系个体工商户" and
+    "各村（社区）负责餐饮以外的个体工商户": an individual petrol station, builder or farm is the
+    village's, an individual eatery is 市场监管所's ("餐饮企业（含个体工商户）")."""
+    units, rules = town["units"], registry.rules_of(db.session, town["town"].id)
+    for industry in ("加油站", "建筑施工", "农业", "文化娱乐", "零售"):
+        shop = factories.enterprise(db.session, town["village"], name="个体" + industry,
+                                    kind=EnterpriseKind.INDIVIDUAL)
+        shop.industry = industry
+        assert registry.unit_for(db.session, rules, shop) is units["村委会"], industry
+    eatery = factories.enterprise(db.session, town["village"], name="个体饭店",
+                                  kind=EnterpriseKind.INDIVIDUAL)
+    eatery.industry = "餐饮"
+    assert registry.unit_for(db.session, rules, eatery) is units["市场监管所"]
+
+
+def test_long_cells_unknown_columns_and_too_many_rows_are_said_never_cut(db, world, town):
+    rows = [["企业名称", "联系人", "联系电话", "备注栏"],
+            ["长名联络人公司", "张" * 65, "13800000000", "x"],
+            ["长号码公司", "李四", "1" * 41, ""],
+            ["好公司", "王五", "13800000001", "随便"]]
+    report = registry.import_rows(db.session, root=town["town"], rows=rows,
+                                  at=factories.now())
+    assert [(r.row, r.outcome) for r in report.rows] == [
+        (2, "refused"), (3, "refused"), (4, "imported")]
+    assert report.rows[0].params == {"column": "企业联络人员", "num": 64}
+    assert report.rows[1].params == {"column": "联系电话", "num": 40}
+    assert report.ignored_columns == ["备注栏"]
+    db.session.commit()  # nothing half-written by the refused rows
+    too_many = [["企业名称"]] + [[f"公司{n}"] for n in range(registry.MAX_ROWS + 1)]
+    read = registry.read_table("名单.xlsx", xlsx(too_many))
+    assert len(read) == registry.MAX_ROWS + 2
+    report = registry.import_rows(db.session, root=town["town"], rows=read, at=factories.now())
+    assert report.error and not report.rows
 
 
 def test_rules_apply_then_bulk_reassignment_and_the_unassigned_list(client, db, world, town):

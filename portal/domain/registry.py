@@ -41,6 +41,9 @@ KIND_WORDS = {
     "个体工商户": EnterpriseKind.INDIVIDUAL, "个体": EnterpriseKind.INDIVIDUAL,
 }
 MAX_ROWS = 5000
+# Cells longer than their column are refused with the row, never cut.
+LENGTH_CHECKED = {"name": "企业名称", "industry": "行业", "address": "地址",
+                  "contact_name": "企业联络人员", "contact_phone": "联系电话"}
 
 
 @dataclass
@@ -56,6 +59,7 @@ class RowResult:
 class ImportReport:
     rows: list[RowResult] = field(default_factory=list)
     error: str = ""  # the whole file was refused (unreadable, no name column…)
+    ignored_columns: list[str] = field(default_factory=list)  # titles not in COLUMNS
 
     def count(self, outcome: str) -> int:
         return sum(1 for r in self.rows if r.outcome == outcome)
@@ -74,7 +78,8 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
                                 field="file") from None
         sheet = book.worksheets[0]
         rows = [["" if v is None else str(v).strip() for v in row]
-                for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 1)]
+                for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
+        # One row past the limit is read, so that a longer file is refused, never cut.
         book.close()
         return rows
     if name.endswith(".csv"):
@@ -100,6 +105,8 @@ def import_rows(session, *, root: Jurisdiction, rows: list[list[str]],
         report.error = N_("The file is empty.")
         return report
     header = [COLUMNS.get(h.strip()) for h in rows[0]]
+    report.ignored_columns = [h.strip() for h, key in zip(rows[0], header)
+                              if h.strip() and key is None]
     if "name" not in header:
         report.error = N_("The first row must name the columns; 企业名称 is missing.")
         return report
@@ -129,8 +136,6 @@ def _import_one(session, root: Jurisdiction, places: dict, values: dict,
     name = values.get("name", "")
     if not name:
         raise RuleViolation(N_("企业名称 is empty."))
-    if len(name) > 200:
-        raise RuleViolation(N_("企业名称 is longer than 200 characters."))
     code = credit_code.normalise(values.get("credit_code", "")) or None
     if code is not None and not credit_code.is_valid(code):
         raise RuleViolation(N_("The credit code %(code)s is not valid (check the 18 "
@@ -145,6 +150,11 @@ def _import_one(session, root: Jurisdiction, places: dict, values: dict,
     if place is None:
         raise RuleViolation(N_("%(place)s is not a place of this jurisdiction."),
                             place=place_name)
+    for key, title in LENGTH_CHECKED.items():
+        limit = Enterprise.__table__.c[key].type.length
+        if len(values.get(key, "")) > limit:
+            raise RuleViolation(N_("%(column)s is longer than %(num)d characters."),
+                                column=title, num=limit)
     phone = values.get("contact_phone", "")
     if phone and not all(ch.isdigit() or ch in "-+ " for ch in phone):
         raise RuleViolation(N_("The phone number %(phone)s is not a number."), phone=phone)
@@ -161,11 +171,9 @@ def _import_one(session, root: Jurisdiction, places: dict, values: dict,
     enterprise.name, enterprise.kind, enterprise.jurisdiction = name, kind, place
     if code:
         enterprise.credit_code = code
-    for key in ("industry", "address", "contact_name"):
+    for key in ("industry", "address", "contact_name", "contact_phone"):
         if values.get(key):
-            setattr(enterprise, key, values[key][:200 if key == "address" else 100])
-    if phone:
-        enterprise.contact_phone = phone[:40]
+            setattr(enterprise, key, values[key])
     session.add(enterprise)
     session.flush()
     return "updated" if found is not None else "imported"
@@ -187,18 +195,19 @@ class RuleSpec:
     to_village: bool = False
 
 
-# Dalu 一, in the order that makes the table's words true: specific trades first, then
-# individual businesses to their village, then everything else to 经发办.
+# Dalu 一, in the order that makes the table's words true: "建立以职能科室分类联系中小微企业、
+# 各村（社区）联系个体工商户" — catering of every kind to 市场监管所 ("含个体工商户"), then every
+# other individual business to its village ("餐饮以外的个体工商户"), then the sections by trade,
+# and what is left (工贸、服务) to 经发办.
 DALU_RULES = (
-    RuleSpec("应急办负责砖厂、加油站", "应急办", industries="砖、加油站"),
-    RuleSpec("建设环保服务中心负责建筑施工企业（含临时搅拌站）", "建设环保服务中心",
-             industries="建筑施工、搅拌站"),
-    RuleSpec("农业服务中心负责农业企业", "农业服务中心", industries="农业、茶叶、种植、养殖"),
-    RuleSpec("社区文化服务中心负责文化娱乐企业", "社区文化服务中心", industries="文化娱乐",
-             not_kind=EnterpriseKind.INDIVIDUAL),
     RuleSpec("市场监管所负责餐饮企业（含个体工商户）", "市场监管所", industries="餐饮"),
     RuleSpec("各村（社区）负责餐饮以外的个体工商户", kind=EnterpriseKind.INDIVIDUAL,
              to_village=True),
+    RuleSpec("应急办负责砖厂、加油站", "应急办", industries="砖厂、砖瓦、加油站"),
+    RuleSpec("建设环保服务中心负责建筑施工企业（含临时搅拌站）", "建设环保服务中心",
+             industries="建筑施工、搅拌站"),
+    RuleSpec("农业服务中心负责农业企业", "农业服务中心", industries="农业、茶叶、种植、养殖"),
+    RuleSpec("社区文化服务中心负责文化娱乐企业", "社区文化服务中心", industries="文化娱乐"),
     RuleSpec("经发办负责工贸、服务企业", "经发办"),
 )
 
