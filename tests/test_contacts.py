@@ -207,7 +207,8 @@ class TestCoverage:
         row = soup.select_one("table tbody tr")
         cells = [td.text.strip() for td in row.select("td")]
         assert cells[1:3] == ["联系企业数：3", "已联系：1"] and cells[3].startswith("覆盖率：33 %")
-        assert "25日前" in cells[3]  # from the 20th, below 100 % is flagged
+        assert "尚未全部联系" in cells[3]  # from the 20th, below 100 % is flagged
+        assert cells[4].startswith("尚未报送：应于2026年11月25日前报送")
         unit = world.users["liaison"].unit
         listing = page(client.get(f"/contacts/coverage?month=2026-11&unit={unit.id}"))
         names = [li.text for li in listing.select("ul.list li")]
@@ -321,3 +322,49 @@ class TestLedgers:
         from openpyxl import load_workbook
         names = load_workbook(io.BytesIO(response.data)).sheetnames
         assert f"{month_with_contacts.name[:12]}-月台帐" in names
+
+
+def test_the_ledger_stands_against_the_25th():
+    """Dalu 二(二): "每月25日前报送经发办"; units below 100 % are reminded from the 20th."""
+    def at(day, hour=4):
+        return ledger.LedgerSubmission(submitted_at=datetime(2026, 11, day, hour,
+                                                             tzinfo=timezone.utc))
+    assert ledger.ledger_standing(2026, 11, None, date(2026, 11, 19)) == "open"
+    assert ledger.ledger_standing(2026, 11, None, date(2026, 11, 20)) == "due_soon"
+    assert ledger.ledger_standing(2026, 11, None, date(2026, 11, 25)) == "due_soon"
+    assert ledger.ledger_standing(2026, 11, None, date(2026, 11, 26)) == "overdue"
+    assert ledger.ledger_standing(2026, 11, at(25), date(2026, 12, 1)) == "on_time"
+    # 25 Nov 17:00 UTC is already the 26th in Beijing: late.
+    assert ledger.ledger_standing(2026, 11, at(25, 17), date(2026, 12, 1)) == "late"
+    row = ledger.Coverage(None, assigned=3, contacted=2, submitted=None, year=2026, month=11)
+    assert not row.needs_reminder(date(2026, 11, 19)) and row.needs_reminder(date(2026, 11, 20))
+    full = ledger.Coverage(None, assigned=3, contacted=3, submitted=None, year=2026, month=11)
+    assert not full.needs_reminder(date(2026, 11, 26))
+
+
+def test_the_liaison_is_reminded_from_the_20th_and_sees_late_and_corrections(
+        client, db, world, liaison_world, login_as):
+    login_as("liaison")
+    reminder = page(client.get("/contacts/?month=2026-11")).select_one('[role="status"]')
+    assert "本单位本月还有2家企业未联系" in reminder.text
+    assert "应于2026年11月25日前报送" in reminder.text
+    with time_machine.travel(datetime(2026, 11, 27, 2, tzinfo=timezone.utc), tick=True):
+        client._cookies.clear()  # two days on, the old session has timed out
+        login_as("liaison")
+        contact_form(client, world.enterprise,
+                     **{"problems-0-name": "用电", "problems-0-content": "电压不稳"})
+        month = page(client.get("/contacts/?month=2026-11")).text
+        assert "已逾期" in month
+        coverage = client.get("/contacts/coverage?month=2026-11")
+        assert client.post("/contacts/submit", data={
+            "csrf_token": csrf_from(coverage.text), "month": "2026-11"}).status_code == 303
+        problem = db.session.scalar(sa.select(ContactProblem))
+        shown = client.get(f"/contacts/problems/{problem.id}")
+        client.post(f"/contacts/problems/{problem.id}", data={
+            "csrf_token": csrf_from(shown.text), "finished_on": "2026-11-27",
+            "outcome": "已联系供电所调压", "reason": "补登办结情况"})
+        unit = world.users["liaison"].unit
+        soup = page(client.get(f"/contacts/coverage?month=2026-11&unit={unit.id}"))
+        assert "已超过报送期限" in soup.select_one("table tbody tr").text
+        corrections = soup.find("h2", string="报送后的更正记录").find_next("ul").text
+        assert "已联系供电所调压" in corrections and "补登办结情况" in corrections

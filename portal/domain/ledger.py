@@ -41,6 +41,30 @@ class ProblemInput:
     forward: bool = False
 
 
+LEDGER_DUE_DAY = 25     # Dalu 二(二): "每月25日前报送经发办"
+REMINDER_FROM_DAY = 20  # units still below 100 % are reminded from here until the 25th
+
+
+def ledger_due(year: int, month: int) -> date:
+    """The day a month's ledger is due at the office (Dalu 二(二) "每月25日前报送")."""
+    return date(year, month, LEDGER_DUE_DAY)
+
+
+def ledger_standing(year: int, month: int, submitted: Optional[LedgerSubmission],
+                    today: date) -> str:
+    """Where a unit's month stands against the 25th, in words the pages translate:
+    "on_time" / "late" once submitted; "open" before the 20th; "due_soon" from the 20th to
+    the 25th; "overdue" after it while still not submitted."""
+    due = ledger_due(year, month)
+    if submitted is not None:
+        return "on_time" if local_date(submitted.submitted_at) <= due else "late"
+    if today > due:
+        return "overdue"
+    if today >= date(year, month, REMINDER_FROM_DAY):
+        return "due_soon"
+    return "open"
+
+
 def submission(session, unit_id: int, year: int, month: int) -> Optional[LedgerSubmission]:
     return session.scalar(sa.select(LedgerSubmission).where(
         LedgerSubmission.unit_id == unit_id, LedgerSubmission.year == year,
@@ -178,6 +202,15 @@ class Coverage:
     assigned: int
     contacted: int
     submitted: Optional[LedgerSubmission]
+    year: int
+    month: int
+
+    def standing(self, today: date) -> str:
+        return ledger_standing(self.year, self.month, self.submitted, today)
+
+    def needs_reminder(self, today: date) -> bool:
+        """From the 20th, a unit not all of whose enterprises were contacted is reminded."""
+        return self.standing(today) in ("due_soon", "overdue") and self.contacted < self.assigned
 
     @property
     def percent(self) -> Optional[float]:
@@ -205,8 +238,8 @@ def coverage(session, unit_ids: list[int], year: int, month: int) -> list[Covera
         LedgerSubmission.month == month))}
     units = session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(unit_ids))
                             .order_by(OrgUnit.name)).all()
-    return [Coverage(u, assigned.get(u.id, 0), contacted.get(u.id, 0), submitted.get(u.id))
-            for u in units]
+    return [Coverage(u, assigned.get(u.id, 0), contacted.get(u.id, 0), submitted.get(u.id),
+                     year, month) for u in units]
 
 
 def not_contacted(session, unit_id: int, year: int, month: int) -> list[Enterprise]:

@@ -61,8 +61,11 @@ def index():
     rows = ledger.my_month(db.session, current_user, year, month, only=only)
     every = rows if only is None else ledger.my_month(db.session, current_user, year, month)
     today = local_date(utcnow())
+    unit_month = ledger.coverage(db.session, [current_user.unit_id], year, month)
     return render_screen(
         "contacts/index.html", rows=rows, only=only, month=f"{year}-{month:02d}",
+        unit_month=unit_month[0] if unit_month else None, today=today,
+        due=ledger.ledger_due(year, month),
         month_error=month_error, months=_recent_months(today),
         contacted=sum(1 for r in every if r.contacts), total=len(every),
         is_this_month=(year, month) == (today.year, today.month))
@@ -165,7 +168,9 @@ def coverage():
     return render_screen(
         "contacts/coverage.html", rows=rows, month=f"{year}-{month:02d}",
         month_error=month_error, months=_recent_months(today), missing=missing,
-        chosen=chosen, remind=(year, month) == (today.year, today.month) and today.day >= 20,
+        chosen=chosen, today=today, due=ledger.ledger_due(year, month),
+        amendments=[a for r in rows if r.unit.id == chosen and r.submitted
+                    for a in r.submitted.amendments],
         submit_form=SubmitMonthForm(month=f"{year}-{month:02d}"))
 
 
