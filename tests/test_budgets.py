@@ -3,6 +3,7 @@ phone meets them: the page's HTML plus every stylesheet, script and image it ref
 
 - `/whistle` first load: at most 30 KB gzip in all and at most 4 requests.
 - `/cases/<number>` first load: at most 20 KB gzip in all.
+- `/contacts` for a liaison with 300 enterprises: at most 30 KB gzip in all.
 - each htmx fragment the pages request (`/cases/<number>/status`, `/whistle/similar`): at
   most 5 KB. (Every screen also has a whole-content fragment for non-boosted htmx requests;
   no page asks for one today, so `bench/budgets.py` only reports their size.)
@@ -220,3 +221,33 @@ def test_similar_fragment_with_three_hits(client, db, world, login_as):
     assert body.count(b'name="add_to"') == len(cases)
     _check_fragment("similar", body)
 
+
+
+# --------------------------------------------------------------------------- contact ledger
+
+CONTACTS_BYTES = 30 * KB
+
+
+def test_contacts_first_load_with_300_enterprises(client, db, world, login_as):
+    """The contact-ledger issue: `/contacts` for a liaison with 300 enterprises <= 30 KB gzip
+    (HTML and what it references), half of them contacted this month."""
+    from portal.domain.calendar import local_date
+    from portal.domain.models import ContactMethod, ContactRecord, LiaisonAssignment
+
+    liaison = world.users["liaison"]
+    today = local_date(datetime.now(timezone.utc))
+    for n in range(300):
+        e = factories.enterprise(db.session, world.county, name=f"潮州市第{n}号陶瓷有限公司")
+        e.contact_phone = f"1380000{n:04d}"
+        db.session.add(LiaisonAssignment(enterprise=e, unit=liaison.unit, user=liaison,
+                                         assigned_at=_now()))
+        if n % 2:
+            db.session.add(ContactRecord(enterprise=e, unit_id=liaison.unit_id, user=liaison,
+                                         contacted_on=today, method=ContactMethod.VISIT,
+                                         created_at=_now()))
+    db.session.commit()
+    login_as("liaison")
+    weight = weigh(client, "/contacts/")
+    print(f"/contacts/: {weight}")
+    assert client.get("/contacts/").text.count('href="tel:') >= 300
+    assert weight.total <= CONTACTS_BYTES, str(weight)

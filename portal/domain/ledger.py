@@ -169,7 +169,11 @@ def settle_problem(session, problem: ContactProblem, *, by: User, finished_on: O
 
 @dataclass
 class EnterpriseMonth:
-    enterprise: Enterprise
+    """One line of the liaison's month: only what the list shows (a liaison may hold
+    hundreds of enterprises; whole rows would be loaded for three columns)."""
+    id: int
+    name: str
+    contact_phone: Optional[str]
     contacts: int
     last_contact: Optional[date]
 
@@ -184,7 +188,8 @@ def my_month(session, user: User, year: int, month: int, *,
                         sa.func.max(ContactRecord.contacted_on).label("last"))
               .where(ContactRecord.contacted_on.between(first, last))
               .group_by(ContactRecord.enterprise_id).subquery())
-    query = (sa.select(Enterprise, counts.c.n, counts.c.last)
+    query = (sa.select(Enterprise.id, Enterprise.name, Enterprise.contact_phone, counts.c.n,
+                       counts.c.last)
              .join(LiaisonAssignment, LiaisonAssignment.enterprise_id == Enterprise.id)
              .outerjoin(counts, counts.c.enterprise_id == Enterprise.id)
              .where(LiaisonAssignment.user_id == user.id))
@@ -193,7 +198,7 @@ def my_month(session, user: User, year: int, month: int, *,
     elif only == "done":
         query = query.where(counts.c.n.is_not(None))
     rows = session.execute(query.order_by(counts.c.n.is_not(None), Enterprise.name)).all()
-    return [EnterpriseMonth(e, n or 0, last) for e, n, last in rows]
+    return [EnterpriseMonth(id_, name, phone, n or 0, last) for id_, name, phone, n, last in rows]
 
 
 @dataclass
