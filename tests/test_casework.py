@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.domain import workflow
 from portal.domain.calendar import WorkCalendar
+from portal.domain.errors import RuleViolation
 from portal.domain.models import Case, CaseState, Channel, Role
 from portal.extensions import db as _db
 from tests import factories
@@ -398,6 +399,54 @@ def test_no_lost_update_when_two_staff_act_at_once(app, db, world):
     db.session.expire_all()
     assert case.state is CaseState.ACCEPTED
     assert [e.action for e in case.events] == ["register", "accept"]
+
+
+def test_two_extension_requests_at_once_make_one(app, db, world):
+    """A step that only adds rows (an extension request) still updates the case row, so two
+    handlers asking at once cannot both pass the one-request-at-a-time and cap checks."""
+    case = factories.case(db.session, world.city, enterprise=world.enterprise)
+    office, handler = world.users["office"], world.users["handler"]
+    workflow.accept(db.session, CAL, case, by=office, at=factories.now())
+    workflow.dispatch(db.session, CAL, case, by=office, at=factories.now(), lead=world.department)
+    workflow.sign(db.session, case, by=handler, at=factories.now())
+    db.session.commit()
+    first, second = Session(_db.engine), Session(_db.engine)
+    try:
+        a = first.scalar(sa.select(Case).where(Case.number == case.number))
+        b = second.scalar(sa.select(Case).where(Case.number == case.number))
+        ha = first.get(type(handler), handler.id)
+        hb = second.get(type(handler), handler.id)
+        workflow.request_extension(first, a, by=ha, at=factories.now(), days=10, reason="甲")
+        workflow.request_extension(second, b, by=hb, at=factories.now(), days=10, reason="乙")
+        first.commit()
+        with pytest.raises(StaleDataError):
+            second.commit()
+        second.rollback()
+    finally:
+        first.close()
+        second.close()
+    db.session.expire_all()
+    assert [x.reason for x in case.extensions] == ["甲"]
+    assert case.last_event_at is not None
+
+
+def test_an_approval_past_the_cap_is_refused(db, world):
+    """Chaozhou 四(四)2 "最多不得超过10个工作日": checked when the head decides, too."""
+    case = factories.case(db.session, world.city, enterprise=world.enterprise)
+    office, handler, head = world.users["office"], world.users["handler"], world.users["head"]
+    workflow.accept(db.session, CAL, case, by=office, at=factories.now())
+    workflow.dispatch(db.session, CAL, case, by=office, at=factories.now(), lead=world.department)
+    workflow.sign(db.session, case, by=handler, at=factories.now())
+    workflow.request_extension(db.session, case, by=handler, at=factories.now(), days=8,
+                               reason="复杂")
+    case.extensions[0].approved = True  # as if an earlier request had been approved meanwhile
+    case.extensions.append(type(case.extensions[0])(
+        case=case, days=5, reason="再延", requested_by_id=handler.id,
+        requested_at=factories.now()))
+    with pytest.raises(RuleViolation) as refused:
+        workflow.decide_extension(db.session, CAL, case, by=head, at=factories.now(),
+                                  approve=True)
+    assert refused.value.params == {"left": 2}
 
 
 def test_the_desk_flags_callbacks_and_weekly_progress(client, db, world, login_as, profiles):

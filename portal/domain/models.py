@@ -560,6 +560,10 @@ class Case(Base):
     replied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     version_id: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Every step writes it (`workflow.record_event`), so every step updates the case row and
+    # moves its version: two staff adding an extension request or a part at once cannot both
+    # pass a check made on the same state (SECURITY.md "nothing lost" 3).
+    last_event_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": version_id}
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import flag_modified
 
 from portal.domain import uploads
 from portal.domain.calendar import WorkCalendar, local_date
@@ -56,6 +57,9 @@ def record_event(session, case: Case, *, action: str, by: Optional[User], at: da
     )
     if to_state is not None:
         case.state = to_state
+    case.last_event_at = at
+    flag_modified(case, "last_event_at")  # updated even when two steps share a timestamp:
+    # the case row changes with every step, so its version moves
     session.add(event)
     return event
 
@@ -716,6 +720,10 @@ def decide_extension(session, calendar: WorkCalendar, case: Case, *, by: User, a
     enterprise is told the new date and the reason ("延长时限和理由告知企业")."""
     check(case, by, "decide_extension")
     request = pending_extension(case)
+    left = _policy(case).max_extension_days - extension_days_used(case)
+    if approve and request.days > left:  # the cap holds at the decision too
+        raise RuleViolation(N_("Approving this would pass the limit: at most %(left)d more "
+                               "working days."), field="decision", left=left)
     request.approved, request.decided_by_id, request.decided_at = approve, by.id, at
     request.decision_note = note.strip()
     if approve:
