@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
 from flask import current_app, g, session
@@ -16,14 +18,41 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _day_format():
-    """This request's locale, time zone and date style, looked up once per request (the
-    `day` filter runs hundreds of times on a list; Flask-Babel looks them up on every call)."""
+@dataclass
+class _DayFormat:
+    """This request's locale, time zone and date style, looked up once per request, with
+    the days and times of day already written (the `day` filter runs hundreds of times on a
+    list or a timeline; Flask-Babel looks the locale up again on every call)."""
+
+    locale: object
+    zone: ZoneInfo
+    style: str
+    written: dict = field(default_factory=dict)
+
+    def day(self, day: date) -> str:
+        found = self.written.get(day)
+        if found is None:
+            found = self.written[day] = babel_dates.format_date(day, self.style,
+                                                                locale=self.locale)
+        return found
+
+    def moment(self, value: datetime) -> str:
+        local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(
+            self.zone)
+        minute = time(local.hour, local.minute)
+        found = self.written.get(minute)
+        if found is None:
+            found = self.written[minute] = babel_dates.format_time(minute, "short",
+                                                                   locale=self.locale)
+        return f"{self.day(local.date())} {found}"
+
+
+def _day_format() -> _DayFormat:
     found = g.get("_day_format")
     if found is None:
         locale = get_locale()
         style = "long" if str(locale).startswith("zh") else "medium"
-        found = g._day_format = (locale, get_timezone(), style)
+        found = g._day_format = _DayFormat(locale, ZoneInfo(str(get_timezone())), style)
     return found
 
 
@@ -58,19 +87,8 @@ def init_app(app) -> None:
             return ""
         if isinstance(value, str):  # an ISO date kept in an event's particulars
             value = date.fromisoformat(value)
-        if not isinstance(value, datetime):
-            # A list of 300 enterprises shows the same few days of the month again and again.
-            memo = g.setdefault("_days", {})
-            if value not in memo:
-                locale, _zone, style = _day_format()
-                memo[value] = babel_dates.format_date(value, style, locale=locale)
-            return memo[value]
-        locale, zone, style = _day_format()
-        if isinstance(value, datetime):
-            local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(zone)
-            return (f"{babel_dates.format_date(local, style, locale=locale)} "
-                    f"{babel_dates.format_time(local, 'short', locale=locale)}")
-        return babel_dates.format_date(value, style, locale=locale)
+        written = _day_format()
+        return written.moment(value) if isinstance(value, datetime) else written.day(value)
 
     @app.context_processor
     def _language():

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.enterprise import bp
 from portal.blueprints.enterprise.forms import RatingForm, SupplementForm, WhistleForm
-from portal.domain import duplicates, uploads, workflow
+from portal.domain import access, duplicates, uploads, workflow
 from portal.domain.access import case_scope
 from portal.domain.calendar import load_calendar, local_date
 from portal.domain.card import service_card
@@ -190,9 +190,10 @@ def _rating_form(case: Case) -> RatingForm:
 
 
 def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
-                 attachment_endpoint: str | None) -> dict:
+                 attachment_endpoint: str | None, timeline: bool = True) -> dict:
     """What the case page shows the enterprise: its visible timeline and files, the next due
-    date in working days, and the rating and supplement forms when they apply."""
+    date in working days, and the rating and supplement forms when they apply. The status
+    fragment passes `timeline=False`: it shows no events, so none are read."""
     calendar = load_calendar(db.session)
     now = utcnow()
     today = local_date(now)
@@ -203,7 +204,7 @@ def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
         rating_form = _rating_form(case)
     return {
         "case": case,
-        "events": [e for e in case.events if e.visible_to_enterprise],
+        "events": access.enterprise_timeline(db.session, case) if timeline else [],
         "attachments": [a for a in case.attachments if a.visible_to_enterprise],
         "attachment_endpoint": attachment_endpoint,
         "due": due,
@@ -219,11 +220,11 @@ def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
     }
 
 
-def _my_case_context(case: Case) -> dict:
+def _my_case_context(case: Case, timeline: bool = True) -> dict:
     return case_context(
         case, rate_url=url_for("enterprise.rate", number=case.number),
         supplement_url=url_for("enterprise.add_information", number=case.number),
-        attachment_endpoint="enterprise.attachment")
+        attachment_endpoint="enterprise.attachment", timeline=timeline)
 
 
 @bp.get("/cases/<case_number:number>")
@@ -237,7 +238,7 @@ def case(number: str):
 @requires(Role.ENTERPRISE)
 def case_status(number: str):
     return render_screen("enterprise/case.html", block="status",
-                         **_my_case_context(load_case(number, current_user)))
+                         **_my_case_context(load_case(number, current_user), timeline=False))
 
 
 def submit_rating(case: Case, by, redirect_to: str, rerender):
