@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
@@ -18,33 +19,35 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-@dataclass
-class _DayFormat:
-    """This request's locale, time zone and date style, looked up once per request, with
-    the days and times of day already written (the `day` filter runs hundreds of times on a
-    list or a timeline; Flask-Babel looks the locale up again on every call)."""
+@lru_cache(maxsize=4096)
+def _written_day(locale: str, style: str, day: date) -> str:
+    return babel_dates.format_date(day, style, locale=locale)
 
-    locale: object
+
+@lru_cache(maxsize=4096)  # 1,440 minutes a day, per language
+def _written_minute(locale: str, minute: time) -> str:
+    return babel_dates.format_time(minute, "short", locale=locale)
+
+
+@dataclass(frozen=True)
+class _DayFormat:
+    """This request's locale, time zone and date style, looked up once per request (the
+    `day` filter runs hundreds of times on a list or a timeline; Flask-Babel looks the locale
+    up again on every call). Days and minutes are written once per process: Babel's
+    formatting is a pure function of the language and the value."""
+
+    locale: str
     zone: ZoneInfo
     style: str
-    written: dict = field(default_factory=dict)
 
     def day(self, day: date) -> str:
-        found = self.written.get(day)
-        if found is None:
-            found = self.written[day] = babel_dates.format_date(day, self.style,
-                                                                locale=self.locale)
-        return found
+        return _written_day(self.locale, self.style, day)
 
     def moment(self, value: datetime) -> str:
         local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(
             self.zone)
-        minute = time(local.hour, local.minute)
-        found = self.written.get(minute)
-        if found is None:
-            found = self.written[minute] = babel_dates.format_time(minute, "short",
-                                                                   locale=self.locale)
-        return f"{self.day(local.date())} {found}"
+        return (f"{_written_day(self.locale, self.style, local.date())} "
+                f"{_written_minute(self.locale, time(local.hour, local.minute))}")
 
 
 def _day_format() -> _DayFormat:
@@ -52,7 +55,7 @@ def _day_format() -> _DayFormat:
     if found is None:
         locale = get_locale()
         style = "long" if str(locale).startswith("zh") else "medium"
-        found = g._day_format = _DayFormat(locale, ZoneInfo(str(get_timezone())), style)
+        found = g._day_format = _DayFormat(str(locale), ZoneInfo(str(get_timezone())), style)
     return found
 
 
