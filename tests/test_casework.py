@@ -5,6 +5,7 @@ field with what was typed kept, stale forms refused, another unit's case out of 
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -375,27 +376,33 @@ class TestRegisterByPhone:
         assert client.get("/office/register").status_code == 403
 
 
+@contextmanager
+def two_staff(number: str, user):
+    """Two database sessions, as two staff's requests: each with the case and the user
+    loaded on its own; both rolled back and closed at the end."""
+    sessions = [Session(_db.engine), Session(_db.engine)]
+    try:
+        yield [(s, s.scalar(sa.select(Case).where(Case.number == number)),
+                s.get(type(user), user.id)) for s in sessions]
+    finally:
+        for s in sessions:
+            s.rollback()
+            s.close()
+
+
 def test_no_lost_update_when_two_staff_act_at_once(app, db, world):
     """Two sessions load the same case; both act; the second commit fails on the version
     column instead of overwriting the first (on PostgreSQL and SQLite alike)."""
     case = factories.case(db.session, world.city, enterprise=world.enterprise)
     db.session.commit()
     number = case.number
-    first, second = Session(_db.engine), Session(_db.engine)
-    try:
-        a = first.scalar(sa.select(Case).where(Case.number == number))
-        b = second.scalar(sa.select(Case).where(Case.number == number))
-        office_a = first.get(type(world.users["office"]), world.users["office"].id)
-        office_b = second.get(type(world.users["office"]), world.users["office"].id)
+    with two_staff(number, world.users["office"]) as ((first, a, office_a),
+                                                      (second, b, office_b)):
         workflow.accept(first, CAL, a, by=office_a, at=factories.now())
         first.commit()
         workflow.refuse(second, b, by=office_b, at=factories.now(), reason=7, message="联系不上")
         with pytest.raises(StaleDataError):
             second.commit()
-        second.rollback()
-    finally:
-        first.close()
-        second.close()
     db.session.expire_all()
     assert case.state is CaseState.ACCEPTED
     assert [e.action for e in case.events] == ["register", "accept"]
@@ -410,21 +417,12 @@ def test_two_extension_requests_at_once_make_one(app, db, world):
     workflow.dispatch(db.session, CAL, case, by=office, at=factories.now(), lead=world.department)
     workflow.sign(db.session, case, by=handler, at=factories.now())
     db.session.commit()
-    first, second = Session(_db.engine), Session(_db.engine)
-    try:
-        a = first.scalar(sa.select(Case).where(Case.number == case.number))
-        b = second.scalar(sa.select(Case).where(Case.number == case.number))
-        ha = first.get(type(handler), handler.id)
-        hb = second.get(type(handler), handler.id)
+    with two_staff(case.number, handler) as ((first, a, ha), (second, b, hb)):
         workflow.request_extension(first, a, by=ha, at=factories.now(), days=10, reason="甲")
         workflow.request_extension(second, b, by=hb, at=factories.now(), days=10, reason="乙")
         first.commit()
         with pytest.raises(StaleDataError):
             second.commit()
-        second.rollback()
-    finally:
-        first.close()
-        second.close()
     db.session.expire_all()
     assert [x.reason for x in case.extensions] == ["甲"]
     assert case.last_event_at is not None
