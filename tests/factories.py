@@ -149,6 +149,6 @@ def replied(session, world: World, case, *, text="已办结。", at=None, calend
     workflow.accept(session, calendar, case, by=office, at=at)
     workflow.dispatch(session, calendar, case, by=office, at=at, lead=world.department)
     workflow.sign(session, case, by=handler, at=at)
-    workflow.reply(session, case, by=handler, text=text, at=at)
+    workflow.reply(session, calendar, case, by=handler, text=text, at=at)
     workflow.approve_reply(session, calendar, case, by=office, at=at)
     return case

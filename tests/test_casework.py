@@ -27,6 +27,17 @@ from tests.conftest import csrf_from
 CAL = WorkCalendar()
 
 
+def _heads_the_desk_overdue(client, login_as, *, late, fresh) -> None:
+    """`late` heads the office's desk, said overdue in words, and the overdue filter finds it
+    but not `fresh` — read on the day `fresh` arrived, whatever today's date is."""
+    with time_machine.travel(factories.now(), tick=True):
+        login_as("office")
+        rows = page(client.get("/office/")).select("table.queue tbody tr")
+        assert late.number in rows[0].text and "已逾期" in rows[0].text
+        overdue = client.get("/office/?overdue=y").text
+        assert late.number in overdue and fresh.number not in overdue
+
+
 def page(response) -> BeautifulSoup:
     return BeautifulSoup(response.text, "html.parser")
 
@@ -102,13 +113,24 @@ class TestOfficeQueue:
         new = factories.case(db.session, world.city, enterprise=world.enterprise,
                              title="刚刚收到")
         db.session.commit()
-        # The queue is read on the day the new case arrived, whatever today's date is.
-        with time_machine.travel(factories.now(), tick=True):
-            login_as("office")
-            rows = page(client.get("/office/")).select("table.queue tbody tr")
-            assert old.number in rows[0].text and "已逾期" in rows[0].text
-            overdue = client.get("/office/?overdue=y").text
-            assert old.number in overdue and new.number not in overdue
+        _heads_the_desk_overdue(client, login_as, late=old, fresh=new)
+
+    def test_a_reply_waiting_too_long_for_review_is_overdue_on_the_desk(
+            self, client, db, world, login_as):
+        """DOMAIN.md 8: the office reviews a reply within 1 working day; past it the reply
+        heads the desk, said overdue in words."""
+        t = factories.now() - timedelta(days=7)
+        waiting = factories.case(db.session, world.city, enterprise=world.enterprise, at=t,
+                                 title="答复待审核")
+        office, handler = world.users["office"], world.users["handler"]
+        workflow.accept(db.session, CAL, waiting, by=office, at=t)
+        workflow.dispatch(db.session, CAL, waiting, by=office, at=t, lead=world.department)
+        workflow.sign(db.session, waiting, by=handler, at=t)
+        workflow.contact(db.session, waiting, by=handler, at=t, method="phone", when=t, note="")
+        workflow.reply(db.session, CAL, waiting, by=handler, text="已办结", at=t)
+        fresh = factories.case(db.session, world.city, enterprise=world.enterprise)
+        db.session.commit()
+        _heads_the_desk_overdue(client, login_as, late=waiting, fresh=fresh)
 
     def test_bad_filter_input_is_explained_not_a_500(self, client, db, world, login_as):
         login_as("office")

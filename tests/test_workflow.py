@@ -8,11 +8,11 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from portal.domain import workflow
+from portal.domain import queues, workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.errors import RuleViolation
 from portal.domain.models import (
-    CaseEvent, CaseState, CaseType, ExtensionRequest, RatingLevel, Role, Supervision,
+    Case, CaseEvent, CaseState, CaseType, ExtensionRequest, RatingLevel, Role, Supervision,
 )
 from tests import factories
 
@@ -138,7 +138,7 @@ def test_another_unit_or_office_may_not(db, world):
     with pytest.raises(RuleViolation):
         workflow.sign(db.session, case, by=other_handler, at=factories.now())
     workflow.sign(db.session, case, by=world.users["handler"], at=factories.now())
-    workflow.reply(db.session, case, by=world.users["handler"], text="好", at=factories.now())
+    workflow.reply(db.session, CAL, case, by=world.users["handler"], text="好", at=factories.now())
     workflow.approve_reply(db.session, CAL, case, by=world.users["office"], at=factories.now())
     assert workflow.is_allowed(case, world.users["enterprise"], "rate")
     assert not workflow.is_allowed(case, other_enterprise_user, "rate")
@@ -170,7 +170,7 @@ def test_the_closed_loop_in_events(db, world):
     workflow.request_extension(db.session, case, by=handler, at=t, days=6, reason="需现场核查")
     workflow.decide_extension(db.session, CAL, case, by=head, at=t, approve=True)
     assert case.finish_due == date(2026, 10, 21)
-    workflow.reply(db.session, case, by=handler, text="已协调", at=t)
+    workflow.reply(db.session, CAL, case, by=handler, text="已协调", at=t)
     assert case.state is S.REPLIED and case.reply_text is None  # not yet reviewed
     workflow.approve_reply(db.session, CAL, case, by=office, at=t)
     assert case.state is S.AWAITING_RATING and case.reply_text == "已协调"
@@ -181,7 +181,7 @@ def test_the_closed_loop_in_events(db, world):
     assert notice.reason == "unsatisfied" and notice.unit_id == world.department.id
     assert notice.reply_due == date(2026, 10, 10)  # 3 working days, the profile's default
     workflow.answer_supervision(db.session, case, by=head, at=t, text="已重新办理")
-    workflow.reply(db.session, case, by=handler, text="已再次协调解决", at=t)
+    workflow.reply(db.session, CAL, case, by=handler, text="已再次协调解决", at=t)
     workflow.approve_reply(db.session, CAL, case, by=office, at=t)
     workflow.rate(db.session, CAL, case, by=world.users["enterprise"],
                   level=RatingLevel.SATISFIED, solved=True, comment="", at=t)
@@ -237,6 +237,43 @@ def _in_hand(db, world, *, jurisdiction=None, case_type=CaseType.BUSINESS, t=Non
     signer = world.users["handler"] if jurisdiction is None else world.county_handler
     workflow.sign(db.session, case, by=signer, at=t)
     return case
+
+
+def test_the_case_waits_on_its_earliest_deadline(db, world):
+    """Contact before finish (Shantou 三(三) 1 working day after the transfer), the office's
+    review of a reply (DOMAIN.md 8, 1 working day), the 督办单's reply limit while one is open;
+    `queues.due_column` says the same in SQL."""
+    office, handler, head = (world.users[k] for k in ("office", "handler", "head"))
+    t0 = at(date(2026, 11, 23))  # a Monday
+    case = _in_hand(db, world, t=t0)
+    assert (case.contact_due, case.finish_due) == (date(2026, 11, 24), date(2026, 11, 30))
+    seen = [(case.current_due, _due_in_sql(db, case))]
+    workflow.contact(db.session, case, by=handler, at=t0, method="phone", when=t0, note="已联系")
+    seen.append((case.current_due, _due_in_sql(db, case)))
+    workflow.reply(db.session, CAL, case, by=handler, text="已办", at=at(date(2026, 11, 27)))
+    seen.append((case.current_due, _due_in_sql(db, case)))
+    workflow.approve_reply(db.session, CAL, case, by=office, at=at(date(2026, 11, 30)))
+    seen.append((case.current_due, _due_in_sql(db, case)))
+    workflow.rate(db.session, CAL, case, by=world.users["enterprise"],
+                  level=RatingLevel.UNSATISFIED, solved=False, comment="没解决",
+                  at=at(date(2026, 11, 30)))
+    seen.append((case.current_due, _due_in_sql(db, case)))
+    workflow.answer_supervision(db.session, case, by=head, at=at(date(2026, 12, 1)), text="重办")
+    seen.append((case.current_due, _due_in_sql(db, case)))
+    assert seen == [
+        (date(2026, 11, 24),) * 2,   # in hand, not yet in touch: contact first
+        (date(2026, 11, 30),) * 2,   # in touch: the finish date
+        (date(2026, 11, 30),) * 2,   # replied on Friday: the office reviews by Monday
+        (None, None),                # with the enterprise, waiting for its rating
+        (date(2026, 12, 3),) * 2,    # unsatisfied: the 督办单's 3 working days
+        (case.finish_due,) * 2,      # answered: re-handling's own limit
+    ]
+    assert case.finish_due > date(2026, 12, 3)
+
+
+def _due_in_sql(db, case):
+    db.session.flush()
+    return db.session.scalar(sa.select(queues.due_column()).where(Case.id == case.id))
 
 
 def test_a_return_and_the_office_ruling(db, world):
@@ -340,7 +377,7 @@ def test_after_the_policys_rounds_the_case_goes_up(db, world):
     case = _in_hand(db, world, jurisdiction=world.county)
     handler, t = world.county_handler, factories.now()
     for round_ in (1, 2, 3):
-        workflow.reply(db.session, case, by=handler, text=f"第{round_}次答复", at=t)
+        workflow.reply(db.session, CAL, case, by=handler, text=f"第{round_}次答复", at=t)
         workflow.approve_reply(db.session, CAL, case, by=world.county_office_user, at=t)
         workflow.rate(db.session, CAL, case, by=world.users["enterprise"],
                       level=RatingLevel.UNSATISFIED, solved=False, comment="", at=t)
@@ -540,7 +577,7 @@ def test_supervision_ends_with_a_satisfied_rating(db, world):
     workflow.rate(db.session, CAL, case, by=world.users["enterprise"],
                   level=RatingLevel.UNSATISFIED, solved=False, comment="", at=t)
     assert case.under_supervision
-    workflow.reply(db.session, case, by=world.users["handler"], text="再办", at=t)
+    workflow.reply(db.session, CAL, case, by=world.users["handler"], text="再办", at=t)
     workflow.approve_reply(db.session, CAL, case, by=world.users["office"], at=t)
     workflow.rate(db.session, CAL, case, by=world.users["enterprise"],
                   level=RatingLevel.SATISFIED, solved=True, comment="", at=t)

@@ -217,6 +217,9 @@ class PolicyProfile(Base):
     # The rest are the mechanism's own limits that the seeds leave to the office: editable
     # defaults, each said where it is used in `workflow.py`.
     return_ruling_days: Mapped[int] = mapped_column(default=1, server_default="1")
+    # DOMAIN.md 8: the reply reaches the office "within 1 working day of completion; the
+    # office reviews the result (审核)" — the office's review takes at most this long.
+    review_days: Mapped[int] = mapped_column(default=1, server_default="1")
     supervision_reply_days: Mapped[int] = mapped_column(default=3, server_default="3")
     max_rehandle_rounds: Mapped[int] = mapped_column(default=2, server_default="2")
     callback_sample_percent: Mapped[int] = mapped_column(default=20, server_default="20")
@@ -532,6 +535,10 @@ class Case(Base):
     dispatch_due: Mapped[Optional[date]]
     sign_due: Mapped[Optional[date]]
     finish_due: Mapped[Optional[date]]
+    # The office reviews the lead unit's reply by `review_due`; the unit head answers the
+    # open 督办单 by `supervision_due` (a copy of its `reply_due`, for sorting queues).
+    review_due: Mapped[Optional[date]]
+    supervision_due: Mapped[Optional[date]]
     contacted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # The lead unit sent it back (退回); the office rules on it by `return_due`.
@@ -596,13 +603,22 @@ class Case(Base):
 
     @property
     def current_due(self) -> Optional[date]:
-        """The deadline of the step the case is waiting for, if that step has one."""
-        return {
+        """The earliest deadline the case is waiting on, if any: the step's own (contact,
+        dispatch or ruling on a return, sign, finish, the office's review of the reply), the
+        lead unit's contact with the enterprise while it has not happened (Shantou 三(三)
+        "接到《转办函》后，需在1个工作日内联系诉求企业"), and the open 督办单's reply limit."""
+        step = {
             CaseState.SUBMITTED: None if self.contacted_at else self.contact_due,
             CaseState.ACCEPTED: self.return_due if self.return_pending else self.dispatch_due,
             CaseState.DISPATCHED: self.sign_due,
             CaseState.IN_HAND: None if self.clock_stopped_at else self.finish_due,
+            CaseState.REPLIED: self.review_due,
         }.get(self.state)
+        owed = [step, self.supervision_due if self.under_supervision else None]
+        if self.state in (CaseState.DISPATCHED, CaseState.IN_HAND) and not self.contacted_at \
+                and not self.clock_stopped_at:  # stopped: it waits for the enterprise's papers
+            owed.append(self.contact_due)
+        return min((d for d in owed if d is not None), default=None)
 
     @property
     def holder(self) -> Optional[OrgUnit]:

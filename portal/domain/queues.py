@@ -25,19 +25,35 @@ S = CaseState
 PAGE_SIZE = 20
 
 
-CLOCKED = (S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.IN_HAND)
+# The states whose case has a deadline of its own (`Case.current_due`); an open 督办单's limit
+# falls in one of them too (supervision is opened on a case with its unit or replied).
+CLOCKED = (S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.IN_HAND, S.LONG_TERM, S.ESCALATED,
+           S.REPLIED)
+
+
+def _earlier(a: sa.ColumnElement, b: sa.ColumnElement) -> sa.ColumnElement:
+    """The earlier of two nullable dates, NULL only when both are (LEAST ignores NULLs on
+    PostgreSQL but not SQLite's min(); this reads the same on both)."""
+    return sa.case((a.is_(None), b), (b.is_(None), a), (a <= b, a), else_=b)
 
 
 def due_column() -> sa.ColumnElement:
-    """`Case.current_due` as SQL: the deadline of the step the case is waiting for."""
-    return sa.case(
+    """`Case.current_due` as SQL: the earliest deadline the case is waiting on."""
+    step = sa.case(
         (sa.and_(Case.state == S.SUBMITTED, Case.contacted_at.is_(None)), Case.contact_due),
         (sa.and_(Case.state == S.ACCEPTED, Case.return_pending), Case.return_due),
         (Case.state == S.ACCEPTED, Case.dispatch_due),
+        (sa.and_(Case.state == S.DISPATCHED, Case.contacted_at.is_(None)),
+         _earlier(Case.sign_due, Case.contact_due)),
         (Case.state == S.DISPATCHED, Case.sign_due),
+        (sa.and_(Case.state == S.IN_HAND, Case.contacted_at.is_(None),
+                 Case.clock_stopped_at.is_(None)), _earlier(Case.finish_due, Case.contact_due)),
         (sa.and_(Case.state == S.IN_HAND, Case.clock_stopped_at.is_(None)), Case.finish_due),
+        (Case.state == S.REPLIED, Case.review_due),
         else_=sa.null(),
     )
+    supervised = sa.case((Case.under_supervision, Case.supervision_due), else_=sa.null())
+    return _earlier(step, supervised)
 
 
 def callback_due(today: date) -> sa.ColumnElement[bool]:
@@ -121,7 +137,7 @@ def queue(session, user: User, filters: Filters, today: date) -> QueuePage:
         where.append(Case.category_id == filters.category_id)
     if filters.unit_id is not None:
         where.append(Case.lead_unit_id == filters.unit_id)
-    if filters.overdue:  # only the clocked states have a due date (and an index)
+    if filters.overdue:  # only these states have a due date (and the state is indexed)
         where.append(Case.state.in_(CLOCKED))
         where.append(due < today)
     if filters.received_from is not None:

@@ -822,12 +822,16 @@ def instruct(session, calendar: WorkCalendar, case: Case, *, by: User, at: datet
 REPLY_ACTIONS = ("reply", "answer")
 
 
-def reply(session, case: Case, *, by: User, text: str, at: datetime) -> CaseEvent:
+def reply(session, calendar: WorkCalendar, case: Case, *, by: User, text: str,
+          at: datetime) -> CaseEvent:
     """办结反馈 by the lead unit ("谁主办、谁反馈", Chaozhou 四(四)3), consolidating its
-    co-handlers' parts. The office reviews it before the enterprise sees it (DOMAIN.md 8)."""
+    co-handlers' parts. The office reviews it before the enterprise sees it, within its own
+    limit (`review_days`; DOMAIN.md 8)."""
     check(case, by, "reply")
     text = _text(text, N_("Write the reply to the enterprise."), "text")
     case.clock_stopped_at = None
+    policy = _policy(case)
+    case.review_due = _due(calendar, at, policy.review_days if policy else None)
     return record_event(session, case, action="reply", by=by, at=at, to_state=S.REPLIED,
                         note=text)
 
@@ -978,7 +982,7 @@ def _open_supervision(session, calendar, case: Case, *, by: Optional[User], at: 
         unit_id=_lead_id(case), opened_by_id=by.id if by else None, opened_at=at,
         reply_due=_due(calendar, at, policy.supervision_reply_days if policy else None))
     session.add(supervision)
-    case.under_supervision = True
+    case.under_supervision, case.supervision_due = True, supervision.reply_due
     record_event(session, case, action="supervise", by=by, at=at, note=note,
                  visible_to_enterprise=True, data={"reason": reason, "seq": seq})
     return supervision
@@ -1002,6 +1006,7 @@ def answer_supervision(session, case: Case, *, by: User, at: datetime, text: str
     text = _text(text, N_("Write the unit's answer."), "text")
     supervision = open_supervision(case)
     supervision.replied_at, supervision.replied_by_id, supervision.reply_text = at, by.id, text
+    case.supervision_due = None
     record_event(session, case, action="answer_supervision", by=by, at=at, note=text,
                  data={"seq": supervision.seq})
     return supervision

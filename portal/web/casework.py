@@ -197,7 +197,7 @@ def _reply(form, case, by, at, calendar):
     except RuleViolation as violation:
         violation.field = violation.field or "attachments"
         raise
-    event = workflow.reply(db.session, case, by=by, text=form.text.data or "", at=at)
+    event = workflow.reply(db.session, calendar, case, by=by, text=form.text.data or "", at=at)
     db.session.flush()
     for checked in files:
         workflow.attach(db.session, case, checked, by=by, at=at, upload_root=upload_root(),

@@ -90,7 +90,7 @@ class Domain:
                 workflow.accept(session, calendar, case, by=office, at=now)
                 workflow.dispatch(session, calendar, case, by=office, at=now, lead=handler.unit)
                 workflow.sign(session, case, by=handler, at=now)
-            workflow.reply(session, case, by=handler, text=text, at=now)
+            workflow.reply(session, calendar, case, by=handler, text=text, at=now)
             workflow.approve_reply(session, calendar, case, by=office, at=now)
 
     def staff_case(self, *, mobile: str, title: str, content: str) -> str:
