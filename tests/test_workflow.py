@@ -389,6 +389,26 @@ def test_after_the_policys_rounds_the_case_goes_up(db, world):
     assert [e.action for e in case.events][-1] == "refer_up"
 
 
+def test_unsatisfied_with_an_answer_on_the_spot_goes_back_to_the_office(db, world):
+    """An answer the office gave at once has no lead unit to re-handle it: 不满意 brings the
+    case back to the office to dispatch, under supervision, and the 督办单 goes to the unit
+    the office then chooses (Chaozhou 四(四)4 "对企业不满意……进行督办")."""
+    office, head = world.users["office"], world.users["head"]
+    t = at(date(2026, 11, 23))
+    spot = factories.case(db.session, world.city, enterprise=world.enterprise,
+                          case_type=CaseType.CONSULTATION, at=t)
+    workflow.answer(db.session, CAL, spot, by=office, at=t, text="可在政务网申报。")
+    workflow.rate(db.session, CAL, spot, by=world.users["enterprise"],
+                  level=RatingLevel.UNSATISFIED, solved=False, comment="网上找不到", at=t)
+    notice = workflow.open_supervision(spot)
+    assert spot.state is S.ACCEPTED and spot.under_supervision and spot.rehandle_rounds == 1
+    assert notice is not None and notice.unit_id is None and notice.reason == "unsatisfied"
+    assert workflow.is_allowed(spot, office, "dispatch")
+    workflow.dispatch(db.session, CAL, spot, by=office, at=t, lead=world.department)
+    assert notice.unit_id == world.department.id
+    assert workflow.is_allowed(spot, head, "answer_supervision")
+
+
 def test_callback_on_an_unrated_case_records_its_answer(db, world):
     office = world.users["office"]
     case = factories.replied(db.session, world,

@@ -560,6 +560,9 @@ def dispatch(session, calendar: WorkCalendar, case: Case, *, by: User, at: datet
     co = [_dispatchable(session, case, u) for u in co if u is not None and u.id != lead.id]
     case.lead_unit, case.co_handlers = lead, co
     case.with_leaders = False
+    notice = open_supervision(case)
+    if notice is not None and notice.unit_id is None:  # opened on an answer given on the spot
+        notice.unit_id = lead.id
     data = {"lead": lead.id, "co": [u.id for u in co]}
     if needs_approval:
         case.leaders_involved = True
@@ -911,8 +914,9 @@ def rate(session, calendar: WorkCalendar, case: Case, *, by: Optional[User],
 
     Satisfied (or basically satisfied) closes the loop as RATED. Unsatisfied sends the case
     back to its lead unit for re-handling ("责成重新办理") under supervision ("对企业不满意……
-    由本级领导小组办公室进行督办"). `by_callback`: the answer was given on the office's callback,
-    after the window.
+    由本级领导小组办公室进行督办"); an answer the office gave on the spot has no lead unit, so
+    the case goes back to the office to be dispatched, under supervision all the same.
+    `by_callback`: the answer was given on the office's callback, after the window.
     """
     if case.state is not S.AWAITING_RATING:
         raise RuleViolation(N_("This case is not waiting for your rating."))
@@ -931,9 +935,13 @@ def rate(session, calendar: WorkCalendar, case: Case, *, by: Optional[User],
                     comment=comment.strip(), rated_by_id=by.id if by else None, at=at)
     session.add(rating)
     data = {"level": level.value, "solved": solved, "callback": by_callback}
-    if level is RatingLevel.UNSATISFIED and case.lead_unit is not None:
-        record_event(session, case, action="rate", by=by, at=at, to_state=S.IN_HAND,
+    if level is RatingLevel.UNSATISFIED:
+        to_state = S.IN_HAND if case.lead_unit is not None else S.ACCEPTED
+        record_event(session, case, action="rate", by=by, at=at, to_state=to_state,
                      note=comment.strip(), visible_to_enterprise=True, data=data)
+        if to_state is S.ACCEPTED:
+            policy = _policy(case)
+            case.dispatch_due = _due(calendar, at, policy.dispatch_days if policy else None)
         _rehandle(session, calendar, case, at=at)
     else:
         record_event(session, case, action="rate", by=by, at=at, to_state=S.RATED,
