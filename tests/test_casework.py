@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.domain import workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.errors import RuleViolation
-from portal.domain.models import Case, CaseState, Channel, Role
+from portal.domain.models import Case, CaseState, Category, Channel, Role
 from portal.extensions import db as _db
 from tests import factories
 from tests.conftest import csrf_from
@@ -106,6 +106,51 @@ class TestOfficeQueue:
         assert other.number in by_name and cases[0].number not in by_name
         accepted = client.get("/office/?view=all&state=accepted").text
         assert "没有符合条件的诉求" in accepted
+
+    def test_category_department_and_date_filters(self, client, db, world, login_as):
+        office = world.users["office"]
+        labour = db.session.scalar(sa.select(Category).where(
+            Category.jurisdiction_id == world.city.id, Category.number == 4))
+        early = factories.case(db.session, world.city, enterprise=world.enterprise,
+                               at=factories.now() - timedelta(days=20), title="上月的")
+        hired = factories.case(db.session, world.city, enterprise=world.enterprise,
+                               title="招工难")
+        hired.category = labour
+        land = factories.case(db.session, world.city, enterprise=world.enterprise,
+                              title="用地难")
+        for case, lead in ((hired, world.department), (land, world.other_department)):
+            workflow.accept(db.session, CAL, case, by=office, at=factories.now())
+            workflow.dispatch(db.session, CAL, case, by=office, at=factories.now(), lead=lead)
+        db.session.commit()
+        login_as("office")
+
+        def shown(query):
+            text = client.get(f"/office/?view=all&{query}").text
+            return {c.number for c in (early, hired, land) if c.number in text}
+
+        assert shown(f"category={labour.id}") == {hired.number}
+        assert shown(f"unit={world.other_department.id}") == {land.number}
+        assert shown("received_from=2026-11-20") == {hired.number, land.number}
+        assert shown("received_to=2026-11-10") == {early.number}
+        assert shown("received_from=2026-11-01&received_to=2026-11-30") == \
+            {early.number, hired.number, land.number}
+
+    def test_returns_are_counted_per_unit(self, client, db, world, login_as):
+        """退单拉锯: how often each unit sent the office's cases back, most first."""
+        office, handler = world.users["office"], world.users["handler"]
+        for n in range(2):
+            case = factories.case(db.session, world.city, enterprise=world.enterprise,
+                                  title=f"退回{n}")
+            workflow.accept(db.session, CAL, case, by=office, at=factories.now())
+            workflow.dispatch(db.session, CAL, case, by=office, at=factories.now(),
+                              lead=world.department)
+            workflow.return_case(db.session, CAL, case, by=handler, at=factories.now(),
+                                 reason="not_our_duty", note="不属我局职能")
+        db.session.commit()
+        login_as("office")
+        rows = [[td.get_text(strip=True) for td in tr.select("td")]
+                for tr in page(client.get("/office/")).select("table.returns tbody tr")]
+        assert rows == [[world.department.name, "2"]]
 
     def test_overdue_filter_and_urgency_order(self, client, db, world, login_as):
         old = factories.case(db.session, world.city, enterprise=world.enterprise,
@@ -230,6 +275,8 @@ class TestScope:
 class TestSteps:
     def test_office_steps_on_a_new_whistle(self, client, db, world, login_as):
         case = factories.case(db.session, world.city, enterprise=world.enterprise)
+        case.category = db.session.scalar(sa.select(Category).where(  # 4 引才用工 → 人社局
+            Category.jurisdiction_id == world.city.id, Category.number == 4))
         db.session.commit()
         login_as("office")
         offered = steps_offered(client.get(f"/office/cases/{case.number}"))
@@ -241,7 +288,7 @@ class TestSteps:
         assert "dispatch" in steps_offered(shown)
         # The category's default lead department is suggested.
         lead = page(shown).select_one('select[name="dispatch-lead"] option[selected]')
-        assert lead is None or lead["value"]
+        assert lead is not None and lead["value"] == str(world.department.id)
 
     def test_a_refusal_without_a_message_is_explained_and_keeps_the_reason(
             self, client, db, world, login_as):
