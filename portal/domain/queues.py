@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import selectinload
 
 from portal.domain.access import case_scope
@@ -31,29 +32,44 @@ CLOCKED = (S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.IN_HAND, S.LONG_TERM, S.ESCA
            S.REPLIED)
 
 
-def _earlier(a: sa.ColumnElement, b: sa.ColumnElement) -> sa.ColumnElement:
-    """The earlier of two nullable dates, NULL only when both are (LEAST ignores NULLs on
-    PostgreSQL but not SQLite's min(); this reads the same on both)."""
-    return sa.case((a.is_(None), b), (b.is_(None), a), (a <= b, a), else_=b)
+class earliest(sa.sql.functions.GenericFunction):
+    """The earliest of some nullable dates, NULL only when all are: PostgreSQL's LEAST
+    ignores NULLs; SQLite's scalar min() does not, so there NULL stands in as a far date."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(earliest, "postgresql")
+def _earliest_postgresql(element, compiler, **kw):
+    return f"LEAST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(earliest)
+def _earliest_elsewhere(element, compiler, **kw):
+    args = ", ".join(f"COALESCE({compiler.process(c, **kw)}, '{_FAR}')" for c in element.clauses)
+    return f"NULLIF(MIN({args}), '{_FAR}')"
+
+
+_FAR = "9999-12-31"
 
 
 def due_column() -> sa.ColumnElement:
     """`Case.current_due` as SQL: the earliest deadline the case is waiting on."""
+    unit_must_contact = sa.and_(Case.contacted_at.is_(None), Case.clock_stopped_at.is_(None))
+    contact = sa.case((unit_must_contact, Case.contact_due), else_=sa.null())
+    running = sa.case((Case.clock_stopped_at.is_(None), Case.finish_due), else_=sa.null())
     step = sa.case(
         (sa.and_(Case.state == S.SUBMITTED, Case.contacted_at.is_(None)), Case.contact_due),
         (sa.and_(Case.state == S.ACCEPTED, Case.return_pending), Case.return_due),
         (Case.state == S.ACCEPTED, Case.dispatch_due),
-        (sa.and_(Case.state == S.DISPATCHED, Case.contacted_at.is_(None)),
-         _earlier(Case.sign_due, Case.contact_due)),
-        (Case.state == S.DISPATCHED, Case.sign_due),
-        (sa.and_(Case.state == S.IN_HAND, Case.contacted_at.is_(None),
-                 Case.clock_stopped_at.is_(None)), _earlier(Case.finish_due, Case.contact_due)),
-        (sa.and_(Case.state == S.IN_HAND, Case.clock_stopped_at.is_(None)), Case.finish_due),
+        (Case.state == S.DISPATCHED, earliest(Case.sign_due, contact)),
+        (Case.state == S.IN_HAND, earliest(running, contact)),
         (Case.state == S.REPLIED, Case.review_due),
         else_=sa.null(),
     )
     supervised = sa.case((Case.under_supervision, Case.supervision_due), else_=sa.null())
-    return _earlier(step, supervised)
+    return earliest(step, supervised)
 
 
 def callback_due(today: date) -> sa.ColumnElement[bool]:
