@@ -74,7 +74,7 @@ class Period:
 
 # --------------------------------------------------------------------------- the case figures
 
-def _latest_rating() -> sa.Subquery:
+def latest_rating() -> sa.Subquery:
     latest = sa.select(sa.func.max(Rating.id).label("id")).group_by(Rating.case_id).subquery()
     return (sa.select(Rating.case_id, Rating.level, Rating.solved)
             .join(latest, latest.c.id == Rating.id).subquery("latest_rating"))
@@ -211,7 +211,7 @@ def _case_base(jurisdiction_id: int, period: Period, rating: sa.Subquery) -> sa.
 def figure_counts(session, jurisdiction_id: int, period: Period, today: date) -> dict[str, Count]:
     """Every figure of the jurisdiction (and below) for the period: the case figures in one
     statement, the enterprise figures in another."""
-    terms = Terms(_latest_rating(), today)
+    terms = Terms(latest_rating(), today)
     columns = []
     for f in CASE_FIGURES:
         den = f.denominator(terms)
@@ -265,7 +265,7 @@ def members(session, figure: Figure, part: str, jurisdiction_id: int, period: Pe
         rows = session.scalars(sa.select(Enterprise).where(*where).order_by(Enterprise.name)
                                .limit(limit).offset(offset))
         return total or 0, list(rows)
-    terms = Terms(_latest_rating(), today)
+    terms = Terms(latest_rating(), today)
     base = _case_base(jurisdiction_id, period, terms.rating).where(figure.denominator(terms))
     if part == "numerator":
         base = base.where(figure.numerator(terms))
@@ -303,7 +303,7 @@ class DepartmentRow:
 def department_counts(session, jurisdiction_id: int, period: Period) -> list[DepartmentRow]:
     """Per lead unit with cases dispatched in the period, ranked by completion rate, then
     satisfaction (a unit with nothing rated after those with a rate)."""
-    terms = Terms(_latest_rating(), date.min)
+    terms = Terms(latest_rating(), date.min)
     rows = session.execute(
         _case_base(jurisdiction_id, period, terms.rating)
         .add_columns(Case.lead_unit_id,
@@ -323,7 +323,7 @@ def category_area_counts(session, jurisdiction_id: int,
                          period: Period) -> dict[tuple[Optional[int], int], int]:
     """Shantou 一(一)4 "对反复出现的区域性、部门性诉求问题，及时梳理总结": cases received per
     (category, jurisdiction) in the period."""
-    terms = Terms(_latest_rating(), date.min)
+    terms = Terms(latest_rating(), date.min)
     rows = session.execute(
         _case_base(jurisdiction_id, period, terms.rating)
         .add_columns(Case.category_id, Case.jurisdiction_id, sa.func.count())

@@ -110,7 +110,7 @@ def on_my_desk(user: User, today: date) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
-def _day_start(day: date) -> datetime:
+def day_start(day: date) -> datetime:
     """Midnight in Beijing, as UTC: dates typed by staff are local dates."""
     return datetime.combine(day, time(), BEIJING).astimezone(timezone.utc)
 
@@ -157,9 +157,9 @@ def queue(session, user: User, filters: Filters, today: date) -> QueuePage:
         where.append(Case.state.in_(CLOCKED))
         where.append(due < today)
     if filters.received_from is not None:
-        where.append(Case.received_at >= _day_start(filters.received_from))
+        where.append(Case.received_at >= day_start(filters.received_from))
     if filters.received_to is not None:
-        where.append(Case.received_at < _day_start(filters.received_to + timedelta(days=1)))
+        where.append(Case.received_at < day_start(filters.received_to + timedelta(days=1)))
     text = filters.q.strip()
     if text:  # the applicant's name is the enterprise's name as registered with the case
         where.append(sa.or_(Case.number == text.upper(),

@@ -1,0 +1,124 @@
+"""The office's working lists, each from a seed's rule: the overdue review of the 25th, the
+weekly progress owed on Thursdays, and the candidates for the city meeting with the rule
+that put each one there.
+
+Each list is read in a fixed number of statements whatever its length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Optional
+
+import sqlalchemy as sa
+
+from portal.domain import workflow
+from portal.domain.access import jurisdiction_subtree
+from portal.domain.figures import Period, latest_rating
+from portal.domain.models import (
+    Case, CaseEvent, CaseState, CaseType, RatingLevel, case_co_handler,
+)
+from portal.domain.queues import day_start, due_column
+
+S = CaseState
+UNFINISHED = (S.ACCEPTED, S.AWAITING_APPROVAL, S.DISPATCHED, S.IN_HAND, S.LONG_TERM,
+              S.ESCALATED, S.REPLIED)
+SETTLED = (S.REFUSED, S.MERGED, S.CLOSED, S.ARCHIVED)
+
+
+def _scope(jurisdiction_id: int) -> sa.ColumnElement[bool]:
+    return Case.jurisdiction_id.in_(jurisdiction_subtree(jurisdiction_id))
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    case: Case
+    due: Optional[date]
+    overdue: bool
+
+
+def overdue_review(session, jurisdiction_id: int, period: Period,
+                   today: date) -> tuple[date, list[ReviewRow]]:
+    """Shantou 三(五) "市工作专班每月25日将梳理未办结诉求情况，对进展严重滞后的诉求事项，按程序
+    报批后可列入市委、市政府重点督办事项": every case still unfinished, received by the 25th
+    of the month, as it stands on the review day (the 25th, or today before it); overdue
+    ones first, the longest overdue at the top."""
+    review_day = min(date(period.year, period.month, 25), today)
+    due = due_column()
+    cutoff = day_start(review_day + timedelta(days=1))
+    rows = session.execute(
+        sa.select(Case, due)
+        .where(_scope(jurisdiction_id), Case.state.in_(UNFINISHED), Case.received_at < cutoff)
+        .order_by(due.is_(None), due, Case.received_at)).all()
+    return review_day, [ReviewRow(c, d, d is not None and d < review_day) for c, d in rows]
+
+
+def weekly_progress_owed(session, jurisdiction_id: int, today: date) -> list[tuple[Case, date]]:
+    """Shantou 三(四) "承办单位需对于未办结事项每周四需向工作专班反馈一次进展情况": the cases
+    being handled that owe this week's report (none since the report day), with that day."""
+    cases = session.scalars(
+        sa.select(Case).where(_scope(jurisdiction_id), Case.state.in_(workflow.HANDLING))
+        .order_by(Case.lead_unit_id, Case.received_at)).all()
+    ids = [c.id for c in cases]
+    last = dict(session.execute(
+        sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
+        .where(CaseEvent.case_id.in_(ids or [0]), CaseEvent.action == "progress")
+        .group_by(CaseEvent.case_id)).all())
+    owed = []
+    for case in cases:
+        if workflow.progress_due(case, today, last.get(case.id)):
+            owed.append((case, workflow.progress_report_day(case, today)))
+    return owed
+
+
+# --------------------------------------------------------------------------- the meeting
+
+# Shantou 四(一) "上会诉求清单及建议名单按照以下原则确定" — the rules the record can tell.
+MEETING_RULES = {
+    1: "企业诉求经有关单位办理后，相关诉求仍然未能解决或企业仍不满意的",
+    2: "企业诉求涉及多个部门，无法由牵头部门协调解决需要市级层面进行统筹协调、研究解决措施的",
+    4: "上级领导批示或指示要求，需要予以重点跟进的",
+}
+# Shantou 四(二) "有下列情况之一的，不予上会" — the exclusions the record can tell.
+MEETING_EXCLUSIONS = {
+    1: "一般性的意见建议类",
+    2: "经承办单位已办结诉求，并经市工作专班回访确认诉求人满意的",
+    3: "正在办理且相办理工作推进正常的诉求事项",
+}
+
+
+@dataclass
+class Candidate:
+    case: Case
+    rules: list[int] = field(default_factory=list)
+
+
+def meeting_candidates(session, jurisdiction_id: int, today: date) -> list[Candidate]:
+    """Shantou 四(一) minus 四(二): open cases that (1) stayed unsolved or unsatisfied after
+    handling, (2) involve several departments and went up for coordination, or (4) carry a
+    leaders' instruction — unless (一) a general suggestion, (二) settled and confirmed
+    satisfied, or (三) being handled on time. Rules 3 and 5 (typical for the business
+    climate; other rules) and exclusion 4 (the enterprise asked not to) are the office's
+    judgement: the record cannot tell them."""
+    rating = latest_rating()
+    rated = rating.c.case_id.is_not(None)  # (and so never NULL below: no three-valued logic)
+    unsatisfied = sa.and_(rated, sa.or_(rating.c.level == RatingLevel.UNSATISFIED,
+                                        rating.c.solved.is_(False)))
+    several = sa.and_(Case.id.in_(sa.select(case_co_handler.c.case_id)),
+                      Case.id.in_(sa.select(CaseEvent.case_id).where(
+                          CaseEvent.action.in_(["escalate", "refer_to_leaders", "refer_up"]))))
+    instructed = Case.id.in_(sa.select(CaseEvent.case_id).where(CaseEvent.action == "instruct"))
+    due = due_column()
+    excluded = sa.or_(
+        Case.type == CaseType.SUGGESTION,
+        sa.and_(rated, rating.c.level.in_([RatingLevel.SATISFIED, RatingLevel.BASICALLY])),
+        sa.and_(Case.state == S.IN_HAND, sa.or_(due.is_(None), due >= today)))
+    rows = session.execute(
+        sa.select(Case, unsatisfied, several, instructed)
+        .outerjoin(rating, rating.c.case_id == Case.id)
+        .where(_scope(jurisdiction_id), Case.state.not_in(SETTLED),
+               sa.or_(unsatisfied, several, instructed), ~excluded)
+        .order_by(Case.received_at)).all()
+    return [Candidate(case, [n for n, hit in zip((1, 2, 4), flags) if hit])
+            for case, *flags in rows]
