@@ -13,18 +13,20 @@ from tests import factories
 from tests.test_figures import CAL, _in_hand, _replied, at
 
 
+def _handled(db, world, title, day):
+    """A case of the city received, dispatched to 人社局 and signed on `day`."""
+    case = factories.case(db.session, world.city, enterprise=world.enterprise, at=at(day),
+                          title=title)
+    _in_hand(db, world, case, day)
+    return case
+
+
 def test_the_overdue_review_of_the_25th(db, world):
-    late = factories.case(db.session, world.city, enterprise=world.enterprise,
-                          at=at(date(2026, 11, 2)), title="严重滞后")
-    _in_hand(db, world, late, date(2026, 11, 2))      # finish due 11-09
-    on_time = factories.case(db.session, world.city, enterprise=world.enterprise,
-                             at=at(date(2026, 11, 23)), title="正常推进")
-    _in_hand(db, world, on_time, date(2026, 11, 23))
+    late = _handled(db, world, "严重滞后", date(2026, 11, 2))      # finish due 11-09
+    on_time = _handled(db, world, "正常推进", date(2026, 11, 23))
     workflow.contact(db.session, on_time, by=world.users["handler"], at=at(date(2026, 11, 23)),
                      method="phone", when=at(date(2026, 11, 23)), note="")
-    after = factories.case(db.session, world.city, enterprise=world.enterprise,
-                           at=at(date(2026, 11, 26)), title="26日才收到")
-    _in_hand(db, world, after, date(2026, 11, 26))
+    after = _handled(db, world, "26日才收到", date(2026, 11, 26))
     done = factories.case(db.session, world.city, enterprise=world.enterprise,
                           at=at(date(2026, 11, 3)), title="已答复")
     _replied(db, world, done, date(2026, 11, 3))
@@ -40,12 +42,8 @@ def test_the_overdue_review_of_the_25th(db, world):
 
 def test_weekly_progress_owed_on_thursdays(db, world):
     world.city.policy = policies.install_seed_profiles(db.session)["shantou"]
-    owing = factories.case(db.session, world.city, enterprise=world.enterprise,
-                           at=at(date(2026, 11, 16)), title="欠进展")
-    _in_hand(db, world, owing, date(2026, 11, 16))
-    reported = factories.case(db.session, world.city, enterprise=world.enterprise,
-                              at=at(date(2026, 11, 16)), title="已报进展")
-    _in_hand(db, world, reported, date(2026, 11, 16))
+    owing = _handled(db, world, "欠进展", date(2026, 11, 16))
+    reported = _handled(db, world, "已报进展", date(2026, 11, 16))
     workflow.progress(db.session, reported, by=world.users["handler"],
                       at=at(date(2026, 11, 19)), text="正在协调")
     db.session.commit()
