@@ -107,3 +107,22 @@ def test_public_home_page(page, js, check_accessibility):
     assert response is not None and response.ok, response and response.status
     inspect(page, js, check_accessibility, "企业吹哨　部门报到")
     screenshot(page, f"public-home-{'js' if js else 'nojs'}")
+
+
+def test_the_office_reads_its_figures_and_lists(page, js, check_accessibility):
+    """The dashboard (charts and tables), a count's cases, and the three lists: each passes
+    axe and fits 360 px, with JavaScript on and off."""
+    open_login(page, js, check_accessibility)
+    sign_in(page, "office", DEMO_PASSWORD)
+    page.locator("header").get_by_role("link", name="统计").click()
+    expect(page).to_have_url(path_is("/figures/"))
+    inspect(page, js, check_accessibility, re.compile("统计$"))
+    expect(page.locator("svg.chart").first).to_be_visible()
+    screenshot(page, f"figures-{'js' if js else 'nojs'}")
+    page.locator("table.figures").first.locator("tbody tr").nth(2).locator("a").first.click()
+    inspect(page, js, check_accessibility, re.compile("接哨率 · 分子"))
+    for link, heading in (("25日未办结梳理", re.compile("^截至.*未办结诉求$")),
+                          ("每周进展待反馈", "每周进展待反馈"),
+                          ("上会建议清单", "市政企直通车工作会议上会建议清单")):
+        page.get_by_role("navigation", name="统计与清单").get_by_role("link", name=link).click()
+        inspect(page, js, check_accessibility, heading)

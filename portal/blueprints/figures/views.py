@@ -1,0 +1,263 @@
+"""Figures and working lists (`/figures`) for the office, the leaders and the inspectors of a
+jurisdiction: the dashboard (this month against last, by department, by category × area),
+the cases behind every count, the overdue review of the 25th, the weekly progress owed, the
+city meeting's candidates, and the monthly bulletin (工作简报) as PDF and .xlsx.
+
+Figures cover the user's jurisdiction and everything below it. A leader reads the figures
+and lists of the jurisdiction, but opens only the cases put before the leaders (the case
+pages' own scope decides, `access.case_scope`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.blueprints.figures import bp
+from portal.blueprints.figures.names import FIGURE_MEANINGS, FIGURE_NAMES, figure_name
+from portal.domain import figures, lists
+from portal.domain.calendar import local_date
+from portal.domain.figures import FIGURES, Period
+from portal.domain.models import AuditLog, Case, Category, Jurisdiction, OrgUnit, Role
+from portal.extensions import db
+from portal.web import sheets
+from portal.web.guards import requires
+from portal.web.labels import label
+from portal.web.months import chosen_month, recent_months
+from portal.web.pdf import pdf_response, render_pdf
+from portal.web.rendering import render_screen
+from portal.web.sessions import utcnow
+
+ROLES = (Role.OFFICE, Role.LEADER, Role.INSPECTOR)
+
+
+@dataclass(frozen=True)
+class Owed:
+    case: Case
+    day: date
+PAGE_SIZE = 50
+
+
+def _today() -> date:
+    return local_date(utcnow())
+
+
+def _jurisdiction() -> Jurisdiction:
+    if current_user.unit is None:
+        abort(404)
+    return current_user.unit.jurisdiction
+
+
+def _audit_export(what: str, detail: str = "") -> None:
+    """Bulk exports are recorded (SECURITY.md, personal data)."""
+    db.session.add(AuditLog(at=utcnow(), user_id=current_user.id, ip=request.remote_addr,
+                            action="export", object_type=what, object_id=detail[:64],
+                            result="ok"))
+    db.session.commit()
+
+
+def _case_link(case) -> str | None:
+    """The staff case page, where this user may open the case."""
+    if current_user.role is Role.LEADER and not case.leaders_involved:
+        return None
+    return url_for("office.case", number=case.number)
+
+
+# --------------------------------------------------------------------------- the dashboard
+
+@bp.get("/")
+@requires(*ROLES)
+def dashboard():
+    today = _today()
+    place = _jurisdiction()
+    period, month_error = chosen_month(today)
+    before = period.previous()
+    now = figures.figure_counts(db.session, place.id, period, today)
+    then = figures.figure_counts(db.session, place.id, before, today)
+    departments = figures.department_counts(db.session, place.id, period)
+    units = _names(OrgUnit, (r.unit_id for r in departments))
+    seven, others = [f.key for f in figures.SEVEN], [f.key for f in figures.OTHERS]
+
+    def versus(keys):
+        return [(figure_name(k), now[k].rate, then[k].rate) for k in keys]
+
+    grid = figures.category_area_counts(db.session, place.id, period)
+    categories = _names(Category, {c for c, _a in grid if c is not None})
+    areas = sorted(_names(Jurisdiction, {a for _c, a in grid}).items(), key=lambda kv: kv[1])
+    ordered = sorted({c for c, _a in grid}, key=lambda c: (c is not None, categories.get(c, "")))
+    grid_rows = [(categories.get(c), [grid.get((c, a), 0) for a, _n in areas]) for c in ordered]
+    return render_screen(
+        "figures/dashboard.html", period=period, before=before, month_error=month_error,
+        months=recent_months(today), place=place, now=now, then=then, seven=seven,
+        others=others, names=FIGURE_NAMES, meanings=FIGURE_MEANINGS,
+        seven_bars=versus(seven), others_bars=versus(others), departments=departments,
+        units=units, department_bars=[(units.get(r.unit_id, ""), r.completion, None)
+                                      for r in departments],
+        area_names=[n for _a, n in areas], grid_rows=grid_rows)
+
+
+def _names(model, ids) -> dict:
+    ids = set(ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
+# --------------------------------------------------------------------------- behind a figure
+
+@bp.get("/counted")
+@requires(*ROLES)
+def members():
+    """The cases (or enterprises) counted in a figure's numerator or denominator:
+    `?figure=<key>&part=numerator|denominator&month=YYYY-MM`."""
+    key, part = request.args.get("figure", ""), request.args.get("part", "")
+    figure = FIGURES.get(key)
+    if figure is None or part not in ("numerator", "denominator"):
+        abort(404)
+    today, place = _today(), _jurisdiction()
+    period, month_error = chosen_month(today)
+    if request.args.get("format") == "xlsx":
+        total, rows = figures.members(db.session, figure, part, place.id, period, today,
+                                      limit=100_000)
+        _audit_export("figure", f"{key}:{part}:{period}")
+        title = f"{figure_name(key)} · {_part_name(part)} · {period}"
+        return sheets.download(sheets.workbook((figure_name(key), title, *_member_sheet(
+            figure, rows))), f"{figure_name(key)}-{period}.xlsx")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    total, rows = figures.members(db.session, figure, part, place.id, period, today,
+                                  limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_screen(
+        "figures/members.html", months=recent_months(today), figure=figure, key=key, part=part, part_name=_part_name(part),
+        name=figure_name(key), period=period, month_error=month_error, total=total,
+        rows=rows, page=page, pages=pages, case_link=_case_link)
+
+
+def _part_name(part: str) -> str:
+    return _("numerator") if part == "numerator" else _("denominator")
+
+
+def _member_sheet(figure, rows):
+    if figure.over == "enterprises":
+        return ((_("Enterprise"), _("Kind"), _("Industry"), _("Address")),
+                [(e.name, label(e.kind), e.industry or "", e.address or "") for e in rows])
+    return _case_columns(), [_case_row(c) for c in rows]
+
+
+def _case_columns() -> tuple[str, ...]:
+    return (_("Case number"), _("Title"), _("Enterprise"), _("Received"), _("Status"),
+            _("Lead department"))
+
+
+def _case_row(case) -> tuple:
+    return (case.number, case.title, case.applicant_name, local_date(case.received_at),
+            label(case.state), case.lead_unit.name if case.lead_unit else "")
+
+
+# --------------------------------------------------------------------------- the lists
+
+@bp.get("/review")
+@requires(*ROLES)
+def review():
+    """The overdue review of the 25th (Shantou 三(五))."""
+    today, place = _today(), _jurisdiction()
+    period, month_error = chosen_month(today)
+    day, rows = lists.overdue_review(db.session, place.id, period, today)
+    if request.args.get("format") == "xlsx":
+        _audit_export("review", str(period))
+        columns = (*_case_columns(), _("Due"), _("Overdue"))
+        data = [(*_case_row(r.case), r.due or "", _("Overdue") if r.overdue else "")
+                for r in rows]
+        title = _("Unfinished cases as of %(day)s", day=day.isoformat())
+        return sheets.download(sheets.workbook((str(period), title, columns, data)),
+                               f"{title}.xlsx")
+    return render_screen("figures/review.html", period=period, month_error=month_error,
+                         months=recent_months(today), day=day, rows=rows, case_link=_case_link)
+
+
+@bp.get("/progress")
+@requires(*ROLES)
+def progress():
+    """Weekly progress owed (Shantou 三(四): Thursdays)."""
+    today, place = _today(), _jurisdiction()
+    owed = lists.weekly_progress_owed(db.session, place.id, today)
+    if request.args.get("format") == "xlsx":
+        _audit_export("progress", today.isoformat())
+        columns = (*_case_columns(), _("Report day"))
+        title = _("Weekly progress owed on %(day)s", day=today.isoformat())
+        return sheets.download(sheets.workbook((today.isoformat(), title, columns,
+                                                [(*_case_row(c), d) for c, d in owed])),
+                               f"{title}.xlsx")
+    return render_screen("figures/progress.html", owed=owed, today=today, case_link=_case_link,
+                         owed_rows=[Owed(c, d) for c, d in owed])
+
+
+@bp.get("/meeting")
+@requires(*ROLES)
+def meeting():
+    """Candidates for the city meeting (Shantou 四(一) minus 四(二)), each with its rules."""
+    today, place = _today(), _jurisdiction()
+    found = lists.meeting_candidates(db.session, place.id, today)
+    if request.args.get("format") == "xlsx":
+        _audit_export("meeting", today.isoformat())
+        columns = (*_case_columns(), _("Rules (Shantou 四(一))"))
+        data = [(*_case_row(c.case), "；".join(f"{n}. {lists.MEETING_RULES[n]}" for n in c.rules))
+                for c in found]
+        title = _("Candidates for the meeting, %(day)s", day=today.isoformat())
+        return sheets.download(sheets.workbook((today.isoformat(), title, columns, data)),
+                               f"{title}.xlsx")
+    return render_screen("figures/meeting.html", found=found, rules=lists.MEETING_RULES,
+                         exclusions=lists.MEETING_EXCLUSIONS, case_link=_case_link)
+
+
+# --------------------------------------------------------------------------- the bulletin
+
+BULLETIN_COLUMNS = ("名次", "主办部门", "交办件数", "办结件数", "完成率", "评价件数", "满意件数",
+                    "满意度")
+
+
+def _bulletin(place: Jurisdiction, period: Period):
+    """Haimen 三(五) "每月将部门完成率（解决问题）和企业满意度的结果在《工作简报》中予以通报":
+    the departments of the month, ranked by completion, then satisfaction."""
+    rows = figures.department_counts(db.session, place.id, period)
+    units = _names(OrgUnit, (r.unit_id for r in rows))
+    table = [(n, units.get(r.unit_id, ""), r.dispatched, r.finished, _percent(r.completion),
+              r.rated, r.satisfied, _percent(r.satisfaction)) for n, r in enumerate(rows, 1)]
+    title = f"{place.name}高质量服务企业工作简报（{period.year}年{period.month}月）"
+    return title, table
+
+
+@bp.app_template_filter("percent")
+def _percent(rate) -> str:
+    """A rate as a percentage, "—" when there is nothing to count."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+@bp.get("/bulletin.pdf")
+@requires(*ROLES)
+def bulletin_pdf():
+    today, place = _today(), _jurisdiction()
+    period, _error = chosen_month(today)
+    title, table = _bulletin(place, period)
+    counts = figures.figure_counts(db.session, place.id, period, today)
+    _audit_export("bulletin", str(period))
+    data = render_pdf("pdf/bulletin.html", title=title, columns=BULLETIN_COLUMNS, table=table,
+                      counts=counts, period=period, issued=today, office=current_user.unit)
+    return pdf_response(data, f"{title}.pdf", download=True)
+
+
+@bp.get("/bulletin.xlsx")
+@requires(*ROLES)
+def bulletin_xlsx():
+    today, place = _today(), _jurisdiction()
+    period, _error = chosen_month(today)
+    title, table = _bulletin(place, period)
+    _audit_export("bulletin", str(period))
+    return sheets.download(sheets.workbook(("部门完成率和满意度", title, BULLETIN_COLUMNS, table)),
+                           f"{title}.xlsx")
+

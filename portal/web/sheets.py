@@ -1,0 +1,51 @@
+"""Any list as a workbook (openpyxl): a title row, the column headers, the rows; answered as
+a download. The ledgers of the contact module have their own seed-shaped sheets
+(`web/ledgers.py`); this is for the office's working lists and figures."""
+
+from __future__ import annotations
+
+import io
+from typing import Iterable, Sequence
+from urllib.parse import quote
+
+from flask import make_response
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def add_sheet(book: Workbook, name: str, title: str, columns: Sequence[str],
+              rows: Iterable[Sequence]) -> None:
+    sheet = book.create_sheet(name[:31])
+    sheet.cell(1, 1, title).font = Font(bold=True, size=14)
+    for col, heading in enumerate(columns, start=1):
+        cell = sheet.cell(2, col, heading)
+        cell.font, cell.alignment = Font(bold=True), Alignment(wrap_text=True)
+    widths = [max(8, len(str(c)) * 2) for c in columns]
+    for r, row in enumerate(rows, start=3):
+        for col, value in enumerate(row, start=1):
+            sheet.cell(r, col, value)
+            widths[col - 1] = min(60, max(widths[col - 1], len(str(value or "")) * 2))
+    for col, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.freeze_panes = "A3"
+
+
+def workbook(*sheets: tuple[str, str, Sequence[str], Iterable[Sequence]]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in sheets:
+        add_sheet(book, *sheet)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def download(data: bytes, filename: str, mimetype: str = XLSX):
+    response = make_response(data)
+    response.mimetype = mimetype
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"download.xlsx\"; filename*=UTF-8''{quote(filename)}")
+    return response
