@@ -348,6 +348,7 @@ def test_the_liaison_is_reminded_from_the_20th_and_sees_late_and_corrections(
     reminder = page(client.get("/contacts/?month=2026-11")).select_one('[role="status"]')
     assert "本单位本月还有2家企业未联系" in reminder.text
     assert "应于2026年11月25日前报送" in reminder.text
+    assert re.search(r"台帐：\S", reminder.text) and "台帐： " not in reminder.text  # one colon, no space
     with time_machine.travel(datetime(2026, 11, 27, 2, tzinfo=timezone.utc), tick=True):
         client._cookies.clear()  # two days on, the old session has timed out
         login_as("liaison")
