@@ -135,7 +135,7 @@ class TestRecording:
         own, forwarded = contact.problems
         assert own.case is None and forwarded.case is not None
         case = forwarded.case
-        assert case.channel is Channel.LEDGER and case.enterprise is world.enterprise
+        assert case.channel is Channel.LIAISON and case.enterprise is world.enterprise
         assert case.office is world.county_office and case.state is CaseState.SUBMITTED
         assert case.received_by is world.users["liaison"]
         # It waits on the office's desk.
@@ -233,7 +233,7 @@ def test_forwarded_progress_flows_back_into_the_problem_row(client, db, world, l
     contact_form(client, world.enterprise, **{
         "problems-0-name": "门前道路破损", "problems-0-content": "请修路",
         "problems-0-forward": "y"})
-    case = db.session.scalar(sa.select(Case).where(Case.channel == Channel.LEDGER))
+    case = db.session.scalar(sa.select(Case).where(Case.channel == Channel.LIAISON))
     office = world.county_office_user
     workflow.answer(db.session, WorkCalendar(), case, by=office, at=NOW,
                     text="已转交交通部门，本月内修复。")

@@ -13,7 +13,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from portal import create_app
-from portal.domain.models import Base
+from portal.domain.models import Base, Case, Channel
 from portal.extensions import db
 from tests.conftest import DATABASE_URL, IS_POSTGRES, _config
 
@@ -54,23 +54,29 @@ def test_downgrade_to_nothing_and_up_again(scratch_url):
         db.engine.dispose()
 
 
+def _insert_case(channel: str) -> None:
+    """One case with its register event, written in the columns of revision 0001."""
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO jurisdiction (id, code, name, level) VALUES (1, '445100', '潮州市', 'city')"))
+        conn.execute(sa.text(
+            'INSERT INTO "case" (id, number, jurisdiction_id, year, seq, applicant_name, '
+            "contact_name, contact_phone, title, content, type, channel, received_at, state, "
+            "version_id, created_at) VALUES (1, '445100-2026-00001', 1, 2026, 1, 'a', 'b', "
+            "'13800000000', 't', 'c', 'business', :channel, '2026-11-25 02:00:00', "
+            "'submitted', 1, '2026-11-25 02:00:00')"), {"channel": channel})
+        conn.execute(sa.text(
+            "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
+            "VALUES (1, '2026-11-25 02:00:00', 'register', :channel, true)"),
+            {"channel": channel})
+
+
 def test_upgrades_and_downgrades_keep_the_data(scratch_url):
     """A case registered under revision 0001 survives the later revisions and the way back."""
     app = create_app(_config(scratch_url))
     with app.app_context():
         upgrade(revision="0001")
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO jurisdiction (id, code, name, level) VALUES (1, '445100', '潮州市', 'city')"))
-            conn.execute(sa.text(
-                'INSERT INTO "case" (id, number, jurisdiction_id, year, seq, applicant_name, '
-                "contact_name, contact_phone, title, content, type, channel, received_at, state, "
-                "version_id, created_at) VALUES (1, '445100-2026-00001', 1, 2026, 1, 'a', 'b', "
-                "'13800000000', 't', 'c', 'business', 'portal', '2026-11-25 02:00:00', "
-                "'submitted', 1, '2026-11-25 02:00:00')"))
-            conn.execute(sa.text(
-                "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
-                "VALUES (1, '2026-11-25 02:00:00', 'register', '', true)"))
+        _insert_case("portal")
         upgrade()
         with db.engine.connect() as conn:
             assert conn.scalar(sa.text('SELECT number FROM "case"')) == "445100-2026-00001"
@@ -80,5 +86,26 @@ def test_upgrades_and_downgrades_keep_the_data(scratch_url):
         with db.engine.connect() as conn:
             assert conn.scalar(sa.text('SELECT count(*) FROM "case"')) == 1
             assert conn.scalar(sa.text("SELECT count(*) FROM case_event")) == 1
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_cases_forwarded_from_the_ledger_arrive_by_the_liaison_channel(scratch_url):
+    """0006: a case a liaison forwarded while the channel was called "ledger" reads as
+    "liaison" (issue 6), and back again on downgrade; the append-only event stays as written."""
+    app = create_app(_config(scratch_url))
+    with app.app_context():
+        upgrade(revision="0005")
+        _insert_case("ledger")
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.scalar(sa.text('SELECT channel FROM "case"')) == "liaison"
+            assert conn.scalar(sa.text("SELECT note FROM case_event")) == "ledger"
+        with db.session.begin():
+            assert db.session.get(Case, 1).channel is Channel.LIAISON
+        db.session.remove()
+        downgrade(revision="0005")
+        with db.engine.connect() as conn:
+            assert conn.scalar(sa.text('SELECT channel FROM "case"')) == "ledger"
         db.session.remove()
         db.engine.dispose()

@@ -6,7 +6,7 @@ with JavaScript on and off, through the pages only:
    具体内容), one with a problem forwarded to the office; the unit's problems list shows the
    forwarded one with its case number;
 2. the town office (`anbu-office`) finds the forwarded case waiting for it ("待我办理") and
-   opens it: its channel is the contact ledger;
+   opens it: its channel is the liaison (报送经发办);
 3. the liaison opens the coverage page (3 contacted, the others listed as not yet) and
    downloads the month's ledger as .xlsx (the seed's two sheets and headers, the three
    contacts) and as PDF (the CJK font embedded, two pages, rendered to PNG under
@@ -54,7 +54,7 @@ UNIT = "经发办"  # 庵埠镇经发办: the liaison's unit, and the town offic
 RECORD_HEADING = "登记联系情况"
 NOT_YET = "尚未联系"
 FORWARD = "不属本单位职责：报送办公室作为诉求办理"
-LEDGER_CHANNEL = "联系服务台帐"  # labels.py: Channel.LEDGER, "Liaison contact ledger"
+LIAISON_CHANNEL = "联系服务人报送"  # labels.py: Channel.LIAISON, "Forwarded by a liaison"
 WAITING_FOR_ME = "待我办理"
 SUBMITTED = "待受理"
 
@@ -238,7 +238,7 @@ def test_three_contacts_one_forwarded_to_the_office_and_the_month_ledger(
             assert [(p.name, p.content, p.case is not None) for p in record.problems] == [
                 (p.name, p.content, p.forward) for p in contact.problems]
         case = session.scalar(sa.select(Case).where(Case.number == number))
-        assert case.channel is Channel.LEDGER and case.state is CaseState.SUBMITTED
+        assert case.channel is Channel.LIAISON and case.state is CaseState.SUBMITTED
         assert case.title == FORWARDED.name and case.content == FORWARDED.content
         assert case.enterprise_id == recorded[1][1] and case.applicant_name == names[1]
         assert case.office.name == UNIT and case.office.jurisdiction.name == "庵埠镇"
@@ -272,7 +272,7 @@ def test_three_contacts_one_forwarded_to_the_office_and_the_month_ledger(
     expect(page.locator("h1")).to_have_text(FORWARDED.name)
     facts = page.locator("main p.hint").filter(has_text="事项编号")
     expect(facts).to_contain_text(number)
-    expect(facts).to_contain_text(LEDGER_CHANNEL)
+    expect(facts).to_contain_text(LIAISON_CHANNEL)
     expect(page.locator("#status-title")).to_contain_text(SUBMITTED)
     expect(page.locator("main")).to_contain_text(FORWARDED.content)
     inspect(page, js, check_accessibility)
