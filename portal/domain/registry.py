@@ -235,6 +235,76 @@ def rules_of(session, jurisdiction_id: int) -> list[AssignmentRule]:
         AssignmentRule.jurisdiction_id == jurisdiction_id).order_by(AssignmentRule.position)))
 
 
+def split_words(text: str) -> list[str]:
+    """A rule's industry words as typed: separated by 、 (as the seed lists them), commas,
+    semicolons or spaces."""
+    for sep in ("，", ",", "；", ";", " ", "\u3000"):
+        text = text.replace(sep, "、")
+    return [w.strip() for w in text.split("、") if w.strip()]
+
+
+def fits_everything(rule: AssignmentRule) -> bool:
+    return rule.kind is None and rule.not_kind is None and not rule.words
+
+
+def save_rule(session, *, root: Jurisdiction, rule: Optional[AssignmentRule],
+              description: str, words: str, kind: Optional[EnterpriseKind],
+              unit: Optional[OrgUnit], to_village: bool, position: int) -> AssignmentRule:
+    """Add a rule to `root`'s table (`rule` None) or change one: what it says, the industry
+    words it looks for, the kind it is for, the unit it gives (or the enterprise's village
+    committee, "各村（社区）负责餐饮以外的个体工商户"), and its place in the order; the others
+    move up or down to make room. Only the last rule may fit every enterprise (no words, no
+    kind), as "经发办负责工贸、服务企业" does, since no rule after it would ever be tried."""
+    description = description.strip()
+    if not description:
+        raise RuleViolation(N_("Enter what the rule says, e.g. 应急办负责砖厂、加油站."),
+                            field="description")
+    if not to_village:
+        if unit is None:
+            raise RuleViolation(N_("Choose the unit this rule gives the enterprises, or "
+                                   "their village or community."), field="unit")
+        if unit.jurisdiction_id not in set(session.scalars(sa.select(Jurisdiction.id).where(
+                Jurisdiction.id.in_(jurisdiction_subtree(root.id))))):
+            raise RuleViolation(N_("Choose a unit of this jurisdiction."), field="unit")
+    if position < 1:
+        raise RuleViolation(N_("Enter the rule's place in the order: 1 or more."),
+                            field="position")
+    others = [r for r in rules_of(session, root.id) if r is not rule]
+    if rule is None:
+        rule = AssignmentRule(jurisdiction_id=root.id)
+    rule.description, rule.industries = description, "、".join(split_words(words))
+    rule.kind, rule.to_village = kind, to_village
+    rule.unit = None if to_village else unit
+    ordered = [*others]
+    ordered.insert(min(position, len(ordered) + 1) - 1, rule)
+    for earlier in ordered[:-1]:
+        if not fits_everything(earlier):
+            continue
+        if earlier is rule:
+            raise RuleViolation(N_("Enter the industry words this rule looks for, e.g. "
+                                   "砖厂、加油站, or choose a kind: a rule with neither fits "
+                                   "every enterprise, so only the last rule may."),
+                                field="words")
+        raise RuleViolation(N_("Rule %(num)d, “%(rule)s”, fits every enterprise, so no rule "
+                               "after it is ever tried: give this rule %(num)d or less."),
+                            field="position", num=ordered.index(earlier) + 1,
+                            rule=earlier.description)
+    for n, each in enumerate(ordered, start=1):
+        each.position = n
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def remove_rule(session, *, root: Jurisdiction, rule: AssignmentRule) -> None:
+    """Take a rule out of `root`'s table; the ones after it move up. Enterprises it gave a
+    unit keep that unit until the rules are applied to every enterprise again."""
+    session.delete(rule)
+    session.flush()
+    for n, each in enumerate(rules_of(session, root.id), start=1):
+        each.position = n
+
+
 def _village_committee(session, enterprise: Enterprise) -> Optional[OrgUnit]:
     return session.scalar(sa.select(OrgUnit).where(
         OrgUnit.jurisdiction_id == enterprise.jurisdiction_id,

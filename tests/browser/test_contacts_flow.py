@@ -462,3 +462,42 @@ def test_town_office_imports_a_spreadsheet_and_reads_every_row(page, js, check_a
         updated = session.scalar(sa.select(Enterprise).where(
             Enterprise.credit_code == update_code))
         assert updated.contact_name == "王福源" and updated.jurisdiction.name == "庵埠镇"
+
+
+# -- 5: the assignment rules --------------------------------------------------------------
+
+def test_town_office_adds_a_rule_with_a_mistake_then_applies_it(page, js, check_accessibility,
+                                                                domain):
+    """Dalu's table on the page that lists it: a rule added before the catch-all; empty words
+    said beside the field with what was typed kept; the next run of the rules uses it."""
+    sign_in_as(page, js, check_accessibility, TOWN_OFFICE)
+    page.goto("/contacts/registry/rules")
+    expect(page.locator("h1")).to_have_text("联系分工规则")
+    inspect(page, js, check_accessibility)
+    added = page.locator("#add-rule")
+    added.get_by_label("规则内容").fill("应急办负责汽修厂")
+    added.get_by_label("顺序").fill("1")
+    added.get_by_label("单位").select_option(label="应急办")
+    added.get_by_role("button", name="添加规则").click()
+    added = page.locator("#add-rule")
+    expect(added.locator(".field--error")).to_contain_text("请填写本规则查找的行业关键词")
+    expect(added.get_by_label("规则内容")).to_have_value("应急办负责汽修厂")
+    expect(page).to_have_title(re.compile(r"^错误："))
+    inspect(page, js, check_accessibility)
+    screenshot(page, f"contacts-rules-error-{suffix(js)}")
+    added.get_by_label("行业关键词").fill("汽修、汽车维修")
+    added.get_by_role("button", name="添加规则").click()
+    expect(page.locator("main ol.rules > li").first).to_contain_text("应急办负责汽修厂")
+    inspect(page, js, check_accessibility)
+    with domain.session() as session:
+        town = session.scalar(sa.select(Enterprise).where(
+            Enterprise.name == "潮州市福源陶瓷有限公司")).jurisdiction
+        garage = Enterprise(name="庵埠汽修厂", kind=EnterpriseKind.SME, industry="汽车维修",
+                            jurisdiction=town, created_at=utcnow())
+        session.add(garage)
+        session.commit()
+    page.get_by_role("button", name="按规则分配").click()
+    expect(page.get_by_text(re.compile(r"已按规则分配\d+家企业。"))).to_be_visible()
+    with domain.session() as session:
+        garage = session.scalar(sa.select(Enterprise).where(Enterprise.name == "庵埠汽修厂"))
+        assert garage.liaison.unit.name == "应急办"

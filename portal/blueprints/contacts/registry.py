@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.contacts import bp
 from portal.blueprints.contacts.forms import (
-    EnterpriseForm, ImportForm, ReassignForm, RuleForm, UnitPeopleForm,
+    ApplyRulesForm, EnterpriseForm, ImportForm, ReassignForm, RuleForm, UnitPeopleForm,
 )
 from portal.domain import credit_code, registry
 from portal.domain.access import jurisdiction_subtree
@@ -171,32 +171,92 @@ def registry_import():
                          status=422 if form.errors else 200)
 
 
+VILLAGE = "village"  # the unit choice "the enterprise's village or community committee"
+
+
+def _rule_form(rule: AssignmentRule | None, units: list[OrgUnit], rules, *,
+               submitted: bool = False) -> RuleForm:
+    """A rule's form (prefix rule-<id>, or new for the one to add): the rule as stored, or
+    as this request typed it."""
+    prefix = f"rule-{rule.id}" if rule is not None else "new"
+    form = RuleForm(prefix=prefix) if submitted else RuleForm(prefix=prefix, formdata=None)
+    form.unit.choices = [SelectChoice("", _("Choose a unit")), SelectChoice(
+        VILLAGE, _("The committee of the enterprise's village or community"))] + [
+        SelectChoice(str(u.id), u.name) for u in units]
+    if submitted:
+        return form
+    if rule is None:  # added before a last rule that fits every enterprise, else at the end
+        last_fits_all = rules and registry.fits_everything(rules[-1])
+        form.position.data = str(len(rules) if last_fits_all else len(rules) + 1)
+        return form
+    form.description.data, form.words.data = rule.description, rule.industries
+    form.kind.data = rule.kind.value if rule.kind else ""
+    form.unit.data = VILLAGE if rule.to_village else str(rule.unit_id or "")
+    form.position.data = str(rule.position)
+    return form
+
+
+def _own_rule(root: Jurisdiction, rule_id) -> AssignmentRule:
+    """The rule of the office's own jurisdiction, else 404 (a rule of another level too)."""
+    rule = db.session.get(AssignmentRule, rule_id) if rule_id else None
+    if rule is None or rule.jurisdiction_id != root.id:
+        abort(404)
+    return rule
+
+
 @bp.route("/registry/rules", methods=["GET", "POST"])
-@requires(Role.OFFICE)
+@requires(Role.OFFICE, Role.ADMIN)
 def registry_rules():
-    """Dalu's table as rules the office may change: which unit each rule gives; then apply
-    them to the enterprises still without a unit."""
+    """Dalu's table as rules the office may change on this page: what each rule says, the
+    industry words and the kind it looks for, the unit it gives and its order; add and
+    remove rules; then apply them (to the enterprises without a unit, or to every one)."""
+    if current_user.unit is None:
+        abort(404)  # an administrator of no jurisdiction has no table of rules
     root = _root()
     rules = registry.rules_of(db.session, root.id)
     units = _units()
+    failed: RuleForm | None = None
+    apply_form = ApplyRulesForm(prefix="apply", formdata=None)
     if request.method == "POST":
-        form = RuleForm()
-        rule = db.session.get(AssignmentRule, request.form.get("rule", type=int) or -1)
         if request.form.get("apply"):
-            count = registry.assign_by_rules(db.session, root=root, at=utcnow())
+            apply_form = ApplyRulesForm(prefix="apply")
+            everyone = apply_form.validate() and apply_form.scope.data == "all"
+            count = registry.assign_by_rules(db.session, root=root, at=utcnow(),
+                                             only_unassigned=not everyone)
             db.session.commit()
             flash(_("%(num)d enterprises assigned by the rules.", num=count))
-        elif rule is not None and rule.jurisdiction_id == root.id and not rule.to_village:
-            form.unit.choices = [SelectChoice(str(u.id), u.name) for u in units]
-            if form.validate_on_submit() and form.unit.data:
-                rule.unit_id = int(form.unit.data)
-                db.session.commit()
+            return redirect(url_for("contacts.registry_rules"), 303)
+        if request.form.get("remove"):
+            rule = _own_rule(root, request.form.get("remove", type=int))
+            said = rule.description
+            registry.remove_rule(db.session, root=root, rule=rule)
+            db.session.commit()
+            flash(_("Rule removed: %(rule)s", rule=said))
+            return redirect(url_for("contacts.registry_rules"), 303)
+        target = request.form.get("rule", "")
+        rule = None if target == "new" else _own_rule(root, request.form.get("rule", type=int))
+        form = _rule_form(rule, units, rules, submitted=True)
+        if form.validate_on_submit():
+            choice = form.unit.data or ""
+            done, _saved = commit_or_explain(form, "description", lambda: registry.save_rule(
+                db.session, root=root, rule=rule, description=form.description.data,
+                words=form.words.data or "",
+                kind=EnterpriseKind(form.kind.data) if form.kind.data else None,
+                unit=db.session.get(OrgUnit, int(choice)) if choice.isdigit() else None,
+                to_village=choice == VILLAGE, position=int(form.position.data)))
+            if done:
                 flash(_("Saved."))
-        else:
-            abort(404)
-        return redirect(url_for("contacts.registry_rules"), 303)
-    return render_screen("contacts/registry_rules.html", rules=rules, units=units,
-                         missing=registry.unassigned(db.session, root), form=RuleForm())
+                return redirect(url_for("contacts.registry_rules"), 303)
+            rules = registry.rules_of(db.session, root.id)
+        failed = form
+    forms = [failed if failed is not None and failed._prefix == f"rule-{r.id}-"
+             else _rule_form(r, units, rules) for r in rules]
+    new = failed if failed is not None and failed._prefix == "new-" \
+        else _rule_form(None, units, rules)
+    return render_screen("contacts/registry_rules.html", rules=list(zip(rules, forms)),
+                         new=new, apply_form=apply_form, form=failed or new,
+                         missing=registry.unassigned(db.session, root),
+                         status=422 if failed is not None else 200)
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
