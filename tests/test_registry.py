@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from portal import demo
 from portal.domain import registry
 from portal.domain.models import (
-    Enterprise, EnterpriseKind, JurisdictionLevel, LiaisonAssignment, Role, UnitKind,
+    AuditLog, Enterprise, EnterpriseKind, JurisdictionLevel, LiaisonAssignment, Role, UnitKind,
 )
 from tests import factories
 from tests.conftest import csrf_from
@@ -396,6 +396,109 @@ class TestEditingTheRules:
             "csrf_token": csrf_from(client.get("/contacts/registry/rules").text)})
         login_as("admin")
         assert client.get("/contacts/registry/rules").status_code == 404
+
+
+class TestSearchByPlaceAndBulkReassignment:
+    """Dalu 一: "个体工商户由各村（社区）确定联系服务人员", "划片包干": the registry filtered by the
+    enterprise's place, and every enterprise a search finds given one unit and person."""
+
+    @pytest.fixture
+    def village_shops(self, db, world, town):
+        """60 shops in the village (more than a page of 50) and 3 firms in the town."""
+        shops = [factories.enterprise(db.session, town["village"], name=f"大路村商户{n:02d}",
+                                      kind=EnterpriseKind.INDIVIDUAL) for n in range(60)]
+        firms = [factories.enterprise(db.session, town["town"], name=f"大路街道企业{n}")
+                 for n in range(3)]
+        db.session.commit()
+        return shops, firms
+
+    def test_the_registry_is_filtered_by_place_with_the_search(self, client, db, world,
+                                                             town, village_shops):
+        shops, firms = village_shops
+        login_user(client, town["office"])
+        listing = page(client.get(f"/contacts/registry?place={town['village'].id}"))
+        assert "60家企业" in listing.text and "第1页，共2页" in listing.text
+        assert firms[0].name not in listing.text
+        assert listing.select_one("#place option[selected]").text == "大路村"
+        assert f"place={town['village'].id}" in listing.select_one('a[rel="next"]')["href"]
+        both = page(client.get(f"/contacts/registry?place={town['village'].id}&q=商户05"))
+        assert [a.text for a in both.select("table.cases tbody a")] == ["大路村商户05"]
+        whole = page(client.get(f"/contacts/registry?place={town['town'].id}"))
+        assert "63家企业" in whole.text  # the town and the villages below it
+        assert client.get("/contacts/registry?place=abc").status_code == 200
+        assert client.get(f"/contacts/registry?place={world.city.id}").status_code == 404
+
+    def test_every_enterprise_the_search_finds_after_a_confirmation_with_the_count(
+            self, client, db, world, town, village_shops):
+        shops, firms = village_shops
+        units, liaison = town["units"], town["liaison"]
+        db.session.add(LiaisonAssignment(enterprise=shops[0], unit=units["经发办"],
+                                         user=liaison, assigned_at=factories.now()))
+        db.session.commit()
+        assigned = db.session.scalar(sa.select(sa.func.count()).select_from(LiaisonAssignment))
+        login_user(client, town["office"])
+        listing = client.get(f"/contacts/registry?place={town['village'].id}")
+        data = {"csrf_token": csrf_from(listing.text), "scope": "search",
+                "unit": str(units["经发办"].id), "person": str(liaison.id)}
+        url = f"/contacts/registry/reassign?place={town['village'].id}"
+        asked = client.post(url, data=data)
+        assert asked.status_code == 200
+        soup = page(asked)
+        assert "将变更59家企业。" in soup.text  # one already there
+        assert "地点：大路村" in soup.text
+        confirm = soup.select_one(f'form[action="{url}"]')
+        assert confirm.select_one('input[name="confirm"]')["value"] == "59"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(
+            LiaisonAssignment)) == assigned  # nothing changed yet
+        stale = client.post(url, data={**data, "confirm": "58"})
+        assert stale.status_code == 200 and "以下为最新数量" in stale.text
+        done = client.post(url, data={**data, "confirm": "59"})
+        assert done.status_code == 303 and f"place={town['village'].id}" in done.location
+        db.session.expire_all()
+        assert all(s.liaison.user is liaison for s in shops)
+        assert all(f.liaison is None for f in firms)
+        trail = db.session.scalars(sa.select(AuditLog).where(
+            AuditLog.action == "reassign")).all()
+        assert len(trail) == 59 and {a.user_id for a in trail} == {town["office"].id}
+        assert {a.object_id for a in trail} == {str(s.id) for s in shops[1:]}
+        assert trail[0].detail == f"— → 经发办（{liaison.name}）"
+        again = client.post(url, data={**data, "confirm": "0"})
+        assert "无需变更" in again.text
+
+    def test_the_ticked_rows_leave_the_same_trail(self, client, db, world, town,
+                                                   village_shops):
+        shops, _firms = village_shops
+        units = town["units"]
+        db.session.add(LiaisonAssignment(enterprise=shops[1], unit=units["经发办"], user=None,
+                                         assigned_at=factories.now()))
+        db.session.commit()
+        login_user(client, town["office"])
+        listing = client.get("/contacts/registry")
+        assert client.post("/contacts/registry/reassign", data={
+            "csrf_token": csrf_from(listing.text), "enterprises": [str(shops[1].id)],
+            "unit": str(units["村委会"].id)}).status_code == 303
+        entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "reassign"))
+        assert (entry.object_type, entry.object_id) == ("enterprise", str(shops[1].id))
+        assert entry.detail == "经发办 → 大路村村委会"
+
+    def test_a_bad_bulk_reassignment_changes_nothing(self, client, db, world, town,
+                                                     village_shops):
+        assigned = db.session.scalar(sa.select(sa.func.count()).select_from(LiaisonAssignment))
+        login_user(client, town["office"])
+        listing = client.get("/contacts/registry")
+        token = csrf_from(listing.text)
+        wrong_person = client.post("/contacts/registry/reassign", data={
+            "csrf_token": token, "scope": "search", "unit": str(town["units"]["应急办"].id),
+            "person": str(town["liaison"].id)}, follow_redirects=True)
+        assert "联系服务人须在所选单位工作。" in wrong_person.text
+        assert client.post(f"/contacts/registry/reassign?place={world.city.id}", data={
+            "csrf_token": token, "scope": "search",
+            "unit": str(town["units"]["应急办"].id)}).status_code == 404
+        assert client.post("/contacts/registry/reassign", data={
+            "scope": "search", "unit": str(town["units"]["应急办"].id),
+            "confirm": "63"}).status_code == 400  # no CSRF token
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(
+            LiaisonAssignment)) == assigned
 
 
 def test_add_and_edit_with_a_bad_code_explained(client, db, world, town):

@@ -20,13 +20,14 @@ from datetime import datetime
 from typing import Iterable, Optional
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from portal.domain import credit_code
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.errors import N_, RuleViolation
 from portal.domain.models import (
-    AssignmentRule, Enterprise, EnterpriseKind, Jurisdiction, LiaisonAssignment, OrgUnit,
-    Role, UnitKind, User,
+    AssignmentRule, AuditLog, Enterprise, EnterpriseKind, Jurisdiction, LiaisonAssignment,
+    OrgUnit, Role, UnitKind, User,
 )
 
 # The import file's columns, as people title them (the first row); 企业名称 is required.
@@ -344,10 +345,9 @@ def assign_by_rules(session, *, root: Jurisdiction, at: datetime,
     return changed
 
 
-def reassign(session, *, root: Jurisdiction, enterprise_ids: list[int], unit: OrgUnit,
-             person: Optional[User], at: datetime) -> int:
-    """Bulk reassignment: these enterprises to `unit` and, when given, its liaison `person`
-    (by area, one person many enterprises)."""
+def check_reassignment(session, *, root: Jurisdiction, unit: OrgUnit,
+                       person: Optional[User]) -> None:
+    """Refuse a unit outside `root` and below, or a person who is not a liaison of it."""
     inside = set(session.scalars(sa.select(Jurisdiction.id).where(
         Jurisdiction.id.in_(jurisdiction_subtree(root.id)))))
     if unit.jurisdiction_id not in inside:
@@ -355,18 +355,63 @@ def reassign(session, *, root: Jurisdiction, enterprise_ids: list[int], unit: Or
     if person is not None and (person.unit_id != unit.id or person.role is not Role.LIAISON):
         raise RuleViolation(N_("The liaison person must work in the chosen unit."),
                             field="person")
-    if not enterprise_ids:
+
+
+def reassign(session, *, root: Jurisdiction, enterprise_ids: list[int] | sa.Select,
+             unit: OrgUnit, person: Optional[User], at: datetime, by: User,
+             ip: Optional[str] = None) -> int:
+    """Bulk reassignment: these enterprises (ids, or a statement selecting them, such as
+    every enterprise a registry search matches) to `unit` and, when given, its liaison
+    `person` (by area, one person many enterprises). Each enterprise whose unit or person
+    changes leaves one audit row: who moved it, when, from whom to whom."""
+    check_reassignment(session, root=root, unit=unit, person=person)
+    if isinstance(enterprise_ids, list) and not enterprise_ids:
         raise RuleViolation(N_("Choose at least one enterprise."), field="enterprises")
-    enterprises = session.scalars(sa.select(Enterprise).where(
-        Enterprise.id.in_(enterprise_ids), Enterprise.jurisdiction_id.in_(inside))).all()
+    enterprises = session.scalars(
+        sa.select(Enterprise).outerjoin(LiaisonAssignment)
+        .where(*_changing(root, enterprise_ids, unit, person))
+        .options(selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.unit),
+                 selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.user))
+        .order_by(Enterprise.id)).all()
     for enterprise in enterprises:
-        if enterprise.liaison is None:
+        current = enterprise.liaison
+        if current is None:
+            before = "—"
             session.add(LiaisonAssignment(enterprise=enterprise, unit=unit, user=person,
                                           assigned_at=at))
         else:
-            enterprise.liaison.unit, enterprise.liaison.user = unit, person
-            enterprise.liaison.assigned_at = at
+            before = _holder(current.unit, current.user)
+            current.unit, current.user, current.assigned_at = unit, person, at
+        session.add(AuditLog(at=at, user_id=by.id, ip=ip, action="reassign",
+                             object_type="enterprise", object_id=str(enterprise.id),
+                             result="done",
+                             detail=f"{before} → {_holder(unit, person)}"[:500]))
     return len(enterprises)
+
+
+def reassignment_count(session, *, root: Jurisdiction, enterprise_ids: list[int] | sa.Select,
+                       unit: OrgUnit, person: Optional[User]) -> int:
+    """How many of these enterprises `reassign` would change (those already with this unit
+    and person stay as they are): what the office confirms before a bulk change."""
+    return session.scalar(sa.select(sa.func.count()).select_from(Enterprise)
+                          .outerjoin(LiaisonAssignment)
+                          .where(*_changing(root, enterprise_ids, unit, person)))
+
+
+def _changing(root: Jurisdiction, enterprise_ids, unit: OrgUnit,
+              person: Optional[User]) -> list:
+    """Conditions on Enterprise outer-joined to its LiaisonAssignment: one of these ids,
+    inside `root`, and not already with `unit` and `person`."""
+    other_person = LiaisonAssignment.user_id.is_not(None) if person is None else sa.or_(
+        LiaisonAssignment.user_id.is_(None), LiaisonAssignment.user_id != person.id)
+    return [Enterprise.id.in_(enterprise_ids),
+            Enterprise.jurisdiction_id.in_(jurisdiction_subtree(root.id)),
+            sa.or_(LiaisonAssignment.enterprise_id.is_(None),
+                   LiaisonAssignment.unit_id != unit.id, other_person)]
+
+
+def _holder(unit: OrgUnit, person: Optional[User]) -> str:
+    return f"{unit.name}（{person.name}）" if person else unit.name
 
 
 def unassigned(session, root: Jurisdiction) -> list[Enterprise]:

@@ -35,7 +35,8 @@ from playwright.sync_api import Page, expect
 from portal.demo import utcnow
 from portal.domain.calendar import local_date
 from portal.domain.models import (
-    Case, CaseState, Channel, ContactMethod, ContactRecord, Enterprise, EnterpriseKind, Role,
+    Case, CaseState, Channel, ContactMethod, ContactRecord, Enterprise, EnterpriseKind,
+    Jurisdiction, LiaisonAssignment, Role,
 )
 from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, screenshot
 from tests.browser.test_enterprise_flow import (  # noqa: F401  (domain: a fixture)
@@ -501,3 +502,38 @@ def test_town_office_adds_a_rule_with_a_mistake_then_applies_it(page, js, check_
     with domain.session() as session:
         garage = session.scalar(sa.select(Enterprise).where(Enterprise.name == "庵埠汽修厂"))
         assert garage.liaison.unit.name == "应急办"
+
+
+# -- 6: a place's enterprises reassigned at once --------------------------------------------
+
+def test_town_office_reassigns_a_communitys_enterprises_after_confirming(
+        page, js, check_accessibility, domain):
+    sign_in_as(page, js, check_accessibility, TOWN_OFFICE)
+    page.goto("/contacts/registry")
+    page.get_by_label("镇街、村（社区）").select_option(label="庵埠镇文里社区")
+    page.get_by_role("button", name="搜索").click()
+    expect(page.get_by_label("镇街、村（社区）")).to_have_value(re.compile(r"\d+"))
+    inspect(page, js, check_accessibility)
+    with domain.session() as session:
+        place = session.scalar(sa.select(Jurisdiction.id).where(
+            Jurisdiction.name == "庵埠镇文里社区"))
+        expected = session.scalar(sa.select(sa.func.count()).select_from(Enterprise).where(
+            Enterprise.jurisdiction_id == place))
+    assert expected
+    page.get_by_label("本次搜索找到的全部企业（含各页）").check()
+    page.get_by_label("单位", exact=True).select_option(label="文里社区居委会")
+    page.get_by_label("联系服务人（选填）").select_option(label="蔡秀英（文里社区居委会）")
+    main_button(page, "重新分配").click()
+    expect(page.locator("h1")).to_have_text("重新分配搜索到的企业")
+    expect(page.locator("main")).to_contain_text("地点：庵埠镇文里社区")
+    inspect(page, js, check_accessibility)
+    screenshot(page, f"contacts-registry-bulk-confirm-{suffix(js)}")
+    confirm = page.get_by_role("button", name=re.compile(r"^重新分配\d+家企业$"))
+    changing = int(re.search(r"\d+", confirm.inner_text()).group())
+    confirm.click()
+    expect(page.get_by_text(f"已重新分配{changing}家企业。")).to_be_visible()
+    with domain.session() as session:
+        holders = session.scalars(sa.select(LiaisonAssignment).join(Enterprise).where(
+            Enterprise.jurisdiction_id == place)).all()
+        assert len(holders) == expected
+        assert {(h.unit.name, h.user.name) for h in holders} == {("文里社区居委会", "蔡秀英")}

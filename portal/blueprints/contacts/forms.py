@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, FieldList, FormField, RadioField, SelectField,
+    BooleanField, DateField, FieldList, FormField, HiddenField, RadioField, SelectField,
     SelectMultipleField, StringField, TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -91,6 +91,11 @@ class ReassignForm(FlaskForm):
                                       validate_choice=False)
     unit = SelectField(_l("Unit"), validators=[DataRequired(_l("Choose a unit."))])
     person = SelectField(_l("Liaison person (optional)"), validators=[Optional()])
+    scope = RadioField(_l("Which enterprises"), default="chosen", choices=[
+        SelectChoice("chosen", _l("Those ticked on this page")),
+        SelectChoice("search", _l("Every enterprise this search finds, on every page"))],
+        validators=[DataRequired(_l("Choose which enterprises to reassign."))])
+    confirm = HiddenField()  # the number of changes the office confirmed
 
 
 class RuleForm(PanelForm):

@@ -48,20 +48,39 @@ def _units() -> list[OrgUnit]:
         OrgUnit.kind != UnitKind.LEADING_GROUP).order_by(OrgUnit.jurisdiction_id, OrgUnit.name)))
 
 
+def _search() -> dict:
+    """The registry's search as the query string gives it: words (name or credit code),
+    only those without a unit or person, and a place (the enterprise's town, village or
+    community, and what lies below it). A place outside the office's jurisdiction is 404."""
+    place = request.args.get("place", type=int)
+    if place is not None and db.session.scalar(sa.select(Jurisdiction.id).where(
+            Jurisdiction.id == place, Jurisdiction.id.in_(_inside()))) is None:
+        abort(404)
+    return {"q": (request.args.get("q") or "").strip()[:100] or None,
+            "only": "unassigned" if request.args.get("only") == "unassigned" else None,
+            "place": place}
+
+
+def _matching(search: dict) -> sa.Select:
+    """The enterprises the search finds, outer-joined to their assignment."""
+    where = [Enterprise.jurisdiction_id.in_(_inside())]
+    if search["q"]:
+        where.append(sa.or_(Enterprise.name.contains(search["q"], autoescape=True),
+                            Enterprise.credit_code == credit_code.normalise(search["q"])))
+    if search["place"] is not None:
+        where.append(Enterprise.jurisdiction_id.in_(jurisdiction_subtree(search["place"])))
+    if search["only"]:
+        where.append(sa.or_(LiaisonAssignment.enterprise_id.is_(None),
+                            LiaisonAssignment.user_id.is_(None)))
+    return sa.select(Enterprise).outerjoin(LiaisonAssignment).where(*where)
+
+
 @bp.get("/registry")
 @requires(Role.OFFICE)
 def registry_list():
-    q = (request.args.get("q") or "").strip()[:100]
-    only = request.args.get("only") if request.args.get("only") == "unassigned" else None
+    search = _search()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    where = [Enterprise.jurisdiction_id.in_(_inside())]
-    if q:
-        where.append(sa.or_(Enterprise.name.contains(q, autoescape=True),
-                            Enterprise.credit_code == credit_code.normalise(q)))
-    query = sa.select(Enterprise).outerjoin(LiaisonAssignment).where(*where)
-    if only:
-        query = query.where(sa.or_(LiaisonAssignment.enterprise_id.is_(None),
-                                   LiaisonAssignment.user_id.is_(None)))
+    query = _matching(search)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
         query.options(selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.unit),
@@ -69,8 +88,9 @@ def registry_list():
                       selectinload(Enterprise.jurisdiction))
         .order_by(Enterprise.name).limit(PAGE).offset((page - 1) * PAGE)).all()
     form = _reassign_form()
-    return render_screen("contacts/registry.html", rows=rows, q=q, only=only, page=page,
-                         pages=max(1, -(-total // PAGE)), total=total, form=form)
+    return render_screen("contacts/registry.html", rows=rows, search=search, page=page,
+                         pages=max(1, -(-total // PAGE)), total=total, form=form,
+                         places=_places(), **search)
 
 
 def _reassign_form() -> ReassignForm:
@@ -90,20 +110,42 @@ def _reassign_form() -> ReassignForm:
 @bp.post("/registry/reassign")
 @requires(Role.OFFICE)
 def reassign():
+    """Reassign the enterprises ticked on the page, or every one the search matches (all its
+    pages): that asks first, saying how many will change, and goes ahead only when the
+    office confirms that same number."""
+    search = _search()
+    back = url_for("contacts.registry_list", **search)
     form = _reassign_form()
     if form.validate_on_submit():
         unit = db.session.get(OrgUnit, int(form.unit.data))
         person = db.session.get(User, int(form.person.data)) if form.person.data else None
+        chosen = list(form.enterprises.data or [])
+        if form.scope.data == "search":
+            chosen = _matching(search).with_only_columns(Enterprise.id)
+            try:
+                registry.check_reassignment(db.session, root=_root(), unit=unit,
+                                            person=person)
+            except RuleViolation as refused:
+                flash(_(refused.message, **refused.params))
+                return redirect(back, 303)
+            count = registry.reassignment_count(db.session, root=_root(),
+                                                enterprise_ids=chosen, unit=unit,
+                                                person=person)
+            if form.confirm.data != str(count) or not count:
+                return render_screen("contacts/registry_reassign.html", form=form,
+                                     count=count, unit=unit, person=person, search=search,
+                                     back=back, moved=bool(form.confirm.data),
+                                     places=dict((c.value, c.label) for c in _places()))
         done, count = commit_or_explain(form, "unit", lambda: registry.reassign(
-            db.session, root=_root(), enterprise_ids=list(form.enterprises.data or []),
-            unit=unit, person=person, at=utcnow()))
+            db.session, root=_root(), enterprise_ids=chosen, unit=unit, person=person,
+            at=utcnow(), by=current_user, ip=request.remote_addr))
         if done:
             flash(_("%(num)d enterprises reassigned.", num=count))
-            return redirect(url_for("contacts.registry_list", **request.args), 303)
-    for field in (form.unit, form.person, form.enterprises):
+            return redirect(back, 303)
+    for field in (form.unit, form.person, form.enterprises, form.scope):
         for message in field.errors:
             flash(message)
-    return redirect(url_for("contacts.registry_list"), 303)
+    return redirect(back, 303)
 
 
 def _places() -> list[SelectChoice]:
