@@ -315,6 +315,10 @@ class TestEditingTheRules:
         apply_rules(client, "all")
         db.session.expire_all()
         assert shop.liaison.unit is units["应急办"] and shop.liaison.user is None
+        moved = db.session.scalar(sa.select(AuditLog).where(
+            AuditLog.action == "assign_by_rules", AuditLog.object_id == str(shop.id)))
+        assert moved.detail == f"经发办（{town['liaison'].name}） → 应急办"
+        assert moved.user_id == town["office"].id
 
     @pytest.mark.parametrize("changes, field, message", [
         ({"words": "  、 "}, "words", "请填写本规则查找的行业关键词"),

@@ -322,9 +322,11 @@ def unit_for(session, rules: list[AssignmentRule], enterprise: Enterprise) -> Op
 
 
 def assign_by_rules(session, *, root: Jurisdiction, at: datetime,
-                    only_unassigned: bool = True) -> int:
+                    only_unassigned: bool = True, by: Optional[User] = None,
+                    ip: Optional[str] = None) -> int:
     """Apply `root`'s rules to the enterprises of `root` and below; returns how many got a
-    (new) unit. A changed unit clears the person (the new unit chooses one)."""
+    (new) unit. A changed unit clears the person (the new unit chooses one). Each change
+    leaves the audit row a reassignment leaves."""
     rules = rules_of(session, root.id)
     query = sa.select(Enterprise).where(Enterprise.jurisdiction_id.in_(
         jurisdiction_subtree(root.id)))
@@ -337,12 +339,23 @@ def assign_by_rules(session, *, root: Jurisdiction, at: datetime,
         if unit is None or (current is not None and current.unit_id == unit.id):
             continue
         if current is None:
+            before = "—"
             session.add(LiaisonAssignment(enterprise=enterprise, unit=unit, user=None,
                                           assigned_at=at))
         else:
+            before = _holder(current.unit, current.user)
             current.unit, current.user, current.assigned_at = unit, None, at
+        _audit_move(session, enterprise, before, _holder(unit, None), at=at, by=by, ip=ip,
+                    action="assign_by_rules")
         changed += 1
     return changed
+
+
+def _audit_move(session, enterprise: Enterprise, before: str, after: str, *, at: datetime,
+                by: Optional[User], ip: Optional[str], action: str) -> None:
+    session.add(AuditLog(at=at, user_id=by.id if by else None, ip=ip, action=action,
+                         object_type="enterprise", object_id=str(enterprise.id),
+                         result="done", detail=f"{before} → {after}"[:500]))
 
 
 def check_reassignment(session, *, root: Jurisdiction, unit: OrgUnit,
@@ -382,10 +395,8 @@ def reassign(session, *, root: Jurisdiction, enterprise_ids: list[int] | sa.Sele
         else:
             before = _holder(current.unit, current.user)
             current.unit, current.user, current.assigned_at = unit, person, at
-        session.add(AuditLog(at=at, user_id=by.id, ip=ip, action="reassign",
-                             object_type="enterprise", object_id=str(enterprise.id),
-                             result="done",
-                             detail=f"{before} → {_holder(unit, person)}"[:500]))
+        _audit_move(session, enterprise, before, _holder(unit, person), at=at, by=by, ip=ip,
+                    action="reassign")
     return len(enterprises)
 
 

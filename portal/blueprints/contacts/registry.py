@@ -264,7 +264,8 @@ def registry_rules():
             apply_form = ApplyRulesForm(prefix="apply")
             everyone = apply_form.validate() and apply_form.scope.data == "all"
             count = registry.assign_by_rules(db.session, root=root, at=utcnow(),
-                                             only_unassigned=not everyone)
+                                             only_unassigned=not everyone, by=current_user,
+                                             ip=request.remote_addr)
             db.session.commit()
             flash(_("%(num)d enterprises assigned by the rules.", num=count))
             return redirect(url_for("contacts.registry_rules"), 303)
@@ -291,10 +292,10 @@ def registry_rules():
                 return redirect(url_for("contacts.registry_rules"), 303)
             rules = registry.rules_of(db.session, root.id)
         failed = form
-    forms = [failed if failed is not None and failed._prefix == f"rule-{r.id}-"
-             else _rule_form(r, units, rules) for r in rules]
-    new = failed if failed is not None and failed._prefix == "new-" \
-        else _rule_form(None, units, rules)
+    failed_rule = request.form.get("rule") if failed is not None else None
+    forms = [failed if failed_rule == str(r.id) else _rule_form(r, units, rules)
+             for r in rules]
+    new = failed if failed_rule == "new" else _rule_form(None, units, rules)
     return render_screen("contacts/registry_rules.html", rules=list(zip(rules, forms)),
                          new=new, apply_form=apply_form, form=failed or new,
                          missing=registry.unassigned(db.session, root),
