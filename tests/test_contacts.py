@@ -15,8 +15,8 @@ from sqlalchemy import event
 
 from portal.domain import ledger
 from portal.domain.models import (
-    Case, CaseState, Channel, ContactMethod, ContactProblem, ContactRecord, LedgerAmendment,
-    LiaisonAssignment, Role,
+    Case, CaseState, Channel, ContactMethod, ContactProblem, ContactRecord, EnterpriseKind,
+    JurisdictionLevel, LedgerAmendment, LiaisonAssignment, Role, UnitKind,
 )
 from portal.extensions import db as _db
 from tests import factories
@@ -135,7 +135,7 @@ class TestRecording:
         own, forwarded = contact.problems
         assert own.case is None and forwarded.case is not None
         case = forwarded.case
-        assert case.channel is Channel.LEDGER and case.enterprise is world.enterprise
+        assert case.channel is Channel.LIAISON and case.enterprise is world.enterprise
         assert case.office is world.county_office and case.state is CaseState.SUBMITTED
         assert case.received_by is world.users["liaison"]
         # It waits on the office's desk.
@@ -233,13 +233,60 @@ def test_forwarded_progress_flows_back_into_the_problem_row(client, db, world, l
     contact_form(client, world.enterprise, **{
         "problems-0-name": "门前道路破损", "problems-0-content": "请修路",
         "problems-0-forward": "y"})
-    case = db.session.scalar(sa.select(Case).where(Case.channel == Channel.LEDGER))
+    case = db.session.scalar(sa.select(Case).where(Case.channel == Channel.LIAISON))
     office = world.county_office_user
     workflow.answer(db.session, WorkCalendar(), case, by=office, at=NOW,
                     text="已转交交通部门，本月内修复。")
     db.session.commit()
     listing = client.get("/contacts/problems").text
     assert case.number in listing and "待评价" in listing and "本月内修复" in listing
+
+
+SECTION_FIELDS = ["填报科室", "填报人", "科室负责人", "分管领导", "填报时间"]  # 附件1, 附件3
+VILLAGE_FIELDS = ["填报村（社区）", "填报人", "村（社区）书记", "填报时间"]    # 附件2, 附件4
+MONTHLY_COLUMNS = ["序号", "企业名称", "所属类别", "企业联络人员及电话", "联系服务部门",
+                   "联系服务领导及电话", "联系服务人及电话", "联系时间",
+                   "联系形式（电话收集、座谈、走访等）", "收集问题诉求个数"]
+PROBLEM_COLUMNS = ["序号", "企业名称", "问题诉求名称", "企业联络人员及电话", "部门联系服务人及电话",
+                   "具体内容", "办结时间", "办理情况"]
+
+
+def header_fields(header: str) -> list[str]:
+    """The names of a sheet's header fields ("填报人：张三    填报时间：…"), in order."""
+    return [part.split("：", 1)[0] for part in header.split("    ")]
+
+
+def ledger_sheets(response):
+    import io
+    from openpyxl import load_workbook
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["月台帐", "问题诉求登载表"]
+    return book["月台帐"], book["问题诉求登载表"]
+
+
+def pdf_text(response, tmp_path) -> str:
+    """The ledger PDF's text, once `pdffonts` shows the CJK font embedded and `pdfinfo` two
+    A4 landscape pages (issue 6: "PDF (WeasyPrint, A4 landscape, CJK font embedded)")."""
+    import shutil
+    import subprocess
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    path = tmp_path / "ledger.pdf"
+    path.write_bytes(response.data)
+    if shutil.which("pdffonts") is None:
+        pytest.fail("pdffonts missing: run `make setup-test` (poppler-utils)")
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                           check=True).stdout
+    assert "Noto-Sans-CJK-SC" in fonts
+    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:]
+               if "CJK" in line)  # the "emb" column
+    pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                           check=True).stdout
+    assert re.search(r"Pages:\s+2\n", pages)
+    assert "841.89 x 595.276 pts (A4)" in pages  # landscape
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
 
 
 class TestLedgers:
@@ -257,21 +304,15 @@ class TestLedgers:
 
     def test_the_xlsx_has_the_seeds_columns_in_order(self, client, db, world,
                                                      month_with_contacts):
-        import io
-        from openpyxl import load_workbook
-        response = client.get("/contacts/ledger.xlsx?month=2026-11")
-        assert response.status_code == 200
-        assert response.headers["Content-Disposition"].startswith("attachment")
-        book = load_workbook(io.BytesIO(response.data))
-        assert book.sheetnames == ["月台帐", "问题诉求登载表"]
-        monthly, problems = book["月台帐"], book["问题诉求登载表"]
+        """附件1 and 附件3 (科室): the seed's titles, header fields and columns in order."""
+        monthly, problems = ledger_sheets(client.get("/contacts/ledger.xlsx?month=2026-11"))
         assert monthly["A1"].value == "“企业吹哨 部门报到”全覆盖联系服务企业月台帐情况表"
-        assert [c.value for c in monthly[4]] == [
-            "序号", "企业名称", "所属类别", "企业联络人员及电话", "联系服务部门",
-            "联系服务领导及电话", "联系服务人及电话", "联系时间",
-            "联系形式（电话收集、座谈、走访等）", "收集问题诉求个数"]
+        assert problems["A1"].value == "“企业吹哨 部门报到”全覆盖联系服务企业解决问题诉求登载表"
+        assert monthly["A2"].value == problems["A2"].value == "（科室）"
+        assert [c.value for c in monthly[4]] == MONTHLY_COLUMNS
         header = monthly["A3"].value
-        for field in ("填报科室：", "填报人：", "科室负责人：陈主任", "分管领导：王建华", "填报时间："):
+        assert header_fields(header) == header_fields(problems["A3"].value) == SECTION_FIELDS
+        for field in ("科室负责人：陈主任", "分管领导：王建华"):
             assert field in header
         earlier, row = [c.value for c in monthly[5]], [c.value for c in monthly[6]]
         assert earlier[:2] == [1, "联系企业0"] and earlier[7] == "2026-11-03"  # date order
@@ -279,34 +320,15 @@ class TestLedgers:
         assert row[5] == "王建华 0768-5810001" and row[7] == "2026-11-24"
         assert row[8] == "电话" and row[9] == 2
         assert monthly.cell(7, 1).value == "备注：企业行业类别为中小微企业、个体工商户。"
-        assert [c.value for c in problems[4]] == [
-            "序号", "企业名称", "问题诉求名称", "企业联络人员及电话", "部门联系服务人及电话",
-            "具体内容", "办结时间", "办理情况"]
+        assert [c.value for c in problems[4]] == PROBLEM_COLUMNS
         own, forwarded = [c.value for c in problems[5]], [c.value for c in problems[6]]
         assert own[2] == "用电" and own[7] == "办理中"
         assert forwarded[2] == "门前道路破损" and forwarded[7].startswith("已报送经发办（编号")
 
     def test_the_pdf_embeds_the_cjk_font(self, client, db, world, month_with_contacts,
                                          tmp_path):
-        import shutil
-        import subprocess
         response = client.get("/contacts/ledger.pdf?month=2026-11")
-        assert response.status_code == 200 and response.data.startswith(b"%PDF")
-        path = tmp_path / "ledger.pdf"
-        path.write_bytes(response.data)
-        if shutil.which("pdffonts") is None:
-            pytest.fail("pdffonts missing: run `make setup-test` (poppler-utils)")
-        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
-                               check=True).stdout
-        assert "Noto-Sans-CJK-SC" in fonts
-        assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:]
-                   if "CJK" in line)  # the "emb" column
-        pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
-                               check=True).stdout
-        assert re.search(r"Pages:\s+2\n", pages)
-        assert "841.89 x 595.276 pts (A4)" in pages  # landscape
-        text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                              text=True, check=True).stdout
+        text = pdf_text(response, tmp_path)
         assert "全覆盖联系服务企业月台帐情况表" in text and "用电" in text
 
     def test_another_units_ledger_is_404_and_the_office_gets_all_units(
@@ -322,6 +344,58 @@ class TestLedgers:
         from openpyxl import load_workbook
         names = load_workbook(io.BytesIO(response.data)).sheetnames
         assert f"{month_with_contacts.name[:12]}-月台帐" in names
+
+
+class TestVillageLedgers:
+    """附件2 and 附件4: the same ledgers for a village or community committee (村（社区）)."""
+
+    @pytest.fixture
+    def village_month(self, client, db, world):
+        village = factories.jurisdiction(db.session, name="石堰村", parent=world.county,
+                                         level=JurisdictionLevel.VILLAGE)
+        committee = factories.unit(db.session, village, name="石堰村委会",
+                                   kind=UnitKind.VILLAGE_COMMITTEE)
+        committee.head_name = "李书记"
+        liaison = factories.user(db.session, Role.LIAISON, unit=committee)
+        shop = factories.enterprise(db.session, village, name="石堰小卖部",
+                                    kind=EnterpriseKind.INDIVIDUAL)
+        shop.created_at = NOW - timedelta(days=400)
+        db.session.add(LiaisonAssignment(enterprise=shop, unit=committee, user=liaison,
+                                         assigned_at=NOW))
+        db.session.commit()
+        login_user(client, liaison)
+        assert contact_form(client, shop, method="talks", **{
+            "problems-0-name": "招牌审批", "problems-0-content": "门头招牌怎么报批",
+            "problems-1-name": "路灯不亮", "problems-1-content": "村口路灯坏了",
+            "problems-1-forward": "y"}).status_code == 303
+        return committee
+
+    def test_the_xlsx_has_the_seeds_village_forms(self, client, village_month):
+        monthly, problems = ledger_sheets(client.get("/contacts/ledger.xlsx?month=2026-11"))
+        # 附件2 writes 台账, 附件1 台帐: each title as its seed prints it.
+        assert monthly["A1"].value == "“企业吹哨 部门报到”全覆盖联系服务企业月台账情况表"
+        assert problems["A1"].value == "“企业吹哨 部门报到”全覆盖联系服务企业解决问题诉求登载表"
+        assert monthly["A2"].value == problems["A2"].value == "村（社区）"
+        assert header_fields(monthly["A3"].value) == header_fields(problems["A3"].value) \
+            == VILLAGE_FIELDS
+        assert "填报村（社区）：石堰村委会" in monthly["A3"].value
+        assert "村（社区）书记：李书记" in problems["A3"].value
+        assert [c.value for c in monthly[4]] == MONTHLY_COLUMNS
+        assert [c.value for c in problems[4]] == PROBLEM_COLUMNS
+        row = [c.value for c in monthly[5]]
+        assert row[:3] == [1, "石堰小卖部", "个体工商户"] and row[4] == "石堰村委会"
+        assert row[7] == "2026-11-24" and row[8] == "座谈" and row[9] == 2
+        assert monthly.cell(6, 1).value == "备注：企业行业类别为中小微企业、个体工商户。"
+        own, forwarded = [c.value for c in problems[5]], [c.value for c in problems[6]]
+        assert own[:3] == [1, "石堰小卖部", "招牌审批"] and own[5] == "门头招牌怎么报批"
+        assert forwarded[2] == "路灯不亮" and forwarded[7].startswith("已报送经发办（编号")
+        assert problems.max_row == 6
+
+    def test_the_pdf_embeds_the_cjk_font(self, client, village_month, tmp_path):
+        text = pdf_text(client.get("/contacts/ledger.pdf?month=2026-11"), tmp_path)
+        assert "全覆盖联系服务企业月台账情况表" in text and "台帐情况表" not in text
+        assert "填报村（社区）：石堰村委会" in text and "村（社区）书记：李书记" in text
+        assert "分管领导" not in text and "路灯不亮" in text
 
 
 def test_the_ledger_stands_against_the_25th():
@@ -348,6 +422,7 @@ def test_the_liaison_is_reminded_from_the_20th_and_sees_late_and_corrections(
     reminder = page(client.get("/contacts/?month=2026-11")).select_one('[role="status"]')
     assert "本单位本月还有2家企业未联系" in reminder.text
     assert "应于2026年11月25日前报送" in reminder.text
+    assert re.search(r"台帐：\S", reminder.text) and "台帐： " not in reminder.text  # one colon, no space
     with time_machine.travel(datetime(2026, 11, 27, 2, tzinfo=timezone.utc), tick=True):
         client._cookies.clear()  # two days on, the old session has timed out
         login_as("liaison")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from portal import create_app
-from portal.domain.models import Base
+from portal.domain.models import Base, Case, Channel
 from portal.extensions import db
 from tests.conftest import DATABASE_URL, IS_POSTGRES, _config
 
@@ -34,6 +35,21 @@ def scratch_url(tmp_path):
     admin.dispose()
 
 
+@contextmanager
+def scratch_app(url: str):
+    """The app on the scratch database, inside its context; connections closed after."""
+    app = create_app(_config(url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def scalar(sql: str):
+    with db.engine.connect() as conn:
+        return conn.scalar(sa.text(sql))
+
+
 def test_migrations_build_what_the_models_describe(app):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
@@ -42,43 +58,57 @@ def test_migrations_build_what_the_models_describe(app):
 
 
 def test_downgrade_to_nothing_and_up_again(scratch_url):
-    app = create_app(_config(scratch_url))
-    with app.app_context():
+    with scratch_app(scratch_url):
         upgrade()
         assert "case_event" in sa.inspect(db.engine).get_table_names()
         downgrade(revision="base")
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert "case_event" in sa.inspect(db.engine).get_table_names()
-        db.session.remove()
-        db.engine.dispose()
+
+
+def _insert_case(channel: str) -> None:
+    """One case with its register event, written in the columns of revision 0001."""
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO jurisdiction (id, code, name, level) VALUES (1, '445100', '潮州市', 'city')"))
+        conn.execute(sa.text(
+            'INSERT INTO "case" (id, number, jurisdiction_id, year, seq, applicant_name, '
+            "contact_name, contact_phone, title, content, type, channel, received_at, state, "
+            "version_id, created_at) VALUES (1, '445100-2026-00001', 1, 2026, 1, 'a', 'b', "
+            "'13800000000', 't', 'c', 'business', :channel, '2026-11-25 02:00:00', "
+            "'submitted', 1, '2026-11-25 02:00:00')"), {"channel": channel})
+        conn.execute(sa.text(
+            "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
+            "VALUES (1, '2026-11-25 02:00:00', 'register', :channel, true)"),
+            {"channel": channel})
 
 
 def test_upgrades_and_downgrades_keep_the_data(scratch_url):
     """A case registered under revision 0001 survives the later revisions and the way back."""
-    app = create_app(_config(scratch_url))
-    with app.app_context():
+    with scratch_app(scratch_url):
         upgrade(revision="0001")
-        with db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO jurisdiction (id, code, name, level) VALUES (1, '445100', '潮州市', 'city')"))
-            conn.execute(sa.text(
-                'INSERT INTO "case" (id, number, jurisdiction_id, year, seq, applicant_name, '
-                "contact_name, contact_phone, title, content, type, channel, received_at, state, "
-                "version_id, created_at) VALUES (1, '445100-2026-00001', 1, 2026, 1, 'a', 'b', "
-                "'13800000000', 't', 'c', 'business', 'portal', '2026-11-25 02:00:00', "
-                "'submitted', 1, '2026-11-25 02:00:00')"))
-            conn.execute(sa.text(
-                "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
-                "VALUES (1, '2026-11-25 02:00:00', 'register', '', true)"))
+        _insert_case("portal")
         upgrade()
-        with db.engine.connect() as conn:
-            assert conn.scalar(sa.text('SELECT number FROM "case"')) == "445100-2026-00001"
-            assert conn.scalar(sa.text("SELECT count(*) FROM case_event")) == 1
-            assert conn.scalar(sa.text('SELECT under_supervision FROM "case"')) in (False, 0)
+        assert scalar('SELECT number FROM "case"') == "445100-2026-00001"
+        assert scalar("SELECT count(*) FROM case_event") == 1
+        assert scalar('SELECT under_supervision FROM "case"') in (False, 0)
         downgrade(revision="0001")
-        with db.engine.connect() as conn:
-            assert conn.scalar(sa.text('SELECT count(*) FROM "case"')) == 1
-            assert conn.scalar(sa.text("SELECT count(*) FROM case_event")) == 1
+        assert scalar('SELECT count(*) FROM "case"') == 1
+        assert scalar("SELECT count(*) FROM case_event") == 1
+
+
+def test_cases_forwarded_from_the_ledger_arrive_by_the_liaison_channel(scratch_url):
+    """0007: a case a liaison forwarded while the channel was called "ledger" reads as
+    "liaison" (issue 6), and back again on downgrade; the append-only event stays as written."""
+    with scratch_app(scratch_url):
+        upgrade(revision="0006")
+        _insert_case("ledger")
+        upgrade()
+        assert scalar('SELECT channel FROM "case"') == "liaison"
+        assert scalar("SELECT note FROM case_event") == "ledger"
+        with db.session.begin():
+            assert db.session.get(Case, 1).channel is Channel.LIAISON
         db.session.remove()
-        db.engine.dispose()
+        downgrade(revision="0006")
+        assert scalar('SELECT channel FROM "case"') == "ledger"

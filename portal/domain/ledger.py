@@ -7,7 +7,7 @@ enterprise has a responsible unit and a liaison person (`LiaisonAssignment`).
 二(二): "每月将联系企业情况填写至《……月台帐》……收集到的……问题诉求及办理情况等填写至《……登载表》，
 每月25日前报送经发办" — the month's ledger, submitted by the unit (`LedgerSubmission`).
 二(三): "如属于本单位职能职责范围内的，要迅速高效地回应、办理。如不属于……应及时报送经发办" — a
-problem is handled by the unit, or forwarded to the office as a case (channel "ledger").
+problem is handled by the unit, or forwarded to the office as a case (channel "liaison").
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def forward(session, calendar: WorkCalendar, *, by: User, unit: OrgUnit,
         session, calendar, jurisdiction=office.jurisdiction if office else unit.jurisdiction,
         applicant_name=enterprise.name, contact_name=enterprise.contact_name or enterprise.name,
         contact_phone=enterprise.contact_phone or "", title=name, content=content,
-        case_type=CaseType.BUSINESS, channel=Channel.LEDGER, at=at, by=by,
+        case_type=CaseType.BUSINESS, channel=Channel.LIAISON, at=at, by=by,
         enterprise=enterprise, receiving_unit=office)
 
 

@@ -135,7 +135,7 @@ class Channel(enum.Enum):
     DEPUTY = "deputy"            # 党代表/人大代表/政协委员 (Chengkou 五(一)4)
     ASSOCIATION = "association"  # 行业协会、商会代为吹哨 (Chengkou 五(一)5)
     LEADER_VISIT = "leader_visit"  # 双挂钩 (Haimen 三(一))
-    LEDGER = "ledger"            # liaison contact ledger (Dalu 二(三))
+    LIAISON = "liaison"          # forwarded by a liaison from a contact (Dalu 二(三) "报送经发办")
 
 
 class CaseState(enum.Enum):

@@ -20,13 +20,14 @@ from datetime import datetime
 from typing import Iterable, Optional
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from portal.domain import credit_code
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.errors import N_, RuleViolation
 from portal.domain.models import (
-    AssignmentRule, Enterprise, EnterpriseKind, Jurisdiction, LiaisonAssignment, OrgUnit,
-    Role, UnitKind, User,
+    AssignmentRule, AuditLog, Enterprise, EnterpriseKind, Jurisdiction, LiaisonAssignment,
+    OrgUnit, Role, UnitKind, User,
 )
 
 # The import file's columns, as people title them (the first row); 企业名称 is required.
@@ -235,6 +236,76 @@ def rules_of(session, jurisdiction_id: int) -> list[AssignmentRule]:
         AssignmentRule.jurisdiction_id == jurisdiction_id).order_by(AssignmentRule.position)))
 
 
+def split_words(text: str) -> list[str]:
+    """A rule's industry words as typed: separated by 、 (as the seed lists them), commas,
+    semicolons or spaces."""
+    for sep in ("，", ",", "；", ";", " ", "\u3000"):
+        text = text.replace(sep, "、")
+    return [w.strip() for w in text.split("、") if w.strip()]
+
+
+def fits_everything(rule: AssignmentRule) -> bool:
+    return rule.kind is None and rule.not_kind is None and not rule.words
+
+
+def save_rule(session, *, root: Jurisdiction, rule: Optional[AssignmentRule],
+              description: str, words: str, kind: Optional[EnterpriseKind],
+              unit: Optional[OrgUnit], to_village: bool, position: int) -> AssignmentRule:
+    """Add a rule to `root`'s table (`rule` None) or change one: what it says, the industry
+    words it looks for, the kind it is for, the unit it gives (or the enterprise's village
+    committee, "各村（社区）负责餐饮以外的个体工商户"), and its place in the order; the others
+    move up or down to make room. Only the last rule may fit every enterprise (no words, no
+    kind), as "经发办负责工贸、服务企业" does, since no rule after it would ever be tried."""
+    description = description.strip()
+    if not description:
+        raise RuleViolation(N_("Enter what the rule says, e.g. 应急办负责砖厂、加油站."),
+                            field="description")
+    if not to_village:
+        if unit is None:
+            raise RuleViolation(N_("Choose the unit this rule gives the enterprises, or "
+                                   "their village or community."), field="unit")
+        if unit.jurisdiction_id not in set(session.scalars(sa.select(Jurisdiction.id).where(
+                Jurisdiction.id.in_(jurisdiction_subtree(root.id))))):
+            raise RuleViolation(N_("Choose a unit of this jurisdiction."), field="unit")
+    if position < 1:
+        raise RuleViolation(N_("Enter the rule's place in the order: 1 or more."),
+                            field="position")
+    others = [r for r in rules_of(session, root.id) if r is not rule]
+    if rule is None:
+        rule = AssignmentRule(jurisdiction_id=root.id)
+    rule.description, rule.industries = description, "、".join(split_words(words))
+    rule.kind, rule.to_village = kind, to_village
+    rule.unit = None if to_village else unit
+    ordered = [*others]
+    ordered.insert(min(position, len(ordered) + 1) - 1, rule)
+    for earlier in ordered[:-1]:
+        if not fits_everything(earlier):
+            continue
+        if earlier is rule:
+            raise RuleViolation(N_("Enter the industry words this rule looks for, e.g. "
+                                   "砖厂、加油站, or choose a kind: a rule with neither fits "
+                                   "every enterprise, so only the last rule may."),
+                                field="words")
+        raise RuleViolation(N_("Rule %(num)d, “%(rule)s”, fits every enterprise, so no rule "
+                               "after it is ever tried: give this rule %(num)d or less."),
+                            field="position", num=ordered.index(earlier) + 1,
+                            rule=earlier.description)
+    for n, each in enumerate(ordered, start=1):
+        each.position = n
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def remove_rule(session, *, root: Jurisdiction, rule: AssignmentRule) -> None:
+    """Take a rule out of `root`'s table; the ones after it move up. Enterprises it gave a
+    unit keep that unit until the rules are applied to every enterprise again."""
+    session.delete(rule)
+    session.flush()
+    for n, each in enumerate(rules_of(session, root.id), start=1):
+        each.position = n
+
+
 def _village_committee(session, enterprise: Enterprise) -> Optional[OrgUnit]:
     return session.scalar(sa.select(OrgUnit).where(
         OrgUnit.jurisdiction_id == enterprise.jurisdiction_id,
@@ -251,9 +322,11 @@ def unit_for(session, rules: list[AssignmentRule], enterprise: Enterprise) -> Op
 
 
 def assign_by_rules(session, *, root: Jurisdiction, at: datetime,
-                    only_unassigned: bool = True) -> int:
+                    only_unassigned: bool = True, by: Optional[User] = None,
+                    ip: Optional[str] = None) -> int:
     """Apply `root`'s rules to the enterprises of `root` and below; returns how many got a
-    (new) unit. A changed unit clears the person (the new unit chooses one)."""
+    (new) unit. A changed unit clears the person (the new unit chooses one). Each change
+    leaves the audit row a reassignment leaves."""
     rules = rules_of(session, root.id)
     query = sa.select(Enterprise).where(Enterprise.jurisdiction_id.in_(
         jurisdiction_subtree(root.id)))
@@ -266,18 +339,28 @@ def assign_by_rules(session, *, root: Jurisdiction, at: datetime,
         if unit is None or (current is not None and current.unit_id == unit.id):
             continue
         if current is None:
+            before = "—"
             session.add(LiaisonAssignment(enterprise=enterprise, unit=unit, user=None,
                                           assigned_at=at))
         else:
+            before = _holder(current.unit, current.user)
             current.unit, current.user, current.assigned_at = unit, None, at
+        _audit_move(session, enterprise, before, _holder(unit, None), at=at, by=by, ip=ip,
+                    action="assign_by_rules")
         changed += 1
     return changed
 
 
-def reassign(session, *, root: Jurisdiction, enterprise_ids: list[int], unit: OrgUnit,
-             person: Optional[User], at: datetime) -> int:
-    """Bulk reassignment: these enterprises to `unit` and, when given, its liaison `person`
-    (by area, one person many enterprises)."""
+def _audit_move(session, enterprise: Enterprise, before: str, after: str, *, at: datetime,
+                by: Optional[User], ip: Optional[str], action: str) -> None:
+    session.add(AuditLog(at=at, user_id=by.id if by else None, ip=ip, action=action,
+                         object_type="enterprise", object_id=str(enterprise.id),
+                         result="done", detail=f"{before} → {after}"[:500]))
+
+
+def check_reassignment(session, *, root: Jurisdiction, unit: OrgUnit,
+                       person: Optional[User]) -> None:
+    """Refuse a unit outside `root` and below, or a person who is not a liaison of it."""
     inside = set(session.scalars(sa.select(Jurisdiction.id).where(
         Jurisdiction.id.in_(jurisdiction_subtree(root.id)))))
     if unit.jurisdiction_id not in inside:
@@ -285,18 +368,61 @@ def reassign(session, *, root: Jurisdiction, enterprise_ids: list[int], unit: Or
     if person is not None and (person.unit_id != unit.id or person.role is not Role.LIAISON):
         raise RuleViolation(N_("The liaison person must work in the chosen unit."),
                             field="person")
-    if not enterprise_ids:
+
+
+def reassign(session, *, root: Jurisdiction, enterprise_ids: list[int] | sa.Select,
+             unit: OrgUnit, person: Optional[User], at: datetime, by: User,
+             ip: Optional[str] = None) -> int:
+    """Bulk reassignment: these enterprises (ids, or a statement selecting them, such as
+    every enterprise a registry search matches) to `unit` and, when given, its liaison
+    `person` (by area, one person many enterprises). Each enterprise whose unit or person
+    changes leaves one audit row: who moved it, when, from whom to whom."""
+    check_reassignment(session, root=root, unit=unit, person=person)
+    if isinstance(enterprise_ids, list) and not enterprise_ids:
         raise RuleViolation(N_("Choose at least one enterprise."), field="enterprises")
-    enterprises = session.scalars(sa.select(Enterprise).where(
-        Enterprise.id.in_(enterprise_ids), Enterprise.jurisdiction_id.in_(inside))).all()
+    enterprises = session.scalars(
+        sa.select(Enterprise).outerjoin(LiaisonAssignment)
+        .where(*_changing(root, enterprise_ids, unit, person))
+        .options(selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.unit),
+                 selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.user))
+        .order_by(Enterprise.id)).all()
     for enterprise in enterprises:
-        if enterprise.liaison is None:
+        current = enterprise.liaison
+        if current is None:
+            before = "—"
             session.add(LiaisonAssignment(enterprise=enterprise, unit=unit, user=person,
                                           assigned_at=at))
         else:
-            enterprise.liaison.unit, enterprise.liaison.user = unit, person
-            enterprise.liaison.assigned_at = at
+            before = _holder(current.unit, current.user)
+            current.unit, current.user, current.assigned_at = unit, person, at
+        _audit_move(session, enterprise, before, _holder(unit, person), at=at, by=by, ip=ip,
+                    action="reassign")
     return len(enterprises)
+
+
+def reassignment_count(session, *, root: Jurisdiction, enterprise_ids: list[int] | sa.Select,
+                       unit: OrgUnit, person: Optional[User]) -> int:
+    """How many of these enterprises `reassign` would change (those already with this unit
+    and person stay as they are): what the office confirms before a bulk change."""
+    return session.scalar(sa.select(sa.func.count()).select_from(Enterprise)
+                          .outerjoin(LiaisonAssignment)
+                          .where(*_changing(root, enterprise_ids, unit, person)))
+
+
+def _changing(root: Jurisdiction, enterprise_ids, unit: OrgUnit,
+              person: Optional[User]) -> list:
+    """Conditions on Enterprise outer-joined to its LiaisonAssignment: one of these ids,
+    inside `root`, and not already with `unit` and `person`."""
+    other_person = LiaisonAssignment.user_id.is_not(None) if person is None else sa.or_(
+        LiaisonAssignment.user_id.is_(None), LiaisonAssignment.user_id != person.id)
+    return [Enterprise.id.in_(enterprise_ids),
+            Enterprise.jurisdiction_id.in_(jurisdiction_subtree(root.id)),
+            sa.or_(LiaisonAssignment.enterprise_id.is_(None),
+                   LiaisonAssignment.unit_id != unit.id, other_person)]
+
+
+def _holder(unit: OrgUnit, person: Optional[User]) -> str:
+    return f"{unit.name}（{person.name}）" if person else unit.name
 
 
 def unassigned(session, root: Jurisdiction) -> list[Enterprise]:

@@ -40,7 +40,7 @@ LABELS = {
     Channel.DEPUTY: _l("Deputies and committee members"),
     Channel.ASSOCIATION: _l("Association or chamber on behalf"),
     Channel.LEADER_VISIT: _l("Leaders' visits"),
-    Channel.LEDGER: _l("Liaison contact ledger"),
+    Channel.LIAISON: _l("Forwarded by a liaison"),
     EnterpriseKind.ABOVE_SCALE_INDUSTRY: _l("Industrial enterprise above designated size"),
     EnterpriseKind.FOUR_ABOVE: _l("Enterprise above designated size (four kinds)"),
     EnterpriseKind.SME: _l("Small, medium or micro enterprise"),

@@ -28,6 +28,9 @@ from portal.web.labels import label
 from portal.web.pdf import render_pdf
 
 TITLE_MONTHLY = "“企业吹哨 部门报到”全覆盖联系服务企业月台帐情况表"
+# The seed writes 附件2's title with 台账 where 附件1 has 台帐: "附件2 “企业吹哨 部门报到”全覆盖
+# 联系服务企业月台账情况表 村（社区）". An official form is copied as it stands.
+TITLE_MONTHLY_VILLAGE = "“企业吹哨 部门报到”全覆盖联系服务企业月台账情况表"
 TITLE_PROBLEMS = "“企业吹哨 部门报到”全覆盖联系服务企业解决问题诉求登载表"
 MONTHLY_COLUMNS = ("序号", "企业名称", "所属类别", "企业联络人员及电话", "联系服务部门",
                    "联系服务领导及电话", "联系服务人及电话", "联系时间",
@@ -67,6 +70,10 @@ class LedgerDocument:
         return [("填报科室", self.unit.name), ("填报人", self.filled_by),
                 ("科室负责人", self.unit.head_name or ""), ("分管领导", self.unit.leader_name or ""),
                 ("填报时间", day)]
+
+    @property
+    def title_monthly(self) -> str:
+        return TITLE_MONTHLY_VILLAGE if self.is_village else TITLE_MONTHLY
 
     @property
     def subtitle(self) -> str:
@@ -166,7 +173,7 @@ def _sheet(book: Workbook, title: str, heading: str, subtitle: str, header_field
 
 
 def add_to_workbook(book: Workbook, doc: LedgerDocument, *, prefix: str = "") -> None:
-    _sheet(book, f"{prefix}月台帐", TITLE_MONTHLY, doc.subtitle, doc.header_fields,
+    _sheet(book, f"{prefix}月台帐", doc.title_monthly, doc.subtitle, doc.header_fields,
            MONTHLY_COLUMNS, doc.monthly, (6, 28, 14, 22, 16, 20, 20, 12, 16, 10), REMARK)
     _sheet(book, f"{prefix}问题诉求登载表", TITLE_PROBLEMS, doc.subtitle,
            [f for f in doc.header_fields], PROBLEM_COLUMNS, doc.problems,
@@ -184,6 +191,5 @@ def workbook_bytes(docs: list[LedgerDocument], *, prefixed: bool = False) -> byt
 
 
 def pdf_bytes(doc: LedgerDocument) -> bytes:
-    return render_pdf("pdf/ledger.html", doc=doc, title_monthly=TITLE_MONTHLY,
-                      title_problems=TITLE_PROBLEMS, monthly_columns=MONTHLY_COLUMNS,
+    return render_pdf("pdf/ledger.html", doc=doc, title_problems=TITLE_PROBLEMS, monthly_columns=MONTHLY_COLUMNS,
                       problem_columns=PROBLEM_COLUMNS, remark=REMARK)

@@ -6,7 +6,7 @@ with JavaScript on and off, through the pages only:
    具体内容), one with a problem forwarded to the office; the unit's problems list shows the
    forwarded one with its case number;
 2. the town office (`anbu-office`) finds the forwarded case waiting for it ("待我办理") and
-   opens it: its channel is the contact ledger;
+   opens it: its channel is the liaison (报送经发办);
 3. the liaison opens the coverage page (3 contacted, the others listed as not yet) and
    downloads the month's ledger as .xlsx (the seed's two sheets and headers, the three
    contacts) and as PDF (the CJK font embedded, two pages, rendered to PNG under
@@ -35,7 +35,8 @@ from playwright.sync_api import Page, expect
 from portal.demo import utcnow
 from portal.domain.calendar import local_date
 from portal.domain.models import (
-    Case, CaseState, Channel, ContactMethod, ContactRecord, Enterprise, EnterpriseKind, Role,
+    Case, CaseState, Channel, ContactMethod, ContactRecord, Enterprise, EnterpriseKind,
+    Jurisdiction, LiaisonAssignment, Role,
 )
 from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, screenshot
 from tests.browser.test_enterprise_flow import (  # noqa: F401  (domain: a fixture)
@@ -54,7 +55,7 @@ UNIT = "经发办"  # 庵埠镇经发办: the liaison's unit, and the town offic
 RECORD_HEADING = "登记联系情况"
 NOT_YET = "尚未联系"
 FORWARD = "不属本单位职责：报送办公室作为诉求办理"
-LEDGER_CHANNEL = "联系服务台帐"  # labels.py: Channel.LEDGER, "Liaison contact ledger"
+LIAISON_CHANNEL = "联系服务人报送"  # labels.py: Channel.LIAISON, "Forwarded by a liaison"
 WAITING_FOR_ME = "待我办理"
 SUBMITTED = "待受理"
 
@@ -238,7 +239,7 @@ def test_three_contacts_one_forwarded_to_the_office_and_the_month_ledger(
             assert [(p.name, p.content, p.case is not None) for p in record.problems] == [
                 (p.name, p.content, p.forward) for p in contact.problems]
         case = session.scalar(sa.select(Case).where(Case.number == number))
-        assert case.channel is Channel.LEDGER and case.state is CaseState.SUBMITTED
+        assert case.channel is Channel.LIAISON and case.state is CaseState.SUBMITTED
         assert case.title == FORWARDED.name and case.content == FORWARDED.content
         assert case.enterprise_id == recorded[1][1] and case.applicant_name == names[1]
         assert case.office.name == UNIT and case.office.jurisdiction.name == "庵埠镇"
@@ -272,7 +273,7 @@ def test_three_contacts_one_forwarded_to_the_office_and_the_month_ledger(
     expect(page.locator("h1")).to_have_text(FORWARDED.name)
     facts = page.locator("main p.hint").filter(has_text="事项编号")
     expect(facts).to_contain_text(number)
-    expect(facts).to_contain_text(LEDGER_CHANNEL)
+    expect(facts).to_contain_text(LIAISON_CHANNEL)
     expect(page.locator("#status-title")).to_contain_text(SUBMITTED)
     expect(page.locator("main")).to_contain_text(FORWARDED.content)
     inspect(page, js, check_accessibility)
@@ -462,3 +463,77 @@ def test_town_office_imports_a_spreadsheet_and_reads_every_row(page, js, check_a
         updated = session.scalar(sa.select(Enterprise).where(
             Enterprise.credit_code == update_code))
         assert updated.contact_name == "王福源" and updated.jurisdiction.name == "庵埠镇"
+
+
+# -- 5: the assignment rules --------------------------------------------------------------
+
+def test_town_office_adds_a_rule_with_a_mistake_then_applies_it(page, js, check_accessibility,
+                                                                domain):
+    """Dalu's table on the page that lists it: a rule added before the catch-all; empty words
+    said beside the field with what was typed kept; the next run of the rules uses it."""
+    sign_in_as(page, js, check_accessibility, TOWN_OFFICE)
+    page.goto("/contacts/registry/rules")
+    expect(page.locator("h1")).to_have_text("联系分工规则")
+    inspect(page, js, check_accessibility)
+    added = page.locator("#add-rule")
+    added.get_by_label("规则内容").fill("应急办负责汽修厂")
+    added.get_by_label("顺序").fill("1")
+    added.get_by_label("单位").select_option(label="应急办")
+    added.get_by_role("button", name="添加规则").click()
+    added = page.locator("#add-rule")
+    expect(added.locator(".field--error")).to_contain_text("请填写本规则查找的行业关键词")
+    expect(added.get_by_label("规则内容")).to_have_value("应急办负责汽修厂")
+    expect(page).to_have_title(re.compile(r"^错误："))
+    inspect(page, js, check_accessibility)
+    screenshot(page, f"contacts-rules-error-{suffix(js)}")
+    added.get_by_label("行业关键词").fill("汽修、汽车维修")
+    added.get_by_role("button", name="添加规则").click()
+    expect(page.locator("main ol.rules > li").first).to_contain_text("应急办负责汽修厂")
+    inspect(page, js, check_accessibility)
+    with domain.session() as session:
+        town = session.scalar(sa.select(Enterprise).where(
+            Enterprise.name == "潮州市福源陶瓷有限公司")).jurisdiction
+        garage = Enterprise(name="庵埠汽修厂", kind=EnterpriseKind.SME, industry="汽车维修",
+                            jurisdiction=town, created_at=utcnow())
+        session.add(garage)
+        session.commit()
+    page.get_by_role("button", name="按规则分配").click()
+    expect(page.get_by_text(re.compile(r"已按规则分配\d+家企业。"))).to_be_visible()
+    with domain.session() as session:
+        garage = session.scalar(sa.select(Enterprise).where(Enterprise.name == "庵埠汽修厂"))
+        assert garage.liaison.unit.name == "应急办"
+
+
+# -- 6: a place's enterprises reassigned at once --------------------------------------------
+
+def test_town_office_reassigns_a_communitys_enterprises_after_confirming(
+        page, js, check_accessibility, domain):
+    sign_in_as(page, js, check_accessibility, TOWN_OFFICE)
+    page.goto("/contacts/registry")
+    page.get_by_label("镇街、村（社区）").select_option(label="庵埠镇文里社区")
+    page.get_by_role("button", name="搜索").click()
+    expect(page.get_by_label("镇街、村（社区）")).to_have_value(re.compile(r"\d+"))
+    inspect(page, js, check_accessibility)
+    with domain.session() as session:
+        place = session.scalar(sa.select(Jurisdiction.id).where(
+            Jurisdiction.name == "庵埠镇文里社区"))
+        expected = session.scalar(sa.select(sa.func.count()).select_from(Enterprise).where(
+            Enterprise.jurisdiction_id == place))
+    assert expected
+    page.get_by_label("本次搜索找到的全部企业（含各页）").check()
+    page.get_by_label("单位", exact=True).select_option(label="文里社区居委会")
+    page.get_by_label("联系服务人（选填）").select_option(label="蔡秀英（文里社区居委会）")
+    main_button(page, "重新分配").click()
+    expect(page.locator("h1")).to_have_text("重新分配搜索到的企业")
+    expect(page.locator("main")).to_contain_text("地点：庵埠镇文里社区")
+    inspect(page, js, check_accessibility)
+    screenshot(page, f"contacts-registry-bulk-confirm-{suffix(js)}")
+    confirm = page.get_by_role("button", name=re.compile(r"^重新分配\d+家企业$"))
+    changing = int(re.search(r"\d+", confirm.inner_text()).group())
+    confirm.click()
+    expect(page.get_by_text(f"已重新分配{changing}家企业。")).to_be_visible()
+    with domain.session() as session:
+        holders = session.scalars(sa.select(LiaisonAssignment).join(Enterprise).where(
+            Enterprise.jurisdiction_id == place)).all()
+        assert len(holders) == expected
+        assert {(h.unit.name, h.user.name) for h in holders} == {("文里社区居委会", "蔡秀英")}

@@ -2,13 +2,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, DateField, FieldList, FormField, RadioField, SelectField,
+    BooleanField, DateField, FieldList, FormField, HiddenField, RadioField, SelectField,
     SelectMultipleField, StringField, TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.domain.ledger import MAX_PROBLEMS
 from portal.domain.models import ContactMethod, EnterpriseKind
+from portal.web.forms import PanelForm
 from portal.web.labels import choices
 
 TEXT = [Length(max=2000, message=_l("Write 2000 characters or fewer."))]
@@ -89,10 +91,39 @@ class ReassignForm(FlaskForm):
                                       validate_choice=False)
     unit = SelectField(_l("Unit"), validators=[DataRequired(_l("Choose a unit."))])
     person = SelectField(_l("Liaison person (optional)"), validators=[Optional()])
+    scope = RadioField(_l("Which enterprises"), default="chosen", choices=[
+        SelectChoice("chosen", _l("Those ticked on this page")),
+        SelectChoice("search", _l("Every enterprise this search finds, on every page"))],
+        validators=[DataRequired(_l("Choose which enterprises to reassign."))])
+    confirm = HiddenField()  # the number of changes the office confirmed
 
 
-class RuleForm(FlaskForm):
-    unit = SelectField(_l("Unit"), validators=[Optional()])
+class RuleForm(PanelForm):
+    """One assignment rule (Dalu 一 "具体分工如下"), one of several on the rules page (hence
+    the prefix)."""
+
+    description = StringField(_l("The rule"), validators=[
+        DataRequired(_l("Enter what the rule says, e.g. 应急办负责砖厂、加油站.")),
+        Length(max=200, message=_l("Keep it to 200 characters or fewer."))])
+    words = StringField(_l("Industry words"),
+                        description=_l("Separated by 、, e.g. 砖厂、加油站; empty: any industry."),
+                        validators=[Length(max=300, message=_l(
+                            "Keep the words to 300 characters or fewer."))])
+    kind = SelectField(_l("Enterprise kind"),
+                       choices=[SelectChoice("", _l("Any kind")), *choices(EnterpriseKind)],
+                       validators=[Optional()])
+    unit = SelectField(_l("Unit"), validate_choice=False)
+    position = StringField(_l("Order"), description=_l("1 is tried first."),
+                           validators=[Regexp(r"^\s*\d{1,4}\s*$", message=_l(
+                               "Enter the rule's place in the order as a number, like 3."))],
+                           render_kw={"inputmode": "numeric", "size": 3})
+
+
+class ApplyRulesForm(PanelForm):
+    scope = RadioField(_l("Which enterprises"), default="unassigned", choices=[
+        SelectChoice("unassigned", _l("Only those without a unit")),
+        SelectChoice("all", _l("Every enterprise: one whose unit changes waits for the new "
+                               "unit to name its person"))])
 
 
 class UnitPeopleForm(FlaskForm):

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.contacts import bp
 from portal.blueprints.contacts.forms import (
-    EnterpriseForm, ImportForm, ReassignForm, RuleForm, UnitPeopleForm,
+    ApplyRulesForm, EnterpriseForm, ImportForm, ReassignForm, RuleForm, UnitPeopleForm,
 )
 from portal.domain import credit_code, registry
 from portal.domain.access import jurisdiction_subtree
@@ -48,20 +48,39 @@ def _units() -> list[OrgUnit]:
         OrgUnit.kind != UnitKind.LEADING_GROUP).order_by(OrgUnit.jurisdiction_id, OrgUnit.name)))
 
 
+def _search() -> dict:
+    """The registry's search as the query string gives it: words (name or credit code),
+    only those without a unit or person, and a place (the enterprise's town, village or
+    community, and what lies below it). A place outside the office's jurisdiction is 404."""
+    place = request.args.get("place", type=int)
+    if place is not None and db.session.scalar(sa.select(Jurisdiction.id).where(
+            Jurisdiction.id == place, Jurisdiction.id.in_(_inside()))) is None:
+        abort(404)
+    return {"q": (request.args.get("q") or "").strip()[:100] or None,
+            "only": "unassigned" if request.args.get("only") == "unassigned" else None,
+            "place": place}
+
+
+def _matching(search: dict) -> sa.Select:
+    """The enterprises the search finds, outer-joined to their assignment."""
+    where = [Enterprise.jurisdiction_id.in_(_inside())]
+    if search["q"]:
+        where.append(sa.or_(Enterprise.name.contains(search["q"], autoescape=True),
+                            Enterprise.credit_code == credit_code.normalise(search["q"])))
+    if search["place"] is not None:
+        where.append(Enterprise.jurisdiction_id.in_(jurisdiction_subtree(search["place"])))
+    if search["only"]:
+        where.append(sa.or_(LiaisonAssignment.enterprise_id.is_(None),
+                            LiaisonAssignment.user_id.is_(None)))
+    return sa.select(Enterprise).outerjoin(LiaisonAssignment).where(*where)
+
+
 @bp.get("/registry")
 @requires(Role.OFFICE)
 def registry_list():
-    q = (request.args.get("q") or "").strip()[:100]
-    only = request.args.get("only") if request.args.get("only") == "unassigned" else None
+    search = _search()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    where = [Enterprise.jurisdiction_id.in_(_inside())]
-    if q:
-        where.append(sa.or_(Enterprise.name.contains(q, autoescape=True),
-                            Enterprise.credit_code == credit_code.normalise(q)))
-    query = sa.select(Enterprise).outerjoin(LiaisonAssignment).where(*where)
-    if only:
-        query = query.where(sa.or_(LiaisonAssignment.enterprise_id.is_(None),
-                                   LiaisonAssignment.user_id.is_(None)))
+    query = _matching(search)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
         query.options(selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.unit),
@@ -69,8 +88,9 @@ def registry_list():
                       selectinload(Enterprise.jurisdiction))
         .order_by(Enterprise.name).limit(PAGE).offset((page - 1) * PAGE)).all()
     form = _reassign_form()
-    return render_screen("contacts/registry.html", rows=rows, q=q, only=only, page=page,
-                         pages=max(1, -(-total // PAGE)), total=total, form=form)
+    return render_screen("contacts/registry.html", rows=rows, search=search, page=page,
+                         pages=max(1, -(-total // PAGE)), total=total, form=form,
+                         places=_places(), **search)
 
 
 def _reassign_form() -> ReassignForm:
@@ -90,20 +110,42 @@ def _reassign_form() -> ReassignForm:
 @bp.post("/registry/reassign")
 @requires(Role.OFFICE)
 def reassign():
+    """Reassign the enterprises ticked on the page, or every one the search matches (all its
+    pages): that asks first, saying how many will change, and goes ahead only when the
+    office confirms that same number."""
+    search = _search()
+    back = url_for("contacts.registry_list", **search)
     form = _reassign_form()
     if form.validate_on_submit():
         unit = db.session.get(OrgUnit, int(form.unit.data))
         person = db.session.get(User, int(form.person.data)) if form.person.data else None
+        chosen = list(form.enterprises.data or [])
+        if form.scope.data == "search":
+            chosen = _matching(search).with_only_columns(Enterprise.id)
+            try:
+                registry.check_reassignment(db.session, root=_root(), unit=unit,
+                                            person=person)
+            except RuleViolation as refused:
+                flash(_(refused.message, **refused.params))
+                return redirect(back, 303)
+            count = registry.reassignment_count(db.session, root=_root(),
+                                                enterprise_ids=chosen, unit=unit,
+                                                person=person)
+            if form.confirm.data != str(count) or not count:
+                return render_screen("contacts/registry_reassign.html", form=form,
+                                     count=count, unit=unit, person=person, search=search,
+                                     back=back, moved=bool(form.confirm.data),
+                                     places=dict((c.value, c.label) for c in _places()))
         done, count = commit_or_explain(form, "unit", lambda: registry.reassign(
-            db.session, root=_root(), enterprise_ids=list(form.enterprises.data or []),
-            unit=unit, person=person, at=utcnow()))
+            db.session, root=_root(), enterprise_ids=chosen, unit=unit, person=person,
+            at=utcnow(), by=current_user, ip=request.remote_addr))
         if done:
             flash(_("%(num)d enterprises reassigned.", num=count))
-            return redirect(url_for("contacts.registry_list", **request.args), 303)
-    for field in (form.unit, form.person, form.enterprises):
+            return redirect(back, 303)
+    for field in (form.unit, form.person, form.enterprises, form.scope):
         for message in field.errors:
             flash(message)
-    return redirect(url_for("contacts.registry_list"), 303)
+    return redirect(back, 303)
 
 
 def _places() -> list[SelectChoice]:
@@ -171,32 +213,93 @@ def registry_import():
                          status=422 if form.errors else 200)
 
 
+VILLAGE = "village"  # the unit choice "the enterprise's village or community committee"
+
+
+def _rule_form(rule: AssignmentRule | None, units: list[OrgUnit], rules, *,
+               submitted: bool = False) -> RuleForm:
+    """A rule's form (prefix rule-<id>, or new for the one to add): the rule as stored, or
+    as this request typed it."""
+    prefix = f"rule-{rule.id}" if rule is not None else "new"
+    form = RuleForm(prefix=prefix) if submitted else RuleForm(prefix=prefix, formdata=None)
+    form.unit.choices = [SelectChoice("", _("Choose a unit")), SelectChoice(
+        VILLAGE, _("The committee of the enterprise's village or community"))] + [
+        SelectChoice(str(u.id), u.name) for u in units]
+    if submitted:
+        return form
+    if rule is None:  # added before a last rule that fits every enterprise, else at the end
+        last_fits_all = rules and registry.fits_everything(rules[-1])
+        form.position.data = str(len(rules) if last_fits_all else len(rules) + 1)
+        return form
+    form.description.data, form.words.data = rule.description, rule.industries
+    form.kind.data = rule.kind.value if rule.kind else ""
+    form.unit.data = VILLAGE if rule.to_village else str(rule.unit_id or "")
+    form.position.data = str(rule.position)
+    return form
+
+
+def _own_rule(root: Jurisdiction, rule_id) -> AssignmentRule:
+    """The rule of the office's own jurisdiction, else 404 (a rule of another level too)."""
+    rule = db.session.get(AssignmentRule, rule_id) if rule_id else None
+    if rule is None or rule.jurisdiction_id != root.id:
+        abort(404)
+    return rule
+
+
 @bp.route("/registry/rules", methods=["GET", "POST"])
-@requires(Role.OFFICE)
+@requires(Role.OFFICE, Role.ADMIN)
 def registry_rules():
-    """Dalu's table as rules the office may change: which unit each rule gives; then apply
-    them to the enterprises still without a unit."""
+    """Dalu's table as rules the office may change on this page: what each rule says, the
+    industry words and the kind it looks for, the unit it gives and its order; add and
+    remove rules; then apply them (to the enterprises without a unit, or to every one)."""
+    if current_user.unit is None:
+        abort(404)  # an administrator of no jurisdiction has no table of rules
     root = _root()
     rules = registry.rules_of(db.session, root.id)
     units = _units()
+    failed: RuleForm | None = None
+    apply_form = ApplyRulesForm(prefix="apply", formdata=None)
     if request.method == "POST":
-        form = RuleForm()
-        rule = db.session.get(AssignmentRule, request.form.get("rule", type=int) or -1)
         if request.form.get("apply"):
-            count = registry.assign_by_rules(db.session, root=root, at=utcnow())
+            apply_form = ApplyRulesForm(prefix="apply")
+            everyone = apply_form.validate() and apply_form.scope.data == "all"
+            count = registry.assign_by_rules(db.session, root=root, at=utcnow(),
+                                             only_unassigned=not everyone, by=current_user,
+                                             ip=request.remote_addr)
             db.session.commit()
             flash(_("%(num)d enterprises assigned by the rules.", num=count))
-        elif rule is not None and rule.jurisdiction_id == root.id and not rule.to_village:
-            form.unit.choices = [SelectChoice(str(u.id), u.name) for u in units]
-            if form.validate_on_submit() and form.unit.data:
-                rule.unit_id = int(form.unit.data)
-                db.session.commit()
+            return redirect(url_for("contacts.registry_rules"), 303)
+        if request.form.get("remove"):
+            rule = _own_rule(root, request.form.get("remove", type=int))
+            said = rule.description
+            registry.remove_rule(db.session, root=root, rule=rule)
+            db.session.commit()
+            flash(_("Rule removed: %(rule)s", rule=said))
+            return redirect(url_for("contacts.registry_rules"), 303)
+        target = request.form.get("rule", "")
+        rule = None if target == "new" else _own_rule(root, request.form.get("rule", type=int))
+        form = _rule_form(rule, units, rules, submitted=True)
+        if form.validate_on_submit():
+            choice = form.unit.data or ""
+            done, _saved = commit_or_explain(form, "description", lambda: registry.save_rule(
+                db.session, root=root, rule=rule, description=form.description.data,
+                words=form.words.data or "",
+                kind=EnterpriseKind(form.kind.data) if form.kind.data else None,
+                unit=db.session.get(OrgUnit, int(choice)) if choice.isdigit() else None,
+                to_village=choice == VILLAGE, position=int(form.position.data)))
+            if done:
                 flash(_("Saved."))
-        else:
-            abort(404)
-        return redirect(url_for("contacts.registry_rules"), 303)
-    return render_screen("contacts/registry_rules.html", rules=rules, units=units,
-                         missing=registry.unassigned(db.session, root), form=RuleForm())
+                return redirect(url_for("contacts.registry_rules"), 303)
+            rules = registry.rules_of(db.session, root.id)
+        failed = form
+    failed_rule = request.form.get("rule") if failed is not None else None
+    forms = [failed if failed_rule == str(r.id) else _rule_form(r, units, rules)
+             for r in rules]
+    new = failed if failed_rule == "new" else _rule_form(None, units, rules)
+    return render_screen("contacts/registry_rules.html", rules=list(zip(rules, forms)),
+                         new=new, apply_form=apply_form, form=failed or new,
+                         missing=registry.unassigned(db.session, root),
+                         status=422 if failed is not None else 200)
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
