@@ -152,3 +152,12 @@ def replied(session, world: World, case, *, text="已办结。", at=None, calend
     workflow.reply(session, calendar, case, by=handler, text=text, at=at)
     workflow.approve_reply(session, calendar, case, by=office, at=at)
     return case
+
+
+def dispatched(session, world: World, lead, *, calendar=None):
+    """A case of the world's enterprise, accepted by the office and dispatched to `lead`."""
+    calendar = calendar or WorkCalendar()
+    found = case(session, world.city, enterprise=world.enterprise)
+    workflow.accept(session, calendar, found, by=world.users["office"], at=now())
+    workflow.dispatch(session, calendar, found, by=world.users["office"], at=now(), lead=lead)
+    return found

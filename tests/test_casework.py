@@ -228,10 +228,7 @@ class TestOfficeQueue:
 
 class TestScope:
     def test_another_units_case_is_404(self, client, db, world, login_as):
-        case = factories.case(db.session, world.city, enterprise=world.enterprise)
-        workflow.accept(db.session, CAL, case, by=world.users["office"], at=factories.now())
-        workflow.dispatch(db.session, CAL, case, by=world.users["office"], at=factories.now(),
-                          lead=world.other_department)
+        case = factories.dispatched(db.session, world, world.other_department)
         db.session.commit()
         login_as("handler")  # of world.department, not the lead
         assert client.get(f"/workbench/cases/{case.number}").status_code == 404

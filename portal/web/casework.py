@@ -36,6 +36,7 @@ from portal.domain.models import (
     Case, CaseEvent, CaseState, Category, OrgUnit, RatingLevel, Role, UnitKind,
 )
 from portal.extensions import db
+from portal.web import documents
 from portal.web.forms import PanelForm, commit_or_explain
 from portal.web.guards import requires
 from portal.web.labels import action_label, choices, label
@@ -417,6 +418,9 @@ def _staff_context(case: Case, user, *, failed: dict | None = None, conflict=Fal
         "sampled": case.state is CaseState.RATED and workflow.callback_sampled(case),
         "refusal_reasons": workflow.REFUSAL_REASONS,
         "label_of": label_of,
+        "documents": documents.applicable(documents.CaseFacts(
+            case, for_enterprise=False, office=case.office or case.receiving_unit,
+            events=list(events))),
     }
 
 
@@ -612,7 +616,8 @@ def queue_screen(title: str, *, endpoint: str, summary: dict | None = None):
     return render_screen(
         "staff/queue.html", block="queue" if is_queue_swap() else "content", title=title,
         form=form, rows=rows, page=found, endpoint=endpoint, args=args,
-        summary=summary or {}, case_endpoint=f"{endpoint.split('.')[0]}.case")
+        summary=summary or {}, case_endpoint=f"{endpoint.split('.')[0]}.case",
+        this_month=f"{today.year}-{today.month:02d}")
 
 
 def is_queue_swap() -> bool:

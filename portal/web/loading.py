@@ -11,26 +11,29 @@ from portal.extensions import db
 from portal.web.sessions import utcnow
 
 
-def load_case(number: str, for_user) -> Case:
+def load_case(number: str, for_user, *, action: str = "view", detail: str = "") -> Case:
     """The case numbered `number` if `for_user` may see it.
 
     Raises 404 (not 403) for a case outside the user's scope, so another enterprise's or
-    another unit's case cannot be told apart from one that does not exist.
+    another unit's case cannot be told apart from one that does not exist. `action` and
+    `detail` say what the look was for the audit log (a view, a document exported).
     """
     case = db.session.scalar(
         sa.select(Case).where(Case.number == number, case_scope(for_user)))
-    audit_case_view(number, for_user, found=case is not None)
+    audit_case_view(number, for_user, found=case is not None, action=action, detail=detail)
     if case is None:
         abort(404)
     return case
 
 
-def audit_case_view(number: str, user, *, found: bool, action: str = "view") -> None:
+def audit_case_view(number: str, user, *, found: bool, action: str = "view",
+                    detail: str = "") -> None:
     """Every look at a case, and every refused one, is recorded (Shantou 五(一); SECURITY.md
     checklist 28). Its own transaction: the record stays whatever the request does next."""
     db.session.add(AuditLog(
         at=utcnow(), user_id=getattr(user, "id", None), ip=request.remote_addr, action=action,
-        object_type="case", object_id=number[:64], result="ok" if found else "denied"))
+        object_type="case", object_id=number[:64], result="ok" if found else "denied",
+        detail=detail[:500]))
     if db.session.get_bind().dialect.name == "postgresql":
         # A view record need not wait for the disk (case changes still do): PostgreSQL
         # writes it within wal_writer_delay; only a server crash in that instant loses it.

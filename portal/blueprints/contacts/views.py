@@ -5,7 +5,6 @@ in one short page, the unit's own problems, coverage per unit, and submitting th
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from urllib.parse import quote
 
@@ -27,23 +26,10 @@ from portal.extensions import db
 from portal.web.forms import commit_or_explain
 from portal.web import ledgers
 from portal.web.guards import requires
+from portal.web.months import MONTH, month_in_query
 from portal.web.pdf import pdf_response
 from portal.web.rendering import render_screen
 from portal.web.sessions import utcnow
-
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def _month() -> tuple[int, int, str | None]:
-    """The month in the query string (YYYY-MM), else this month; a bad value is said."""
-    today = local_date(utcnow())
-    raw = request.args.get("month", "")
-    found = MONTH.match(raw)
-    if found and 1 <= int(found[2]) <= 12 and 2000 <= int(found[1]) <= today.year + 1:
-        return int(found[1]), int(found[2]), None
-    error = _("Choose a month like 2026-11.") if raw else None
-    return today.year, today.month, error
-
 
 def _recent_months(today: date, n: int = 12) -> list[str]:
     year, month, months = today.year, today.month, []
@@ -56,7 +42,7 @@ def _recent_months(today: date, n: int = 12) -> list[str]:
 @bp.get("/")
 @requires(Role.LIAISON)
 def index():
-    year, month, month_error = _month()
+    year, month, month_error = month_in_query()
     only = request.args.get("only") if request.args.get("only") in ("todo", "done") else None
     rows = ledger.my_month(db.session, current_user, year, month, only=only)
     every = rows if only is None else ledger.my_month(db.session, current_user, year, month)
@@ -161,7 +147,7 @@ def coverage():
     """Coverage per unit and month; an office sees every unit of its jurisdiction and below,
     a liaison its own unit. From the 20th, units below 100 % are flagged (Dalu 二(二): the
     ledger is due by the 25th)."""
-    year, month, month_error = _month()
+    year, month, month_error = month_in_query()
     if current_user.role is Role.OFFICE:
         unit_ids = list(db.session.scalars(
             sa.select(sa.distinct(LiaisonAssignment.unit_id)).join(OrgUnit)
@@ -216,7 +202,7 @@ def _ledger_units() -> list[int]:
 
 
 def _ledger_docs(unit_ids: list[int]) -> list[ledgers.LedgerDocument]:
-    year, month, error = _month()
+    year, month, error = month_in_query()
     if error:
         abort(404)
     today = local_date(utcnow())
@@ -271,6 +257,6 @@ def ledger_pdf():
 def ledgers_xlsx():
     """One workbook for every unit of the office's jurisdiction (经发办汇总后上报)."""
     docs = _ledger_docs(_ledger_units())
-    year, month, _error = _month()
+    year, month, _error = month_in_query()
     return _download(ledgers.workbook_bytes(docs, prefixed=True),
                      f"{current_user.unit.name}{year}年{month}月全覆盖联系台帐.xlsx", XLSX)

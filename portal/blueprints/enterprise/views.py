@@ -22,6 +22,7 @@ from portal.domain.card import service_card
 from portal.domain.models import Case, CaseState, CaseType, RatingLevel, Role
 from portal.domain.policies import finish_days_for
 from portal.extensions import db, limiter
+from portal.web.document_views import register_enterprise
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
 from portal.web.labels import label
@@ -300,3 +301,6 @@ def add_information(number: str):
 def attachment(number: str, attachment_id: int):
     case = load_case(number, current_user)
     return send_attachment(case, attachment_id)
+
+
+register_enterprise(bp)

@@ -18,7 +18,7 @@ from portal.domain import queues, workflow
 from portal.domain.calendar import load_calendar
 from portal.domain.models import CaseType, Channel, Enterprise, Role
 from portal.extensions import db
-from portal.web import casework
+from portal.web import casework, document_views
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
 from portal.web.rendering import render_screen
@@ -70,3 +70,4 @@ def register():
 
 
 casework.register(bp, *ROLES)
+document_views.register_staff(bp, *ROLES)

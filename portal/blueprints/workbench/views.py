@@ -12,7 +12,7 @@ from portal.blueprints.workbench import bp
 from portal.domain import queues
 from portal.domain.models import Role
 from portal.extensions import db
-from portal.web import casework
+from portal.web import casework, document_views
 from portal.web.guards import requires
 
 ROLES = (Role.HANDLER, Role.HEAD)
@@ -28,3 +28,4 @@ def index():
 
 
 casework.register(bp, *ROLES)
+document_views.register_staff(bp, *ROLES)
