@@ -31,13 +31,17 @@ def test_the_overdue_review_of_the_25th(db, world):
                           at=at(date(2026, 11, 3)), title="已答复")
     _replied(db, world, done, date(2026, 11, 3))
     db.session.commit()
-    day, rows = lists.overdue_review(db.session, world.city.id, Period(2026, 11),
-                                     today=date(2026, 11, 30))
-    assert day == date(2026, 11, 25)
-    assert [(r.case.title, r.overdue) for r in rows] == [("严重滞后", True), ("正常推进", False)]
-    day, _rows = lists.overdue_review(db.session, world.city.id, Period(2026, 11),
-                                      today=date(2026, 11, 20))
-    assert day == date(2026, 11, 20)  # before the 25th: as it stands today
+    review = lists.overdue_review(db.session, world.city.id, Period(2026, 11),
+                                  today=date(2026, 11, 30), limit=10)
+    assert (review.day, review.unfinished, review.overdue) == (date(2026, 11, 25), 2, 1)
+    assert [(r.case.title, r.overdue) for r in review.rows] == [("严重滞后", True),
+                                                                ("正常推进", False)]
+    second = lists.overdue_review(db.session, world.city.id, Period(2026, 11),
+                                  today=date(2026, 11, 30), limit=1, offset=1)
+    assert [r.case.title for r in second.rows] == ["正常推进"] and second.unfinished == 2
+    early = lists.overdue_review(db.session, world.city.id, Period(2026, 11),
+                                 today=date(2026, 11, 20), limit=10)
+    assert early.day == date(2026, 11, 20)  # before the 25th: as it stands today
 
 
 def test_weekly_progress_owed_on_thursdays(db, world):
@@ -78,10 +82,15 @@ def test_meeting_candidates_with_their_rules(db, world):
     workflow.rate(db.session, CAL, happy, by=world.users["enterprise"],
                   level=RatingLevel.SATISFIED, solved=True, comment="", at=at(date(2026, 11, 18)))
     db.session.commit()
-    found = lists.meeting_candidates(db.session, world.city.id, today=date(2026, 11, 19))
+    total, found = lists.meeting_candidates(db.session, world.city.id, today=date(2026, 11, 19))
+    assert total == 1
     # 仍不满意 is being re-handled within its new limit: 四(二)3 keeps it off, so only the
     # multi-department case, sent up, is proposed; the suggestion and the satisfied case
     # never are.
     assert [(c.case.title, c.rules) for c in found] == [("多部门", [2])]
-    later = lists.meeting_candidates(db.session, world.city.id, today=date(2026, 12, 10))
+    total, later = lists.meeting_candidates(db.session, world.city.id, today=date(2026, 12, 10))
+    assert total == 2
     assert [(c.case.title, c.rules) for c in later] == [("仍不满意", [1]), ("多部门", [2])]
+    _total, first = lists.meeting_candidates(db.session, world.city.id,
+                                             today=date(2026, 12, 10), limit=1)
+    assert [c.case.title for c in first] == ["仍不满意"]

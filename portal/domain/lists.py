@@ -38,20 +38,33 @@ class ReviewRow:
     overdue: bool
 
 
-def overdue_review(session, jurisdiction_id: int, period: Period,
-                   today: date) -> tuple[date, list[ReviewRow]]:
+@dataclass
+class Review:
+    day: date
+    unfinished: int
+    overdue: int
+    rows: list[ReviewRow]
+
+
+def overdue_review(session, jurisdiction_id: int, period: Period, today: date, *,
+                   limit: int, offset: int = 0) -> Review:
     """Shantou 三(五) "市工作专班每月25日将梳理未办结诉求情况，对进展严重滞后的诉求事项，按程序
     报批后可列入市委、市政府重点督办事项": every case still unfinished, received by the 25th
-    of the month, as it stands on the review day (the 25th, or today before it); overdue
-    ones first, the longest overdue at the top."""
-    review_day = min(date(period.year, period.month, 25), today)
+    of the month, as it stands on the review day (the 25th, or today before it): how many,
+    how many overdue, and one page of them, the longest overdue at the top."""
+    day = min(date(period.year, period.month, 25), today)
     due = due_column()
-    cutoff = day_start(review_day + timedelta(days=1))
+    where = (_scope(jurisdiction_id), Case.state.in_(UNFINISHED),
+             Case.received_at < day_start(day + timedelta(days=1)))
+    unfinished, overdue = session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(due < day)).select_from(Case)
+        .where(*where)).one()
     rows = session.execute(
-        sa.select(Case, due)
-        .where(_scope(jurisdiction_id), Case.state.in_(UNFINISHED), Case.received_at < cutoff)
-        .order_by(due.is_(None), due, Case.received_at)).all()
-    return review_day, [ReviewRow(c, d, d is not None and d < review_day) for c, d in rows]
+        sa.select(Case, due).where(*where)
+        .order_by(due.is_(None), due, Case.received_at, Case.id)
+        .limit(limit).offset(offset)).all()
+    return Review(day, unfinished, overdue,
+                  [ReviewRow(c, d, d is not None and d < day) for c, d in rows])
 
 
 def weekly_progress_owed(session, jurisdiction_id: int, today: date) -> list[tuple[Case, date]]:
@@ -94,13 +107,15 @@ class Candidate:
     rules: list[int] = field(default_factory=list)
 
 
-def meeting_candidates(session, jurisdiction_id: int, today: date) -> list[Candidate]:
+def meeting_candidates(session, jurisdiction_id: int, today: date, *,
+                       limit: int = 200) -> tuple[int, list[Candidate]]:
     """Shantou 四(一) minus 四(二): open cases that (1) stayed unsolved or unsatisfied after
     handling, (2) involve several departments and went up for coordination, or (4) carry a
     leaders' instruction — unless (一) a general suggestion, (二) settled and confirmed
     satisfied, or (三) being handled on time. Rules 3 and 5 (typical for the business
     climate; other rules) and exclusion 4 (the enterprise asked not to) are the office's
-    judgement: the record cannot tell them."""
+    judgement: the record cannot tell them. Returns how many, and the first `limit`, oldest
+    first (a meeting takes a short list)."""
     rating = latest_rating()
     rated = rating.c.case_id.is_not(None)  # (and so never NULL below: no three-valued logic)
     unsatisfied = sa.and_(rated, sa.or_(rating.c.level == RatingLevel.UNSATISFIED,
@@ -114,11 +129,13 @@ def meeting_candidates(session, jurisdiction_id: int, today: date) -> list[Candi
         Case.type == CaseType.SUGGESTION,
         sa.and_(rated, rating.c.level.in_([RatingLevel.SATISFIED, RatingLevel.BASICALLY])),
         sa.and_(Case.state == S.IN_HAND, sa.or_(due.is_(None), due >= today)))
+    where = (_scope(jurisdiction_id), Case.state.not_in(SETTLED),
+             sa.or_(unsatisfied, several, instructed), ~excluded)
+    total = session.scalar(sa.select(sa.func.count()).select_from(Case)
+                           .outerjoin(rating, rating.c.case_id == Case.id).where(*where))
     rows = session.execute(
         sa.select(Case, unsatisfied, several, instructed)
-        .outerjoin(rating, rating.c.case_id == Case.id)
-        .where(_scope(jurisdiction_id), Case.state.not_in(SETTLED),
-               sa.or_(unsatisfied, several, instructed), ~excluded)
-        .order_by(Case.received_at)).all()
-    return [Candidate(case, [n for n, hit in zip((1, 2, 4), flags) if hit])
-            for case, *flags in rows]
+        .outerjoin(rating, rating.c.case_id == Case.id).where(*where)
+        .order_by(Case.received_at, Case.id).limit(limit)).all()
+    return total or 0, [Candidate(case, [n for n, hit in zip((1, 2, 4), flags) if hit])
+                        for case, *flags in rows]

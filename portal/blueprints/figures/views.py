@@ -161,23 +161,31 @@ def _case_row(case) -> tuple:
 
 # --------------------------------------------------------------------------- the lists
 
+EXPORT_ROWS = 10_000  # a workbook larger than this is no longer read by anyone
+
+
 @bp.get("/review")
 @requires(*ROLES)
 def review():
-    """The overdue review of the 25th (Shantou 三(五))."""
+    """The overdue review of the 25th (Shantou 三(五)), a page at a time."""
     today, place = _today(), _jurisdiction()
     period, month_error = chosen_month(today)
-    day, rows = lists.overdue_review(db.session, place.id, period, today)
     if request.args.get("format") == "xlsx":
+        found = lists.overdue_review(db.session, place.id, period, today, limit=EXPORT_ROWS)
         _audit_export("review", str(period))
         columns = (*_case_columns(), _("Due"), _("Overdue"))
         data = [(*_case_row(r.case), r.due or "", _("Overdue") if r.overdue else "")
-                for r in rows]
-        title = _("Unfinished cases as of %(day)s", day=day.isoformat())
+                for r in found.rows]
+        title = _("Unfinished cases as of %(day)s", day=found.day.isoformat())
         return sheets.download(sheets.workbook((str(period), title, columns, data)),
                                f"{title}.xlsx")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    found = lists.overdue_review(db.session, place.id, period, today, limit=PAGE_SIZE,
+                                 offset=(page - 1) * PAGE_SIZE)
     return render_screen("figures/review.html", period=period, month_error=month_error,
-                         months=recent_months(today), day=day, rows=rows, case_link=_case_link)
+                         months=recent_months(today), review=found, rows=found.rows,
+                         page=page, pages=max(1, -(-found.unfinished // PAGE_SIZE)),
+                         case_link=_case_link, export_rows=EXPORT_ROWS)
 
 
 @bp.get("/progress")
@@ -202,7 +210,7 @@ def progress():
 def meeting():
     """Candidates for the city meeting (Shantou 四(一) minus 四(二)), each with its rules."""
     today, place = _today(), _jurisdiction()
-    found = lists.meeting_candidates(db.session, place.id, today)
+    total, found = lists.meeting_candidates(db.session, place.id, today)
     if request.args.get("format") == "xlsx":
         _audit_export("meeting", today.isoformat())
         columns = (*_case_columns(), _("Rules (Shantou 四(一))"))
@@ -211,7 +219,8 @@ def meeting():
         title = _("Candidates for the meeting, %(day)s", day=today.isoformat())
         return sheets.download(sheets.workbook((today.isoformat(), title, columns, data)),
                                f"{title}.xlsx")
-    return render_screen("figures/meeting.html", found=found, rules=lists.MEETING_RULES,
+    return render_screen("figures/meeting.html", found=found, total=total,
+                         rules=lists.MEETING_RULES,
                          exclusions=lists.MEETING_EXCLUSIONS, case_link=_case_link)
 
 
