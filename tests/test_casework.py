@@ -564,3 +564,23 @@ def test_a_leader_approves_from_the_desk_and_an_inspector_supervises(client, db,
     shown = client.get(f"/office/cases/{case.number}").text
     assert "督办单第2026-0001号" in shown
     assert case.number in client.get("/office/").text  # on the inspector's desk now
+
+
+def test_the_filtered_queue_exports_to_a_workbook(client, db, world, login_as):
+    """Any list exports to .xlsx (issue 7): the queue as filtered, every page, audited."""
+    from openpyxl import load_workbook
+
+    from portal.domain.models import AuditLog
+    cases = [factories.case(db.session, world.city, enterprise=world.enterprise,
+                            title=f"导出{n}") for n in range(23)]
+    other = factories.case(db.session, world.city, enterprise=world.other_enterprise)
+    db.session.commit()
+    login_as("office")
+    assert "format=xlsx" in client.get("/office/?view=all").text
+    response = client.get("/office/?view=all&q=测试陶瓷&format=xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    numbers = {sheet.cell(r, 1).value for r in range(3, sheet.max_row + 1)}
+    assert numbers == {c.number for c in cases} and other.number not in numbers
+    assert sheet.cell(2, 1).value == "事项编号"
+    assert db.session.query(AuditLog).filter_by(action="export", object_type="queue").count() == 1

@@ -140,7 +140,8 @@ class QueuePage:
     keep: list = field(default_factory=list)  # objects the rows refer to, held in the session
 
 
-def queue(session, user: User, filters: Filters, today: date) -> QueuePage:
+def queue(session, user: User, filters: Filters, today: date, *,
+          page_size: int = PAGE_SIZE) -> QueuePage:
     """One page of the cases `user` may see, filtered, most urgent first: overdue and soonest
     due at the top, cases without a running clock after them, newest first."""
     due = due_column()
@@ -165,14 +166,14 @@ def queue(session, user: User, filters: Filters, today: date) -> QueuePage:
         where.append(sa.or_(Case.number == text.upper(),
                             Case.applicant_name.contains(text, autoescape=True)))
     total = session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = max(1, -(-total // page_size))
     page = min(max(1, filters.page), pages)
     # Sort and cut the ids alone, then load the page's rows: the sort never carries whole
     # rows, however deep the page.
     ids = list(session.scalars(
         sa.select(Case.id).where(*where)
         .order_by(due.is_(None), due, Case.received_at.desc(), Case.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+        .limit(page_size).offset((page - 1) * page_size)))
     found = {c.id: c for c in session.scalars(sa.select(Case).where(Case.id.in_(ids)))} \
         if ids else {}
     rows = [found[i] for i in ids]

@@ -33,10 +33,10 @@ from portal.domain.access import jurisdiction_subtree
 from portal.domain.calendar import BEIJING, load_calendar, local_date
 from portal.domain.errors import RuleViolation
 from portal.domain.models import (
-    Case, CaseEvent, CaseState, Category, OrgUnit, RatingLevel, Role, UnitKind,
+    AuditLog, Case, CaseEvent, CaseState, Category, OrgUnit, RatingLevel, Role, UnitKind,
 )
 from portal.extensions import db
-from portal.web import documents
+from portal.web import documents, sheets
 from portal.web.forms import PanelForm, commit_or_explain
 from portal.web.guards import requires
 from portal.web.labels import action_label, choices, label
@@ -591,11 +591,31 @@ def _filters(form: QueueFilterForm) -> queues.Filters:
         q=ok(form.q) or "", page=ok(form.page) or 1)
 
 
+def _queue_workbook(title: str, filters, today):
+    """The filtered list, most urgent first, as .xlsx (up to `sheets.EXPORT_ROWS` rows);
+    the export is audited (SECURITY.md, personal data)."""
+    filters.page = 1
+    found = queues.queue(db.session, current_user, filters, today,
+                         page_size=sheets.EXPORT_ROWS)
+    db.session.add(AuditLog(at=utcnow(), user_id=current_user.id, ip=request.remote_addr,
+                            action="export", object_type="queue",
+                            object_id=request.query_string.decode()[:64], result="ok"))
+    db.session.commit()
+    columns = (*sheets.case_columns(), _("Due"), _("Overdue"))
+    rows = [(*sheets.case_row(c), c.current_due or "",
+             _("Overdue") if c.current_due and today > c.current_due else "")
+            for c in found.cases]
+    return sheets.download(sheets.workbook((title, f"{title} · {today.isoformat()}", columns,
+                                            rows)), f"{title}-{today.isoformat()}.xlsx")
+
+
 def queue_screen(title: str, *, endpoint: str, summary: dict | None = None):
     """The queue page, or only its list for an htmx filter or page change."""
     form = _filter_form(current_user)
     filters = _filters(form)
     today = local_date(utcnow())
+    if request.args.get("format") == "xlsx":
+        return _queue_workbook(title, filters, today)
     found = queues.queue(db.session, current_user, filters, today)
     calendar = load_calendar(db.session)
     rows = []

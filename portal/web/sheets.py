@@ -9,11 +9,26 @@ from typing import Iterable, Sequence
 from urllib.parse import quote
 
 from flask import make_response
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_ROWS = 10_000  # a list longer than this is exported from its most urgent end
+
+
+def case_columns() -> tuple[str, ...]:
+    """The columns every exported list of cases starts with."""
+    return (_("Case number"), _("Title"), _("Enterprise"), _("Received"), _("Status"),
+            _("Lead department"))
+
+
+def case_row(case) -> tuple:
+    from portal.domain.calendar import local_date
+    from portal.web.labels import label
+    return (case.number, case.title, case.applicant_name, local_date(case.received_at),
+            label(case.state), case.lead_unit.name if case.lead_unit else "")
 
 
 def add_sheet(book: Workbook, name: str, title: str, columns: Sequence[str],

@@ -146,23 +146,10 @@ def _member_sheet(figure, rows):
     if figure.over == "enterprises":
         return ((_("Enterprise"), _("Kind"), _("Industry"), _("Address")),
                 [(e.name, label(e.kind), e.industry or "", e.address or "") for e in rows])
-    return _case_columns(), [_case_row(c) for c in rows]
-
-
-def _case_columns() -> tuple[str, ...]:
-    return (_("Case number"), _("Title"), _("Enterprise"), _("Received"), _("Status"),
-            _("Lead department"))
-
-
-def _case_row(case) -> tuple:
-    return (case.number, case.title, case.applicant_name, local_date(case.received_at),
-            label(case.state), case.lead_unit.name if case.lead_unit else "")
+    return sheets.case_columns(), [sheets.case_row(c) for c in rows]
 
 
 # --------------------------------------------------------------------------- the lists
-
-EXPORT_ROWS = 10_000  # a workbook larger than this is no longer read by anyone
-
 
 @bp.get("/review")
 @requires(*ROLES)
@@ -171,10 +158,10 @@ def review():
     today, place = _today(), _jurisdiction()
     period, month_error = chosen_month(today)
     if request.args.get("format") == "xlsx":
-        found = lists.overdue_review(db.session, place.id, period, today, limit=EXPORT_ROWS)
+        found = lists.overdue_review(db.session, place.id, period, today, limit=sheets.EXPORT_ROWS)
         _audit_export("review", str(period))
-        columns = (*_case_columns(), _("Due"), _("Overdue"))
-        data = [(*_case_row(r.case), r.due or "", _("Overdue") if r.overdue else "")
+        columns = (*sheets.case_columns(), _("Due"), _("Overdue"))
+        data = [(*sheets.case_row(r.case), r.due or "", _("Overdue") if r.overdue else "")
                 for r in found.rows]
         title = _("Unfinished cases as of %(day)s", day=found.day.isoformat())
         return sheets.download(sheets.workbook((str(period), title, columns, data)),
@@ -185,7 +172,7 @@ def review():
     return render_screen("figures/review.html", period=period, month_error=month_error,
                          months=recent_months(today), review=found, rows=found.rows,
                          page=page, pages=max(1, -(-found.unfinished // PAGE_SIZE)),
-                         case_link=_case_link, export_rows=EXPORT_ROWS)
+                         case_link=_case_link, export_rows=sheets.EXPORT_ROWS)
 
 
 @bp.get("/progress")
@@ -196,10 +183,10 @@ def progress():
     owed = lists.weekly_progress_owed(db.session, place.id, today)
     if request.args.get("format") == "xlsx":
         _audit_export("progress", today.isoformat())
-        columns = (*_case_columns(), _("Report day"))
+        columns = (*sheets.case_columns(), _("Report day"))
         title = _("Weekly progress owed on %(day)s", day=today.isoformat())
         return sheets.download(sheets.workbook((today.isoformat(), title, columns,
-                                                [(*_case_row(c), d) for c, d in owed])),
+                                                [(*sheets.case_row(c), d) for c, d in owed])),
                                f"{title}.xlsx")
     return render_screen("figures/progress.html", owed=owed, today=today, case_link=_case_link,
                          owed_rows=[Owed(c, d) for c, d in owed])
@@ -213,8 +200,8 @@ def meeting():
     total, found = lists.meeting_candidates(db.session, place.id, today)
     if request.args.get("format") == "xlsx":
         _audit_export("meeting", today.isoformat())
-        columns = (*_case_columns(), _("Rules (Shantou 四(一))"))
-        data = [(*_case_row(c.case), "；".join(f"{n}. {lists.MEETING_RULES[n]}" for n in c.rules))
+        columns = (*sheets.case_columns(), _("Rules (Shantou 四(一))"))
+        data = [(*sheets.case_row(c.case), "；".join(f"{n}. {lists.MEETING_RULES[n]}" for n in c.rules))
                 for c in found]
         title = _("Candidates for the meeting, %(day)s", day=today.isoformat())
         return sheets.download(sheets.workbook((today.isoformat(), title, columns, data)),
