@@ -112,3 +112,24 @@ def test_cases_forwarded_from_the_ledger_arrive_by_the_liaison_channel(scratch_u
         db.session.remove()
         downgrade(revision="0006")
         assert scalar('SELECT channel FROM "case"') == "ledger"
+
+
+def test_a_rated_case_keeps_its_latest_rating_on_the_case(scratch_url):
+    """0008: the case carries its latest rating (a re-handled case: the second one)."""
+    with scratch_app(scratch_url):
+        upgrade(revision="0007")
+        _insert_case("portal")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO case_event (id, case_id, at, action, note, visible_to_enterprise) "
+                "VALUES (2, 1, '2026-11-26 02:00:00', 'publish_reply', '再办', true)"))
+            for rating_id, level, solved in ((1, "unsatisfied", False), (2, "satisfied", True)):
+                conn.execute(sa.text(
+                    "INSERT INTO rating (id, case_id, reply_event_id, level, solved, comment, at) "
+                    "VALUES (:id, 1, :id, :level, :solved, '', '2026-11-26 02:00:00')"),
+                    {"id": rating_id, "level": level, "solved": solved})
+        upgrade()
+        assert scalar('SELECT rating_level FROM "case"') == "satisfied"
+        assert scalar('SELECT rating_solved FROM "case"') in (True, 1)
+        downgrade(revision="0007")
+        assert scalar("SELECT count(*) FROM rating") == 2

@@ -14,8 +14,7 @@ from typing import Optional
 import sqlalchemy as sa
 
 from portal.domain import workflow
-from portal.domain.access import jurisdiction_subtree
-from portal.domain.figures import Period, latest_rating
+from portal.domain.figures import Period, places
 from portal.domain.models import (
     Case, CaseEvent, CaseState, CaseType, RatingLevel, case_co_handler,
 )
@@ -27,8 +26,8 @@ UNFINISHED = (S.ACCEPTED, S.AWAITING_APPROVAL, S.DISPATCHED, S.IN_HAND, S.LONG_T
 SETTLED = (S.REFUSED, S.MERGED, S.CLOSED, S.ARCHIVED)
 
 
-def _scope(jurisdiction_id: int) -> sa.ColumnElement[bool]:
-    return Case.jurisdiction_id.in_(jurisdiction_subtree(jurisdiction_id))
+def _scope(session, jurisdiction_id: int) -> sa.ColumnElement[bool]:
+    return Case.jurisdiction_id.in_(places(session, jurisdiction_id))
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ def overdue_review(session, jurisdiction_id: int, period: Period, today: date, *
     how many overdue, and one page of them, the longest overdue at the top."""
     day = min(date(period.year, period.month, 25), today)
     due = due_column()
-    where = (_scope(jurisdiction_id), Case.state.in_(UNFINISHED),
+    where = (_scope(session, jurisdiction_id), Case.state.in_(UNFINISHED),
              Case.received_at < day_start(day + timedelta(days=1)))
     unfinished, overdue = session.execute(
         sa.select(sa.func.count(), sa.func.count().filter(due < day)).select_from(Case)
@@ -71,7 +70,7 @@ def weekly_progress_owed(session, jurisdiction_id: int, today: date) -> list[tup
     """Shantou 三(四) "承办单位需对于未办结事项每周四需向工作专班反馈一次进展情况": the cases
     being handled that owe this week's report (none since the report day), with that day."""
     cases = session.scalars(
-        sa.select(Case).where(_scope(jurisdiction_id), Case.state.in_(workflow.HANDLING))
+        sa.select(Case).where(_scope(session, jurisdiction_id), Case.state.in_(workflow.HANDLING))
         .order_by(Case.lead_unit_id, Case.received_at)).all()
     ids = [c.id for c in cases]
     last = dict(session.execute(
@@ -116,10 +115,8 @@ def meeting_candidates(session, jurisdiction_id: int, today: date, *,
     climate; other rules) and exclusion 4 (the enterprise asked not to) are the office's
     judgement: the record cannot tell them. Returns how many, and the first `limit`, oldest
     first (a meeting takes a short list)."""
-    rating = latest_rating()
-    rated = rating.c.case_id.is_not(None)  # (and so never NULL below: no three-valued logic)
-    unsatisfied = sa.and_(rated, sa.or_(rating.c.level == RatingLevel.UNSATISFIED,
-                                        rating.c.solved.is_(False)))
+    unsatisfied = sa.or_(Case.rating_level == RatingLevel.UNSATISFIED,
+                         Case.rating_solved.is_(False))
     several = sa.and_(Case.id.in_(sa.select(case_co_handler.c.case_id)),
                       Case.id.in_(sa.select(CaseEvent.case_id).where(
                           CaseEvent.action.in_(["escalate", "refer_to_leaders", "refer_up"]))))
@@ -127,15 +124,14 @@ def meeting_candidates(session, jurisdiction_id: int, today: date, *,
     due = due_column()
     excluded = sa.or_(
         Case.type == CaseType.SUGGESTION,
-        sa.and_(rated, rating.c.level.in_([RatingLevel.SATISFIED, RatingLevel.BASICALLY])),
+        sa.func.coalesce(Case.rating_level.in_([RatingLevel.SATISFIED, RatingLevel.BASICALLY]),
+                         False),
         sa.and_(Case.state == S.IN_HAND, sa.or_(due.is_(None), due >= today)))
-    where = (_scope(jurisdiction_id), Case.state.not_in(SETTLED),
+    where = (_scope(session, jurisdiction_id), Case.state.not_in(SETTLED),
              sa.or_(unsatisfied, several, instructed), ~excluded)
-    total = session.scalar(sa.select(sa.func.count()).select_from(Case)
-                           .outerjoin(rating, rating.c.case_id == Case.id).where(*where))
+    total = session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where))
     rows = session.execute(
-        sa.select(Case, unsatisfied, several, instructed)
-        .outerjoin(rating, rating.c.case_id == Case.id).where(*where)
+        sa.select(Case, unsatisfied, several, instructed).where(*where)
         .order_by(Case.received_at, Case.id).limit(limit)).all()
     return total or 0, [Candidate(case, [n for n, hit in zip((1, 2, 4), flags) if hit])
                         for case, *flags in rows]

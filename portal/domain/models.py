@@ -539,6 +539,10 @@ class Case(Base):
     # open 督办单 by `supervision_due` (a copy of its `reply_due`, for sorting queues).
     review_due: Mapped[Optional[date]]
     supervision_due: Mapped[Optional[date]]
+    # The latest rating, kept on the case (written with the rating, in the same step) so
+    # that the figures read one row per case: satisfaction, resolution, meeting rules.
+    rating_level: Mapped[Optional[RatingLevel]] = mapped_column(_enum(RatingLevel))
+    rating_solved: Mapped[Optional[bool]]
     contacted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # The lead unit sent it back (退回); the office rules on it by `return_due`.

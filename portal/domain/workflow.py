@@ -934,6 +934,7 @@ def rate(session, calendar: WorkCalendar, case: Case, *, by: Optional[User],
     rating = Rating(case=case, reply_event_id=event.id, level=level, solved=solved,
                     comment=comment.strip(), rated_by_id=by.id if by else None, at=at)
     session.add(rating)
+    case.rating_level, case.rating_solved = level, solved
     data = {"level": level.value, "solved": solved, "callback": by_callback}
     if level is RatingLevel.UNSATISFIED:
         to_state = S.IN_HAND if case.lead_unit is not None else S.ACCEPTED
