@@ -95,6 +95,7 @@ bench: setup services
 	$(BIN)/python bench/queues.py --db postgresql
 	$(BIN)/python bench/contacts.py --db sqlite
 	$(BIN)/python bench/contacts.py --db postgresql
+	$(BIN)/python bench/figures.py
 	$(BIN)/python bench/load.py --db sqlite
 
 clean:

@@ -48,6 +48,13 @@ def test_the_dashboard_shows_each_figure_as_chart_and_table(office, world):
     assert "—" in october and "0 / 0" in october
 
 
+def test_the_dashboard_weighs_at_most_40_kb_gzipped(office):
+    """Issue 7's byte budget, with every section filled (departments, category × area)."""
+    import gzip
+    body = office.get("/figures/?month=2026-11").data
+    assert len(gzip.compress(body, 6)) <= 40 * 1024
+
+
 def test_the_cases_behind_a_count(office, world, cases):  # noqa: F811
     page = soup(office.get("/figures/counted?figure=surveyed&part=numerator&month=2026-11"))
     text = page.text
