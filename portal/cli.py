@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi workdays …` and `flask --app wsgi demo`."""
+"""Command-line tools: `flask --app wsgi workdays …`, `sla tick` and `demo`."""
 
 from __future__ import annotations
 
@@ -52,6 +52,21 @@ def init_app(app) -> None:
         set_override(db.session, day, CalendarDayKind(kind), at=utcnow(), note=note)
         db.session.commit()
         click.echo(f"{day.isoformat()} is now a {kind}")
+
+    @app.cli.group()
+    def sla():
+        """The time limits' scheduler."""
+
+    @sla.command("tick")
+    def sla_tick():
+        """Write the reminders, overdue marks, callbacks, progress and ledger requests and
+        bulletin notices owed now (idempotent; run every few minutes)."""
+        from portal.domain import sla as scheduler
+        from portal.domain.calendar import load_calendar
+        from portal.web.sessions import utcnow
+        report = scheduler.tick(db.session, load_calendar(db.session), utcnow())
+        db.session.commit()
+        click.echo(str(report))
 
     @app.cli.command("demo")
     @click.option("--quiet", is_flag=True, help="Do not list the demo accounts.")

@@ -14,6 +14,7 @@ def register_blueprints(app) -> None:
     from portal.blueprints.enterprise import bp as enterprise
     from portal.blueprints.figures import bp as figures
     from portal.blueprints.health import bp as health
+    from portal.blueprints.notices import bp as notices
     from portal.blueprints.office import bp as office
     from portal.blueprints.workbench import bp as workbench
 
@@ -23,6 +24,7 @@ def register_blueprints(app) -> None:
     app.register_blueprint(office, url_prefix="/office")
     app.register_blueprint(contacts, url_prefix="/contacts")
     app.register_blueprint(figures, url_prefix="/figures")
+    app.register_blueprint(notices, url_prefix="/notifications")
     app.register_blueprint(admin, url_prefix="/admin")
     app.register_blueprint(health)
     app.jinja_env.globals["home_url"] = home_url

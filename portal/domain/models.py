@@ -223,6 +223,8 @@ class PolicyProfile(Base):
     supervision_reply_days: Mapped[int] = mapped_column(default=3, server_default="3")
     max_rehandle_rounds: Mapped[int] = mapped_column(default=2, server_default="2")
     callback_sample_percent: Mapped[int] = mapped_column(default=20, server_default="20")
+    # Chaozhou 四(四)4 "对……超时办理的……进行督办": an overdue step opens supervision.
+    supervise_overdue: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     clock_stop_allowed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     def __repr__(self) -> str:
@@ -874,6 +876,36 @@ class CalendarOverride(Base):
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Notification(Base):
+    """The outbox: every message the portal owes someone, written in the same transaction as
+    the change (or the scheduler's finding) that caused it, then delivered by the job queue.
+    `key` makes each message once: two schedulers finding the same overdue step write one.
+    In-app messages are read on the portal (`read_at`); SMS and e-mail are sent (`status`,
+    `attempts`, `last_error`, `sent_at`), never lost."""
+
+    __tablename__ = "notification"
+    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(sa.String(10))  # in_app | sms | email
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    address: Mapped[Optional[str]] = mapped_column(sa.String(200))  # phone or e-mail
+    template: Mapped[str] = mapped_column(sa.String(40))
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    case_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+    next_attempt_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[Optional[User]] = relationship()
+    case: Mapped[Optional[Case]] = relationship()
 
 
 class AuditLog(Base):

@@ -997,6 +997,14 @@ def _open_supervision(session, calendar, case: Case, *, by: Optional[User], at: 
     return supervision
 
 
+def open_overdue_supervision(session, calendar: WorkCalendar, case: Case, *, at: datetime,
+                             due) -> Supervision:
+    """The scheduler's 督办 of an overdue step (Chaozhou 四(四)4 "对……超时办理的……进行督办"),
+    where the profile says so (`supervise_overdue`)."""
+    return _open_supervision(session, calendar, case, by=None, at=at, reason="overdue",
+                             note=f"{due.isoformat()}")
+
+
 def supervise(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
               reason: str, note: str) -> Supervision:
     """督办 (Chaozhou 四(四)4; Shantou 三(五)): a numbered 督办单 to the lead unit's head, with

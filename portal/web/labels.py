@@ -98,6 +98,7 @@ ACTIONS = {
     "rate": _l("Rated by the enterprise"),
     "callback": _l("Called back"),
     "supervise": _l("Put under supervision"),
+    "overdue": _l("Marked overdue"),
     "answer_supervision": _l("Supervision answered"),
     "hold_accountable": _l("Held accountable"),
     "close": _l("Closed off"),

@@ -1,0 +1,51 @@
+"""Writing to the outbox (`Notification`): one row per message, in the caller's
+transaction, at most once per key — a second scheduler, a retried request or a re-run of
+the same tick finds the key taken and writes nothing. Delivery is the job queue's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portal.domain.models import Case, Notification, Role, User
+
+IN_APP, SMS, EMAIL = "in_app", "sms", "email"
+
+
+def notify(session, *, key: str, template: str, at: datetime, user: Optional[User] = None,
+           channel: str = IN_APP, address: Optional[str] = None, case: Optional[Case] = None,
+           params: Optional[dict] = None) -> bool:
+    """Write one message unless its key exists; True when written. In-app messages are
+    delivered by being written; SMS and e-mail wait for the job queue (`pending`)."""
+    values = dict(key=key[:120], created_at=at, channel=channel,
+                  user_id=user.id if user else None, address=address, template=template,
+                  params=params or {}, case_id=case.id if case else None,
+                  status="sent" if channel == IN_APP else "pending",
+                  sent_at=at if channel == IN_APP else None, attempts=0, last_error="")
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+    written = session.execute(insert(Notification).values(**values)
+                              .on_conflict_do_nothing(index_elements=["key"])
+                              .returning(Notification.id)).first()
+    return written is not None
+
+
+def notify_all(session, users: Iterable[User], *, key: str, **kwargs) -> int:
+    """The same message to each of `users`, each once (the key gets the user's id)."""
+    return sum(notify(session, key=f"{key}:u{u.id}", user=u, **kwargs) for u in users)
+
+
+def unit_staff(session, unit_id: Optional[int], roles: Iterable[Role]) -> list[User]:
+    if unit_id is None:
+        return []
+    return list(session.scalars(sa.select(User).where(
+        User.unit_id == unit_id, User.role.in_(list(roles)), User.active)))
+
+
+def unread_count(session, user: User) -> int:
+    return session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.channel == IN_APP,
+        Notification.read_at.is_(None))) or 0

@@ -1,0 +1,30 @@
+"""What each outbox message says, by its template key (the domain writes keys and
+parameters only; the words are Babel's, in the reader's language when read)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+MESSAGES = {
+    "due_soon": _l("Case %(number)s “%(title)s” is due on %(due)s."),
+    "overdue": _l("Case %(number)s “%(title)s” is overdue: it was due on %(due)s."),
+    "overdue_office": _l("Case %(number)s “%(title)s” is overdue at its unit (due %(due)s)."),
+    "callback": _l("Case %(number)s “%(title)s” was not rated in time: call the enterprise "
+                   "back."),
+    "progress": _l("Case %(number)s “%(title)s” owes this week's progress report (due "
+                   "%(day)s)."),
+    "ledger": _l("The contact ledger of %(month)s is due on %(due)s."),
+    "bulletin": _l("The monthly bulletin of %(month)s is ready."),
+}
+
+
+def message_text(template: str, params: dict) -> str:
+    """The message in the reader's language; a template or parameter unknown to this
+    version of the portal still shows, as its key."""
+    text = MESSAGES.get(template)
+    if text is None:
+        return template
+    try:
+        return str(text) % params
+    except (KeyError, TypeError, ValueError):
+        return str(text)
