@@ -76,6 +76,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from portal.web import errors
     errors.init_app(app)
 
-    from portal import cli
+    from portal import cli, jobs
     cli.init_app(app)
+    jobs.init_app(app)
     return app

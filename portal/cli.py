@@ -64,9 +64,12 @@ def init_app(app) -> None:
         from portal.domain import sla as scheduler
         from portal.domain.calendar import load_calendar
         from portal.web.sessions import utcnow
-        report = scheduler.tick(db.session, load_calendar(db.session), utcnow())
+        from portal import jobs
+        now = utcnow()
+        report = scheduler.tick(db.session, load_calendar(db.session), now)
         db.session.commit()
-        click.echo(str(report))
+        queued = jobs.enqueue_pending(now)
+        click.echo(f"{report}; {queued} message(s) queued for delivery")
 
     @app.cli.command("demo")
     @click.option("--quiet", is_flag=True, help="Do not list the demo accounts.")

@@ -83,6 +83,18 @@ class Config:
     RATELIMIT_KEY_PREFIX = "portal"
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
 
+    # Notifications (issue 8): the job queue that delivers the outbox — Huey over Redis in
+    # production (JOBS_BACKEND=redis, with `huey_consumer portal.worker.huey`); "sqlite" a
+    # queue file in instance/ for one machine with a consumer; by default ("immediate") the
+    # embedded setup delivers in the process that wrote the message (the scheduler's tick).
+    # E-mail by SMTP; SMS through a provider adapter ("log" writes each message to the log).
+    JOBS_BACKEND = os.environ.get("JOBS_BACKEND", "immediate")  # immediate | sqlite | redis
+    JOBS_REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", 25))
+    SMTP_FROM = os.environ.get("SMTP_FROM", "noreply@portal.invalid")
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")
+
     # i18n: Chinese first (English msgids, shipped as zh_Hans_CN).
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -104,3 +116,4 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", "sqlite://"))
     RATELIMIT_STORAGE_URI = "memory://"
     LOGIN_RATE_LIMIT = "1000 per minute"
+    JOBS_BACKEND = "immediate"

@@ -1,5 +1,6 @@
-"""The outbox of notifications (in-app, SMS, e-mail), each written once by its key; and
-whether an overdue step opens supervision (the policy's say, Chaozhou 四(四)4).
+"""The outbox of notifications (in-app, SMS, e-mail), each written once by its key; a user's
+e-mail address for them; and whether an overdue step opens supervision (the policy's say,
+Chaozhou 四(四)4).
 
 Revision ID: 0009
 Revises: 0008
@@ -48,9 +49,13 @@ def upgrade():
     with op.batch_alter_table('policy_profile', schema=None) as batch_op:
         batch_op.add_column(sa.Column('supervise_overdue', sa.Boolean(),
                                       server_default=sa.true(), nullable=False))
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('email', sa.String(length=200), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('email')
     with op.batch_alter_table('policy_profile', schema=None) as batch_op:
         batch_op.drop_column('supervise_overdue')
     with op.batch_alter_table('notification', schema=None) as batch_op:

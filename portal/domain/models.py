@@ -313,6 +313,7 @@ class User(Base):
     mobile: Mapped[Optional[str]] = mapped_column(sa.String(20), unique=True)
     name: Mapped[str] = mapped_column(sa.String(64))
     phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    email: Mapped[Optional[str]] = mapped_column(sa.String(200))  # for notifications
     role: Mapped[Role] = mapped_column(_enum(Role))
     unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
     enterprise_id: Mapped[Optional[int]] = mapped_column(

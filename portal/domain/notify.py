@@ -33,9 +33,22 @@ def notify(session, *, key: str, template: str, at: datetime, user: Optional[Use
     return written is not None
 
 
-def notify_all(session, users: Iterable[User], *, key: str, **kwargs) -> int:
-    """The same message to each of `users`, each once (the key gets the user's id)."""
-    return sum(notify(session, key=f"{key}:u{u.id}", user=u, **kwargs) for u in users)
+def notify_all(session, users: Iterable[User], *, key: str,
+               channels: tuple[str, ...] = (IN_APP,), **kwargs) -> int:
+    """The same message to each of `users` on each of `channels` the user can be reached
+    on (SMS: a mobile or phone number; e-mail: an address), each once: the key gets the
+    user's id and the channel. Returns how many in-app messages were written (the others
+    follow them)."""
+    written = 0
+    for user in users:
+        for channel in channels:
+            address = {SMS: user.mobile or user.phone, EMAIL: user.email}.get(channel)
+            if channel != IN_APP and not address:
+                continue
+            done = notify(session, key=f"{key}:u{user.id}:{channel}", user=user,
+                          channel=channel, address=address, **kwargs)
+            written += done and channel == IN_APP
+    return written
 
 
 def unit_staff(session, unit_id: Optional[int], roles: Iterable[Role]) -> list[User]:

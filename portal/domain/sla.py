@@ -12,7 +12,9 @@ systemd timer): it finds what the time limits say is owed now and writes it to t
   last month's is ready.
 
 Nothing is written on a day off (weekends, holidays, not the make-up working days): it is
-written on the next working day. Idempotent: every message has a key naming what it is about (the case, the step and its due
+written on the next working day.
+
+Idempotent: every message has a key naming what it is about (the case, the step and its due
 date, the week, the month), so a re-run or a second machine's tick writes nothing new. On
 PostgreSQL a transaction-level advisory lock lets one tick run at a time; a second returns
 at once.
@@ -35,11 +37,13 @@ from portal.domain.models import (
     Case, CaseState, CaseEvent, Jurisdiction, LedgerSubmission, LiaisonAssignment, OrgUnit,
     Role, UnitKind,
 )
-from portal.domain.notify import notify_all, unit_staff
+from portal.domain.notify import EMAIL, IN_APP, SMS, notify_all, unit_staff
 from portal.domain.queues import due_column
 
 S = CaseState
 LOCK_ID = 20261125  # pg_try_advisory_xact_lock: one tick at a time
+URGENT = (IN_APP, SMS, EMAIL)  # a deadline: on the phone as well
+ROUTINE = (IN_APP, EMAIL)
 UNIT_STAFF = (Role.HANDLER, Role.HEAD)
 OFFICE_STAFF = (Role.OFFICE,)
 WITH_UNIT = (S.DISPATCHED, S.IN_HAND)
@@ -101,14 +105,16 @@ def _deadlines(session, calendar, now, today, report) -> None:
             if calendar.working_days_between(today, step_due) <= 1:
                 report.written["due_soon"] += notify_all(
                     session, unit_staff(session, unit_id, roles), key=f"due-soon:{key}",
-                    template="due_soon", at=now, case=case, params=what)
+                    channels=URGENT, template="due_soon", at=now, case=case, params=what)
             continue
         told = notify_all(session, unit_staff(session, unit_id, roles),
-                          key=f"overdue:{key}", template="overdue", at=now, case=case,
+                          key=f"overdue:{key}", channels=URGENT, template="overdue",
+                          at=now, case=case,
                           params=what)
         if unit_id != case.office_id:
             told += notify_all(session, unit_staff(session, case.office_id, OFFICE_STAFF),
-                               key=f"overdue-office:{key}", template="overdue_office",
+                               key=f"overdue-office:{key}", channels=URGENT,
+                               template="overdue_office",
                                at=now, case=case, params=what)
         if not told:
             continue  # told before: marked before
@@ -129,8 +135,9 @@ def _callbacks(session, now, today, report) -> None:
     for case in cases:
         report.written["callback"] += notify_all(
             session, unit_staff(session, case.office_id, OFFICE_STAFF),
-            key=f"callback:{case.id}:{case.rating_due.isoformat()}", template="callback",
-            at=now, case=case, params={"number": case.number, "title": case.title})
+            key=f"callback:{case.id}:{case.rating_due.isoformat()}", channels=ROUTINE,
+            template="callback", at=now, case=case,
+            params={"number": case.number, "title": case.title})
 
 
 def _progress(session, now, today, report) -> None:
@@ -148,9 +155,9 @@ def _progress(session, now, today, report) -> None:
         day = workflow.progress_report_day(case, today)
         report.written["progress"] += notify_all(
             session, unit_staff(session, case.lead_unit_id, UNIT_STAFF),
-            key=f"progress:{case.id}:{day.isoformat()}", template="progress", at=now,
-            case=case, params={"number": case.number, "title": case.title,
-                               "day": day.isoformat()})
+            key=f"progress:{case.id}:{day.isoformat()}", channels=ROUTINE,
+            template="progress", at=now, case=case,
+            params={"number": case.number, "title": case.title, "day": day.isoformat()})
 
 
 def _ledgers(session, now, today, report) -> None:
@@ -166,7 +173,7 @@ def _ledgers(session, now, today, report) -> None:
         liaisons = unit_staff(session, unit_id, (Role.LIAISON,))
         report.written["ledger"] += notify_all(
             session, liaisons, key=f"ledger:{unit_id}:{today.year}-{today.month:02d}",
-            template="ledger", at=now,
+            channels=ROUTINE, template="ledger", at=now,
             params={"month": f"{today.year}-{today.month:02d}", "due": due.isoformat()})
 
 
@@ -184,6 +191,6 @@ def _bulletins(session, now, today, report) -> None:
             continue
         report.written["bulletin"] += notify_all(
             session, unit_staff(session, office.id, OFFICE_STAFF + (Role.LEADER,)),
-            key=f"bulletin:{office.id}:{month}", template="bulletin", at=now,
-            params={"month": month})
+            key=f"bulletin:{office.id}:{month}", channels=ROUTINE, template="bulletin",
+            at=now, params={"month": month})
 
