@@ -36,6 +36,20 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+def _check_production(config) -> None:
+    """Production mode (PRODUCTION=1) runs only on PostgreSQL, with a secret of its own and
+    the queue on Redis: the embedded defaults are for one machine and for trying it out."""
+    problems = []
+    if not str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        problems.append("DATABASE_URL must be a postgresql:// URL")
+    if not config.get("SECRET_KEY"):
+        problems.append("SECRET_KEY must be set")
+    if config.get("JOBS_BACKEND") != "redis":
+        problems.append("JOBS_BACKEND must be redis")
+    if problems:
+        raise RuntimeError("production mode: " + "; ".join(problems))
+
+
 def create_app(config: type | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(Config)
@@ -44,6 +58,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("PRODUCTION"):
+        _check_production(app.config)
     # Leaner HTML for slow mobile data: no blank lines left behind by template tags.
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -59,6 +59,8 @@ class Config:
 
     # Sessions and cookies (SECURITY.md "Cookies"; Secure when served over HTTPS).
     SECURE_COOKIES = _flag("SECURE_COOKIES", False)
+    # Production mode: PostgreSQL, a configured secret and the Redis queue are required.
+    PRODUCTION = _flag("PRODUCTION", False)
     # Reverse proxies (nginx) in front of gunicorn: trust that many X-Forwarded-* hops, so
     # rate limits and the audit log see the client's address and HTTPS is recognised.
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", 0))

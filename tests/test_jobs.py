@@ -101,3 +101,16 @@ def test_after_the_last_attempt_the_message_stays_failed(app, db):
     assert (message.status, message.attempts) == ("failed", jobs.MAX_ATTEMPTS)
     assert "SMTP_HOST" in message.last_error
     assert db.session.get(Notification, message.id) is not None  # kept for the admin
+
+
+def test_production_mode_requires_postgresql_a_secret_and_redis():
+    from portal import create_app
+    from portal.config import database_url
+    from tests.conftest import _config
+    with pytest.raises(RuntimeError) as refused:
+        create_app(_config("sqlite://", PRODUCTION=True, SECRET_KEY="", JOBS_BACKEND="sqlite"))
+    assert "postgresql" in str(refused.value) and "SECRET_KEY" in str(refused.value)
+    assert "JOBS_BACKEND" in str(refused.value)
+    app = create_app(_config(database_url("postgresql://127.0.0.1:5432/test"), PRODUCTION=True,
+                             SECRET_KEY="x" * 64, JOBS_BACKEND="redis"))
+    assert app.config["PRODUCTION"]
