@@ -86,9 +86,16 @@ def enqueue_pending(now) -> int:
         Notification.status == "pending",
         sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))))
     db.session.commit()  # no transaction left open while the tasks write
+    queued = 0
     for notification_id in ids:
-        enqueue(notification_id)
-    return len(ids)
+        try:
+            enqueue(notification_id)
+        except Exception as error:  # the queue (Redis) is down: rows wait for the next tick
+            log.warning("queue unavailable, %d message(s) wait in the outbox: %s",
+                        len(ids) - queued, error)
+            break
+        queued += 1
+    return queued
 
 
 def backoff(attempts: int) -> timedelta:

@@ -114,3 +114,20 @@ def test_production_mode_requires_postgresql_a_secret_and_redis():
     app = create_app(_config(database_url("postgresql://127.0.0.1:5432/test"), PRODUCTION=True,
                              SECRET_KEY="x" * 64, JOBS_BACKEND="redis"))
     assert app.config["PRODUCTION"]
+
+
+def test_the_queue_down_leaves_the_messages_in_the_outbox(app, db, monkeypatch, caplog):
+    """A Redis queue nobody answers (a port where nothing listens): the tick's messages stay
+    pending in the outbox and go out once the queue is back."""
+    from huey import RedisHuey
+    message = _message(db, SMS, "13800000001")
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"
+    monkeypatch.setattr(jobs, "huey", RedisHuey("portal", url=nowhere))
+    with caplog.at_level("WARNING", logger="portal.jobs"):
+        assert jobs.enqueue_pending(factories.now()) == 0
+    db.session.refresh(message)
+    assert message.status == "pending" and "wait in the outbox" in caplog.text
+    monkeypatch.undo()
+    assert jobs.enqueue_pending(factories.now()) == 1
+    db.session.refresh(message)
+    assert message.status == "sent"
