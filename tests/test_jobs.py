@@ -131,3 +131,20 @@ def test_the_queue_down_leaves_the_messages_in_the_outbox(app, db, monkeypatch, 
     assert jobs.enqueue_pending(factories.now()) == 1
     db.session.refresh(message)
     assert message.status == "sent"
+
+
+def test_the_admin_reads_the_outbox(app, db, world, client, login_as):
+    app.config["SMTP_HOST"] = ""
+    message = _message(db, EMAIL, "office@example.gov.cn")
+    jobs.deliver(message.id)
+    _message(db, SMS, "13800000001", key="k2")
+    login_as("admin")
+    page = client.get("/admin/outbox")
+    assert page.status_code == 200
+    assert "SMTP_HOST" in page.text and "138****0001" in page.text
+    assert "用工难" not in page.text  # never the case's content
+    waiting = client.get("/admin/outbox?status=pending").text
+    assert "138****0001" in waiting
+    client._cookies.clear()
+    login_as("office")
+    assert client.get("/admin/outbox").status_code == 403

@@ -40,3 +40,26 @@ def calendar():
     overrides = db.session.scalars(
         sa.select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()
     return render_screen("admin/calendar.html", form=form, overrides=overrides)
+
+
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+
+
+@bp.get("/outbox")
+@requires(Role.ADMIN)
+def outbox():
+    """The notification outbox (issue 8): what was owed to whom and how delivery went —
+    status, attempts, the last error — never the message's case content."""
+    from flask import request
+
+    from portal.domain.models import Notification
+    from portal.web.labels import masked_mobile
+    status = request.args.get("status", "")
+    query = sa.select(Notification).order_by(Notification.id.desc()).limit(200)
+    if status in OUTBOX_STATUSES:
+        query = query.where(Notification.status == status)
+    counts = dict(db.session.execute(sa.select(Notification.status, sa.func.count())
+                                     .group_by(Notification.status)).all())
+    rows = db.session.scalars(query).all()
+    return render_screen("admin/outbox.html", rows=rows, counts=counts, chosen=status,
+                         statuses=OUTBOX_STATUSES, masked=masked_mobile)
