@@ -67,6 +67,7 @@ def test_across_the_spring_festival_week(db, world, runner):
         ("due_soon", "02-26", "handler"), ("due_soon", "02-26", "head"),
         ("overdue", "02-28", "handler"), ("overdue", "02-28", "head"),
         ("overdue_office", "02-28", "office"),
+        ("supervise", "02-28", "head"),  # the 督办单 tells the unit's head
     ]
     marks = [e for e in case.events if e.action == "overdue"]
     assert len(marks) == 1 and marks[0].note == "2026-02-27"
@@ -112,7 +113,8 @@ def test_callback_progress_ledger_and_bulletin(db, world):
     assert [n.case_id for n in written(db, "callback")] == [unrated.id]
     progress = written(db, "progress")
     assert {n.user.username for n in progress} == {"handler", "head"}
-    assert {n.case_id for n in progress} == {owing.id} and progress[0].params["day"] == "2026-11-19"
+    assert {n.case_id for n in progress} == {owing.id}
+    assert progress[0].params["day"] == "2026-11-19"
     ledger = written(db, "ledger")
     assert [(n.user.username, n.params["due"]) for n in ledger] == [("liaison", "2026-11-25")]
     assert not written(db, "bulletin")                            # not the first week
@@ -171,9 +173,10 @@ def test_the_holder_reads_its_notifications_and_marks_them_read(client, db, worl
     db.session.commit()
     login_as("handler")
     count = client.get("/notifications/count", headers={"HX-Request": "true"})
-    assert count.status_code == 200 and "1 条未读" in count.text and "<html" not in count.text
+    # Told twice: when the case was dispatched to the unit, and when it went overdue.
+    assert count.status_code == 200 and "2 条未读" in count.text and "<html" not in count.text
     page = client.get("/notifications/")
-    assert "已逾期" in page.text and "新：" in page.text
+    assert "已逾期" in page.text and "已交办贵单位" in page.text and "新：" in page.text
     assert client.post("/notifications/read", data={}).status_code in (400, 303)
     response = client.post("/notifications/read", data={"csrf_token": csrf_from(page.text)})
     assert response.status_code == 303
@@ -181,3 +184,18 @@ def test_the_holder_reads_its_notifications_and_marks_them_read(client, db, worl
     client._cookies.clear()
     login_as("enterprise")
     assert "已逾期" not in client.get("/notifications/").text  # only one's own
+
+
+def test_steps_tell_who_must_act(db, world):
+    """Dispatch tells the unit (in the portal, SMS, e-mail where it has them), a published
+    reply tells the enterprise's users and texts the contact number; written with the step."""
+    world.users["handler"].email = "handler@example.gov.cn"
+    case = factories.replied(db.session, world, factories.case(
+        db.session, world.city, enterprise=world.enterprise))
+    db.session.commit()
+    told = {(n.template, n.channel,
+             (n.user.username or n.user.mobile) if n.user else n.address)
+            for n in written(db, f"step:{case.id}:")}
+    assert told == {("dispatch", "in_app", "handler"), ("dispatch", "in_app", "head"),
+                    ("dispatch", "email", "handler"),
+                    ("replied", "in_app", "13800000001"), ("replied", "sms", "13900000000")}

@@ -27,7 +27,7 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 
-from portal.domain import uploads
+from portal.domain import step_notices, uploads
 from portal.domain.calendar import WorkCalendar, local_date
 from portal.domain.errors import N_, RuleViolation
 from portal.domain.models import (
@@ -61,6 +61,7 @@ def record_event(session, case: Case, *, action: str, by: Optional[User], at: da
     flag_modified(case, "last_event_at")  # updated even when two steps share a timestamp:
     # the case row changes with every step, so its version moves
     session.add(event)
+    step_notices.tell(session, case, event)
     return event
 
 

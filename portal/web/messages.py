@@ -15,6 +15,14 @@ MESSAGES = {
                    "%(day)s)."),
     "ledger": _l("The contact ledger of %(month)s is due on %(due)s."),
     "bulletin": _l("The monthly bulletin of %(month)s is ready."),
+    "dispatch": _l("Case %(number)s “%(title)s” was dispatched to your unit: please sign for "
+                   "it."),
+    "return": _l("Case %(number)s “%(title)s” was returned by its unit: please rule on it."),
+    "supplement": _l("The enterprise added information to case %(number)s “%(title)s”."),
+    "replied": _l("Your case %(number)s “%(title)s” has a reply: please read it and rate "
+                  "the service."),
+    "supervise": _l("Case %(number)s “%(title)s” is under supervision (督办): please answer "
+                    "the notice."),
 }
 
 

@@ -1,0 +1,52 @@
+"""Who is told of a step, written to the outbox in the step's own transaction (issue 8):
+
+- dispatched (交办) → the lead unit's staff, in the portal, by SMS and e-mail;
+- returned (退回) → the office, to rule on it;
+- the enterprise added information (补充) → whoever holds the case (Shantou 二);
+- a reply reached the enterprise (答复) → its users in the portal, and an SMS to the contact
+  number the case was registered with (Chaozhou 四(四)3 "将结果反馈给企业");
+- supervised (督办) → the lead unit's head, in the portal, by SMS and e-mail.
+"""
+
+from __future__ import annotations
+
+from portal.domain.models import Case, CaseEvent, CaseState, Role
+from portal.domain.notify import EMAIL, IN_APP, SMS, notify, notify_all, unit_staff
+
+URGENT = (IN_APP, SMS, EMAIL)
+ROUTINE = (IN_APP, EMAIL)
+WITH_UNIT = (CaseState.DISPATCHED, CaseState.IN_HAND, CaseState.LONG_TERM)
+
+
+def tell(session, case: Case, event: CaseEvent) -> None:
+    action = event.action
+    if action not in ("dispatch", "approve_dispatch", "return", "supplement", "publish_reply",
+                      "answer", "supervise"):
+        return
+    if case.id is None:
+        session.flush()
+    key = f"step:{case.id}:{action}:{event.at.isoformat()}"
+    what = dict(template=action if action != "approve_dispatch" else "dispatch", at=event.at,
+                case=case, params={"number": case.number, "title": case.title})
+    if action in ("dispatch", "approve_dispatch") and case.state is CaseState.DISPATCHED:
+        notify_all(session, unit_staff(session, case.lead_unit_id, (Role.HANDLER, Role.HEAD)),
+                   key=key, channels=URGENT, **what)
+    elif action == "return":
+        notify_all(session, unit_staff(session, case.office_id, (Role.OFFICE,)), key=key,
+                   channels=ROUTINE, **what)
+    elif action == "supplement":
+        holder = case.lead_unit_id if case.state in WITH_UNIT else case.office_id
+        roles = (Role.HANDLER, Role.HEAD) if case.state in WITH_UNIT else (Role.OFFICE,)
+        notify_all(session, unit_staff(session, holder, roles), key=key, channels=ROUTINE,
+                   **what)
+    elif action in ("publish_reply", "answer"):
+        what["template"] = "replied"
+        if case.enterprise is not None:
+            users = [u for u in case.enterprise.users if u.active]
+            notify_all(session, users, key=key, channels=(IN_APP,), **what)
+        if case.contact_phone:
+            notify(session, key=f"{key}:sms", channel=SMS, address=case.contact_phone, **what)
+    elif action == "supervise":
+        notify_all(session, unit_staff(session, case.lead_unit_id, (Role.HEAD,)), key=key,
+                   channels=URGENT, **what)
+
