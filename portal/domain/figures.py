@@ -212,10 +212,14 @@ def places(session, jurisdiction_id: int) -> list[int]:
     return list(session.scalars(jurisdiction_subtree(jurisdiction_id))) or [0]
 
 
-def _case_base(where: list[int], period: Period, terms: Terms) -> sa.Select:
+def _case_base(where: list[int], period: Period, terms: Optional[Terms] = None) -> sa.Select:
+    """The period's cases of the jurisdictions `where`, with the supervised ones joined when
+    the predicates need them (`terms`)."""
     start, end = period.bounds()
-    return (sa.select().select_from(Case)
-            .outerjoin(terms.supervised, terms.supervised.c.case_id == Case.id)
+    base = sa.select().select_from(Case)
+    if terms is not None:
+        base = base.outerjoin(terms.supervised, terms.supervised.c.case_id == Case.id)
+    return (base
             .where(Case.jurisdiction_id.in_(where),
                    Case.received_at >= start, Case.received_at < end,
                    Case.state != S.MERGED))
@@ -323,9 +327,9 @@ class DepartmentRow:
 def department_counts(session, jurisdiction_id: int, period: Period) -> list[DepartmentRow]:
     """Per lead unit with cases dispatched in the period, ranked by completion rate, then
     satisfaction (a unit with nothing rated after those with a rate)."""
-    terms = Terms.of(date.min)
+    terms = Terms.of(date.min)  # the predicates below read the case row only
     rows = session.execute(
-        _case_base(places(session, jurisdiction_id), period, terms)
+        _case_base(places(session, jurisdiction_id), period)
         .add_columns(Case.lead_unit_id,
                      sa.func.count().filter(Case.dispatched_at.is_not(None)),
                      sa.func.count().filter(Case.dispatched_at.is_not(None), _replied(terms)),
@@ -343,9 +347,8 @@ def category_area_counts(session, jurisdiction_id: int,
                          period: Period) -> dict[tuple[Optional[int], int], int]:
     """Shantou 一(一)4 "对反复出现的区域性、部门性诉求问题，及时梳理总结": cases received per
     (category, jurisdiction) in the period."""
-    terms = Terms.of(date.min)
     rows = session.execute(
-        _case_base(places(session, jurisdiction_id), period, terms)
+        _case_base(places(session, jurisdiction_id), period)
         .add_columns(Case.category_id, Case.jurisdiction_id, sa.func.count())
         .group_by(Case.category_id, Case.jurisdiction_id)).all()
     return {(category, area): n for category, area, n in rows}

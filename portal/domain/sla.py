@@ -75,12 +75,27 @@ def tick(session, calendar: WorkCalendar, now: datetime) -> TickReport:
     today = local_date(now)
     if not calendar.is_working_day(today):
         return report  # nobody is at work: what is owed is written on the next working day
-    _deadlines(session, calendar, now, today, report)
-    _callbacks(session, now, today, report)
-    _progress(session, now, today, report)
-    _ledgers(session, now, today, report)
-    _bulletins(session, now, today, report)
+    staff = _Staff(session)
+    _deadlines(session, staff, calendar, now, today, report)
+    _callbacks(session, staff, now, today, report)
+    _progress(session, staff, now, today, report)
+    _ledgers(session, staff, now, today, report)
+    _bulletins(session, staff, now, today, report)
     return report
+
+
+class _Staff:
+    """Each unit's staff of some roles, read once per tick (a tick may find hundreds of
+    cases of the same few units)."""
+
+    def __init__(self, session):
+        self.session, self.found = session, {}
+
+    def __call__(self, unit_id, roles):
+        key = (unit_id, tuple(roles))
+        if key not in self.found:
+            self.found[key] = unit_staff(self.session, unit_id, roles)
+        return self.found[key]
 
 
 def _holder(case: Case) -> tuple[Optional[int], tuple[Role, ...]]:
@@ -89,7 +104,7 @@ def _holder(case: Case) -> tuple[Optional[int], tuple[Role, ...]]:
     return case.office_id, OFFICE_STAFF
 
 
-def _deadlines(session, calendar, now, today, report) -> None:
+def _deadlines(session, staff, calendar, now, today, report) -> None:
     due = due_column()
     horizon = today + timedelta(days=14)  # one working day ahead, across any holiday
     rows = session.execute(
@@ -104,15 +119,15 @@ def _deadlines(session, calendar, now, today, report) -> None:
         if step_due >= today:
             if calendar.working_days_between(today, step_due) <= 1:
                 report.written["due_soon"] += notify_all(
-                    session, unit_staff(session, unit_id, roles), key=f"due-soon:{key}",
+                    session, staff(unit_id, roles), key=f"due-soon:{key}",
                     channels=URGENT, template="due_soon", at=now, case=case, params=what)
             continue
-        told = notify_all(session, unit_staff(session, unit_id, roles),
+        told = notify_all(session, staff(unit_id, roles),
                           key=f"overdue:{key}", channels=URGENT, template="overdue",
                           at=now, case=case,
                           params=what)
         if unit_id != case.office_id:
-            told += notify_all(session, unit_staff(session, case.office_id, OFFICE_STAFF),
+            told += notify_all(session, staff(case.office_id, OFFICE_STAFF),
                                key=f"overdue-office:{key}", channels=URGENT,
                                template="overdue_office",
                                at=now, case=case, params=what)
@@ -129,18 +144,18 @@ def _deadlines(session, calendar, now, today, report) -> None:
             report.written["supervision"] += 1
 
 
-def _callbacks(session, now, today, report) -> None:
+def _callbacks(session, staff, now, today, report) -> None:
     cases = session.scalars(sa.select(Case).where(
         Case.state == S.AWAITING_RATING, Case.rating_due < today)).all()
     for case in cases:
         report.written["callback"] += notify_all(
-            session, unit_staff(session, case.office_id, OFFICE_STAFF),
+            session, staff(case.office_id, OFFICE_STAFF),
             key=f"callback:{case.id}:{case.rating_due.isoformat()}", channels=ROUTINE,
             template="callback", at=now, case=case,
             params={"number": case.number, "title": case.title})
 
 
-def _progress(session, now, today, report) -> None:
+def _progress(session, staff, now, today, report) -> None:
     cases = session.scalars(sa.select(Case).where(Case.state.in_(workflow.HANDLING))
                             .options(selectinload(Case.jurisdiction)
                                      .selectinload(Jurisdiction.policy))).all()
@@ -154,13 +169,13 @@ def _progress(session, now, today, report) -> None:
             continue
         day = workflow.progress_report_day(case, today)
         report.written["progress"] += notify_all(
-            session, unit_staff(session, case.lead_unit_id, UNIT_STAFF),
+            session, staff(case.lead_unit_id, UNIT_STAFF),
             key=f"progress:{case.id}:{day.isoformat()}", channels=ROUTINE,
             template="progress", at=now, case=case,
             params={"number": case.number, "title": case.title, "day": day.isoformat()})
 
 
-def _ledgers(session, now, today, report) -> None:
+def _ledgers(session, staff, now, today, report) -> None:
     """From the 20th to the 25th (and after, while still not submitted) of this month."""
     if today.day < 20:
         return
@@ -170,14 +185,14 @@ def _ledgers(session, now, today, report) -> None:
         LiaisonAssignment.unit_id.not_in(submitted))).all()
     due = ledger.ledger_due(today.year, today.month)
     for unit_id in units:
-        liaisons = unit_staff(session, unit_id, (Role.LIAISON,))
+        liaisons = staff(unit_id, (Role.LIAISON,))
         report.written["ledger"] += notify_all(
             session, liaisons, key=f"ledger:{unit_id}:{today.year}-{today.month:02d}",
             channels=ROUTINE, template="ledger", at=now,
             params={"month": f"{today.year}-{today.month:02d}", "due": due.isoformat()})
 
 
-def _bulletins(session, now, today, report) -> None:
+def _bulletins(session, staff, now, today, report) -> None:
     if today.day > 7:  # the first week: a tick missed on the 1st still tells
         return
     month = str(Period.of(today).previous())
@@ -190,7 +205,7 @@ def _bulletins(session, now, today, report) -> None:
         if policy is None or not policy.monthly_bulletin:
             continue
         report.written["bulletin"] += notify_all(
-            session, unit_staff(session, office.id, OFFICE_STAFF + (Role.LEADER,)),
+            session, staff(office.id, OFFICE_STAFF + (Role.LEADER,)),
             key=f"bulletin:{office.id}:{month}", channels=ROUTINE, template="bulletin",
             at=now, params={"month": month})
 

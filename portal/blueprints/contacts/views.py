@@ -6,10 +6,9 @@ in one short page, the unit's own problems, coverage per unit, and submitting th
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,7 +23,7 @@ from portal.domain.models import (
 )
 from portal.extensions import db
 from portal.web.forms import commit_or_explain
-from portal.web import ledgers
+from portal.web import ledgers, sheets
 from portal.web.guards import requires
 from portal.web.months import MONTH, month_in_query
 from portal.web.pdf import pdf_response
@@ -226,15 +225,6 @@ def _one_unit() -> int:
     return unit_id
 
 
-def _download(data: bytes, filename: str, mimetype: str):
-    response = make_response(data)
-    response.mimetype = mimetype
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"ledger\"; filename*=UTF-8''{quote(filename)}")
-    return response
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/ledger.xlsx")
@@ -242,7 +232,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def ledger_xlsx():
     """月台帐 and 问题诉求登载表 of one unit and month (Dalu 附件1-4), two sheets."""
     doc, = _ledger_docs([_one_unit()])
-    return _download(ledgers.workbook_bytes([doc]), f"{doc.name}.xlsx", XLSX)
+    return sheets.download(ledgers.workbook_bytes([doc]), f"{doc.name}.xlsx")
 
 
 @bp.get("/ledger.pdf")
@@ -258,5 +248,5 @@ def ledgers_xlsx():
     """One workbook for every unit of the office's jurisdiction (经发办汇总后上报)."""
     docs = _ledger_docs(_ledger_units())
     year, month, _error = month_in_query()
-    return _download(ledgers.workbook_bytes(docs, prefixed=True),
-                     f"{current_user.unit.name}{year}年{month}月全覆盖联系台帐.xlsx", XLSX)
+    return sheets.download(ledgers.workbook_bytes(docs, prefixed=True),
+                           f"{current_user.unit.name}{year}年{month}月全覆盖联系台帐.xlsx")

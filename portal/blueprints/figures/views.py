@@ -11,6 +11,7 @@ pages' own scope decides, `access.case_scope`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 from datetime import date
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from flask_login import current_user
 from portal.blueprints.figures import bp
 from portal.blueprints.figures.names import FIGURE_MEANINGS, FIGURE_NAMES, figure_name
 from portal.domain import figures, lists
+from portal.domain.access import case_scope
 from portal.domain.calendar import local_date
 from portal.domain.figures import FIGURES, Period
 from portal.domain.models import AuditLog, Case, Category, Jurisdiction, OrgUnit, Role
@@ -61,11 +63,15 @@ def _audit_export(what: str, detail: str = "") -> None:
     db.session.commit()
 
 
-def _case_link(case) -> str | None:
-    """The staff case page, where this user may open the case."""
-    if current_user.role is Role.LEADER and not case.leaders_involved:
-        return None
-    return url_for("office.case", number=case.number)
+def _case_links(cases) -> Callable:
+    """`link(case)`: the staff case page where this user may open the case, else None — one
+    statement for the list, the rule being `access.case_scope`'s (a leader opens only what
+    was put before the leaders)."""
+    ids = [c.id for c in cases]
+    openable = set(db.session.scalars(sa.select(Case.id).where(
+        Case.id.in_(ids or [0]), case_scope(current_user))))
+    return lambda case: url_for("office.case", number=case.number) \
+        if case.id in openable else None
 
 
 # --------------------------------------------------------------------------- the dashboard
@@ -133,9 +139,10 @@ def members():
                                   limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     return render_screen(
-        "figures/members.html", months=recent_months(today), figure=figure, key=key, part=part, part_name=_part_name(part),
-        name=figure_name(key), period=period, month_error=month_error, total=total,
-        rows=rows, page=page, pages=pages, case_link=_case_link)
+        "figures/members.html", months=recent_months(today), figure=figure, key=key,
+        part=part, part_name=_part_name(part), name=figure_name(key), period=period,
+        month_error=month_error, total=total, rows=rows, page=page, pages=pages,
+        case_link=_case_links(rows if figure.over == "cases" else []))
 
 
 def _part_name(part: str) -> str:
@@ -172,7 +179,8 @@ def review():
     return render_screen("figures/review.html", period=period, month_error=month_error,
                          months=recent_months(today), review=found, rows=found.rows,
                          page=page, pages=max(1, -(-found.unfinished // PAGE_SIZE)),
-                         case_link=_case_link, export_rows=sheets.EXPORT_ROWS)
+                         case_link=_case_links([r.case for r in found.rows]),
+                         export_rows=sheets.EXPORT_ROWS)
 
 
 @bp.get("/progress")
@@ -188,7 +196,8 @@ def progress():
         return sheets.download(sheets.workbook((today.isoformat(), title, columns,
                                                 [(*sheets.case_row(c), d) for c, d in owed])),
                                f"{title}.xlsx")
-    return render_screen("figures/progress.html", owed=owed, today=today, case_link=_case_link,
+    return render_screen("figures/progress.html", owed=owed, today=today,
+                         case_link=_case_links([c for c, _d in owed]),
                          owed_rows=[Owed(c, d) for c, d in owed])
 
 
@@ -201,14 +210,15 @@ def meeting():
     if request.args.get("format") == "xlsx":
         _audit_export("meeting", today.isoformat())
         columns = (*sheets.case_columns(), _("Rules (Shantou 四(一))"))
-        data = [(*sheets.case_row(c.case), "；".join(f"{n}. {lists.MEETING_RULES[n]}" for n in c.rules))
-                for c in found]
+        data = [(*sheets.case_row(c.case),
+                 "；".join(f"{n}. {lists.MEETING_RULES[n]}" for n in c.rules)) for c in found]
         title = _("Candidates for the meeting, %(day)s", day=today.isoformat())
         return sheets.download(sheets.workbook((today.isoformat(), title, columns, data)),
                                f"{title}.xlsx")
     return render_screen("figures/meeting.html", found=found, total=total,
+                         case_link=_case_links([c.case for c in found]),
                          rules=lists.MEETING_RULES,
-                         exclusions=lists.MEETING_EXCLUSIONS, case_link=_case_link)
+                         exclusions=lists.MEETING_EXCLUSIONS)
 
 
 # --------------------------------------------------------------------------- the bulletin
@@ -234,14 +244,20 @@ def _percent(rate) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
-@bp.get("/bulletin.pdf")
-@requires(*ROLES)
-def bulletin_pdf():
+def _bulletin_request():
+    """The month asked for, the user's jurisdiction and its bulletin; the export recorded."""
     today, place = _today(), _jurisdiction()
     period, _error = chosen_month(today)
     title, table = _bulletin(place, period)
-    counts = figures.figure_counts(db.session, place.id, period, today)
     _audit_export("bulletin", str(period))
+    return today, place, period, title, table
+
+
+@bp.get("/bulletin.pdf")
+@requires(*ROLES)
+def bulletin_pdf():
+    today, place, period, title, table = _bulletin_request()
+    counts = figures.figure_counts(db.session, place.id, period, today)
     data = render_pdf("pdf/bulletin.html", title=title, columns=BULLETIN_COLUMNS, table=table,
                       counts=counts, period=period, issued=today, office=current_user.unit)
     return pdf_response(data, f"{title}.pdf", download=True)
@@ -250,10 +266,7 @@ def bulletin_pdf():
 @bp.get("/bulletin.xlsx")
 @requires(*ROLES)
 def bulletin_xlsx():
-    today, place = _today(), _jurisdiction()
-    period, _error = chosen_month(today)
-    title, table = _bulletin(place, period)
-    _audit_export("bulletin", str(period))
+    _today_, _place, _period, title, table = _bulletin_request()
     return sheets.download(sheets.workbook(("部门完成率和满意度", title, BULLETIN_COLUMNS, table)),
                            f"{title}.xlsx")
 
