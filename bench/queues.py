@@ -374,7 +374,7 @@ def main() -> None:
                 client.get(path, headers=headers or {})
             profiler.disable()
             print(f"\nprofile of {name} ({path}), {args.runs} requests, by cumulative time:")
-            pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(70)
             print(f"profile of {name}, by own time:")
             pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(20)
 

@@ -54,6 +54,14 @@ def test_migrations_build_what_the_models_describe(app):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
                                 Base.metadata)
+        if not IS_POSTGRES:
+            # Alembic reads SQLite's index columns without their direction and reports the
+            # queues' order index as changed; SQLite itself says what it holds.
+            diff = [d for d in diff if not (d[0] in ("add_index", "remove_index")
+                                            and d[1].name == "ix_case_queue_order")]
+            columns = conn.exec_driver_sql("PRAGMA index_xinfo(ix_case_queue_order)").all()
+            assert [(c.name, c.desc) for c in columns if c.key] == [
+                ("due_key", 0), ("received_at", 1), ("id", 1), ("jurisdiction_id", 0)]
     assert diff == []
 
 

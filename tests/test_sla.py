@@ -88,6 +88,21 @@ def test_a_second_tick_writes_nothing_new(db, world):
         CaseEvent.case_id == case.id, CaseEvent.action == "overdue")) == 1
 
 
+def test_on_sqlite_the_tick_keeps_the_planners_statistics(db, world):
+    """SQLite has no autovacuum: the tick's `PRAGMA optimize` gives the planner the case
+    table's statistics, with the queues' order index among them."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum keeps its statistics")
+    _handled(db, world, date(2026, 11, 2))
+    db.session.commit()
+    stats = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+    assert db.session.scalar(sa.text(stats)) == 0
+    sla.tick(db.session, CAL, at(date(2026, 11, 25)))
+    db.session.commit()
+    indexes = db.session.scalars(sa.text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'case'"))
+    assert "ix_case_queue_order" in set(indexes)
+
+
 def test_no_supervision_where_the_policy_says_not(db, world):
     world.city.policy.supervise_overdue = False
     case = _handled(db, world, date(2026, 11, 2))

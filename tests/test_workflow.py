@@ -12,7 +12,7 @@ from portal.domain import queues, workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.errors import RuleViolation
 from portal.domain.models import (
-    Case, CaseEvent, CaseState, CaseType, ExtensionRequest, RatingLevel, Role, Supervision,
+    NO_DUE, Case, CaseEvent, CaseState, CaseType, ExtensionRequest, RatingLevel, Role, Supervision,
 )
 from tests import factories
 
@@ -242,7 +242,8 @@ def _in_hand(db, world, *, jurisdiction=None, case_type=CaseType.BUSINESS, t=Non
 def test_the_case_waits_on_its_earliest_deadline(db, world):
     """Contact before finish (Shantou 三(三) 1 working day after the transfer), the office's
     review of a reply (DOMAIN.md 8, 1 working day), the 督办单's reply limit while one is open;
-    `queues.due_column` says the same in SQL."""
+    `queues.due_column` says the same in SQL, and the stored `due_key` the queues sort on
+    follows every step."""
     office, handler, head = (world.users[k] for k in ("office", "handler", "head"))
     t0 = at(date(2026, 11, 23))  # a Monday
     case = _in_hand(db, world, t=t0)
@@ -273,7 +274,10 @@ def test_the_case_waits_on_its_earliest_deadline(db, world):
 
 def _due_in_sql(db, case):
     db.session.flush()
-    return db.session.scalar(sa.select(queues.due_column()).where(Case.id == case.id))
+    due, key = db.session.execute(sa.select(queues.due_column(), Case.due_key)
+                                  .where(Case.id == case.id)).one()
+    assert key == (due if due is not None else NO_DUE)
+    return due
 
 
 def test_a_return_and_the_office_ruling(db, world):

@@ -494,11 +494,25 @@ class CaseNumberCounter(Base):
     last_value: Mapped[int] = mapped_column(default=0)
 
 
+# The due key of a case that waits on no deadline: after every real date.
+NO_DUE = date(9999, 12, 31)
+
+
 class Case(Base):
     """诉求件: one whistle, registered with Chaozhou 附件2's fields."""
 
     __tablename__ = "case"
-    __table_args__ = (sa.UniqueConstraint("jurisdiction_id", "year", "seq"),)
+    __table_args__ = (
+        sa.UniqueConstraint("jurisdiction_id", "year", "seq"),
+        # The queues' order (most urgent first, then newest) walked from the top, the office
+        # desk's conditions and the search by name read from an index alone, each with the
+        # jurisdiction every office's scope tests (bench/queues.py).
+        sa.Index("ix_case_queue_order", "due_key", sa.desc("received_at"), sa.desc("id"),
+                 "jurisdiction_id"),
+        sa.Index("ix_case_office_desk", "office_id", "state", "with_leaders",
+                 "needs_callback", "rating_due", "jurisdiction_id"),
+        sa.Index("ix_case_applicant", "applicant_name", "jurisdiction_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(32), unique=True)
@@ -542,6 +556,10 @@ class Case(Base):
     # open 督办单 by `supervision_due` (a copy of its `reply_due`, for sorting queues).
     review_due: Mapped[Optional[date]]
     supervision_due: Mapped[Optional[date]]
+    # `current_due`, stored for the queues to sort and filter on an index: written before
+    # every flush of the case (`_keep_due_keys`); NO_DUE when the case waits on nothing.
+    due_key: Mapped[date] = mapped_column(default=NO_DUE,
+                                          server_default=NO_DUE.isoformat())
     # The latest rating, kept on the case (written with the rating, in the same step) so
     # that the figures read one row per case: satisfaction, resolution, meeting rules.
     rating_level: Mapped[Optional[RatingLevel]] = mapped_column(_enum(RatingLevel))
@@ -927,3 +945,15 @@ class AuditLog(Base):
 
 
 APPEND_ONLY_TABLES = ("case_event", "audit_log")
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _keep_due_keys(session, flush_context, instances) -> None:
+    """Every new or changed case carries its `current_due` into `due_key` in the same flush,
+    so the stored key never lags the columns it is computed from."""
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Case):
+            due = obj.current_due
+            key = due if due is not None else NO_DUE
+            if obj.due_key != key:
+                obj.due_key = key

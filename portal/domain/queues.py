@@ -1,12 +1,14 @@
 """Staff queues in SQL: what is on my desk, filters, urgency order, pages of a constant
 number of statements whatever their size.
 
-The due date of the step a case waits for is `Case.current_due` in Python; `due_column`
-is the same rule as one SQL expression so that lists sort and filter by it in the database.
+The due date of the step a case waits for is `Case.current_due` in Python, stored on every
+flush as `Case.due_key` (indexed with the queues' order); `due_column` is the same rule as
+one SQL expression, for the figures and lists that compute it over a period's cases.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Optional
@@ -17,19 +19,15 @@ from sqlalchemy.orm import selectinload
 
 from portal.domain.access import case_scope
 from portal.domain.calendar import BEIJING
+from portal.domain.numbering import CASE_NUMBER_PATTERN
 from portal.domain.models import (
-    Case, CaseEvent, CaseState, ExtensionRequest, Jurisdiction, OrgUnit, Role,
+    NO_DUE, Case, CaseEvent, CaseState, ExtensionRequest, Jurisdiction, OrgUnit, Role,
     Supervision, User, case_co_handler,
 )
 
 S = CaseState
 PAGE_SIZE = 20
-
-
-# The states whose case has a deadline of its own (`Case.current_due`); an open 督办单's limit
-# falls in one of them too (supervision is opened on a case with its unit or replied).
-CLOCKED = (S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.IN_HAND, S.LONG_TERM, S.ESCALATED,
-           S.REPLIED)
+CASE_NUMBER = re.compile(CASE_NUMBER_PATTERN)
 
 
 class earliest(sa.sql.functions.GenericFunction):
@@ -70,6 +68,13 @@ def due_column() -> sa.ColumnElement:
     )
     supervised = sa.case((Case.under_supervision, Case.supervision_due), else_=sa.null())
     return earliest(step, supervised)
+
+
+def refresh_due_keys(session, *where: sa.ColumnElement[bool]) -> None:
+    """Recompute `Case.due_key` in SQL, for cases written around the ORM's flush (bulk loads,
+    the migration that added it)."""
+    session.execute(sa.update(Case.__table__).where(*where).values(
+        due_key=sa.func.coalesce(due_column(), NO_DUE)))
 
 
 def callback_due(today: date) -> sa.ColumnElement[bool]:
@@ -144,7 +149,6 @@ def queue(session, user: User, filters: Filters, today: date, *,
           page_size: int = PAGE_SIZE) -> QueuePage:
     """One page of the cases `user` may see, filtered, most urgent first: overdue and soonest
     due at the top, cases without a running clock after them, newest first."""
-    due = due_column()
     where = [case_scope(user)]
     if filters.view == "desk":
         where.append(on_my_desk(user, today))
@@ -154,25 +158,26 @@ def queue(session, user: User, filters: Filters, today: date, *,
         where.append(Case.category_id == filters.category_id)
     if filters.unit_id is not None:
         where.append(Case.lead_unit_id == filters.unit_id)
-    if filters.overdue:  # only these states have a due date (and the state is indexed)
-        where.append(Case.state.in_(CLOCKED))
-        where.append(due < today)
+    if filters.overdue:  # a case without a deadline keys NO_DUE, never before today
+        where.append(Case.due_key < today)
     if filters.received_from is not None:
         where.append(Case.received_at >= day_start(filters.received_from))
     if filters.received_to is not None:
         where.append(Case.received_at < day_start(filters.received_to + timedelta(days=1)))
     text = filters.q.strip()
-    if text:  # the applicant's name is the enterprise's name as registered with the case
-        where.append(sa.or_(Case.number == text.upper(),
-                            Case.applicant_name.contains(text, autoescape=True)))
+    by_number = bool(CASE_NUMBER.fullmatch(text.upper()))
+    if by_number:  # a case number names one case (its unique index finds it)
+        where.append(Case.number == text.upper())
+    elif text:  # the applicant's name is the enterprise's name as registered with the case
+        where.append(Case.applicant_name.contains(text, autoescape=True))
     total = session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where)) or 0
     pages = max(1, -(-total // page_size))
     page = min(max(1, filters.page), pages)
-    # Sort and cut the ids alone, then load the page's rows: the sort never carries whole
-    # rows, however deep the page.
+    # Sort and cut the ids alone, in the order of `ix_case_queue_order`, then load the page's
+    # rows: the sort walks the index and never carries whole rows, however deep the page.
     ids = list(session.scalars(
         sa.select(Case.id).where(*where)
-        .order_by(due.is_(None), due, Case.received_at.desc(), Case.id.desc())
+        .order_by(Case.due_key, Case.received_at.desc(), Case.id.desc())
         .limit(page_size).offset((page - 1) * page_size)))
     found = {c.id: c for c in session.scalars(sa.select(Case).where(Case.id.in_(ids)))} \
         if ids else {}

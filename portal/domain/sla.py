@@ -81,6 +81,12 @@ def tick(session, calendar: WorkCalendar, now: datetime) -> TickReport:
     _progress(session, staff, now, today, report)
     _ledgers(session, staff, now, today, report)
     _bulletins(session, staff, now, today, report)
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite keeps no statistics of its own (PostgreSQL's autovacuum does): refreshed
+        # here, after the tick has read the cases, as SQLite's documentation asks of
+        # long-lived applications. Without them it sorts a whole office's cases instead of
+        # walking the queues' order index (bench/queues.py).
+        session.execute(sa.text("PRAGMA optimize"))
     return report
 
 

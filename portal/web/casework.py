@@ -37,7 +37,7 @@ from portal.domain.models import (
 )
 from portal.extensions import db
 from portal.web import documents, sheets
-from portal.web.forms import PanelForm, commit_or_explain
+from portal.web.forms import LightSelectField, PanelForm, commit_or_explain
 from portal.web.guards import requires
 from portal.web.labels import action_label, choices, label
 from portal.web.loading import load_case
@@ -539,9 +539,9 @@ class QueueFilterForm(PanelForm):
     view = RadioField(_l("Show"), default="desk", choices=[
         SelectChoice("desk", _l("Waiting for me")), SelectChoice("all", _l("All I may see"))],
         validators=[Maybe()])
-    state = SelectField(_l("State"), validators=[Maybe()])
-    category = SelectField(_l("Category"), validators=[Maybe()])
-    unit = SelectField(_l("Lead department"), validators=[Maybe()])
+    state = LightSelectField(_l("State"), validators=[Maybe()])
+    category = LightSelectField(_l("Category"), validators=[Maybe()])
+    unit = LightSelectField(_l("Lead department"), validators=[Maybe()])
     overdue = BooleanField(_l("Overdue only"))
     received_from = DateField(_l("Received from"), validators=[Maybe()])
     received_to = DateField(_l("Received to"), validators=[Maybe()])
