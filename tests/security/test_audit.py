@@ -5,7 +5,7 @@ read-only view; retention of personal information (SECURITY.md checklist 16, 28,
 | check | tests (skips and why) |
 |---|---|
 | 28 audit coverage | test_c28_login_success, test_c28_login_failure_known_and_unknown_user (no secret in the row), test_c28_case_view, test_c28_export, test_c28_case_status_change, test_c28_failed_authorisation, test_c28_every_audit_row_goes_through_one_writer; also tests/test_access.py test_a_refused_page_is_audited, tests/test_enterprise.py test_case_views_and_refusals_are_audited, tests/test_documents.py test_downloads_are_audited_as_exports, tests/test_auth.py (each lockout failure). Role changes: audited by the admin user management (another part of issue 9) |
-| 29 immutability | test_c29_update_and_delete_are_refused_by_the_trigger (both databases), test_c29_the_verifier_passes_a_clean_chain, test_c29_the_verifier_finds_a_hand_edited_row, ..._a_deleted_row, ..._an_inserted_row, test_c29_a_fork_of_the_chain_is_refused, test_c29_concurrent_writers_do_not_fork_the_chain (threads, both databases), test_c29_the_migration_chains_existing_rows; also tests/test_model.py test_the_audit_log_is_append_only |
+| 29 immutability | test_c29_update_and_delete_are_refused_by_the_trigger (both databases), test_c29_the_app_role_may_insert_but_not_change (PostgreSQL; skipped on SQLite: it has no roles or grants, the trigger test is its check), test_c29_the_verifier_passes_a_clean_chain, test_c29_the_verifier_finds_a_hand_edited_row, ..._a_deleted_row, ..._an_inserted_row, test_c29_a_fork_of_the_chain_is_refused, test_c29_concurrent_writers_do_not_fork_the_chain (threads, both databases), test_c29_the_migration_chains_existing_rows; also tests/test_model.py test_the_audit_log_is_append_only |
 | 30 retention | test_c30_audit_export_writes_the_chain_as_json_lines, test_c30_the_export_finds_rows_cut_off_the_end, test_c30_the_copy_is_kept_off_this_host (skipped: no second host here; the nearest real checks are the export tests) |
 """
 
@@ -195,6 +195,54 @@ def test_c29_update_and_delete_are_refused_by_the_trigger(db, world, sql):
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
         with db.engine.begin() as conn:
             conn.execute(sa.text(sql))
+    assert len(rows(db)) == 2
+    assert audit.verify(db.session).ok
+
+
+def _libpq_url(url: sa.URL, **overrides) -> str:
+    return url.set(drivername="postgresql", **overrides).render_as_string(hide_password=False)
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite has no roles or grants; its check is the "
+                    "trigger (test_c29_update_and_delete_are_refused_by_the_trigger)")
+@pytest.mark.skipif(shutil.which("psql") is None, reason="psql is needed to run "
+                    "deploy/sql/app_role.sql as a deployment would")
+def test_c29_the_app_role_may_insert_but_not_change(db, world):
+    """deploy/sql/app_role.sql, run by psql on this test database under a role name of its
+    own; then connected as that role: INSERT works, UPDATE/DELETE/TRUNCATE on audit_log
+    and case_event are refused by the grants (before any trigger), other tables are
+    ordinary."""
+    role = f"portal_app_{uuid.uuid4().hex[:8]}"
+    password = uuid.uuid4().hex
+    factories.case(db.session, world.city, enterprise=world.enterprise)  # one case event
+    write(db, 1)
+    url = db.engine.url
+    subprocess.run(["psql", "-X", "-q", "-v", f"role={role}", "-v", f"password={password}",
+                    "-d", _libpq_url(url), "-f", str(ROOT / "deploy/sql/app_role.sql")],
+                   check=True, capture_output=True, timeout=60)
+    engine = sa.create_engine(url.set(username=role, password=password))
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT current_user")) == role
+        with sa.orm.Session(engine) as session:
+            audit.record(session, at=factories.now(), action="view", result="ok")
+            session.commit()
+        for table in ("audit_log", "case_event"):
+            for sql in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}",
+                        f"TRUNCATE {table}"):
+                with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+                    with engine.begin() as conn:
+                        conn.execute(sa.text(sql))
+            with pytest.raises(sa.exc.ProgrammingError, match="must be owner"):
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER ALL"))
+        with engine.begin() as conn:  # ordinary DML elsewhere
+            conn.execute(sa.text('UPDATE "user" SET failed_logins = 0'))
+    finally:
+        engine.dispose()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f'DROP OWNED BY "{role}"'))
+            conn.execute(sa.text(f'DROP ROLE "{role}"'))
     assert len(rows(db)) == 2
     assert audit.verify(db.session).ok
 
