@@ -4,6 +4,7 @@ read-only view; retention of personal information (SECURITY.md checklist 16, 28,
 
 | check | tests (skips and why) |
 |---|---|
+| 16 separation of duties | test_c16_only_the_auditor_reads_the_audit_log (every role, anonymous), test_c16_the_audit_viewer_is_get_only, test_c16_no_post_the_admin_can_reach_changes_audit_rows, test_c16_the_viewer_filters_pages_and_shows_no_case_content; DB level: the c29 trigger tests |
 | 28 audit coverage | test_c28_login_success, test_c28_login_failure_known_and_unknown_user (no secret in the row), test_c28_case_view, test_c28_export, test_c28_case_status_change, test_c28_failed_authorisation, test_c28_every_audit_row_goes_through_one_writer; also tests/test_access.py test_a_refused_page_is_audited, tests/test_enterprise.py test_case_views_and_refusals_are_audited, tests/test_documents.py test_downloads_are_audited_as_exports, tests/test_auth.py (each lockout failure). Role changes: audited by the admin user management (another part of issue 9) |
 | 29 immutability | test_c29_update_and_delete_are_refused_by_the_trigger (both databases), test_c29_the_app_role_may_insert_but_not_change (PostgreSQL; skipped on SQLite: it has no roles or grants, the trigger test is its check), test_c29_the_verifier_passes_a_clean_chain, test_c29_the_verifier_finds_a_hand_edited_row, ..._a_deleted_row, ..._an_inserted_row, test_c29_a_fork_of_the_chain_is_refused, test_c29_concurrent_writers_do_not_fork_the_chain (threads, both databases), test_c29_the_migration_chains_existing_rows; also tests/test_model.py test_the_audit_log_is_append_only |
 | 30 retention | test_c30_audit_export_writes_the_chain_as_json_lines, test_c30_the_export_finds_rows_cut_off_the_end, test_c30_the_copy_is_kept_off_this_host (skipped: no second host here; the nearest real checks are the export tests) |
@@ -357,6 +358,91 @@ def test_c29_the_migration_chains_existing_rows(scratch_url):  # noqa: F811
 
 
 # --------------------------------------------------------------------------- 16 separation
+
+@pytest.mark.parametrize("role", ROLES)
+def test_c16_only_the_auditor_reads_the_audit_log(client, db, world, login_as, role):
+    login_as(role)
+    response = client.get("/audit/")
+    assert response.status_code == (200 if role == "inspector" else 403)
+    if role == "inspector":
+        assert "审计日志" in response.text or "Audit log" in response.text
+
+
+def test_c16_anonymous_users_are_sent_to_login(client, world):
+    response = client.get("/audit/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login?next=")
+
+
+def test_c16_the_audit_viewer_is_get_only(app, client, world, login_as):
+    methods = {m for r in app.url_map.iter_rules() if r.endpoint.startswith("audit.")
+               for m in r.methods}
+    assert methods <= {"GET", "HEAD", "OPTIONS"}
+    login_as("inspector")
+    token = csrf_from(client.get("/audit/").text)
+    assert client.post("/audit/", data={"csrf_token": token}).status_code == 405
+
+
+def _sample_path(rule) -> str:
+    values = {name: {"IntegerConverter": 1, "CaseNumberConverter": "445100-2026-00001"}
+              .get(type(conv).__name__, "x") for name, conv in rule._converters.items()}
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_c16_no_post_the_admin_can_reach_changes_audit_rows(app, client, db, world, login_as):
+    """The sysadmin posts to every POST route open to it (its own and the public ones),
+    with fields named like audit columns: every audit row there before is still there,
+    unchanged, and the chain holds. (No route writes audit rows except by appending.)"""
+    write(db, 3)
+    login_as("admin")
+    before = [(r.id, r.row_hash) for r in rows(db)]
+    token = csrf_from(client.get("/auth/password").text)
+    reachable = [r for r in app.url_map.iter_rules() if "POST" in r.methods and (
+        getattr(app.view_functions[r.endpoint], "access", None) is None
+        or Role.ADMIN in app.view_functions[r.endpoint].access)]
+    reachable.sort(key=lambda r: r.endpoint == "auth.logout")  # signing out last
+    assert {r.endpoint for r in reachable} >= {"admin.calendar", "auth.password"}
+    for rule in reachable:
+        response = client.post(_sample_path(rule), data={
+            "csrf_token": token, "id": before[0][0], "action": "login", "result": "ok",
+            "detail": "", "row_hash": "0" * 64, "audit_id": before[0][0]})
+        assert response.status_code < 500, rule.endpoint
+    after = [(r.id, r.row_hash) for r in rows(db)]
+    assert after[:len(before)] == before
+    assert audit.verify(db.session).ok
+
+
+def test_c16_the_viewer_filters_pages_and_shows_no_case_content(client, db, world, login_as):
+    secret = factories.case(db.session, world.city, enterprise=world.enterprise,
+                            title="机密标题甲乙丙")
+    db.session.commit()
+    old = factories.now() - timedelta(days=30)
+    write(db, 55, action="view")
+    write(db, 2, at=old, action="export")
+    login_as("office")
+    client.get(f"/office/cases/{secret.number}")
+    client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/office/").text)})
+    login_as("inspector")
+
+    def shown(query: str) -> list[str]:
+        page = BeautifulSoup(client.get(f"/audit/{query}").text, "html.parser")
+        return [tr.select("td")[3].text for tr in page.select("table.audit tbody tr")]
+
+    first = client.get("/audit/")
+    assert first.status_code == 200
+    assert len(shown("")) == 50 and 'rel="next"' in first.text
+    assert "机密标题甲乙丙" not in first.text and "13900000000" not in first.text
+    assert secret.number in first.text  # the object is named, its content is not
+    assert shown("?action=export") == ["export", "export"]
+    day = (old + timedelta(hours=8)).date().isoformat()  # its Beijing date
+    assert shown(f"?day_from={day}&day_to={day}") == ["export", "export"]
+    everything = len(rows(db))
+    assert len(shown("?page=2")) == everything - 50
+    bad = client.get("/audit/?day_from=not-a-date")
+    assert bad.status_code == 200 and len(shown("?day_from=not-a-date")) == 50
+    fragment = client.get("/audit/?action=export", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and "export" in fragment.text
+
 
 # --------------------------------------------------------------------------- 30 retention
 
