@@ -1,4 +1,5 @@
-"""`flask --app wsgi audit verify|export` (SECURITY.md checklist 29-30; issue 9 item 5)."""
+"""`flask --app wsgi audit verify|export` and `flask --app wsgi retention run` (SECURITY.md
+checklist 29-30; issue 9 items 5-6)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
+
 from portal.extensions import db
 
 
@@ -49,3 +52,17 @@ def init_app(app) -> None:
             partial.replace(target)  # a reader never sees half a file
         click.echo(f"{count} audit row(s) exported; chain head {chain.last_hash(db.session)}",
                    err=path == "-")
+
+    @app.cli.group()
+    def retention():
+        """Erasing personal information past its period (portal/domain/retention.py)."""
+
+    @retention.command("run")
+    def run():
+        """Erase expired personal information now (idempotent; run daily). Audit rows are
+        never touched."""
+        from portal.domain import retention as rules
+        from portal.web.sessions import utcnow
+        report = rules.purge(db.session, utcnow(), rules.Policy.from_config(current_app.config))
+        db.session.commit()
+        click.echo(str(report))

@@ -1,5 +1,5 @@
-"""Command-line tools: `flask --app wsgi workdays …`, `sla tick` and `demo`; `audit …` is in
-`portal/audit_cli.py`."""
+"""Command-line tools: `flask --app wsgi workdays …`, `sla tick` and `demo`; `audit …` and
+`retention run` are in `portal/audit_cli.py`."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ read-only view; retention of personal information (SECURITY.md checklist 16, 28,
 | 16 separation of duties | test_c16_only_the_auditor_reads_the_audit_log (every role, anonymous), test_c16_the_audit_viewer_is_get_only, test_c16_no_post_the_admin_can_reach_changes_audit_rows, test_c16_the_viewer_filters_pages_and_shows_no_case_content; DB level: the c29 trigger tests |
 | 28 audit coverage | test_c28_login_success, test_c28_login_failure_known_and_unknown_user (no secret in the row), test_c28_case_view, test_c28_export, test_c28_case_status_change, test_c28_failed_authorisation, test_c28_every_audit_row_goes_through_one_writer; also tests/test_access.py test_a_refused_page_is_audited, tests/test_enterprise.py test_case_views_and_refusals_are_audited, tests/test_documents.py test_downloads_are_audited_as_exports, tests/test_auth.py (each lockout failure). Role changes: audited by the admin user management (another part of issue 9) |
 | 29 immutability | test_c29_update_and_delete_are_refused_by_the_trigger (both databases), test_c29_the_app_role_may_insert_but_not_change (PostgreSQL; skipped on SQLite: it has no roles or grants, the trigger test is its check), test_c29_the_verifier_passes_a_clean_chain, test_c29_the_verifier_finds_a_hand_edited_row, ..._a_deleted_row, ..._an_inserted_row, test_c29_a_fork_of_the_chain_is_refused, test_c29_concurrent_writers_do_not_fork_the_chain (threads, both databases), test_c29_the_migration_chains_existing_rows; also tests/test_model.py test_the_audit_log_is_append_only |
-| 30 retention | test_c30_audit_export_writes_the_chain_as_json_lines, test_c30_the_export_finds_rows_cut_off_the_end, test_c30_the_copy_is_kept_off_this_host (skipped: no second host here; the nearest real checks are the export tests) |
+| 30 retention | test_c30_expired_personal_information_is_purged_the_rest_kept, test_c30_retention_run_from_the_command_line, test_c30_audit_rows_are_never_purged, test_c30_an_audit_retention_under_180_days_is_refused, test_c30_audit_export_writes_the_chain_as_json_lines, test_c30_the_export_finds_rows_cut_off_the_end, test_c30_the_copy_is_kept_off_this_host (skipped: no second host here; the nearest real checks are the export tests) |
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
-from portal.domain import audit, workflow
+from portal.domain import audit, retention, workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.models import AuditLog, Case, CaseState, Notification, Role, User
 from portal.extensions import db as _db
@@ -445,6 +445,82 @@ def test_c16_the_viewer_filters_pages_and_shows_no_case_content(client, db, worl
 
 
 # --------------------------------------------------------------------------- 30 retention
+
+def _sms(db, user, *, created, status) -> Notification:
+    n = Notification(key=f"k{uuid.uuid4().hex}", created_at=created, channel="sms",
+                     user_id=user.id, address="13800000001", template="case_replied",
+                     params={"number": "445100-2026-00001"}, status=status)
+    db.session.add(n)
+    return n
+
+
+def _settled(db, world, state: CaseState, last_step: datetime) -> Case:
+    case = factories.case(db.session, world.city, enterprise=world.enterprise)
+    workflow.issue_tracking_code(case)
+    case.state, case.last_event_at = state, last_step
+    return case
+
+
+def test_c30_expired_personal_information_is_purged_the_rest_kept(db, world):
+    now = factories.now()
+    user = world.users["enterprise"]
+    old_sent = _sms(db, user, created=now - timedelta(days=91), status="sent")
+    old_failed = _sms(db, user, created=now - timedelta(days=200), status="failed")
+    old_pending = _sms(db, user, created=now - timedelta(days=200), status="pending")
+    recent = _sms(db, user, created=now - timedelta(days=89), status="sent")
+    archived_long = _settled(db, world, CaseState.ARCHIVED, now - timedelta(days=3 * 365 + 1))
+    archived_lately = _settled(db, world, CaseState.ARCHIVED, now - timedelta(days=40))
+    closed_lately = _settled(db, world, CaseState.CLOSED, now - timedelta(days=29))
+    open_old = _settled(db, world, CaseState.DISPATCHED, now - timedelta(days=4000))
+    db.session.commit()
+    version = archived_long.version_id
+
+    report = retention.purge(db.session, now, retention.Policy())
+    db.session.commit()
+    db.session.expire_all()
+    assert (report.notifications, report.tracking_links, report.case_contacts) == (2, 2, 1)
+    for gone in (old_sent, old_failed):
+        assert (gone.address, gone.params, gone.status) == (None, {}, gone.status)
+    for kept in (old_pending, recent):
+        assert kept.address == "13800000001" and kept.params
+    assert (archived_long.contact_name, archived_long.contact_phone) == ("", "")
+    assert archived_long.tracking_hash is None and archived_long.version_id > version
+    assert archived_lately.tracking_hash is None  # settled > 30 days: the link ends
+    assert archived_lately.contact_phone == "13900000000"
+    assert closed_lately.tracking_hash is not None
+    assert open_old.tracking_hash is not None and open_old.contact_phone == "13900000000"
+    assert str(retention.purge(db.session, now, retention.Policy())) == (
+        "0 notification address(es), 0 short link(s), 0 case contact(s) erased")
+
+
+def test_c30_retention_run_from_the_command_line(runner, db, world):
+    _sms(db, world.users["enterprise"], created=utcnow() - timedelta(days=100), status="sent")
+    db.session.commit()
+    result = runner.invoke(args=["retention", "run"])
+    assert result.exit_code == 0, result.output
+    assert "1 notification address(es)" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.address.is_not(None))) == 0
+
+
+def test_c30_audit_rows_are_never_purged(runner, db, world):
+    write(db, 1, at=utcnow() - timedelta(days=200))
+    write(db, 1, at=utcnow() - timedelta(days=2000))
+    assert runner.invoke(args=["retention", "run"]).exit_code == 0
+    retention.purge(db.session, utcnow(), retention.Policy(0, 0, 0))
+    db.session.commit()
+    assert len(rows(db)) == 2 and audit.verify(db.session).ok
+
+
+@pytest.mark.parametrize("days", [0, 90, 179])
+def test_c30_an_audit_retention_under_180_days_is_refused(app, days):
+    from portal import create_app
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with pytest.raises(RuntimeError, match="AUDIT_RETENTION_DAYS must be at least 180"):
+        create_app(_config(url, AUDIT_RETENTION_DAYS=days))
+    assert create_app(_config(url, AUDIT_RETENTION_DAYS=180)).config["AUDIT_RETENTION_DAYS"] \
+        == 180
+
 
 def test_c30_audit_export_writes_the_chain_as_json_lines(runner, db, world, tmp_path):
     written = write(db, 3)
