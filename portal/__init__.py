@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import Config, secret_key_from_instance
+from portal.config import Config, check_retention, secret_key_from_instance
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -60,6 +60,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config.get("PRODUCTION"):
         _check_production(app.config)
+    check_retention(app.config)
     # Leaner HTML for slow mobile data: no blank lines left behind by template tags.
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

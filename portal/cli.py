@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app wsgi workdays …`, `sla tick` and `demo`."""
+"""Command-line tools: `flask --app wsgi workdays …`, `sla tick` and `demo`; `audit …` and
+`retention run` are in `portal/audit_cli.py`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ def _parse_day(_ctx, _param, value: str) -> date:
 
 
 def init_app(app) -> None:
+    from portal import audit_cli
     _init_translate(app)
+    audit_cli.init_app(app)
 
     @app.cli.group()
     def workdays():

@@ -45,6 +45,19 @@ def secret_key_from_instance(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def check_retention(config) -> None:
+    """Refuse an audit retention under 180 days (网络安全法 §21: 留存网络日志不少于六个月) and
+    a negative retention period."""
+    from portal.domain.retention import MIN_AUDIT_DAYS
+    if int(config.get("AUDIT_RETENTION_DAYS", MIN_AUDIT_DAYS)) < MIN_AUDIT_DAYS:
+        raise RuntimeError(f"AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_DAYS} "
+                           "(网络安全法 §21)")
+    for key in ("RETENTION_NOTIFICATION_DAYS", "RETENTION_TRACKING_DAYS",
+                "RETENTION_CASE_CONTACT_DAYS"):
+        if int(config.get(key, 0)) < 0:
+            raise RuntimeError(f"{key} must not be negative")
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -96,6 +109,14 @@ class Config:
     SMTP_PORT = int(os.environ.get("SMTP_PORT", 25))
     SMTP_FROM = os.environ.get("SMTP_FROM", "noreply@portal.invalid")
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")
+
+    # Retention (SECURITY.md checklist 30; portal/domain/retention.py says what each covers).
+    # Audit rows are never purged by the app; AUDIT_RETENTION_DAYS is the period promised
+    # for them and their off-host copies, at least 180 days (网络安全法 §21).
+    AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", 365))
+    RETENTION_NOTIFICATION_DAYS = int(os.environ.get("RETENTION_NOTIFICATION_DAYS", 90))
+    RETENTION_TRACKING_DAYS = int(os.environ.get("RETENTION_TRACKING_DAYS", 30))
+    RETENTION_CASE_CONTACT_DAYS = int(os.environ.get("RETENTION_CASE_CONTACT_DAYS", 3 * 365))
 
     # i18n: Chinese first (English msgids, shipped as zh_Hans_CN).
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"

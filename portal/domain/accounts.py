@@ -15,9 +15,9 @@ from typing import Optional
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.domain import credit_code
+from portal.domain import audit, credit_code
 from portal.domain.errors import N_, RuleViolation
-from portal.domain.models import AuditLog, Enterprise, EnterpriseKind, Jurisdiction, Role, User
+from portal.domain.models import Enterprise, EnterpriseKind, Jurisdiction, Role, User
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
@@ -96,10 +96,11 @@ def revoke_sessions(user: User) -> None:
 
 
 def _audit(session, user, ip, action, result, now, detail=""):
-    session.add(AuditLog(
-        at=now, user_id=user.id if user else None, ip=ip, action=action,
-        object_type="user", object_id=str(user.id) if user else None,
-        result=result, detail=detail))
+    """A login attempt's row: never the password, nor the login typed for an unknown
+    account (it may be a password typed into the wrong field)."""
+    audit.record(session, at=now, user_id=user.id if user else None, ip=ip, action=action,
+                 object_type="user", object_id=str(user.id) if user else None,
+                 result=result, detail=detail)
 
 
 # --------------------------------------------------------------------------- registration
@@ -179,8 +180,8 @@ def add_colleague(session, *, by: User, name: str, mobile: str, password: str,
                 enterprise_id=by.enterprise_id, password_hash=hash_password(password),
                 created_at=at)
     session.add(user)
-    session.add(AuditLog(at=at, user_id=by.id, action="add_user", object_type="user",
-                         object_id=mobile[-4:], result="success"))
+    audit.record(session, at=at, user_id=by.id, action="add_user", object_type="user",
+                 object_id=mobile[-4:], result="success")
     return user
 
 

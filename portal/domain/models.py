@@ -928,10 +928,14 @@ class Notification(Base):
 
 
 class AuditLog(Base):
-    """Security audit trail: logins, failed authorisations, case views, exports.
-    Append-only like the case event (SECURITY.md, audit)."""
+    """Security audit trail: logins, failed authorisations, case views, exports, steps.
+    Append-only like the case event (SECURITY.md, audit), and hash-chained: each row keeps
+    its predecessor's hash and its own (`portal.domain.audit`; SECURITY.md "nothing lost"
+    5). Rows are written only by `audit.record`. The unique `prev_hash` makes a fork of the
+    chain (two rows after one predecessor) a database error, whatever the locking did."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_prev_hash", "prev_hash", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -942,6 +946,8 @@ class AuditLog(Base):
     object_id: Mapped[Optional[str]] = mapped_column(sa.String(64))
     result: Mapped[str] = mapped_column(sa.String(20))
     detail: Mapped[str] = mapped_column(sa.String(500), default="")
+    prev_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    row_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
 
 
 APPEND_ONLY_TABLES = ("case_event", "audit_log")

@@ -22,11 +22,11 @@ from typing import Iterable, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from portal.domain import credit_code
+from portal.domain import audit, credit_code
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.errors import N_, RuleViolation
 from portal.domain.models import (
-    AssignmentRule, AuditLog, Enterprise, EnterpriseKind, Jurisdiction, LiaisonAssignment,
+    AssignmentRule, Enterprise, EnterpriseKind, Jurisdiction, LiaisonAssignment,
     OrgUnit, Role, UnitKind, User,
 )
 
@@ -353,9 +353,9 @@ def assign_by_rules(session, *, root: Jurisdiction, at: datetime,
 
 def _audit_move(session, enterprise: Enterprise, before: str, after: str, *, at: datetime,
                 by: Optional[User], ip: Optional[str], action: str) -> None:
-    session.add(AuditLog(at=at, user_id=by.id if by else None, ip=ip, action=action,
-                         object_type="enterprise", object_id=str(enterprise.id),
-                         result="done", detail=f"{before} → {after}"[:500]))
+    audit.record(session, at=at, user_id=by.id if by else None, ip=ip, action=action,
+                 object_type="enterprise", object_id=str(enterprise.id), result="done",
+                 detail=f"{before} → {after}")
 
 
 def check_reassignment(session, *, root: Jurisdiction, unit: OrgUnit,

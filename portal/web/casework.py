@@ -33,10 +33,11 @@ from portal.domain.access import jurisdiction_subtree
 from portal.domain.calendar import BEIJING, load_calendar, local_date
 from portal.domain.errors import RuleViolation
 from portal.domain.models import (
-    AuditLog, Case, CaseEvent, CaseState, Category, OrgUnit, RatingLevel, Role, UnitKind,
+    Case, CaseEvent, CaseState, Category, OrgUnit, RatingLevel, Role, UnitKind,
 )
 from portal.extensions import db
 from portal.web import documents, sheets
+from portal.web.auditing import audit_request
 from portal.web.forms import LightSelectField, PanelForm, commit_or_explain
 from portal.web.guards import requires
 from portal.web.labels import action_label, choices, label
@@ -506,9 +507,18 @@ def register(bp, *roles: Role) -> None:
         if form.validate_on_submit():
             calendar = load_calendar(db.session)
             verb = STEP_FORMS[action][1]
-            done, _result = commit_or_explain(
-                form, _first_field(form),
-                lambda: verb(form, found, current_user, utcnow(), calendar), on_stale=stale)
+
+            def audited_step():
+                """The step, then its audit row, last before the commit (SECURITY.md
+                "nothing lost" 4 and checklist 28: the change and its record, or neither)."""
+                before = found.state
+                result = verb(form, found, current_user, utcnow(), calendar)
+                audit_request("step", object_type="case", object_id=found.number, result="ok",
+                              detail=f"{action}: {before.value} → {found.state.value}")
+                return result
+
+            done, _result = commit_or_explain(form, _first_field(form), audited_step,
+                                              on_stale=stale)
             if done:
                 flash(_("Done: %(step)s.", step=action_label_for_step(action)))
                 return redirect(url_for(f"{name}.case", number=number), 303)
@@ -597,9 +607,8 @@ def _queue_workbook(title: str, filters, today):
     filters.page = 1
     found = queues.queue(db.session, current_user, filters, today,
                          page_size=sheets.EXPORT_ROWS)
-    db.session.add(AuditLog(at=utcnow(), user_id=current_user.id, ip=request.remote_addr,
-                            action="export", object_type="queue",
-                            object_id=request.query_string.decode()[:64], result="ok"))
+    audit_request("export", object_type="queue", object_id=request.query_string.decode(),
+                  result="ok")
     db.session.commit()
     columns = (*sheets.case_columns(), _("Due"), _("Overdue"))
     rows = [(*sheets.case_row(c), c.current_due or "",

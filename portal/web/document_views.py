@@ -10,18 +10,17 @@ is recorded").
 
 from __future__ import annotations
 
-from flask import request
 from flask_login import current_user
 
 from portal.domain.ledger import month_range
-from portal.domain.models import AuditLog, Role
+from portal.domain.models import Role
 from portal.extensions import db, limiter
 from portal.web import documents
+from portal.web.auditing import audit_request
 from portal.web.guards import requires
 from portal.web.loading import load_case
 from portal.web.months import month_in_query
 from portal.web.pdf import pdf_response
-from portal.web.sessions import utcnow
 
 EXPORT = "export"
 # A PDF costs a second of CPU: each signed-in user may ask for this many a minute, in all.
@@ -65,10 +64,8 @@ def register_staff(bp, *roles: Role) -> None:
         first, last = month_range(year, month)
         cases = documents.summary_cases(current_user, first, last)
         period = f"{year}年{month}月"
-        db.session.add(AuditLog(
-            at=utcnow(), user_id=current_user.id, ip=request.remote_addr, action=EXPORT,
-            object_type="summary_list", object_id=f"{year}-{month:02d}", result="ok",
-            detail=" ".join(c.number for c in cases)[:500]))
+        audit_request(EXPORT, object_type="summary_list", object_id=f"{year}-{month:02d}",
+                      result="ok", detail=" ".join(c.number for c in cases))
         db.session.commit()
         return pdf_response(documents.summary_pdf(current_user, cases, period),
                             f"{documents.SUMMARY_TITLE}{period}.pdf", download=True)

@@ -10,9 +10,10 @@ import functools
 from flask import abort, request
 from flask_login import current_user
 
-from portal.domain.models import AuditLog, Role
+from portal.domain.models import Role
 from portal.extensions import db
-from portal.web.sessions import unauthorized, utcnow
+from portal.web.auditing import audit_request
+from portal.web.sessions import unauthorized
 
 STAFF = tuple(r for r in Role if r.is_staff)
 
@@ -29,10 +30,8 @@ def requires(*roles: Role):
                 return unauthorized()
             if current_user.role not in roles:
                 db.session.rollback()
-                db.session.add(AuditLog(
-                    at=utcnow(), user_id=current_user.id, ip=request.remote_addr,
-                    action="authorise", object_type="endpoint", object_id=request.endpoint,
-                    result="denied"))
+                audit_request("authorise", object_type="endpoint",
+                              object_id=request.endpoint, result="denied")
                 db.session.commit()
                 abort(403)
             return view(*args, **kwargs)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import abort
 
 from portal.domain.access import case_scope
-from portal.domain.models import AuditLog, Case
+from portal.domain.models import Case
 from portal.extensions import db
-from portal.web.sessions import utcnow
+from portal.web.auditing import audit_request
 
 
 def load_case(number: str, for_user, *, action: str = "view", detail: str = "") -> Case:
@@ -30,10 +30,8 @@ def audit_case_view(number: str, user, *, found: bool, action: str = "view",
                     detail: str = "") -> None:
     """Every look at a case, and every refused one, is recorded (Shantou 五(一); SECURITY.md
     checklist 28). Its own transaction: the record stays whatever the request does next."""
-    db.session.add(AuditLog(
-        at=utcnow(), user_id=getattr(user, "id", None), ip=request.remote_addr, action=action,
-        object_type="case", object_id=number[:64], result="ok" if found else "denied",
-        detail=detail[:500]))
+    audit_request(action, object_type="case", object_id=number,
+                  result="ok" if found else "denied", detail=detail, user=user)
     if db.session.get_bind().dialect.name == "postgresql":
         # A view record need not wait for the disk (case changes still do): PostgreSQL
         # writes it within wal_writer_delay; only a server crash in that instant loses it.

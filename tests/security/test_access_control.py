@@ -65,6 +65,7 @@ ALLOWED = {
     "/contacts/": {"liaison"},
     "/admin/": {"admin"},
     "/admin/calendar": {"admin"},
+    "/audit/": {"inspector"},          # the auditor only; not the admin (checklist 16)
 }
 
 

@@ -18,12 +18,12 @@ from portal.domain import ledger
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.calendar import load_calendar, local_date
 from portal.domain.models import (
-    AuditLog, ContactMethod, ContactProblem, ContactRecord, Enterprise, LiaisonAssignment,
-    OrgUnit, Role,
+    ContactMethod, ContactProblem, ContactRecord, Enterprise, LiaisonAssignment, OrgUnit, Role,
 )
 from portal.extensions import db
 from portal.web.forms import commit_or_explain
 from portal.web import ledgers, sheets
+from portal.web.auditing import audit_request
 from portal.web.guards import requires
 from portal.web.months import MONTH, month_in_query
 from portal.web.pdf import pdf_response
@@ -209,10 +209,8 @@ def _ledger_docs(unit_ids: list[int]) -> list[ledgers.LedgerDocument]:
                                .order_by(OrgUnit.name)).all()
     docs = [ledgers.build(db.session, u, year, month, reader=current_user, today=today)
             for u in units]
-    db.session.add(AuditLog(at=utcnow(), user_id=current_user.id, ip=request.remote_addr,
-                            action="export", object_type="ledger",
-                            object_id=f"{year}-{month:02d}:{','.join(map(str, unit_ids))}"[:64],
-                            result="ok"))
+    audit_request("export", object_type="ledger",
+                  object_id=f"{year}-{month:02d}:{','.join(map(str, unit_ids))}", result="ok")
     db.session.commit()
     return docs
 

@@ -25,9 +25,10 @@ from portal.domain import figures, lists
 from portal.domain.access import case_scope
 from portal.domain.calendar import local_date
 from portal.domain.figures import FIGURES, Period
-from portal.domain.models import AuditLog, Case, Category, Jurisdiction, OrgUnit, Role
+from portal.domain.models import Case, Category, Jurisdiction, OrgUnit, Role
 from portal.extensions import db
 from portal.web import sheets
+from portal.web.auditing import audit_request
 from portal.web.guards import requires
 from portal.web.labels import label
 from portal.web.months import chosen_month, recent_months
@@ -57,9 +58,7 @@ def _jurisdiction() -> Jurisdiction:
 
 def _audit_export(what: str, detail: str = "") -> None:
     """Bulk exports are recorded (SECURITY.md, personal data)."""
-    db.session.add(AuditLog(at=utcnow(), user_id=current_user.id, ip=request.remote_addr,
-                            action="export", object_type=what, object_id=detail[:64],
-                            result="ok"))
+    audit_request("export", object_type=what, object_id=detail, result="ok")
     db.session.commit()
 
 
