@@ -1,5 +1,5 @@
-"""Command-line tools: `flask --app wsgi workdays …`, `sla tick` and `demo`; `audit …` and
-`retention run` are in `portal/audit_cli.py`."""
+"""Command-line tools: `flask --app wsgi workdays …`, `sla tick`, `accounts create-admin`
+and `demo`; `audit …` and `retention run` are in `portal/audit_cli.py`."""
 
 from __future__ import annotations
 
@@ -74,11 +74,41 @@ def init_app(app) -> None:
         queued = jobs.enqueue_pending(now)
         click.echo(f"{report}; {queued} message(s) queued for delivery")
 
+    @app.cli.group()
+    def accounts():
+        """Staff accounts outside the web pages (the first administrator)."""
+
+    @accounts.command("create-admin")
+    @click.argument("username")
+    @click.option("--name", default="系统管理员", help="The name shown in the portal.")
+    def create_admin(username: str, name: str):
+        """Create an administrator USERNAME and print a one-time password, which must be
+        changed at the first sign-in (SECURITY.md 8: no default credentials)."""
+        from portal.domain.accounts import create_staff_user
+        from portal.domain.errors import RuleViolation
+        from portal.domain.models import Role
+        from portal.web.sessions import utcnow
+        try:
+            _user, password = create_staff_user(
+                db.session, by=None, name=name, username=username, role=Role.ADMIN,
+                unit=None, at=utcnow())
+        except RuleViolation as violation:
+            db.session.rollback()
+            raise click.ClickException(violation.message % violation.params) from None
+        db.session.commit()
+        click.echo(f"Administrator {username} created. One-time password (shown once; it "
+                   f"must be changed at the first sign-in):")
+        click.echo(password)
+
     @app.cli.command("demo")
     @click.option("--quiet", is_flag=True, help="Do not list the demo accounts.")
     def demo(quiet: bool):
-        """Load demo data into an empty database, then list the demo accounts."""
+        """Load demo data into an empty database, then list the demo accounts. Refused in
+        production mode: the demo accounts share one known password (SECURITY.md 8)."""
         from portal import demo as demo_data
+        if current_app.config.get("PRODUCTION"):
+            raise click.ClickException("demo data is never loaded in production mode; "
+                                       "use `accounts create-admin` for the first account")
         password = current_app.config["DEMO_PASSWORD"]
         if demo_data.is_empty(db.session):
             demo_data.load(db.session, password=password, now=demo_data.utcnow())

@@ -1,23 +1,29 @@
-"""Accounts: password hashing, the login check with lockout, and session revocation.
+"""Accounts: password hashing, the login check with lockout, session revocation, password
+rules, one-time passwords, the second factor and the administrator's account changes.
 
 Passwords are hashed with scrypt (Werkzeug's default KDF); no plaintext is kept anywhere.
 A wrong login never says which part was wrong, and an unknown login costs as much time as a
 known one, so the answer does not reveal which accounts exist (SECURITY.md checklist 1).
+Password rules are SECURITY.md check 2, one-time passwords check 8, the second factor
+check 9; every account change an administrator makes is audited (check 28).
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping, Optional
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.domain import audit, credit_code
+from portal.domain import audit, credit_code, second_factor
 from portal.domain.errors import N_, RuleViolation
-from portal.domain.models import Enterprise, EnterpriseKind, Jurisdiction, Role, User
+from portal.domain.models import Enterprise, EnterpriseKind, Jurisdiction, OrgUnit, Role, User
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
@@ -52,12 +58,15 @@ class LoginResult:
 
 
 def authenticate(session, login: str, password: str, *, now: datetime, max_failures: int,
-                 lockout: timedelta, ip: Optional[str] = None) -> LoginResult:
+                 lockout: timedelta, ip: Optional[str] = None,
+                 password_max_age: Optional[timedelta] = None) -> LoginResult:
     """Check a login and record the attempt in the audit log.
 
     After `max_failures` wrong passwords in a row the account is locked for `lockout`; while
     locked even the right password is refused. Unknown logins and wrong passwords give the
-    same result.
+    same result. A user with a second factor gets "second_factor": the password was right,
+    but the failure count is kept until the code is (SECURITY.md 9). A staff password older
+    than `password_max_age` must be changed at this sign-in (SECURITY.md 2, rotation).
     """
     user = find_login(session, login)
     if user is None:
@@ -69,25 +78,64 @@ def authenticate(session, login: str, password: str, *, now: datetime, max_failu
         _audit(session, user, ip, "login", "locked", now)
         return LoginResult(None, "locked")
     if not verify_password(user, password):
-        # Counted in the database, not in Python: parallel wrong guesses each add one.
-        failures = session.execute(
-            sa.update(User).where(User.id == user.id)
-            .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
-        ).scalar_one()
-        if failures >= max_failures:
-            session.execute(sa.update(User).where(User.id == user.id).values(
-                locked_until=now + lockout, failed_logins=0))
-        session.expire(user, ["failed_logins", "locked_until"])
+        _count_failure(session, user, now=now, max_failures=max_failures, lockout=lockout)
         _audit(session, user, ip, "login", "failure", now)
         return LoginResult(None, "bad_credentials")
     if not user.active:
         _audit(session, user, ip, "login", "inactive", now)
         return LoginResult(None, "bad_credentials")
+    if (password_max_age and user.role.is_staff
+            and (user.password_changed_at or user.created_at) + password_max_age <= now):
+        user.must_change_password = True
+        _audit(session, user, ip, "password_expired", "success", now)
+    if user.has_second_factor:
+        _audit(session, user, ip, "login", "second_factor", now, "password right, code due")
+        return LoginResult(user, "second_factor")
+    return _signed_in(session, user, now, ip)
+
+
+def complete_second_factor(session, user: User, code: str, *, now: datetime,
+                           max_failures: int, lockout: timedelta,
+                           ip: Optional[str] = None) -> LoginResult:
+    """The second step of signing in: the TOTP code of a user whose password was right.
+
+    A wrong code, or one already used, counts as a failed login towards the lockout; a
+    locked or disabled account is refused whatever the code (SECURITY.md 9).
+    """
+    if user.is_locked(now) or not user.active or not user.has_second_factor:
+        _audit(session, user, ip, "login", "locked" if user.is_locked(now) else "inactive",
+               now, "second factor")
+        return LoginResult(None, "locked")
+    step = second_factor.matching_step(user.totp_secret, code, now=now,
+                                       after=user.totp_last_step)
+    if step is None:
+        _count_failure(session, user, now=now, max_failures=max_failures, lockout=lockout)
+        _audit(session, user, ip, "login", "failure", now, "second factor")
+        return LoginResult(None, "bad_code")
+    user.totp_last_step = step
+    return _signed_in(session, user, now, ip)
+
+
+def _signed_in(session, user: User, now: datetime, ip) -> LoginResult:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     _audit(session, user, ip, "login", "success", now)
     return LoginResult(user, "ok")
+
+
+def _count_failure(session, user: User, *, now: datetime, max_failures: int,
+                   lockout: timedelta) -> None:
+    """One more failure; at `max_failures` the account locks for `lockout`. Counted in the
+    database, not in Python: parallel wrong guesses each add one."""
+    failures = session.execute(
+        sa.update(User).where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
+    ).scalar_one()
+    if failures >= max_failures:
+        session.execute(sa.update(User).where(User.id == user.id).values(
+            locked_until=now + lockout, failed_logins=0))
+    session.expire(user, ["failed_logins", "locked_until"])
 
 
 def revoke_sessions(user: User) -> None:
@@ -103,18 +151,113 @@ def _audit(session, user, ip, action, result, now, detail=""):
                  result=result, detail=detail)
 
 
-# --------------------------------------------------------------------------- registration
+def _audit_account(session, *, by: Optional[User], whom: User, action: str, at: datetime,
+                   ip: Optional[str] = None, detail: str = "", result: str = "success"):
+    """One audit row for a change to `whom`'s account made by `by` (who, whom, what; never a
+    password or a secret). The one place account changes are written to the audit log."""
+    audit.record(session, at=at, user_id=by.id if by else None, ip=ip, action=action,
+                 object_type="user", object_id=str(whom.id), result=result,
+                 detail=detail[:500])
+
+
+# --------------------------------------------------------------------------- password rules
 
 MIN_PASSWORD = 8
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 
 
-def check_password_rules(password: str) -> None:
-    """Enterprise users: at least 8 characters and not one repeated character (SECURITY.md:
-    composition rules are for staff only)."""
-    if len(password) < MIN_PASSWORD:
-        raise RuleViolation(N_("Use at least 8 characters for the password."), field="password")
-    if len(set(password)) < 3:
-        raise RuleViolation(N_("Choose a password that is harder to guess."), field="password")
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines
+                     if line.strip() and not line.startswith("#"))
+
+
+def character_classes(password: str) -> int:
+    """How many of the four classes a password uses: capitals, small letters, digits and
+    symbols (anything else, a space or a Chinese character included)."""
+    return sum((
+        any(c.isascii() and c.isupper() for c in password),
+        any(c.isascii() and c.islower() for c in password),
+        any(c.isdigit() for c in password),
+        any(not (c.isascii() and c.isalnum()) for c in password),
+    ))
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """Which passwords a user may choose (SECURITY.md check 2; 等保 测评: 8 characters, 3 of 4
+    classes, 90 days). Staff get composition, the names check and rotation; enterprise users
+    the length and the common list only (SECURITY.md, "Decisions already taken")."""
+
+    min_length: int = MIN_PASSWORD
+    classes: int = 0
+    forbid_names: bool = False
+    max_age: Optional[timedelta] = None
+
+    @classmethod
+    def for_role(cls, role: Role, config: Mapping) -> "PasswordPolicy":
+        if not role.is_staff:
+            return cls(min_length=max(MIN_PASSWORD, config.get(
+                "ENTERPRISE_PASSWORD_MIN_LENGTH", MIN_PASSWORD)))
+        days = config.get("STAFF_PASSWORD_MAX_AGE_DAYS", 0)
+        return cls(min_length=max(MIN_PASSWORD, config.get("STAFF_PASSWORD_MIN_LENGTH", 8)),
+                   classes=min(4, config.get("STAFF_PASSWORD_CLASSES", 3)), forbid_names=True,
+                   max_age=timedelta(days=days) if days else None)
+
+    def check(self, password: str, *, names: tuple[Optional[str], ...] = ()) -> None:
+        """Raise RuleViolation (on the "password" field) for a password these rules refuse."""
+        if len(password) < self.min_length:
+            raise RuleViolation(N_("Use at least %(num)d characters for the password."),
+                                field="password", num=self.min_length)
+        if len(set(password)) < 3 or password.strip().lower() in common_passwords():
+            raise RuleViolation(N_("This password is too common and easy to guess. Choose "
+                                   "another."), field="password")
+        if character_classes(password) < self.classes:
+            raise RuleViolation(N_("Use at least %(num)d of these: capital letters, small "
+                                   "letters, digits and symbols."), field="password",
+                                num=self.classes)
+        lowered = password.lower()
+        if self.forbid_names and any(n and len(n) >= 3 and n.lower() in lowered
+                                     for n in names):
+            raise RuleViolation(N_("The password must not contain your username or mobile "
+                                   "number."), field="password")
+
+
+ENTERPRISE_POLICY = PasswordPolicy()
+
+
+def check_password_rules(password: str, policy: PasswordPolicy = ENTERPRISE_POLICY,
+                         names: tuple[Optional[str], ...] = ()) -> None:
+    policy.check(password, names=names)
+
+
+def one_time_password() -> str:
+    """A random first password, given once by an administrator or the bootstrap command:
+    four groups of four from capitals, small letters and digits (no 0/O, 1/l/I), joined by
+    hyphens, so it passes every staff rule and reads out over the phone."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+    while True:
+        groups = ["".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4)]
+        candidate = "-".join(groups)
+        if character_classes(candidate) == 4:
+            return candidate
+
+
+def set_one_time_password(user: User, *, at: datetime) -> str:
+    """Give `user` a new random password that must be changed at the next sign-in; every
+    session of the user ends. Returns the password, to be shown once and never stored."""
+    password = one_time_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.password_changed_at = at
+    user.failed_logins = 0
+    user.locked_until = None
+    revoke_sessions(user)
+    return password
+
+
+# --------------------------------------------------------------------------- registration
 
 
 def register_enterprise_user(session, *, name: str, mobile: str, password: str,
@@ -185,13 +328,120 @@ def add_colleague(session, *, by: User, name: str, mobile: str, password: str,
     return user
 
 
-def change_password(user: User, *, current: str, new: str) -> None:
-    """Changing a password needs the current one; every other session of the user ends."""
+def change_password(user: User, *, current: str, new: str,
+                    policy: PasswordPolicy = ENTERPRISE_POLICY,
+                    at: Optional[datetime] = None) -> None:
+    """Changing a password needs the current one (SECURITY.md 2) and meets `policy`; every
+    other session of the user ends, and a one-time or expired password is done with."""
     if not verify_password(user, current):
         raise RuleViolation(N_("The current password is not right."), field="current")
-    check_password_rules(new)
+    policy.check(new, names=(user.username, user.mobile))
     if verify_password(user, new):
         raise RuleViolation(N_("Choose a password different from the current one."),
                             field="password")
     user.password_hash = hash_password(new)
+    user.must_change_password = False
+    if at is not None:
+        user.password_changed_at = at
     revoke_sessions(user)
+
+
+# --------------------------------------------------------------------------- second factor
+
+def enrol_second_factor(session, user: User, *, secret: str, code: str, at: datetime,
+                        ip: Optional[str] = None) -> None:
+    """Turn on the TOTP second factor once the user shows a code from the new secret; the
+    code is then used up (SECURITY.md 9)."""
+    step = second_factor.matching_step(secret, code, now=at)
+    if step is None:
+        raise RuleViolation(N_("That code is not right. Enter the 6 digits the app shows "
+                               "now."), field="code")
+    user.totp_secret = secret
+    user.totp_last_step = step
+    _audit_account(session, by=user, whom=user, action="second_factor_enrol", at=at, ip=ip)
+
+
+# --------------------------------------------------------------------------- administration
+
+def create_staff_user(session, *, by: Optional[User], name: str, username: str, role: Role,
+                      unit: Optional[OrgUnit], at: datetime,
+                      ip: Optional[str] = None) -> tuple[User, str]:
+    """An administrator (or, with `by` None, the bootstrap command) creates a staff account.
+    It gets a random one-time password, returned to be shown once, which must be changed
+    at the first sign-in: no account starts with a known password (SECURITY.md 8)."""
+    username = username.strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}", username) or MOBILE_RE.match(
+            username):
+        raise RuleViolation(N_("Use 2 to 64 letters, digits, dots, hyphens or underscores "
+                               "for the username, not a mobile number."), field="username")
+    if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        raise RuleViolation(N_("This username is taken. Choose another."), field="username")
+    _check_staff_placement(role, unit)
+    user = User(username=username, name=name.strip(), role=role, unit=unit,
+                password_hash="!", created_at=at, session_version=0, active=True)
+    password = set_one_time_password(user, at=at)
+    session.add(user)
+    session.flush()
+    _audit_account(session, by=by, whom=user, action="user_create", at=at, ip=ip,
+                   detail=f"role {role.value}; unit {unit.id if unit else '-'}")
+    return user, password
+
+
+def _check_staff_placement(role: Role, unit: Optional[OrgUnit]) -> None:
+    if not role.is_staff:
+        raise RuleViolation(N_("Enterprise accounts are made by the enterprise itself."),
+                            field="role")
+    if role is not Role.ADMIN and unit is None:
+        raise RuleViolation(N_("Choose the unit this person works in."), field="unit")
+
+
+def change_role(session, user: User, *, by: User, role: Role, unit: Optional[OrgUnit],
+                at: datetime, ip: Optional[str] = None) -> None:
+    """Change a staff member's role or unit; audited with the old and the new values."""
+    if not user.role.is_staff:
+        raise RuleViolation(N_("An enterprise account has no staff role."), field="role")
+    if user.id == by.id and role is not user.role:
+        raise RuleViolation(N_("You cannot change your own role. Ask another "
+                               "administrator."), field="role")
+    _check_staff_placement(role, unit)
+    old_role, old_unit = user.role, user.unit_id
+    new_unit = unit.id if unit else None
+    if (old_role, old_unit) == (role, new_unit):
+        raise RuleViolation(N_("Choose a different role or unit."), field="role")
+    user.role, user.unit = role, unit
+    _audit_account(session, by=by, whom=user, action="role_change", at=at, ip=ip,
+                   detail=f"role {old_role.value}→{role.value}; "
+                          f"unit {old_unit or '-'}→{new_unit or '-'}")
+
+
+def set_active(session, user: User, *, by: User, active: bool, at: datetime,
+               ip: Optional[str] = None) -> None:
+    """Disable or enable an account; disabling ends every session at once (SECURITY.md 5)."""
+    if user.id == by.id:
+        raise RuleViolation(N_("You cannot disable your own account."))
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        revoke_sessions(user)
+    _audit_account(session, by=by, whom=user, action="user_enable" if active else
+                   "user_disable", at=at, ip=ip)
+
+
+def reset_password(session, user: User, *, by: User, at: datetime,
+                   ip: Optional[str] = None) -> str:
+    """A new one-time password for `user` (returned, to be shown once); the user must change
+    it at the next sign-in, and every session of the user ends."""
+    password = set_one_time_password(user, at=at)
+    _audit_account(session, by=by, whom=user, action="password_reset", at=at, ip=ip)
+    return password
+
+
+def reset_second_factor(session, user: User, *, by: User, at: datetime,
+                        ip: Optional[str] = None) -> None:
+    """Remove a lost second factor; the user enrols again (forced where it is required).
+    Every session of the user ends."""
+    user.totp_secret = None
+    user.totp_last_step = None
+    revoke_sessions(user)
+    _audit_account(session, by=by, whom=user, action="second_factor_reset", at=at, ip=ip)

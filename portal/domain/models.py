@@ -326,6 +326,14 @@ class User(Base):
     locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A one-time password (from an admin or the bootstrap command) or an expired one: every
+    # page leads to the change-password page until a new one is chosen (SECURITY.md 8).
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The TOTP second factor (SECURITY.md 9, 等保 level 3), base32; the last time step
+    # accepted, so a code is used once.
+    totp_secret: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
 
     unit: Mapped[Optional[OrgUnit]] = relationship()
     enterprise: Mapped[Optional["Enterprise"]] = relationship(
@@ -348,6 +356,10 @@ class User(Base):
 
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None
 
     def __repr__(self) -> str:
         return f"<User {self.username or self.mobile} {self.role.value}>"

@@ -18,6 +18,7 @@ PUBLIC = {
     "auth.login",
     "auth.language",
     "auth.register",
+    "auth.second_factor",       # the code step: only with a right password's note (check 9)
     "enterprise.track",
     "enterprise.tracked",       # after a case number + mobile match, kept in the session
     "enterprise.track_rate",
@@ -60,12 +61,15 @@ ALLOWED = {
     "/whistle": {"enterprise"},
     "/auth/colleagues": {"enterprise"},
     "/auth/password": set(ROLES_ALL),
+    "/auth/second-factor/enrol": set(ROLES_ALL) - {"enterprise"},
     "/workbench/": {"handler", "head"},
     "/office/": {"office", "leader", "inspector"},
     "/contacts/": {"liaison"},
     "/admin/": {"admin"},
     "/admin/calendar": {"admin"},
     "/audit/": {"inspector"},          # the auditor only; not the admin (checklist 16)
+    "/admin/users": {"admin"},
+    "/admin/users/new": {"admin"},
 }
 
 

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, RadioField, StringField
+from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from flask_wtf import FlaskForm
 
@@ -23,4 +23,37 @@ class CalendarOverrideForm(FlaskForm):
         _l("Note (optional)"),
         description=_l("For example: Spring Festival make-up working day."),
         validators=[Optional(), Length(max=200, message=_l("Keep the note under 200 characters."))],
+    )
+
+
+class StaffPlacementForm(FlaskForm):
+    """A staff member's role and unit (choices filled by the view)."""
+
+    role = SelectField(
+        _l("Role"),
+        validators=[DataRequired(_l("Choose the role."))],
+        invalid_choice_message=_l("Choose the role."),
+    )
+    unit = SelectField(
+        _l("Unit"),
+        description=_l("Where the person works. Administrators may have none."),
+        validators=[Optional()],
+        invalid_choice_message=_l("Choose the unit from the list."),
+    )
+
+
+class StaffUserForm(StaffPlacementForm):
+    """A new staff account: who, the username to sign in with, the role and unit. The
+    portal chooses a one-time password (SECURITY.md 8)."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Enter the person's name.")), Length(max=64)],
+    )
+    username = StringField(
+        _l("Username"),
+        description=_l("Letters, digits, dots, hyphens or underscores; the person signs in "
+                       "with it."),
+        validators=[DataRequired(_l("Enter a username.")), Length(max=64)],
+        render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"},
     )

@@ -105,3 +105,16 @@ class ColleagueForm(FlaskForm):
         validators=[DataRequired(_l("Choose a first password.")), Length(max=128)],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class SecondFactorForm(FlaskForm):
+    """The code step of signing in, and confirming a new second factor."""
+
+    code = StringField(
+        _l("Code from your authenticator app"),
+        description=_l("6 digits; a new code shows every 30 seconds."),
+        validators=[DataRequired(_l("Enter the 6-digit code from your authenticator app.")),
+                    Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                   "spellcheck": "false"},
+    )

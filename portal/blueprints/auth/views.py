@@ -1,6 +1,9 @@
-"""Sign in, sign out, and the language switch."""
+"""Sign in (password, then a code where the user has a second factor), sign out, the
+language switch, changing one's password and enrolling a second factor."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, request, session, url_for
@@ -11,17 +14,19 @@ from wtforms.fields.choices import SelectChoice
 from portal.blueprints import home_url
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import (
-    ColleagueForm, LanguageForm, LoginForm, PasswordForm, RegisterForm,
+    ColleagueForm, LanguageForm, LoginForm, PasswordForm, RegisterForm, SecondFactorForm,
 )
-from portal.domain import accounts
+from portal.domain import accounts, second_factor
 from portal.domain.models import EnterpriseKind, Jurisdiction, JurisdictionLevel, Role, User
 from portal.extensions import db, limiter
-from portal.web.guards import requires
+from portal.web.guards import STAFF, requires
 from portal.web.labels import masked_mobile
 from portal.web.redirects import safe_next
 from portal.web.rendering import render_screen
 from portal.web.forms import commit_or_explain
-from portal.web.sessions import sign_in, utcnow
+from portal.web.sessions import (
+    await_second_factor, awaiting_second_factor, forget_second_factor, sign_in, utcnow,
+)
 
 
 def _login_limit() -> str:
@@ -37,14 +42,19 @@ def login():
         if current_user.is_authenticated:
             return redirect(home_url(current_user), 303)
     if form.validate_on_submit():
+        days = current_app.config["STAFF_PASSWORD_MAX_AGE_DAYS"]
         result = accounts.authenticate(
             db.session, form.login.data, form.password.data, now=utcnow(),
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lockout=current_app.config["LOGIN_LOCKOUT"], ip=request.remote_addr)
+            lockout=current_app.config["LOGIN_LOCKOUT"], ip=request.remote_addr,
+            password_max_age=timedelta(days=days) if days else None)
         db.session.commit()
         if result.ok:
             sign_in(result.user)
             return redirect(safe_next(form.next.data) or home_url(result.user), 303)
+        if result.reason == "second_factor":
+            await_second_factor(result.user, safe_next(form.next.data))
+            return redirect(url_for("auth.second_factor"), 303)
         # One message for every failure: it must not reveal which part was wrong.
         form.form_errors.append(_(
             "The mobile number, username or password is not right, or the account is "
@@ -110,21 +120,105 @@ def register():
     return render_screen("auth/register.html", form=form)
 
 
+@bp.route("/second-factor", methods=["GET", "POST"], endpoint="second_factor")
+@limiter.limit(_login_limit, methods=["POST"])
+def second_factor_step():
+    """The second step of signing in: the code. Reached only with the note a right password
+    leaves; without it (or once it is stale) back to the login page. Wrong codes count
+    towards the lockout (SECURITY.md 9)."""
+    pending = awaiting_second_factor()
+    if pending is None:
+        forget_second_factor()
+        return redirect(url_for("auth.login"), 303)
+    user, next_url = pending
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        result = accounts.complete_second_factor(
+            db.session, user, form.code.data, now=utcnow(),
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            lockout=current_app.config["LOGIN_LOCKOUT"], ip=request.remote_addr)
+        db.session.commit()
+        if result.ok:
+            sign_in(user)
+            return redirect(safe_next(next_url) or home_url(user), 303)
+        if result.reason == "locked" or user.is_locked(utcnow()):
+            forget_second_factor()
+            flash(_("The account is locked after repeated failures. Wait 15 minutes, then "
+                    "sign in again."))
+            return redirect(url_for("auth.login"), 303)
+        form.code.errors = [_("That code is not right or was used already. Enter the code "
+                              "the app shows now.")]
+    form.code.data = ""
+    return render_screen("auth/second_factor.html", form=form)
+
+
+def _policy(user) -> accounts.PasswordPolicy:
+    return accounts.PasswordPolicy.for_role(user.role, current_app.config)
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @requires(*Role)
 @limiter.limit("10 per hour", methods=["POST"])
 def password():
-    """Change one's own password; the user signs in again everywhere else."""
+    """Change one's own password (the current one is needed); the user signs in again
+    everywhere else. A one-time or expired password leads every page here (SECURITY.md 2,
+    8)."""
     form = PasswordForm()
     user = current_user._get_current_object()
+    policy = _policy(user)
+    form.password.description = (
+        _("At least %(num)d characters, with %(classes)d of: capital letters, small "
+          "letters, digits, symbols. Not your username or mobile number.",
+          num=policy.min_length, classes=policy.classes) if policy.classes
+        else _("At least %(num)d characters.", num=policy.min_length))
+    forced = user.must_change_password
     if form.validate_on_submit():
         done, _none = commit_or_explain(form, "password", lambda: accounts.change_password(
-            user, current=form.current.data, new=form.password.data))
+            user, current=form.current.data, new=form.password.data, policy=policy,
+            at=utcnow()))
         if done:
             sign_in(user)  # this session carries the new session version
             flash(_("Your password has been changed."))
             return redirect(home_url(current_user), 303)
-    return render_screen("auth/password.html", form=form)
+    return render_screen("auth/password.html", form=form, forced=forced)
+
+
+ENROL_SECRET = "second_factor_enrol"
+
+
+@bp.route("/second-factor/enrol", methods=["GET", "POST"])
+@requires(*STAFF)
+@limiter.limit("20 per hour", methods=["POST"])
+def second_factor_enrol():
+    """Staff add a TOTP second factor: the secret as text and as a QR code (inline SVG, no
+    outside image), then a code to confirm. Required before any other page where
+    REQUIRE_STAFF_MFA is set (SECURITY.md 9)."""
+    import segno
+
+    user = current_user._get_current_object()
+    if user.has_second_factor:
+        return render_screen("auth/second_factor_enrol.html", form=None, enrolled=True)
+    secret = session.get(ENROL_SECRET)
+    if not secret:
+        secret = session[ENROL_SECRET] = second_factor.new_secret()
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        done, _none = commit_or_explain(form, "code", lambda: accounts.enrol_second_factor(
+            db.session, user, secret=secret, code=form.code.data, at=utcnow(),
+            ip=request.remote_addr))
+        if done:
+            session.pop(ENROL_SECRET, None)
+            flash(_("The second factor is on. From now on you sign in with your password and "
+                    "a code from the app."))
+            return redirect(home_url(user), 303)
+    form.code.data = ""
+    uri = second_factor.provisioning_uri(secret, user.username or user.mobile)
+    qr = segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code for the app"))
+    qr = qr.replace("<svg ", '<svg role="img" ', 1)
+    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return render_screen("auth/second_factor_enrol.html", form=form, enrolled=False,
+                         secret=grouped, qr=qr,
+                         required=current_app.config["REQUIRE_STAFF_MFA"])
 
 
 @bp.route("/colleagues", methods=["GET", "POST"])
