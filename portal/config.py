@@ -84,6 +84,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "portal"
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # While Redis is down each worker counts alone, so each allows less (checklist 27).
+    LOGIN_FALLBACK_RATE_LIMIT = os.environ.get("LOGIN_FALLBACK_RATE_LIMIT",
+                                               "3 per minute;15 per hour")
 
     # Notifications (issue 8): the job queue that delivers the outbox — Huey over Redis in
     # production (JOBS_BACKEND=redis, with `huey_consumer portal.worker.huey`); "sqlite" a
