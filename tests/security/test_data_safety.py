@@ -9,9 +9,9 @@ Check -> tests (skips and why):
   database), test_c37_a_changed_dump_is_refused,
   test_c37_sqlite_backup_under_write_load_is_whole (SQLite runs only: it is the SQLite
   backup API under load; on PostgreSQL runs the pg_dump drill covers the check),
-  test_c37_point_in_time_recovery — skipped: PITR needs `archive_mode` and a base backup,
-  which the shared server at 127.0.0.1:5432 may not be reconfigured or restarted for; the
-  nearest real check is the pg_dump drill above.
+  test_c37_point_in_time_recovery_to_a_fresh_instance (on a private cluster with
+  `archive_mode`: the shared server at 127.0.0.1:5432 may not be reconfigured; skipped only
+  where initdb or runuser is missing).
 - 38 migrations: test_c38_upgrade_and_downgrade_a_copy_of_thousands_of_rows_loses_nothing;
   also tests/test_migrations.py::test_downgrade_to_nothing_and_up_again and
   tests/test_migrations.py::test_upgrades_and_downgrades_keep_the_data
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -40,6 +41,9 @@ from portal.domain.calendar import WorkCalendar
 from portal.domain.models import Attachment, Case, CaseEvent
 from tests import factories
 from tests.conftest import IS_POSTGRES
+from tests.security.test_faults import (
+    as_postgres, migrate_with_demo_data, needs_cluster, private_postgres,
+)
 from tests.test_migrations import scalar, scratch_app, scratch_url  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -178,11 +182,78 @@ def test_c37_sqlite_backup_under_write_load_is_whole(app, db, world, runner, tmp
         assert backups.table_summary(restored) == backups.read_manifest(dump)["tables"]
 
 
-@pytest.mark.skip(reason="PITR (a base backup plus WAL archiving) needs archive_mode on the "
-                  "server; the shared PostgreSQL at 127.0.0.1:5432 may not be reconfigured or "
-                  "restarted. Nearest real check: the pg_dump restore drill above.")
-def test_c37_point_in_time_recovery():
-    """Placeholder for SECURITY.md checklist 37's PITR half; see the skip reason."""
+@needs_cluster
+def test_c37_point_in_time_recovery_to_a_fresh_instance():
+    """SECURITY.md "nothing lost" 6: "base backup plus WAL archiving (PITR)". The shared
+    server may not be reconfigured, so on a private cluster with `archive_mode=on`: a base
+    backup, then work goes on; a fresh instance recovers from the base backup and the WAL
+    archive to a moment in between and holds exactly what was committed by then."""
+    archive_options = ("-c wal_level=replica -c archive_mode=on -c archive_timeout=0 "
+                       "-c archive_command='cp %p {archive}/%f'")
+    with private_postgres() as cluster:
+        archive = cluster.folder / "wal-archive"
+        as_postgres("mkdir", "-m", "700", archive)
+        cluster.options += " " + archive_options.format(archive=archive)
+        cluster.restart()
+        migrate_with_demo_data(cluster.url())
+        base = cluster.folder / "base"
+        as_postgres(cluster.bin_dir / "pg_basebackup", "-h", "127.0.0.1", "-p", cluster.port,
+                    "-U", "postgres", "-D", base, "-X", "fetch", "--checkpoint=fast")
+
+        engine = sa.create_engine(cluster.url())
+        with engine.begin() as conn:  # after the base backup, before the target: kept
+            conn.execute(sa.text("INSERT INTO calendar_override (day, kind, note, created_at) "
+                                 "VALUES ('2031-03-03', 'workday', 'kept', now())"))
+        with engine.connect() as conn:
+            target = conn.scalar(sa.text("SELECT clock_timestamp()"))
+        time.sleep(1.1)
+        with engine.begin() as conn:  # after the target: not recovered
+            conn.execute(sa.text("UPDATE calendar_override SET note = 'too late' "
+                                 "WHERE day = '2031-03-03'"))
+            conn.execute(sa.text(
+                "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
+                "SELECT min(id), now(), 'supplement', 'too late', false FROM \"case\""))
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_switch_wal()"))
+            conn.commit()
+            deadline = time.monotonic() + 30
+            while not conn.scalar(sa.text("SELECT last_archived_time > :t FROM "
+                                          "pg_stat_archiver"), {"t": target}):
+                assert time.monotonic() < deadline, "the WAL segment was never archived"
+                conn.rollback()  # statistics are read once per transaction
+                time.sleep(0.2)
+        engine.dispose()
+        expected = backups.table_summary(cluster.url())
+        # (as the target saw it: the note as first written, not the event after it)
+        expected_override_note, expected_events = "kept", expected["case_event"]["rows"] - 1
+
+        restored = cluster.another(base)
+        as_postgres("rm", "-f", base / "postmaster.pid")
+        (base / "recovery.signal").touch()
+        shutil.chown(base / "recovery.signal", "postgres", "postgres")
+        with open(base / "postgresql.auto.conf", "a") as conf:
+            conf.write(f"restore_command = 'cp {archive}/%f %p'\n"
+                       f"recovery_target_time = '{target.isoformat()}'\n"
+                       "recovery_target_action = 'promote'\narchive_mode = off\n")
+        restored.start()
+        try:
+            check = sa.create_engine(restored.url())
+            with check.connect() as conn:
+                deadline = time.monotonic() + 60
+                while conn.scalar(sa.text("SELECT pg_is_in_recovery()")):
+                    assert time.monotonic() < deadline, "recovery did not finish"
+                    time.sleep(0.2)
+                    conn.rollback()
+                note = conn.scalar(sa.text("SELECT note FROM calendar_override "
+                                           "WHERE day = '2031-03-03'"))
+                events = conn.scalar(sa.text("SELECT count(*) FROM case_event"))
+            check.dispose()
+            got = backups.table_summary(restored.url())
+        finally:
+            restored.pg_ctl("-m", "immediate", "stop")
+    assert (note, events) == (expected_override_note, expected_events)
+    same = {name for name in expected if name not in ("calendar_override", "case_event")}
+    assert {n: got[n] for n in same} == {n: expected[n] for n in same}
 
 
 # ------------------------------------------------------------------ 38
