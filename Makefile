@@ -17,7 +17,7 @@ APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 p
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 APT_TEST := chromium
 
-.PHONY: run test setup setup-test services redis migrate demo translations extract-messages bench clean
+.PHONY: run test audit-deps setup setup-test services redis migrate demo translations extract-messages bench clean
 
 run: setup redis migrate demo
 	@echo "Serving on http://127.0.0.1:$(PORT)"
@@ -28,6 +28,11 @@ test: setup setup-test services
 	DATABASE_URL=sqlite:// $(BIN)/pytest -q
 	@echo "== pytest on PostgreSQL ($(PG_URL)) =="
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+
+# Known vulnerabilities in the pins (pip-audit, npm audit --omit=dev); says "could not
+# check" and passes when an advisory database is out of reach (tools/audit_deps.py).
+audit-deps: $(STAMP)/venv $(STAMP)/npm
+	$(BIN)/python tools/audit_deps.py
 
 setup: $(STAMP)/apt-run $(STAMP)/venv $(STAMP)/npm portal/static/js/htmx.min.js translations
 

@@ -78,12 +78,13 @@ def create_app(config: type | dict | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
 
-    from portal.web import assets, converters, i18n, labels, security, sessions
+    from portal.web import assets, converters, i18n, labels, limits, security, sessions
     babel.init_app(app, locale_selector=i18n.select_locale)
     assets.init_app(app)
     converters.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
+    limits.init_app(app)
     security.init_app(app)
     sessions.init_app(app, login_manager)
 

@@ -19,6 +19,7 @@ from portal.blueprints.auth.forms import (
 from portal.domain import accounts, second_factor
 from portal.domain.models import EnterpriseKind, Jurisdiction, JurisdictionLevel, Role, User
 from portal.extensions import db, limiter
+from portal.web import limits
 from portal.web.guards import STAFF, requires
 from portal.web.labels import masked_mobile
 from portal.web.redirects import safe_next
@@ -30,7 +31,7 @@ from portal.web.sessions import (
 
 
 def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    return limits.login_limit()  # stricter while Redis is down (SECURITY.md checklist 27)
 
 
 @bp.route("/login", methods=["GET", "POST"])

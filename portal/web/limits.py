@@ -1,0 +1,50 @@
+"""Rate limits when Redis is down (SECURITY.md "Flask-Limiter with Redis", checklist 27).
+
+Flask-Limiter falls back to each worker's memory when its storage fails
+(`RATELIMIT_IN_MEMORY_FALLBACK_ENABLED`) and says so at WARNING on its own logger, which has
+only a NullHandler. Here the login limit gets stricter while that lasts (per-worker counts
+add up across workers, so each worker allows less), and the storage failure reaches the
+application's log as an ERROR, to be alerted on.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from flask.logging import default_handler
+
+from portal.extensions import limiter
+
+
+def storage_is_down() -> bool:
+    """True while the limiter counts in memory because its storage (Redis) failed."""
+    return limiter.limiter.storage is not limiter.storage
+
+
+def login_limit() -> str:
+    """The login rate limit: LOGIN_RATE_LIMIT, or LOGIN_FALLBACK_RATE_LIMIT while Redis is
+    down ("fallback ON with a stricter fallback limit for login")."""
+    if storage_is_down():
+        return current_app.config["LOGIN_FALLBACK_RATE_LIMIT"]
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+class _StorageFailureIsAnError(logging.Filter):
+    """Flask-Limiter's "storage unreachable" record is raised to ERROR: an alert, not noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "unreachable" in record.getMessage():
+            record.levelno, record.levelname = logging.ERROR, "ERROR"
+            record.msg = ("rate-limit storage (Redis) unreachable: limits now counted in "
+                          "this worker's memory, the login limit stricter")
+            record.args = ()
+        return True
+
+
+def init_app(app) -> None:
+    log = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, _StorageFailureIsAnError) for f in log.filters):
+        log.addFilter(_StorageFailureIsAnError())
+    if default_handler not in log.handlers:
+        log.addHandler(default_handler)
