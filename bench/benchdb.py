@@ -3,7 +3,7 @@ database of its own created next to `--pg-url` and dropped at the end (no other 
 ever touched), migrated with flask_migrate.upgrade, loaded with the demo data and, on
 request, bulk-loaded with many cases (the enterprise's mix, or with staff=True the staff
 queues' mix), every case with the events of its path and the clocks and stamps the workflow
-would have given it. Databases are ANALYZEd after the load.
+would have given it. Databases are analysed (PostgreSQL: VACUUM ANALYZE) after the load.
 
 Shared by bench/cases_scale.py, bench/queues.py and bench/load.py (and bench/app_wsgi.py,
 which only opens a database that load.py built).
@@ -117,10 +117,15 @@ def build(app, *, cases: int = 0, my_share: int = 200, many_events: int = 200,
                       staff=staff)
         db.session.commit()
         # The planner's statistics after the bulk load, as autovacuum keeps them on a live
-        # PostgreSQL database and the SLA tick's `PRAGMA optimize` on SQLite (otherwise
-        # they would plan for the demo's handful of rows).
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
+        # PostgreSQL database (with the visibility map its index-only scans need) and the
+        # SLA tick's `PRAGMA optimize` on SQLite; otherwise they would plan for the demo's
+        # handful of rows and read every page of the table.
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("VACUUM ANALYZE"))
+        else:
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
         db.engine.dispose()
     return world
 
