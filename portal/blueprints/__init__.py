@@ -9,6 +9,7 @@ from portal.domain.models import Role
 
 def register_blueprints(app) -> None:
     from portal.blueprints.admin import bp as admin
+    from portal.blueprints.api import bp as api
     from portal.blueprints.audit import bp as audit
     from portal.blueprints.auth import bp as auth
     from portal.blueprints.contacts import bp as contacts
@@ -28,6 +29,7 @@ def register_blueprints(app) -> None:
     app.register_blueprint(notices, url_prefix="/notifications")
     app.register_blueprint(admin, url_prefix="/admin")
     app.register_blueprint(audit, url_prefix="/audit")
+    app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(health)
     app.jinja_env.globals["home_url"] = home_url
 

@@ -939,6 +939,44 @@ class Notification(Base):
     case: Mapped[Optional[Case]] = relationship()
 
 
+class ApiClient(Base):
+    """Another system that hands work orders over (a 12345 hotline platform: Chaozhou 四(二),
+    Shantou 三(一)2, Haimen 三(一)): its token, stored as a SHA-256 hash and shown once; the
+    jurisdiction its work orders go to; where the portal tells it of replies and ratings.
+    Revoked by the administrator (`revoked_at`), never deleted: its work orders keep it."""
+
+    __tablename__ = "api_client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"))
+    webhook_url: Mapped[Optional[str]] = mapped_column(sa.String(500))
+    webhook_secret: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+
+
+class WorkOrder(Base):
+    """A case handed over by an `ApiClient`, by the client's own id: the same work order
+    sent twice is one case (issue 10: "idempotent by external id")."""
+
+    __tablename__ = "work_order"
+    __table_args__ = (sa.UniqueConstraint("client_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("api_client.id"))
+    external_id: Mapped[str] = mapped_column(sa.String(64))
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # on the caller's platform
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    client: Mapped[ApiClient] = relationship()
+    case: Mapped[Case] = relationship()
+
+
 class AuditLog(Base):
     """Security audit trail: logins, failed authorisations, case views, exports, steps.
     Append-only like the case event (SECURITY.md, audit), and hash-chained: each row keeps

@@ -77,10 +77,10 @@ def build_scene(session, world, instance_path: str) -> Scene:
         own={"number": own.number, "attachment_id": str(own_file.id),
              "enterprise_id": str(world.enterprise.id), "problem_id": str(own_problem.id),
              "unit_id": str(world.department.id), "code": own_code,
-             "user_id": str(world.users["handler"].id)},
+             "user_id": str(world.users["handler"].id), "external_id": "own-order-0001"},
         other={"number": other.number, "attachment_id": str(other_file.id),
                "enterprise_id": str(far_enterprise.id), "problem_id": str(far_problem.id),
                "unit_id": str(far_unit.id), "code": secrets.token_urlsafe(16),
-               "user_id": str(far_liaison.id)},
+               "user_id": str(far_liaison.id), "external_id": "far-order-0001"},
         own_case=own, other_case=other,
         secrets=["外市机密", "far-secret", far_enterprise.credit_code])

@@ -43,9 +43,10 @@ PUBLIC = {
     "enterprise.tracked",       # after a case number + mobile match, kept in the session
     "enterprise.track_rate",
     "enterprise.short_link",
+    "api.openapi",              # the API's description; its calls need a token instead
 }
 KEBAB = re.compile(r"^(/([a-z0-9]+(-[a-z0-9]+)*|<(int|case_number|token|step):[a-z_]+>|"
-                   r"[a-z0-9-]+\.(pdf|csv|xlsx)))*/?$")
+                   r"[a-z0-9-]+\.(pdf|csv|xlsx|json)))*/?$")
 ARG = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 FIXED = {"action": "progress", "filename": "css/portal.css"}
 
