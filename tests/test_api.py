@@ -204,3 +204,83 @@ def test_the_cli_adds_lists_and_revokes_clients(runner, db, world):
     assert runner.invoke(args=["api-clients", "revoke", str(client.id)]).exit_code == 0
     db.session.expire_all()
     assert work_orders.client_for(db.session, token) is None
+
+
+class Receiver:
+    """A hotline platform's webhook endpoint on a free local port: it keeps what it gets,
+    and answers 503 to the first `fail` deliveries."""
+
+    def __init__(self, fail: int = 0):
+        import http.server
+        received, self.fail = [], fail
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if outer.fail:
+                    outer.fail -= 1
+                    self.send_response(503)
+                else:
+                    received.append((dict(self.headers), body))
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.received = received
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_reply_and_the_rating_reach_the_platform_signed(client, db, world):
+    """End to end (issue 10's test): the work order through the API, dispatched, handled
+    and replied through the domain, rated; the platform's webhook gets the reply and the
+    rating, each signed with its secret; a delivery the platform refused is retried."""
+    import hashlib
+    import hmac
+    import json
+
+    from portal import jobs
+    from portal.domain.models import Notification
+    receiver = Receiver(fail=1)
+    try:
+        api_client, token = work_orders.add_client(
+            db.session, name="潮州12345平台", jurisdiction=world.city, at=factories.now(),
+            webhook_url=receiver.url)
+        db.session.commit()
+        secret = api_client.webhook_secret
+        number = client.post("/api/v1/work-orders", json=ORDER, headers={
+            "Authorization": f"Bearer {token}"}).get_json()["case_number"]
+        case = db.session.scalar(sa.select(Case).where(Case.number == number))
+        factories.replied(db.session, world, case, text="已协调交通局修复路面。")
+        db.session.commit()
+        jobs.enqueue_pending(factories.now())      # refused once by the platform: kept
+        hook = db.session.scalar(sa.select(Notification).where(Notification.channel == "webhook"))
+        assert (hook.status, hook.attempts, receiver.received) == ("pending", 1, [])
+        hook.next_attempt_at = None                # its back-off has passed
+        db.session.commit()
+        jobs.enqueue_pending(factories.now())
+        workflow.rate(db.session, WorkCalendar(), case, by=None, level=RatingLevel.SATISFIED,
+                      solved=True, comment="", at=factories.now())
+        db.session.commit()
+        jobs.enqueue_pending(factories.now())
+    finally:
+        receiver.close()
+    events = []
+    for headers, body in receiver.received:
+        expected = hmac.new(secret.encode(), headers["X-Portal-Timestamp"].encode() + b"."
+                            + body, hashlib.sha256).hexdigest()
+        assert headers["X-Portal-Signature"] == f"sha256={expected}"
+        payload = json.loads(body)
+        events.append((payload["event"], payload["work_order"]["state"]))
+        assert payload["work_order"]["external_id"] == ORDER["external_id"]
+    assert events[0][0] == "publish_reply" and events[-1] == ("rate", "rated")
+    assert json.loads(receiver.received[0][1])["work_order"]["reply"]["text"] == \
+        "已协调交通局修复路面。"

@@ -13,6 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.domain.models import Case, Notification, Role, User
 
 IN_APP, SMS, EMAIL = "in_app", "sms", "email"
+# A work order's own system, told by a signed POST to its webhook (issue 10).
+WEBHOOK = "webhook"
 
 
 def notify(session, *, key: str, template: str, at: datetime, user: Optional[User] = None,

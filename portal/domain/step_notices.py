@@ -5,27 +5,36 @@
 - the enterprise added information (补充) → whoever holds the case (Shantou 二);
 - a reply reached the enterprise (答复) → its users in the portal, and an SMS to the contact
   number the case was registered with (Chaozhou 四(四)3 "将结果反馈给企业");
-- supervised (督办) → the lead unit's head, in the portal, by SMS and e-mail.
+- supervised (督办) → the lead unit's head, in the portal, by SMS and e-mail;
+- a case that came as a work order (issue 10) → the system that sent it, by its webhook,
+  when the case is refused or merged, gets its reply, or is rated.
 """
 
 from __future__ import annotations
 
-from portal.domain.models import Case, CaseEvent, CaseState, Role
-from portal.domain.notify import EMAIL, IN_APP, SMS, notify, notify_all, unit_staff
+import sqlalchemy as sa
+
+from portal.domain.models import ApiClient, Case, CaseEvent, CaseState, Role, WorkOrder
+from portal.domain.notify import EMAIL, IN_APP, SMS, WEBHOOK, notify, notify_all, unit_staff
 
 URGENT = (IN_APP, SMS, EMAIL)
 ROUTINE = (IN_APP, EMAIL)
 WITH_UNIT = (CaseState.DISPATCHED, CaseState.IN_HAND, CaseState.LONG_TERM)
+# What a work order's system is told of: it said the work order was refused or re-routed,
+# and it wants the reply and the rating (issue 10).
+TO_THE_SENDER = ("refuse", "merge", "publish_reply", "answer", "rate")
 
 
 def tell(session, case: Case, event: CaseEvent) -> None:
     action = event.action
     if action not in ("dispatch", "approve_dispatch", "return", "supplement", "publish_reply",
-                      "answer", "supervise"):
+                      "answer", "supervise", "refuse", "merge", "rate"):
         return
     if case.id is None:
         session.flush()
     key = f"step:{case.id}:{action}:{event.at.isoformat()}"
+    if action in TO_THE_SENDER and case.channel.value != "portal":
+        _tell_the_sender(session, case, action, key, event)
     what = dict(template=action if action != "approve_dispatch" else "dispatch", at=event.at,
                 case=case, params={"number": case.number, "title": case.title})
     if action in ("dispatch", "approve_dispatch") and case.state is CaseState.DISPATCHED:
@@ -50,3 +59,18 @@ def tell(session, case: Case, event: CaseEvent) -> None:
         notify_all(session, unit_staff(session, case.lead_unit_id, (Role.HEAD,)), key=key,
                    channels=URGENT, **what)
 
+
+
+def _tell_the_sender(session, case: Case, action: str, key: str, event: CaseEvent) -> None:
+    """A webhook message for the system the work order came from, if it has a webhook;
+    its body is the work order's status when it is delivered (`jobs.send_webhook`)."""
+    sender = session.execute(
+        sa.select(WorkOrder.external_id, ApiClient.id, ApiClient.webhook_url)
+        .join(ApiClient, ApiClient.id == WorkOrder.client_id)
+        .where(WorkOrder.case_id == case.id, ApiClient.webhook_url.is_not(None))).first()
+    if sender is None:
+        return
+    external_id, client_id, url = sender
+    notify(session, key=f"{key}:webhook", channel=WEBHOOK, address=url, template="work_order",
+           at=event.at, case=case, params={"client_id": client_id, "external_id": external_id,
+                                           "event": action, "at": event.at.isoformat()})
