@@ -1,6 +1,7 @@
-"""`flask --app wsgi api-clients add|list|revoke`: the systems that may hand work orders over
-(issue 10: "per-system API tokens (stored hashed, scoped to a jurisdiction, revocable by
-admin)"). A new client's token is printed once and never stored."""
+"""Other channels in (issue 10): `flask --app wsgi api-clients add|list|revoke`, the systems
+that may hand work orders over ("per-system API tokens (stored hashed, scoped to a
+jurisdiction, revocable by admin)"; a new client's token is printed once and never stored),
+and `flask --app wsgi intake mail`, which reads the office's mailbox."""
 
 from __future__ import annotations
 
@@ -57,3 +58,42 @@ def init_app(app) -> None:
         client.revoked_at = client.revoked_at or utcnow()
         db.session.commit()
         click.echo(f"client {client.id} revoked")
+
+    @app.cli.group()
+    def intake():
+        """Whistles that arrive outside the portal's forms."""
+
+    @intake.command("mail")
+    def mail():
+        """Register each unread e-mail of the office's mailbox (INTAKE_IMAP_*) as a case;
+        what cannot be taken goes to the office's review list. Run it every few minutes."""
+        from pathlib import Path
+
+        from flask import current_app
+
+        from portal.domain import intake as mailroom
+        from portal.domain.calendar import load_calendar
+        from portal.web.sessions import utcnow
+        config = current_app.config
+        if not config["INTAKE_IMAP_HOST"]:
+            raise click.UsageError("INTAKE_IMAP_HOST is not configured")
+        place = mailroom.default_jurisdiction(db.session, config["INTAKE_JURISDICTION"])
+        if place is None:
+            raise click.UsageError("INTAKE_JURISDICTION names no jurisdiction")
+        box = mailroom.Mailbox(config["INTAKE_IMAP_HOST"], config["INTAKE_IMAP_PORT"],
+                               config["INTAKE_IMAP_USER"], config["INTAKE_IMAP_PASSWORD"],
+                               config["INTAKE_IMAP_FOLDER"], config["INTAKE_IMAP_SSL"])
+        calendar = load_calendar(db.session)
+        root = Path(current_app.instance_path) / "uploads"
+        registered = review = 0
+        for raw, mark_read in mailroom.read_mailbox(box):
+            row, new = mailroom.take_message(db.session, calendar, raw, jurisdiction=place,
+                                             at=utcnow(), upload_root=root)
+            db.session.commit()  # stored before the mailbox forgets it
+            mark_read()
+            if new:
+                registered += row.status == "registered"
+                review += row.status == "review"
+        from portal import jobs
+        jobs.enqueue_pending(utcnow())  # the senders' confirmations
+        click.echo(f"{registered} registered, {review} for review")

@@ -127,6 +127,15 @@ class Config:
     SMTP_PORT = int(os.environ.get("SMTP_PORT", 25))
     SMTP_FROM = os.environ.get("SMTP_FROM", "noreply@portal.invalid")
     SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")
+    # E-mail intake (`flask --app wsgi intake mail`, issue 10): the office's mailbox over
+    # IMAP, and the jurisdiction (its code) whose office receives what arrives there.
+    INTAKE_IMAP_HOST = os.environ.get("INTAKE_IMAP_HOST", "")
+    INTAKE_IMAP_PORT = int(os.environ.get("INTAKE_IMAP_PORT", 993))
+    INTAKE_IMAP_SSL = os.environ.get("INTAKE_IMAP_SSL", "1") != "0"
+    INTAKE_IMAP_USER = os.environ.get("INTAKE_IMAP_USER", "")
+    INTAKE_IMAP_PASSWORD = os.environ.get("INTAKE_IMAP_PASSWORD", "")
+    INTAKE_IMAP_FOLDER = os.environ.get("INTAKE_IMAP_FOLDER", "INBOX")
+    INTAKE_JURISDICTION = os.environ.get("INTAKE_JURISDICTION", "")
 
     # Retention (SECURITY.md checklist 30; portal/domain/retention.py says what each covers).
     # Audit rows are never purged by the app; AUDIT_RETENTION_DAYS is the period promised

@@ -977,6 +977,30 @@ class WorkOrder(Base):
     case: Mapped[Case] = relationship()
 
 
+class IntakeMessage(Base):
+    """An e-mail read from the office's mailbox (issue 10 item 2): kept whole (`raw`) before
+    the mailbox marks it read, so nothing is lost. `registered`: it became `case`;
+    `review`: it could not be taken as a case (`problem` says why) and waits on the office's
+    review list. `message_id` (the Message-ID header, or the SHA-256 of the message) makes a
+    message read twice one row."""
+
+    __tablename__ = "intake_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
+    sender: Mapped[str] = mapped_column(sa.String(255), default="")
+    subject: Mapped[str] = mapped_column(sa.String(255), default="")
+    raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    status: Mapped[str] = mapped_column(sa.String(10))  # registered | review
+    problem: Mapped[str] = mapped_column(sa.String(500), default="")
+    case_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case.id"))
+
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+    case: Mapped[Optional[Case]] = relationship()
+
+
 class AuditLog(Base):
     """Security audit trail: logins, failed authorisations, case views, exports, steps.
     Append-only like the case event (SECURITY.md, audit), and hash-chained: each row keeps

@@ -21,6 +21,8 @@ MESSAGES = {
     "supplement": _l("The enterprise added information to case %(number)s “%(title)s”."),
     "replied": _l("Your case %(number)s “%(title)s” has a reply: please read it and rate "
                   "the service."),
+    "intake_received": _l("Your e-mail reached the office and was registered as case "
+                          "%(number)s “%(title)s”. You will be told of its reply."),
     "supervise": _l("Case %(number)s “%(title)s” is under supervision (督办): please answer "
                     "the notice."),
 }

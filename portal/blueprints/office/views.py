@@ -71,3 +71,17 @@ def register():
 
 casework.register(bp, *ROLES)
 document_views.register_staff(bp, *ROLES)
+
+
+@bp.get("/intake")
+@requires(Role.OFFICE)
+def intake():
+    """The e-mails that could not be taken as cases (issue 10: "goes to a review list, never
+    lost"): the office reads each and registers it by hand, or answers its sender."""
+    from portal.domain import intake as mailroom
+    from portal.domain.access import jurisdiction_subtree
+    places = list(db.session.scalars(
+        jurisdiction_subtree(current_user.unit.jurisdiction_id)))
+    messages = mailroom.review_list(db.session, places)
+    return render_screen("office/intake.html", messages=[
+        (m, mailroom.preview(m.raw)) for m in messages])
