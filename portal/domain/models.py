@@ -977,6 +977,58 @@ class WorkOrder(Base):
     case: Mapped[Case] = relationship()
 
 
+class Answer(Base):
+    """知识库: a published answer to a consultation the office gets often (Chaozhou 四(一)1
+    咨询类; Shantou: consultations answered within 1 working day), shown to an enterprise
+    while it types one, so that a good answer can settle it at once (issue 10 item 3).
+    `terms` (AnswerTerm) are the character bigrams of its question and keywords."""
+
+    __tablename__ = "answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
+    question: Mapped[str] = mapped_column(sa.String(200))
+    answer: Mapped[str] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.String(200), default="")  # 政策依据
+    source_date: Mapped[Optional[date]]
+    category_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("category.id"))
+    keywords: Mapped[str] = mapped_column(sa.String(200), default="")
+    published: Mapped[bool] = mapped_column(default=True)
+    from_case_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case.id"))
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    category: Mapped[Optional[Category]] = relationship()
+    jurisdiction: Mapped[Jurisdiction] = relationship()
+
+
+class AnswerTerm(Base):
+    """One bigram of an answer's question and keywords: the index the hint looks terms up in
+    (the same on PostgreSQL and SQLite; Chinese has no spaces to split words on)."""
+
+    __tablename__ = "answer_term"
+    __table_args__ = (sa.Index("ix_answer_term_term", "term", "answer_id"),)
+
+    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    term: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+
+
+class Deflection(Base):
+    """An enterprise said a published answer settled its consultation: no case was needed
+    (a figure on the dashboard)."""
+
+    __tablename__ = "deflection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id"), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
+    enterprise_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("enterprise.id"))
+    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class IntakeMessage(Base):
     """An e-mail read from the office's mailbox (issue 10 item 2): kept whole (`raw`) before
     the mailbox marks it read, so nothing is lost. `registered`: it became `case`;

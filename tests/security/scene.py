@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from portal.domain import uploads, workflow
+from portal.domain import answers, uploads, workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.models import (
     ContactMethod, ContactProblem, ContactRecord, JurisdictionLevel, LiaisonAssignment, Role,
@@ -72,15 +72,21 @@ def build_scene(session, world, instance_path: str) -> Scene:
                                  uploads.check_file("far.pdf", b"%PDF-1.4 far-secret"),
                                  by=None, at=at, upload_root=root)
     far_problem = _problem(session, far_enterprise, far_unit, far_liaison, "外市机密走访")
+    own_answer = answers.save(session, by=office, at=at, question="本市稳岗补贴怎么申领",
+                              text="网上办理。")
+    far_answer = answers.save(session, by=office, at=at, question="外市机密答复",
+                              text="外市机密答复。", jurisdiction=elsewhere)
     session.flush()
     return Scene(
         own={"number": own.number, "attachment_id": str(own_file.id),
              "enterprise_id": str(world.enterprise.id), "problem_id": str(own_problem.id),
              "unit_id": str(world.department.id), "code": own_code,
-             "user_id": str(world.users["handler"].id), "external_id": "own-order-0001"},
+             "user_id": str(world.users["handler"].id), "external_id": "own-order-0001",
+             "answer_id": str(own_answer.id)},
         other={"number": other.number, "attachment_id": str(other_file.id),
                "enterprise_id": str(far_enterprise.id), "problem_id": str(far_problem.id),
                "unit_id": str(far_unit.id), "code": secrets.token_urlsafe(16),
-               "user_id": str(far_liaison.id), "external_id": "far-order-0001"},
+               "user_id": str(far_liaison.id), "external_id": "far-order-0001",
+               "answer_id": str(far_answer.id)},
         own_case=own, other_case=other,
         secrets=["外市机密", "far-secret", far_enterprise.credit_code])

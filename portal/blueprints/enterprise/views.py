@@ -15,11 +15,11 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.enterprise import bp
 from portal.blueprints.enterprise.forms import RatingForm, SupplementForm, WhistleForm
-from portal.domain import access, duplicates, uploads, workflow
+from portal.domain import access, answers, duplicates, uploads, workflow
 from portal.domain.access import case_scope
 from portal.domain.calendar import load_calendar, local_date
 from portal.domain.card import service_card
-from portal.domain.models import Case, CaseState, CaseType, RatingLevel, Role
+from portal.domain.models import Answer, Case, CaseState, CaseType, RatingLevel, Role
 from portal.domain.policies import finish_days_for
 from portal.extensions import db, limiter
 from portal.web.document_views import register_enterprise
@@ -132,7 +132,10 @@ def whistle():
                 return redirect(url_for("enterprise.case", number=case.number), 303)
     had_files = any(f and f.filename for f in (form.attachments.data or []))
     return render_screen("enterprise/whistle.html", form=form, similar=similar, ask=ask,
-                         reattach=(bool(form.errors) or ask) and had_files)
+                         reattach=(bool(form.errors) or ask) and had_files,
+                         answers=_answers_for(enterprise, f"{form.title.data or ''} "
+                                              f"{form.content.data or ''}")
+                         if request.method == "POST" else [])
 
 
 def _add_to_existing(form: WhistleForm, number: str):
@@ -159,8 +162,31 @@ def similar():
     if not wants_fragment():
         return redirect(url_for("enterprise.whistle"), 303)
     text = f"{request.form.get('title', '')} {request.form.get('content', '')}"[:4000]
-    cases = duplicates.similar_open_cases(db.session, current_user.enterprise, text)
-    return render_screen("enterprise/whistle.html", block="similar", similar=cases, ask=False)
+    enterprise = current_user.enterprise
+    cases = duplicates.similar_open_cases(db.session, enterprise, text)
+    return render_screen("enterprise/whistle.html", block="similar", similar=cases, ask=False,
+                         answers=_answers_for(enterprise, text))
+
+
+def _answers_for(enterprise, text: str) -> list:
+    """Published answers that may settle a consultation before it is sent (知识库)."""
+    if request.form.get("case_type") != CaseType.CONSULTATION.value:
+        return []
+    return answers.hints(db.session, answers.places_for(enterprise.jurisdiction), text)
+
+
+@bp.post("/answers/<int:answer_id>/settled")
+@requires(Role.ENTERPRISE)
+def answer_settled(answer_id: int):
+    """"This answers my question": counted as a consultation settled without a case."""
+    found = db.session.get(Answer, answer_id)
+    places = answers.places_for(current_user.enterprise.jurisdiction)
+    if found is None or not found.published or found.jurisdiction_id not in places:
+        abort(404)
+    answers.settled(db.session, found, by=current_user, at=utcnow())
+    db.session.commit()
+    flash(_("Glad the answer helped. Nothing was sent; whistle again any time."))
+    return redirect(url_for("enterprise.cases"), 303)
 
 
 CASES_PER_PAGE = 20

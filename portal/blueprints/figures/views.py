@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from portal.blueprints.figures import bp
 from portal.blueprints.figures.names import FIGURE_MEANINGS, FIGURE_NAMES, figure_name
-from portal.domain import figures, lists
+from portal.domain import answers, figures, lists
 from portal.domain.access import case_scope
 from portal.domain.calendar import local_date
 from portal.domain.figures import FIGURES, Period
@@ -96,6 +96,9 @@ def dashboard():
     areas = sorted(_names(Jurisdiction, {a for _c, a in grid}).items(), key=lambda kv: kv[1])
     ordered = sorted({c for c, _a in grid}, key=lambda c: (c is not None, categories.get(c, "")))
     grid_rows = [(categories.get(c), [grid.get((c, a), 0) for a, _n in areas]) for c in ordered]
+    where = figures.places(db.session, place.id)
+    deflected = (answers.deflected(db.session, where, *period.bounds()),
+                 answers.deflected(db.session, where, *before.bounds()))
     return render_screen(
         "figures/dashboard.html", period=period, before=before, month_error=month_error,
         months=recent_months(today), place=place, now=now, then=then, seven=seven,
@@ -103,7 +106,7 @@ def dashboard():
         seven_bars=versus(seven), others_bars=versus(others), departments=departments,
         units=units, department_bars=[(units.get(r.unit_id, ""), r.completion, None)
                                       for r in departments],
-        area_names=[n for _a, n in areas], grid_rows=grid_rows)
+        area_names=[n for _a, n in areas], grid_rows=grid_rows, deflected=deflected)
 
 
 def _names(model, ids) -> dict:

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__)
 
-from portal.blueprints.office import views  # noqa: E402,F401  (routes register on import)
+from portal.blueprints.office import answers, views  # noqa: E402,F401  (routes register)

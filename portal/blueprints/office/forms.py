@@ -1,6 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -51,3 +53,22 @@ class RegisterForm(FlaskForm):
     def prepare(self, categories) -> None:
         self.category.choices = [SelectChoice("", _l("Classify later"))] + [
             SelectChoice(str(c.id), f"{c.number}. {c.name}") for c in categories]
+
+
+class AnswerForm(FlaskForm):
+    """A published answer (知识库): the question as enterprises ask it, the answer, and the
+    policy it rests on with its date, so that a reader can check it is still in force."""
+
+    question = StringField(_l("Question"), validators=[
+        DataRequired(_l("Write the question as enterprises ask it.")), Length(max=200)])
+    answer = TextAreaField(_l("Answer"), validators=[
+        DataRequired(_l("Write the answer.")), Length(max=10000)])
+    source = StringField(_l("Policy source (optional)"), validators=[Optional(),
+                                                                     Length(max=200)])
+    source_date = DateField(_l("Date of the policy (optional)"), validators=[Optional()])
+    category = SelectField(_l("Category (optional)"), validators=[Optional()])
+    keywords = StringField(
+        _l("Keywords (optional)"),
+        description=_l("Other words enterprises use for this, separated by spaces."),
+        validators=[Optional(), Length(max=200)])
+    published = BooleanField(_l("Published: shown to enterprises"), default=True)
