@@ -23,6 +23,7 @@ from portal.domain.models import (
 
 MAX_TERMS = 80       # the typed text's bigrams looked up (a long text: its first ones)
 MIN_MATCHES = 3
+CANDIDATES = 30      # the best-ranked answers of any place, of which `limit` are shown
 
 
 def places_for(jurisdiction: Jurisdiction) -> list[int]:
@@ -71,18 +72,20 @@ def hints(session, places: list[int], text: str, *, limit: int = 3) -> list[Answ
         return []
     need = max(MIN_MATCHES, len(typed) // 6)
     matches = sa.func.count(AnswerTerm.term)
+    # Ranked from the term index alone (its covering index), then the best few read whole
+    # and kept if published and of `places`: joining every matching term to its answer
+    # costs more than the ranking itself.
     ranked = session.execute(
         sa.select(AnswerTerm.answer_id, matches)
-        .join(Answer, Answer.id == AnswerTerm.answer_id)
-        .where(AnswerTerm.term.in_(typed), Answer.published,
-               Answer.jurisdiction_id.in_(places))
+        .where(AnswerTerm.term.in_(typed))
         .group_by(AnswerTerm.answer_id).having(matches >= need)
-        .order_by(matches.desc(), AnswerTerm.answer_id.desc()).limit(limit)).all()
+        .order_by(matches.desc(), AnswerTerm.answer_id.desc()).limit(CANDIDATES)).all()
     if not ranked:
         return []
-    found = {a.id: a for a in session.scalars(
-        sa.select(Answer).where(Answer.id.in_([r[0] for r in ranked])))}
-    return [found[answer_id] for answer_id, _n in ranked]
+    found = {a.id: a for a in session.scalars(sa.select(Answer).where(
+        Answer.id.in_([r[0] for r in ranked]), Answer.published,
+        Answer.jurisdiction_id.in_(places)))}
+    return [found[answer_id] for answer_id, _n in ranked if answer_id in found][:limit]
 
 
 def settled(session, answer: Answer, *, by: User, at: datetime) -> Deflection:
