@@ -131,8 +131,8 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.2f}")
     print(f"POST /whistle/similar (htmx, consultation), {args.runs} runs after "
           f"{args.warmup}: median {median:.2f} ms, p90 {p90(wall):.2f} ms, CPU median "
-          f"{statistics.median(cpu):.2f} ms; {len(counter.statements)} SQL statements; answers.hints "
-          f"alone median {statistics.median(hint_ms):.2f} ms")
+          f"{statistics.median(cpu):.2f} ms; {len(counter.statements)} SQL statements; "
+          f"answers.hints alone median {statistics.median(hint_ms):.2f} ms")
     print(f"fragment: {shown} answers shown, {size} B as sent, {packed} B gzip")
     print(f"budgets: median <= {BUDGET_MS:g} ms "
           f"{'met' if median <= BUDGET_MS else 'MISSED'}; fragment <= 3 KB gzip "
