@@ -249,5 +249,7 @@ def test_contacts_first_load_with_300_enterprises(client, db, world, login_as):
     login_as("liaison")
     weight = weigh(client, "/contacts/")
     print(f"/contacts/: {weight}")
-    assert client.get("/contacts/").text.count('href="tel:') >= 300
+    # Each row carries its enterprise's number, masked as lists show them (SECURITY.md 31;
+    # the record page has it whole, as a tel: link).
+    assert client.get("/contacts/").text.count("138****") >= 300
     assert weight.total <= CONTACTS_BYTES, str(weight)

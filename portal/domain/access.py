@@ -55,6 +55,32 @@ def case_scope(user: User) -> sa.ColumnElement[bool]:
     return sa.false()  # admin: organisation and calendar, never case content
 
 
+def assigned_to(case: Case, user: User) -> bool:
+    """Whether `user` works the case and needs the enterprise's contact number to do it
+    (Shantou 三(三): the handling unit contacts the enterprise within one working day):
+    the lead unit's and the co-handlers' staff (handler, head), and the staff of the office
+    that answers for the case (`case.office_id`; before dispatch, the receiving unit).
+    A leader, an inspector, a liaison or an office above or below may see the case, but
+    are not assigned to it (SECURITY.md checklist 13)."""
+    if user.unit_id is None:
+        return False
+    if user.role in (Role.HANDLER, Role.HEAD):
+        return user.unit_id == case.lead_unit_id or any(
+            unit.id == user.unit_id for unit in case.co_handlers)
+    if user.role is Role.OFFICE:
+        return user.unit_id == (case.office_id or case.receiving_unit_id)
+    return False
+
+
+def sees_contact(case: Case, user: User) -> bool:
+    """Whether `user` sees the case's contact phone whole: the enterprise its own case, the
+    assigned staff theirs; everyone else sees it masked (GB/T 35273 minimum necessary;
+    Shantou 五(一) confidentiality; SECURITY.md checklist 13)."""
+    if user.role is Role.ENTERPRISE:
+        return case.enterprise_id is not None and case.enterprise_id == user.enterprise_id
+    return assigned_to(case, user)
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     """One step of a case as its enterprise sees it: never the internal notes."""

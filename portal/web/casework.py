@@ -29,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional as Maybe
 
 from portal.domain import queues, uploads, workflow
-from portal.domain.access import jurisdiction_subtree
+from portal.domain.access import jurisdiction_subtree, sees_contact
 from portal.domain.calendar import BEIJING, load_calendar, local_date
 from portal.domain.errors import RuleViolation
 from portal.domain.models import (
@@ -40,7 +40,7 @@ from portal.web import documents, sheets
 from portal.web.auditing import audit_request
 from portal.web.forms import LightSelectField, PanelForm, commit_or_explain
 from portal.web.guards import requires
-from portal.web.labels import action_label, choices, label
+from portal.web.labels import action_label, case_contact_phone, choices, label
 from portal.web.loading import load_case
 from portal.web.rendering import render_screen
 from portal.web.security import talisman
@@ -401,6 +401,9 @@ def _staff_context(case: Case, user, *, failed: dict | None = None, conflict=Fal
         .order_by(CaseEvent.id)).all()
     return {
         "case": case,
+        # The contact phone whole only for the staff assigned to the case (checklist 13).
+        "contact_phone": case_contact_phone(case, user),
+        "contact_whole": sees_contact(case, user),
         "events": events,
         "steps": steps,
         "open_step": next(iter(forms), None),
@@ -603,12 +606,13 @@ def _filters(form: QueueFilterForm) -> queues.Filters:
 
 def _queue_workbook(title: str, filters, today):
     """The filtered list, most urgent first, as .xlsx (up to `sheets.EXPORT_ROWS` rows);
-    the export is audited (SECURITY.md, personal data)."""
+    the export is audited with its row count (SECURITY.md checklist 31). Like the list it
+    carries no contact phone: whoever needs to call opens the case page."""
     filters.page = 1
     found = queues.queue(db.session, current_user, filters, today,
                          page_size=sheets.EXPORT_ROWS)
     audit_request("export", object_type="queue", object_id=request.query_string.decode(),
-                  result="ok")
+                  result="ok", detail=f"{len(found.cases)} rows")
     db.session.commit()
     columns = (*sheets.case_columns(), _("Due"), _("Overdue"))
     rows = [(*sheets.case_row(c), c.current_due or "",

@@ -31,7 +31,8 @@ PDF_LIMIT = limiter.shared_limit("60 per minute", scope="documents",
 def _document_view(document: documents.Document, *, for_enterprise: bool):
     def view(number: str):
         case = load_case(number, current_user, action=EXPORT, detail=document.key)
-        data = documents.document_pdf(case, document, for_enterprise=for_enterprise)
+        data = documents.document_pdf(case, document, for_enterprise=for_enterprise,
+                                      viewer=current_user)
         return pdf_response(data, f"{document.title}{case.number}.pdf")
     view.__name__ = f"document_{document.key}"
     view.__doc__ = f"{document.title} of one case, as PDF."
@@ -52,7 +53,7 @@ def register_staff(bp, *roles: Role) -> None:
     @PDF_LIMIT
     def dossier(number: str):
         case = load_case(number, current_user, action=EXPORT, detail="dossier")
-        return pdf_response(documents.dossier_pdf(case),
+        return pdf_response(documents.dossier_pdf(case, current_user),
                             f"{documents.DOSSIER_TITLE}{case.number}.pdf", download=True)
 
     @bp.get("/summary-list.pdf")
@@ -65,7 +66,8 @@ def register_staff(bp, *roles: Role) -> None:
         cases = documents.summary_cases(current_user, first, last)
         period = f"{year}年{month}月"
         audit_request(EXPORT, object_type="summary_list", object_id=f"{year}-{month:02d}",
-                      result="ok", detail=" ".join(c.number for c in cases))
+                      result="ok",
+                      detail=f"{len(cases)} rows: " + " ".join(c.number for c in cases))
         db.session.commit()
         return pdf_response(documents.summary_pdf(current_user, cases, period),
                             f"{documents.SUMMARY_TITLE}{period}.pdf", download=True)

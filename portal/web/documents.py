@@ -34,12 +34,12 @@ from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
 from portal.domain import workflow
-from portal.domain.access import case_scope
+from portal.domain.access import case_scope, sees_contact
 from portal.domain.calendar import BEIJING, local_date
 from portal.domain.models import Case, CaseEvent, OrgUnit, Rating, RatingLevel, User
 from portal.domain.policies import finish_days_for
 from portal.extensions import db
-from portal.web.labels import action_label, label
+from portal.web.labels import action_label, case_contact_phone, label, masked_mobile
 from portal.web.pdf import render_pdf
 
 OFFICIAL_LOCALE = "zh_Hans_CN"
@@ -89,6 +89,10 @@ class CaseFacts:
     events: list[CaseEvent] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)
     users: dict[int, User] = field(default_factory=dict)
+    # The contact phone printed whole: the case's own forms carry it (the seeds' forms have
+    # the field), for the enterprise and the assigned staff; others get it masked
+    # (SECURITY.md checklist 13).
+    phone_whole: bool = False
 
     # --- who whistled, what, when (Chaozhou 附件2)
     @property
@@ -96,8 +100,13 @@ class CaseFacts:
         return label(self.case.channel)
 
     @property
+    def contact_phone(self) -> str:
+        phone = self.case.contact_phone or ""
+        return phone if self.phone_whole else masked_mobile(phone)
+
+    @property
     def contact(self) -> str:
-        return " ".join(p for p in (self.case.contact_name, self.case.contact_phone) if p)
+        return " ".join(p for p in (self.case.contact_name, self.contact_phone) if p)
 
     @property
     def enterprise_address(self) -> str:
@@ -264,9 +273,10 @@ def solved_word(solved) -> str:
     return {True: "已解决", False: "未解决"}.get(solved, "")
 
 
-def facts(case: Case, *, for_enterprise: bool) -> CaseFacts:
+def facts(case: Case, *, for_enterprise: bool, viewer: User | None = None) -> CaseFacts:
     """Read the case's record in a few statements: events with their units, ratings, and
-    the people named."""
+    the people named. The contact phone is whole for the enterprise's own forms and for a
+    `viewer` assigned to the case (`access.sees_contact`), masked otherwise."""
     office = case.office or case.receiving_unit
     if for_enterprise:
         events = [e for e in _events(case) if e.visible_to_enterprise]
@@ -277,7 +287,8 @@ def facts(case: Case, *, for_enterprise: bool) -> CaseFacts:
     ids = {e.actor_id for e in events if e.actor_id}
     users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} \
         if ids else {}
-    return CaseFacts(case, for_enterprise, office, events, ratings, users)
+    whole = for_enterprise or (viewer is not None and sees_contact(case, viewer))
+    return CaseFacts(case, for_enterprise, office, events, ratings, users, phone_whole=whole)
 
 
 def _events(case: Case) -> list[CaseEvent]:
@@ -330,21 +341,22 @@ def _render(template: str, **context) -> bytes:
     return render_pdf(template, local_date=local_date, label_of=_label_of, **context)
 
 
-def document_pdf(case: Case, document: Document, *, for_enterprise: bool) -> bytes:
+def document_pdf(case: Case, document: Document, *, for_enterprise: bool,
+                 viewer: User | None = None) -> bytes:
     """One form of the case. A form the case does not have yet still prints, blank where
     the record is silent, to be filled in by hand."""
     with official_language():
-        f = facts(case, for_enterprise=for_enterprise)
+        f = facts(case, for_enterprise=for_enterprise, viewer=viewer)
         return _render("pdf/case_document.html", f=f, documents=[document],
                        title=f"{document.title} {case.number}")
 
 
-def dossier_pdf(case: Case) -> bytes:
+def dossier_pdf(case: Case, viewer: User | None = None) -> bytes:
     """资料归档 (Shantou 三(七) "将投诉件、呈批表、转办函、回复意见等材料逐宗建档、汇编成卷，每一宗
     企业诉求办理情况均有据可查"): every form the case has, the whole record (every event: who,
     when, what, why) and the evaluation, in one PDF. Staff only."""
     with official_language():
-        f = facts(case, for_enterprise=False)
+        f = facts(case, for_enterprise=False, viewer=viewer)
         return _render("pdf/dossier.html", f=f, documents=applicable(f),
                        title=f"{DOSSIER_TITLE} {case.number}")
 
@@ -365,10 +377,15 @@ def summary_cases(user: User, first: date, last: date) -> list[Case]:
 
 
 def summary_pdf(user: User, cases: list[Case], period: str) -> bytes:
-    """企业问题诉求汇总清单 (Haimen 附件2), filled in by the user's unit (填表单位)."""
+    """企业问题诉求汇总清单 (Haimen 附件2), filled in by the user's unit (填表单位).
+
+    A list of many cases, so its 联系电话 column masks like the lists do, except on the rows
+    of the cases the user is assigned to: the unit that fills the list in is the one that
+    calls those enterprises back (SECURITY.md checklists 13 and 31)."""
     office = user.unit if user.unit is not None and user.unit.is_office else None
     if office is None and user.unit is not None:
         office = workflow.office_of(db.session, user.unit.jurisdiction)
     with official_language():
         return _render("pdf/summary.html", cases=cases, unit=user.unit, filler=user,
+                       phone_of=lambda case: case_contact_phone(case, user),
                        office=office, period=period, title=SUMMARY_TITLE)

@@ -6,6 +6,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
+from portal.domain.access import sees_contact
 from portal.domain.models import (
     CalendarDayKind, CaseState, CaseType, Channel, ContactMethod, EnterpriseKind, RatingLevel,
     Role,
@@ -132,6 +133,14 @@ def masked_mobile(mobile: str | None) -> str:
     if not mobile or len(mobile) < 7:
         return mobile or ""
     return f"{mobile[:3]}****{mobile[-4:]}"
+
+
+def case_contact_phone(case, user) -> str:
+    """The case's contact phone as `user` may see it: whole for the enterprise and the
+    staff assigned to the case, masked for everyone else (SECURITY.md checklists 13, 31)."""
+    if sees_contact(case, user):
+        return case.contact_phone or ""
+    return masked_mobile(case.contact_phone)
 
 
 def init_app(app) -> None:

@@ -24,7 +24,7 @@ from portal.domain.calendar import local_date
 from portal.domain.models import (
     ContactProblem, ContactRecord, Enterprise, LedgerSubmission, OrgUnit, UnitKind, User,
 )
-from portal.web.labels import label
+from portal.web.labels import label, masked_mobile
 from portal.web.pdf import render_pdf
 
 TITLE_MONTHLY = "“企业吹哨 部门报到”全覆盖联系服务企业月台帐情况表"
@@ -42,6 +42,17 @@ REMARK = "备注：企业行业类别为中小微企业、个体工商户。"
 
 def _with_phone(name, phone) -> str:
     return " ".join(p for p in (name or "", phone or "") if p)
+
+
+def _enterprise_contact(c: ContactRecord, reader: User) -> str:
+    """企业联络人员及电话: the enterprise's contact person is personal data, so the number is
+    whole only for the liaison who made the contact (they call back from this form); the
+    office that collects the ledgers and reports them up sees it masked, as the contact
+    lists do (GB/T 35273 minimum necessary; SECURITY.md checklist 31). The staff's own
+    phones (联系服务领导、联系服务人) are work numbers printed on the service card, kept."""
+    e = c.enterprise
+    phone = e.contact_phone if c.user_id == reader.id else masked_mobile(e.contact_phone)
+    return _with_phone(e.contact_name, phone)
 
 
 @dataclass
@@ -107,7 +118,7 @@ def build(session, unit: OrgUnit, year: int, month: int, *, reader: User,
         for n, c in enumerate(contacts, start=1):
             e: Enterprise = c.enterprise
             doc.monthly.append((
-                n, e.name, label(e.kind), _with_phone(e.contact_name, e.contact_phone),
+                n, e.name, label(e.kind), _enterprise_contact(c, reader),
                 unit.name, _with_phone(unit.leader_name, unit.leader_phone),
                 _with_phone(c.user.name, c.user.phone), c.contacted_on.isoformat(),
                 label(c.method), len(c.problems)))
@@ -118,7 +129,7 @@ def build(session, unit: OrgUnit, year: int, month: int, *, reader: User,
                 finished, outcome = _progress(p)
                 doc.problems.append((
                     n, c.enterprise.name, p.name,
-                    _with_phone(c.enterprise.contact_name, c.enterprise.contact_phone),
+                    _enterprise_contact(c, reader),
                     _with_phone(c.user.name, c.user.phone), p.content, finished, outcome))
     return doc
 

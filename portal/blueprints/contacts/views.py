@@ -201,6 +201,8 @@ def _ledger_units() -> list[int]:
 
 
 def _ledger_docs(unit_ids: list[int]) -> list[ledgers.LedgerDocument]:
+    """The units' ledgers of the month asked for; the export recorded with its row count
+    (SECURITY.md checklist 31; the phones in them: `ledgers._enterprise_contact`)."""
     year, month, error = month_in_query()
     if error:
         abort(404)
@@ -209,8 +211,10 @@ def _ledger_docs(unit_ids: list[int]) -> list[ledgers.LedgerDocument]:
                                .order_by(OrgUnit.name)).all()
     docs = [ledgers.build(db.session, u, year, month, reader=current_user, today=today)
             for u in units]
+    rows = sum(len(d.monthly) + len(d.problems) for d in docs)
     audit_request("export", object_type="ledger",
-                  object_id=f"{year}-{month:02d}:{','.join(map(str, unit_ids))}", result="ok")
+                  object_id=f"{year}-{month:02d}:{','.join(map(str, unit_ids))}", result="ok",
+                  detail=f"{rows} rows")
     db.session.commit()
     return docs
 

@@ -56,9 +56,13 @@ def _jurisdiction() -> Jurisdiction:
     return current_user.unit.jurisdiction
 
 
-def _audit_export(what: str, detail: str = "") -> None:
-    """Bulk exports are recorded (SECURITY.md, personal data)."""
-    audit_request("export", object_type=what, object_id=detail, result="ok")
+def _audit_export(what: str, detail: str, rows: int) -> None:
+    """Bulk exports are recorded: who (the audit row's user), what, how many rows
+    (SECURITY.md checklist 31). None of the figures' sheets carries a phone number: a case
+    is its number, title, enterprise, dates, state and lead unit; an enterprise its name,
+    kind, industry and address."""
+    audit_request("export", object_type=what, object_id=detail, result="ok",
+                  detail=f"{rows} rows")
     db.session.commit()
 
 
@@ -132,7 +136,7 @@ def members():
     if request.args.get("format") == "xlsx":
         total, rows = figures.members(db.session, figure, part, place.id, period, today,
                                       limit=100_000)
-        _audit_export("figure", f"{key}:{part}:{period}")
+        _audit_export("figure", f"{key}:{part}:{period}", len(rows))
         title = f"{figure_name(key)} · {_part_name(part)} · {period}"
         return sheets.download(sheets.workbook((figure_name(key), title, *_member_sheet(
             figure, rows))), f"{figure_name(key)}-{period}.xlsx")
@@ -168,7 +172,7 @@ def review():
     period, month_error = chosen_month(today)
     if request.args.get("format") == "xlsx":
         found = lists.overdue_review(db.session, place.id, period, today, limit=sheets.EXPORT_ROWS)
-        _audit_export("review", str(period))
+        _audit_export("review", str(period), len(found.rows))
         columns = (*sheets.case_columns(), _("Due"), _("Overdue"))
         data = [(*sheets.case_row(r.case), r.due or "", _("Overdue") if r.overdue else "")
                 for r in found.rows]
@@ -192,7 +196,7 @@ def progress():
     today, place = _today(), _jurisdiction()
     owed = lists.weekly_progress_owed(db.session, place.id, today)
     if request.args.get("format") == "xlsx":
-        _audit_export("progress", today.isoformat())
+        _audit_export("progress", today.isoformat(), len(owed))
         columns = (*sheets.case_columns(), _("Report day"))
         title = _("Weekly progress owed on %(day)s", day=today.isoformat())
         return sheets.download(sheets.workbook((today.isoformat(), title, columns,
@@ -210,7 +214,7 @@ def meeting():
     today, place = _today(), _jurisdiction()
     total, found = lists.meeting_candidates(db.session, place.id, today)
     if request.args.get("format") == "xlsx":
-        _audit_export("meeting", today.isoformat())
+        _audit_export("meeting", today.isoformat(), len(found))
         columns = (*sheets.case_columns(), _("Rules (Shantou 四(一))"))
         data = [(*sheets.case_row(c.case),
                  "；".join(f"{n}. {lists.MEETING_RULES[n]}" for n in c.rules)) for c in found]
@@ -251,7 +255,7 @@ def _bulletin_request():
     today, place = _today(), _jurisdiction()
     period, _error = chosen_month(today)
     title, table = _bulletin(place, period)
-    _audit_export("bulletin", str(period))
+    _audit_export("bulletin", str(period), len(table))
     return today, place, period, title, table
 
 
