@@ -90,23 +90,22 @@ def test_c21_a_post_without_a_good_token_is_refused_and_changes_nothing(
     assert case.state.value == "submitted" and _count(CaseEvent) == events
 
 
-@pytest.fixture
-def https(app):
-    """Production-shaped: HTTPS with Secure cookies; WTF_CSRF_SSL_STRICT is on (the
-    default), so an HTTPS POST must come with a Referer of this site."""
-    assert app.config.get("WTF_CSRF_SSL_STRICT", True) is True
-    return "https://portal.example"
-
-
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
-@pytest.mark.parametrize("referer", [None, "https://evil.example/whistle",
-                                     "http://portal.example/whistle"],
+@pytest.mark.parametrize("referer", [None, "https://evil.example/auth/login",
+                                     "http://portal.example/auth/login"],
                          ids=["none", "other-site", "plain-http"])
-def test_c21_a_cross_origin_referer_is_refused_on_https(client, db, world, https, htmx,
-                                                        referer):
-    page = client.get("/whistle", base_url=https)  # anonymous: to the login page
+def test_c21_a_cross_origin_referer_is_refused_on_https(production, htmx, referer):
+    """Production config over HTTPS: WTF_CSRF_SSL_STRICT (on, the default) wants a Referer
+    of this very origin on every POST, so a right token from another site, from plain
+    HTTP or with no Referer is refused; the same token from this site's page signs in."""
+    assert production.config.get("WTF_CSRF_SSL_STRICT", True) is True
+    https = "https://portal.example"
+    with production.app_context():
+        factories.build_world(_db.session)
+        _db.session.commit()
+        _db.session.remove()
+    client = production.test_client()
     token = csrf_from(client.get("/auth/login", base_url=https).text)
-    assert page.status_code == 302
     headers = {"Referer": referer} if referer else {}
     data = {"login": "office", "password": factories.PASSWORD}
     if htmx:
@@ -117,8 +116,9 @@ def test_c21_a_cross_origin_referer_is_refused_on_https(client, db, world, https
     assert response.status_code == 400
     assert client.get("/office/", base_url=https).status_code == 302  # not signed in
     same = client.post("/auth/login", data=data, base_url=https,
-                       headers={**headers, "Referer": "https://portal.example/auth/login"})
+                       headers={**headers, "Referer": f"{https}/auth/login"})
     assert same.status_code == 303
+    assert client.get("/office/", base_url=https).status_code == 200
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
@@ -203,7 +203,13 @@ def _tables() -> list[str]:
 
 
 def _row_counts() -> dict[str, int]:
-    return {t: _db.session.scalar(sa.text(f'SELECT count(*) FROM "{t}"')) for t in _tables()}
+    counts = {t: _db.session.scalar(sa.text(f'SELECT count(*) FROM "{t}"')) for t in _tables()}
+    # Not rows but marks: notifications read, and every case's version (a step bumps it).
+    counts["notification read"] = _db.session.scalar(sa.text(
+        "SELECT count(*) FROM notification WHERE read_at IS NOT NULL"))
+    counts["case versions"] = _db.session.scalar(sa.text(
+        'SELECT coalesce(sum(version_id), 0) FROM "case"'))
+    return counts
 
 
 def _get_paths(app, scene) -> list[str]:
@@ -236,8 +242,8 @@ def _get_paths(app, scene) -> list[str]:
 def test_c22_every_get_route_changes_no_rows(app, client, db, world, login_as, role):
     """Crawl every GET route as `role` (the admin and every other role): no table gains or
     loses a row. audit_log is the exception by design: case views, exports and refused
-    pages are written to it (SECURITY.md check 28). Notifications have no read mark set
-    by a GET (marking read is POST /notifications/read)."""
+    pages are written to it (SECURITY.md check 28). No GET sets a notification's read mark
+    (marking read is POST /notifications/read) or moves a case's version."""
     scene = build_scene(db.session, world, app.instance_path)
     db.session.commit()
     login_as(role)
