@@ -235,16 +235,6 @@ class TestRating:
         assert actions[-2:] == ["rate", "supervise"]
         assert (case.ratings[0].level.value, case.ratings[0].solved) == ("unsatisfied", False)
 
-    def test_a_reply_is_rated_once(self, client, db, world, login_as):
-        case = _replied_case(db, world)
-        login_as("enterprise")
-        assert self._rate(client, case, "/cases", **{"rating-level": "satisfied",
-                                                      "rating-solved": "yes"}).status_code == 303
-        again = self._rate(client, case, "/cases")
-        assert again.status_code == 200
-        db.session.refresh(case)
-        assert len(case.ratings) == 1 and case.state is CaseState.RATED
-
     def test_three_levels_where_the_policy_has_them(self, client, db, world, login_as):
         from portal.domain.models import PolicyProfile
         world.city.policy = db.session.scalar(

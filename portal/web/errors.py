@@ -1,14 +1,21 @@
 """Friendly error pages in the user's language. A 500 shows an error id that is also in the
-log, never a stack trace (SECURITY.md checklist 32)."""
+log, never a stack trace (SECURITY.md checklist 32). A refused CSRF token shows what was
+typed, to copy into the form again (SECURITY.md "Flask-WTF", checklist 21)."""
 
 from __future__ import annotations
 
+import re
 import secrets
+from functools import lru_cache
+from urllib.parse import urlsplit
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.fields.core import UnboundField
 
 from portal.extensions import db
 from portal.web.rendering import render_screen
@@ -37,11 +44,81 @@ def _page(code: int, error_id: str | None = None, detail: str | None = None):
                          error_id=error_id, status=code)
 
 
+# Never shown again on the page: secrets, tokens and codes (by the field's name).
+SECRET_NAMES = re.compile(r"password|passwd|csrf|token|secret|code|otp|submission_key|version"
+                          r"|^next$|^lang$", re.IGNORECASE)
+
+
+def _form_classes(cls=FlaskForm):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _form_classes(sub)
+
+
+def _fields_of(form) -> dict[str, tuple[object, bool]]:
+    """A form class's fields by name: (label, whether it holds typed text)."""
+    fields = {}
+    for name in dir(form):
+        unbound = getattr(form, name, None)
+        if isinstance(unbound, UnboundField):
+            label = unbound.kwargs.get("label", unbound.args[0] if unbound.args else None)
+            typed = issubclass(unbound.field_class, (StringField, TextAreaField)) and not \
+                issubclass(unbound.field_class, (PasswordField, HiddenField))
+            fields[name] = (label, typed)
+    return fields
+
+
+@lru_cache(maxsize=1)
+def _forms() -> list[dict[str, tuple[object, bool]]]:
+    return [fields for fields in map(_fields_of, set(_form_classes())) if fields]
+
+
+def _short(name: str) -> str:
+    """A panel form's field without its prefix ("refuse-message" -> "message")."""
+    return name.split("-", 1)[1] if "-" in name else name
+
+
+def typed_fields() -> list[tuple[str, str]]:
+    """The text the refused POST carried, as (label, text): the typed text fields only,
+    never passwords, tokens, codes or hidden fields; files cannot be kept. The labels are
+    those of the app's form that has the most of the posted fields."""
+    posted = [n for n in request.form if not SECRET_NAMES.search(n)]
+    best = max(_forms(), key=lambda f: (sum(n in f or _short(n) in f for n in posted), -len(f)),
+               default={})
+    shown = []
+    for name in posted:
+        value = "\n".join(v for v in request.form.getlist(name) if v.strip())
+        label, typed = best.get(name) or best.get(_short(name)) or (None, True)
+        if value and typed:
+            shown.append((str(label) if label else name, value))
+    return shown
+
+
+def back_url() -> str | None:
+    """The form's page: the same address by GET when there is one, else the page htmx
+    says it was on (HX-Current-URL) or the Referer, when of this site; never another
+    site's address."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    if adapter.test(request.path, method="GET"):
+        return request.path
+    referrer = urlsplit(request.headers.get("HX-Current-URL") or request.referrer or "")
+    if referrer.netloc == request.host and referrer.scheme in ("http", "https") \
+            and referrer.path.startswith("/") and not referrer.path.startswith("//"):
+        return referrer.path
+    return None
+
+
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
-        return _page(400, detail=_("Your form expired or came from another site. "
-                                   "Go back, reload the page and submit it again."))
+        """400, in the page or (htmx) the fragment being swapped; what was typed is shown
+        read-only to copy back, and files must be chosen again."""
+        return render_screen("errors/csrf.html", status=400, code=400, title=_("Bad request"),
+                             text=_("Your form expired or came from another site. "
+                                    "Go back, reload the page and submit it again."),
+                             typed=typed_fields(), had_files=any(
+                                 f.filename for f in request.files.values()),
+                             back=back_url())
 
     @app.errorhandler(HTTPException)
     def _http(error):

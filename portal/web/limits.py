@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
+from flask import current_app, request
 from flask.logging import default_handler
 
 from portal.extensions import limiter
@@ -28,6 +28,13 @@ def login_limit() -> str:
     if storage_is_down():
         return current_app.config["LOGIN_FALLBACK_RATE_LIMIT"]
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def login_account_key() -> str:
+    """The login limit's second key: the account, as the login name typed (normalised), so
+    guesses at one account from many addresses add up ("limit per IP (after `ProxyFix`) and
+    per account", SECURITY.md check 26). Unknown names are counted the same way."""
+    return "login-account:" + (request.form.get("login") or "").strip().lower()[:64]
 
 
 class _StorageFailureIsAnError(logging.Filter):

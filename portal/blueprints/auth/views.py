@@ -36,6 +36,7 @@ def _login_limit() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=limits.login_account_key)
 def login():
     form = LoginForm()
     if request.method == "GET":

@@ -272,6 +272,7 @@ def submit_rating(case: Case, by, redirect_to: str, rerender):
     """Shared by the case page and the /track page: validate, rate, commit, redirect."""
     calendar = load_calendar(db.session)
     form = _rating_form(case)
+    refused = False
     if form.validate_on_submit():
         done, _rating = commit_or_explain(form, "level", lambda: workflow.rate(
             db.session, calendar, case, by=by, level=RatingLevel(form.level.data),
@@ -283,7 +284,11 @@ def submit_rating(case: Case, by, redirect_to: str, rerender):
             else:
                 flash(_("Thank you for rating the service."))
             return redirect(redirect_to, 303)
-    return rerender(form)
+        refused = True
+    response = rerender(form)
+    if refused:  # a rule refused it, e.g. no reply to rate yet: 409 (SECURITY.md check 15)
+        response.status_code = 409
+    return response
 
 
 @bp.post("/cases/<case_number:number>/rating")
