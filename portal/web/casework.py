@@ -641,8 +641,8 @@ def queue_screen(title: str, *, endpoint: str, summary: dict | None = None):
                 case.state is CaseState.AWAITING_RATING and case.rating_due is not None
                 and today > case.rating_due),
         })
-    # Only the filter's own fields go back into links: any other name (`format`, or
-    # url_for's `_scheme`/`_external`) would break the page or write a foreign link.
+    # Only the filter's own fields go back into links: any other name reached url_for
+    # (`format`, `_method`: a 500; `_external`, `_anchor`: rewritten links).
     args = {k: v for k, v in request.args.items() if k in form and k != "page" and v}
     return render_screen(
         "staff/queue.html", block="queue" if is_queue_swap() else "content", title=title,

@@ -649,15 +649,25 @@ def test_i10_fuzz_queue_search(client, db, world, login_as, q, state, received, 
 
 
 @pytest.mark.parametrize("path, role", [("/office/", "office"), ("/audit/", "inspector")])
-def test_c17_query_names_never_reach_url_for(client, world, login_as, path, role):
+def test_c17_query_names_never_reach_url_for(client, db, world, login_as, path, role):
     """Check 17: the pages that write their query back into links (the queue's Excel and
-    next-page links, the audit log's pages) take only their filter's fields; `_scheme`
-    and `_external` would otherwise make url_for write `javascript://...` links, and a
-    stray `format` answered 500."""
+    next-page links, the audit log's pages) take only their filter's fields. Any other
+    name went into url_for: a stray `format` or `_method` answered 500, `_external` and
+    `_anchor` rewrote the links."""
+    from portal.domain import audit
+    factories.case(db.session, world.city, enterprise=world.enterprise)
+    for _n in range(60):  # more than one page of the audit log
+        audit.record(db.session, at=factories.now(), user_id=None, ip="127.0.0.1",
+                     action="probe", object_type=None, object_id=None, result="ok", detail="")
+    db.session.commit()
     login_as(role)
     response = client.get(path, query_string={
         "view": "all", "_scheme": "javascript", "_external": "1", "format": "pdf",
         "_anchor": "x", "_method": "POST"})
     assert response.status_code == 200
     assert_inert(response.text)
-    assert "javascript:" not in response.text
+    links = [a["href"] for a in BeautifulSoup(response.text, "html.parser").select("a[href]")]
+    assert any("page=2" in link or "format=xlsx" in link for link in links), links
+    for link in links:
+        assert link.startswith(("/", "#")) and "_method" not in link, link
+        assert not link.endswith("#x") and "format=pdf" not in link, link
