@@ -1,26 +1,15 @@
 """What a request's parameters may hold: every query-string and form value (and name) loses
-its C0 control characters except tab, line feed and carriage return, before any form or
-view reads it.
-
-PostgreSQL's text cannot hold a NUL at all (the driver raises, and a search for `a%00b`
-answered 500), and the other control characters have no meaning in a name, a phone number or
-a case's text: they only make a stored value differ from what the reader sees, and they are
-illegal in the XML of a spreadsheet. Removing them where the request is parsed covers the
-forms and the few views that read `request.args` themselves alike (SECURITY.md check 18;
-issue 9 item 10: fuzzing with control characters)."""
+its C0 control characters except tab, line feed and carriage return (`domain/text.py`),
+before any form or view reads it. A NUL reached PostgreSQL, whose driver raises on it: a
+search for `a%00b` answered 500. Cleaning where the request is parsed covers the forms and
+the few views that read `request.args` themselves alike (SECURITY.md check 18; issue 9
+item 10: fuzzing with control characters)."""
 
 from __future__ import annotations
 
-import re
-
 from werkzeug.datastructures import ImmutableMultiDict, iter_multi_items
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean(text: str) -> str:
-    """`text` without C0 control characters (and DEL), tab and line breaks kept."""
-    return CONTROL.sub("", text)
+from portal.domain.text import clean
 
 
 class CleanParameters(ImmutableMultiDict):

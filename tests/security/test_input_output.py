@@ -12,6 +12,7 @@
 | 18 SQL injection | test_c18_metacharacters_in_queue_search_and_filters |
 | 18 | test_c18_metacharacters_in_the_registry_figures_and_contacts |
 | 18 | test_c18_nul_and_control_characters_are_removed_from_input |
+| 18 | test_c18_an_imported_registry_file_is_stored_clean |
 | 19 open redirect | test_c19_login_lands_on_the_default_page |
 | 19 | test_c19_the_language_switch_stays_on_the_site |
 | 20 PDF SSRF | test_c20_case_text_fetches_nothing_when_printed |
@@ -48,7 +49,7 @@ from portal.domain import workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.models import Case, Enterprise, RatingLevel
 from portal.extensions import limiter
-from portal.web.input import clean
+from portal.domain.text import clean
 from portal.web.pdf import StaticOnlyFetcher
 from tests import factories
 from tests.conftest import csrf_from
@@ -443,6 +444,23 @@ def test_c18_nul_and_control_characters_are_removed_from_input(client, db, world
     case = db.session.scalar(sa.select(Case))
     assert (case.title, case.contact_name) == ("缺工三十人", "王经理")
     assert case.content == "春节后\r\n缺工约三十人\t，请协调。"
+
+
+def test_c18_an_imported_registry_file_is_stored_clean(client, db, world, login_as):
+    """Check 18 for the registry import: a file arrives as bytes, past the request's
+    cleaning; a NUL in a cell answered 500 on PostgreSQL. Cells are cleaned as read, and a
+    formula in a cell is kept as text."""
+    login_as("office")
+    text = '企业名称,行业,地址\n甲\x00砖厂,砖\x1b瓦,"=HYPERLINK(""http://evil.example"")"\n'
+    page = _page(client, "/contacts/registry/import")
+    response = client.post("/contacts/registry/import", data={
+        "csrf_token": csrf_from(page), "file": (io.BytesIO(text.encode()), "名单.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 200, response.status_code
+    assert_inert(response.text)
+    shop = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == "甲砖厂"))
+    assert shop is not None and shop.industry == "砖瓦"
+    assert shop.address == '=HYPERLINK("http://evil.example")'
 
 
 # --------------------------------------------------------------------------- check 19
