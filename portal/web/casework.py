@@ -587,9 +587,12 @@ def _filter_form(user) -> QueueFilterForm:
 
 
 def _filters(form: QueueFilterForm) -> queues.Filters:
-    """Only the filters that passed validation; a bad one is said beside its field."""
+    """Only the filters that passed validation; a bad one is said beside its field. Text
+    of blanks only is no filter (`Optional` lets it past the choices unchecked: a state of
+    `\r\n` answered 500)."""
     def ok(field):
-        return field.data if not field.errors else None
+        data = field.data if not field.errors else None
+        return (data.strip() or None) if isinstance(data, str) else data
     state = ok(form.state)
     return queues.Filters(
         view="all" if ok(form.view) == "all" else "desk",
