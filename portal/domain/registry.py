@@ -29,6 +29,7 @@ from portal.domain.models import (
     AssignmentRule, Enterprise, EnterpriseKind, Jurisdiction, LiaisonAssignment,
     OrgUnit, Role, UnitKind, User,
 )
+from portal.domain.text import clean
 
 # The import file's columns, as people title them (the first row); 企业名称 is required.
 COLUMNS = {
@@ -68,7 +69,8 @@ class ImportReport:
 
 def read_table(filename: str, data: bytes) -> list[list[str]]:
     """The file's rows as text cells: .xlsx through openpyxl (first sheet), .csv in UTF-8 or
-    GB18030 (what Excel saves on a Chinese Windows)."""
+    GB18030 (what Excel saves on a Chinese Windows); control characters dropped (a NUL
+    cannot be stored in PostgreSQL)."""
     name = filename.lower()
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
@@ -78,7 +80,7 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
             raise RuleViolation(N_("The file could not be read as an Excel workbook (.xlsx)."),
                                 field="file") from None
         sheet = book.worksheets[0]
-        rows = [["" if v is None else str(v).strip() for v in row]
+        rows = [["" if v is None else clean(str(v)).strip() for v in row]
                 for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
         # One row past the limit is read, so that a longer file is refused, never cut.
         book.close()
@@ -92,7 +94,7 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
                 continue
         else:
             raise RuleViolation(N_("The CSV file is neither UTF-8 nor GBK text."), field="file")
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        return [[clean(cell).strip() for cell in row] for row in csv.reader(io.StringIO(text))]
     raise RuleViolation(N_("Choose an .xlsx or .csv file."), field="file")
 
 

@@ -590,9 +590,12 @@ def _filter_form(user) -> QueueFilterForm:
 
 
 def _filters(form: QueueFilterForm) -> queues.Filters:
-    """Only the filters that passed validation; a bad one is said beside its field."""
+    """Only the filters that passed validation; a bad one is said beside its field. Text
+    of blanks only is no filter (`Optional` lets it past the choices unchecked: a state of
+    `\r\n` answered 500)."""
     def ok(field):
-        return field.data if not field.errors else None
+        data = field.data if not field.errors else None
+        return (data.strip() or None) if isinstance(data, str) else data
     state = ok(form.state)
     return queues.Filters(
         view="all" if ok(form.view) == "all" else "desk",
@@ -645,7 +648,9 @@ def queue_screen(title: str, *, endpoint: str, summary: dict | None = None):
                 case.state is CaseState.AWAITING_RATING and case.rating_due is not None
                 and today > case.rating_due),
         })
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the filter's own fields go back into links: any other name reached url_for
+    # (`format`, `_method`: a 500; `_external`, `_anchor`: rewritten links).
+    args = {k: v for k, v in request.args.items() if k in form and k != "page" and v}
     return render_screen(
         "staff/queue.html", block="queue" if is_queue_swap() else "content", title=title,
         form=form, rows=rows, page=found, endpoint=endpoint, args=args,

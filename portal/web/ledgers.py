@@ -26,6 +26,7 @@ from portal.domain.models import (
 )
 from portal.web.labels import label, masked_mobile
 from portal.web.pdf import render_pdf
+from portal.web.sheets import put
 
 TITLE_MONTHLY = "“企业吹哨 部门报到”全覆盖联系服务企业月台帐情况表"
 # The seed writes 附件2's title with 台账 where 附件1 has 台帐: "附件2 “企业吹哨 部门报到”全覆盖
@@ -161,21 +162,21 @@ def _sheet(book: Workbook, title: str, heading: str, subtitle: str, header_field
     sheet = book.create_sheet(title[:31])
     span = len(columns)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=span)
-    sheet.cell(1, 1, heading).font = Font(bold=True, size=14)
+    put(sheet, 1, 1, heading).font = Font(bold=True, size=14)
     sheet.cell(1, 1).alignment = CENTRE
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=span)
-    sheet.cell(2, 1, subtitle).alignment = CENTRE
+    put(sheet, 2, 1, subtitle).alignment = CENTRE
     sheet.merge_cells(start_row=3, start_column=1, end_row=3, end_column=span)
-    sheet.cell(3, 1, "    ".join(f"{k}：{v}" for k, v in header_fields))
+    put(sheet, 3, 1, "    ".join(f"{k}：{v}" for k, v in header_fields))
     for col, name in enumerate(columns, start=1):
-        cell = sheet.cell(4, col, name)
+        cell = put(sheet, 4, col, name)
         cell.font, cell.border, cell.alignment = Font(bold=True), BOX, CENTRE
     for r, row in enumerate(rows, start=5):
         for col, value in enumerate(row, start=1):
-            cell = sheet.cell(r, col, value)
+            cell = put(sheet, r, col, value)
             cell.border, cell.alignment = BOX, WRAP
     if remark:
-        sheet.cell(5 + len(rows), 1, remark)
+        put(sheet, 5 + len(rows), 1, remark)
     for col, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width
     sheet.freeze_panes = "A5"

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from flask import make_response
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -31,17 +32,35 @@ def case_row(case) -> tuple:
             label(case.state), case.lead_unit.name if case.lead_unit else "")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def put(sheet, row: int, col: int, value):
+    """Write `value` to a cell as data, never as a formula: text that a user typed may start
+    with `=`, `+`, `-` or `@` (`=HYPERLINK(...)`, `=cmd|...`), which a spreadsheet would
+    evaluate. Such text is stored as a text cell with Excel's quote prefix (shown as typed,
+    kept as text when edited); characters XML cannot hold are dropped (SECURITY.md check 17:
+    formula injection in exports)."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = sheet.cell(row, col, value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
 def add_sheet(book: Workbook, name: str, title: str, columns: Sequence[str],
               rows: Iterable[Sequence]) -> None:
     sheet = book.create_sheet(name[:31])
-    sheet.cell(1, 1, title).font = Font(bold=True, size=14)
+    put(sheet, 1, 1, title).font = Font(bold=True, size=14)
     for col, heading in enumerate(columns, start=1):
-        cell = sheet.cell(2, col, heading)
+        cell = put(sheet, 2, col, heading)
         cell.font, cell.alignment = Font(bold=True), Alignment(wrap_text=True)
     widths = [max(8, len(str(c)) * 2) for c in columns]
     for r, row in enumerate(rows, start=3):
         for col, value in enumerate(row, start=1):
-            sheet.cell(r, col, value)
+            put(sheet, r, col, value)
             widths[col - 1] = min(60, max(widths[col - 1], len(str(value or "")) * 2))
     for col, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width

@@ -52,7 +52,9 @@ def index():
     page = ok(form.page) or 1
     rows = db.session.execute(query.order_by(AuditLog.id.desc()).offset(
         (page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    # Only the filter's own fields go back into links: any other name reached url_for
+    # (`format`, `_method`: a 500; `_external`, `_anchor`: rewritten links).
+    args = {k: v for k, v in request.args.items() if k in form and k != "page" and v}
     return render_screen("audit/index.html", hx_history=False, form=form,
                          rows=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE,
                          args=args)
