@@ -1,5 +1,6 @@
 """Write docs/security.md's table: each SECURITY.md checklist item and the tests of
-tests/security/ named after it (test_cNN_…), with their module. Run after adding a check's
+tests/security/ named after it (test_cNN_…), with their module (and the browser checks,
+tests/browser/test_cNN_*.py, which need the browser tests' fixtures). Run after adding a check's
 test; tests/security/test_checklist.py fails when the table and the tests part ways.
 
     .venv/bin/python tools/security_table.py > /tmp/table.md
@@ -32,18 +33,23 @@ def checklist() -> dict[int, str]:
 
 def tests_by_check() -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
-    for path in sorted((ROOT / "tests" / "security").glob("test_*.py")):
+    paths = [*(ROOT / "tests" / "security").glob("test_*.py"),
+             *(ROOT / "tests" / "browser").glob("test_c[0-9][0-9]_*.py")]
+    for path in sorted(paths):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and NAME.match(node.name):
+                where = path.stem if path.parent.name == "security" else \
+                    f"{path.parent.name}/{path.stem}"
                 found.setdefault(int(NAME.match(node.name).group(1)), []).append(
-                    f"{path.stem}::{node.name}")
+                    f"{where}::{node.name}")
     return found
 
 
 def table() -> str:
     items, tests = checklist(), tests_by_check()
-    rows = ["| check | what | tests (tests/security/) |", "|---|---|---|"]
+    rows = ["| check | what | tests (tests/security/; browser/…: tests/browser/) |",
+            "|---|---|---|"]
     for number, title in sorted(items.items()):
         names = "<br>".join(f"`{t}`" for t in sorted(tests.get(number, []))) or "—"
         rows.append(f"| {number} | {title} | {names} |")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tools.security_table import tests_by_check
+from tools import security_table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 ROW = re.compile(r"^\| (\d+) \| (.+?) \| (.*) \|$")
@@ -24,13 +24,13 @@ def documented() -> dict[int, set[str]]:
 
 
 def test_every_check_has_tests_named_after_it():
-    found = tests_by_check()
+    found = security_table.tests_by_check()
     assert sorted(n for n in range(1, 40) if not found.get(n)) == []
     assert set(found) <= set(range(1, 40))
 
 
 def test_the_table_names_exactly_the_tests():
-    found = {n: set(tests) for n, tests in tests_by_check().items()}
+    found = {n: set(tests) for n, tests in security_table.tests_by_check().items()}
     table = documented()
     assert sorted(table) == list(range(1, 40))
     assert {n: table[n] for n in found} == found

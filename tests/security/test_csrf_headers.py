@@ -6,7 +6,7 @@
 | 21 CSRF | test_c21_a_post_without_a_good_token_is_refused_and_changes_nothing (form and htmx: none, wrong, another session's), test_c21_a_cross_origin_referer_is_refused_on_https, test_c21_a_valid_token_succeeds, test_c21_the_refusal_keeps_what_was_typed, test_c21_an_htmx_refusal_is_a_fragment, test_c21_the_back_link_stays_on_the_site; also tests/test_auth.py test_login_without_a_csrf_token_is_refused, test_htmx_posts_carry_the_token_in_a_header and tests/test_casework.py test_a_post_without_csrf_is_refused |
 | 22 GET safety | test_c22_every_get_route_changes_no_rows (every role; audit_log is left out: case views, exports and refusals are audited by design, check 28) |
 | 23 headers | test_c23_headers_on_every_kind_of_response, test_c23_hsts_in_production_config, test_c23_templates_have_no_inline_script_or_hx_on, test_c23_htmx_is_configured_for_the_csp, test_c23_case_pages_keep_out_of_htmx_history; also tests/test_pages.py test_security_headers |
-| 24 htmx history | test_c24_no_htmx_history_in_local_storage (Playwright, JavaScript on and off, axe on every page; browser-marked) |
+| 24 htmx history | tests/browser/test_c24_htmx_history.py::test_c24_no_htmx_history_in_local_storage (Playwright, JavaScript on and off, axe on every page; browser-marked) |
 """
 
 from __future__ import annotations
@@ -409,71 +409,3 @@ def test_c23_case_pages_keep_out_of_htmx_history(app, client, db, world, login_a
         login_as(role)
         body = BeautifulSoup(client.get(path).text, "html.parser").body
         assert body["hx-history"] == "false", path
-
-
-# ------------------------------------------------------------------------------- 24
-# The browser set-up of tests/browser/conftest.py, followed exactly: Debian's Chromium,
-# a 360 x 640 zh-CN page with JavaScript on and off, axe-core on every page landed on.
-from tests.browser.conftest import (  # noqa: E402,F401  (fixtures)
-    axe_source, browser, check_accessibility, context, js, live_server, page, replay,
-)
-
-HISTORY = """() => [localStorage, sessionStorage].flatMap(store => Object.keys(store)
-    .filter(k => k.startsWith('htmx-history')).map(k => [k, store.getItem(k)]))"""
-
-
-def _no_history(page) -> None:
-    """No htmx history snapshot in the browser's storage (or only an empty one): case pages
-    and queues are never copied there (SECURITY.md "htmx"). htmx 1 kept its snapshots in
-    localStorage; htmx 2.0.11 (the one shipped) keeps them in sessionStorage: both are
-    read."""
-    entries = page.evaluate(HISTORY)
-    assert all(value in (None, "", "[]") for _key, value in entries), entries
-
-
-@pytest.mark.browser
-def test_c24_no_htmx_history_in_local_storage(page, js, check_accessibility):
-    from playwright.sync_api import expect
-
-    from tests.browser.test_enterprise_flow import (
-        DEMO_ENTERPRISE, inspect, path_is, settled, sign_in,
-    )
-    from tests.browser.test_workbench_flow import OFFICE, Walk
-
-    # The enterprise: boosted links from the list to a case and back, the status refresh.
-    sign_in(page, js, check_accessibility, DEMO_ENTERPRISE)
-    page.locator("main a[href^='/cases/']").first.click()
-    expect(page).to_have_url(re.compile(r"/cases/[0-9A-Z-]+$"))
-    inspect(page, js, check_accessibility)
-    refresh = page.locator("main a", has_text="刷新状态")
-    if refresh.count():
-        refresh.first.click()
-        settled(page, js)
-        inspect(page, js, check_accessibility)
-    _no_history(page)
-    page.go_back()
-    inspect(page, js, check_accessibility)
-    page.locator("header .brand").click()
-    expect(page).to_have_url(path_is("/"))
-    inspect(page, js, check_accessibility)
-    _no_history(page)
-    walk = Walk(page, js, check_accessibility)
-    walk.sign_out()
-
-    # Staff: the queue's htmx filter (pushes a URL), a case page, back to the queue.
-    walk.sign_in_staff(OFFICE)
-    walk.inspect(None)
-    show = page.get_by_role("group", name="显示").get_by_role("radio")
-    show.nth(show.count() - 1).check()
-    if not js:  # with JavaScript the change itself fetches the queue (hx-trigger)
-        page.locator("main form.filters button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"view=all"))
-    walk.inspect(None)
-    _no_history(page)
-    page.locator("main table.queue tbody a").first.click()
-    expect(page).to_have_url(re.compile(r"/office/cases/"))
-    walk.inspect(None)
-    page.go_back()
-    expect(page).to_have_url(re.compile(r"/office/"))
-    walk.inspect(None)
-    _no_history(page)
