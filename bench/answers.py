@@ -29,7 +29,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sqlalchemy as sa  # noqa: E402
-from benchdb import DEFAULT_PG_URL, DEMO_MOBILE, ThrowawayDatabase, bench_config, build  # noqa: E402
+from benchdb import (  # noqa: E402
+    DEFAULT_PG_URL, DEMO_MOBILE, ThrowawayDatabase, analyse, bench_config, build,
+)
 from bs4 import BeautifulSoup  # noqa: E402
 from cases_scale import StatementCounter, p90, sign_in  # noqa: E402
 
@@ -76,12 +78,7 @@ def main() -> None:
                 if n % 500 == 499:
                     db.session.commit()
             db.session.commit()
-            if db.engine.dialect.name == "postgresql":
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                    c.execute(sa.text("VACUUM ANALYZE"))
-            else:
-                db.session.execute(sa.text("ANALYZE"))
-                db.session.commit()
+            analyse(db)
             built = time.perf_counter() - started
             terms = db.session.scalar(sa.text("SELECT count(*) FROM answer_term"))
             db.engine.dispose()

@@ -93,6 +93,19 @@ class World:
     total_events: int
 
 
+def analyse(db) -> None:
+    """The planner's statistics after a bulk load, as autovacuum keeps them on a live
+    PostgreSQL database (with the visibility map its index-only scans need) and the SLA
+    tick's `PRAGMA optimize` on SQLite; otherwise they would plan for the demo's handful of
+    rows and read every page of the table. Call inside the app's context."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+
+
 def build(app, *, cases: int = 0, my_share: int = 200, many_events: int = 200,
           seed: int = 20261125, staff: bool = False) -> World:
     """Migrate, load the demo data, then bring the database to `cases` cases in all (when
@@ -116,16 +129,7 @@ def build(app, *, cases: int = 0, my_share: int = 200, many_events: int = 200,
                       now=now, rng=random.Random(seed), aux=random.Random(seed + 1),
                       staff=staff)
         db.session.commit()
-        # The planner's statistics after the bulk load, as autovacuum keeps them on a live
-        # PostgreSQL database (with the visibility map its index-only scans need) and the
-        # SLA tick's `PRAGMA optimize` on SQLite; otherwise they would plan for the demo's
-        # handful of rows and read every page of the table.
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(sa.text("VACUUM ANALYZE"))
-        else:
-            db.session.execute(sa.text("ANALYZE"))
-            db.session.commit()
+        analyse(db)
         db.engine.dispose()
     return world
 

@@ -658,6 +658,13 @@ class Case(Base):
         return min((d for d in owed if d is not None), default=None)
 
     @property
+    def reply_published(self) -> bool:
+        """The enterprise has the reply (the office approved it, or answered on the spot):
+        what a work order's system is told and what may become a published answer."""
+        return bool(self.reply_text) and self.state in (
+            CaseState.AWAITING_RATING, CaseState.RATED, CaseState.CLOSED, CaseState.ARCHIVED)
+
+    @property
     def holder(self) -> Optional[OrgUnit]:
         """The unit that has the case in hand now: the lead unit once dispatched, else the
         office that received it."""

@@ -35,10 +35,6 @@ EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # The channels a work order may come by: every way a whistle reaches an office other than
 # the portal's own form and a liaison's contact.
 CHANNELS = tuple(c for c in Channel if c not in (Channel.PORTAL, Channel.LIAISON))
-# The states in which the enterprise has the reply (the office approved it or answered on
-# the spot): the caller gets it too.
-PUBLISHED = (CaseState.AWAITING_RATING, CaseState.RATED, CaseState.CLOSED,
-             CaseState.ARCHIVED)
 LIMITS = {"title": 200, "text": 10000, "enterprise.name": 200, "contact.name": 64,
           "contact.phone": 40}
 
@@ -214,7 +210,7 @@ def status(session, work_order: WorkOrder) -> dict:
                     "note": e.note_for_enterprise or None} for e in events],
         "reply": None, "rating": None, "refusal": None,
     }
-    if case.state in PUBLISHED and case.reply_text:
+    if case.reply_published:
         out["reply"] = {"text": case.reply_text, "at": _iso(case.replied_at)}
     if case.rating_level is not None:
         out["rating"] = {"level": case.rating_level.value, "solved": case.rating_solved}

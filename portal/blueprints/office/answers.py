@@ -14,7 +14,6 @@ from portal.blueprints.office.forms import AnswerForm
 from portal.domain import answers, workflow
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.models import Answer, Role
-from portal.domain.work_orders import PUBLISHED
 from portal.extensions import db
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
@@ -55,7 +54,7 @@ def answer_edit(answer_id: int | None = None):
     number = request.args.get("case", "")
     if found is None and number:
         from_case = load_case(number, current_user)
-        if from_case.state not in PUBLISHED or not from_case.reply_text:
+        if not from_case.reply_published:
             abort(404)
     form = AnswerForm(obj=found)
     categories = workflow.categories_of(db.session, current_user.unit.jurisdiction)
