@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from PIL import Image
 
 from portal.domain.models import Attachment, Case, CaseState, Channel
+from portal.web.sessions import utcnow
 from tests import factories
 from tests.conftest import csrf_from
 
@@ -206,7 +207,7 @@ class TestCasePages:
 def _replied_case(db, world, *, enterprise=None, policy=None):
     """A case dispatched to the world's department and replied to, through the domain."""
     case = factories.case(db.session, world.city, enterprise=enterprise or world.enterprise)
-    factories.replied(db.session, world, case, text="已联系人社局对接招聘会。")
+    factories.replied(db.session, world, case, text="已联系人社局对接招聘会。", at=utcnow())
     db.session.commit()
     return case
 
@@ -339,7 +340,7 @@ class TestTrack:
 
     def test_rating_from_the_track_page(self, client, db, world):
         case = self._staff_case(db, world)
-        factories.replied(db.session, world, case, text="已办结")
+        factories.replied(db.session, world, case, text="已办结", at=utcnow())
         db.session.commit()
         self._track(client, case.number, "13900000000")
         token = csrf_from(client.get(f"/track/{case.number}").text)

@@ -16,6 +16,7 @@ from portal.domain import workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.models import Case, CaseEvent, CaseState, Enterprise, Rating
 from portal.extensions import db as _db
+from portal.web.sessions import utcnow
 from tests import factories
 from tests.conftest import csrf_from
 from tests.security.test_csrf_headers import sign_out
@@ -99,7 +100,7 @@ def test_c14_extra_fields_on_a_supplement_are_ignored(client, db, world, login_a
 
 def test_c14_extra_fields_on_a_rating_are_ignored(client, db, world, login_as):
     case = factories.case(db.session, world.city, enterprise=world.enterprise)
-    factories.replied(db.session, world, case)
+    factories.replied(db.session, world, case, at=utcnow())
     db.session.commit()
     before = _columns(case)
     login_as("enterprise")
@@ -241,7 +242,7 @@ def test_c15_a_reply_is_rated_once(client, db, world, login_as):
     """Moved from tests/test_enterprise.py TestRating: a second rating of the same reply is
     a step that no longer applies, 409 (it answered 200 before check 15 was a test)."""
     case = factories.case(db.session, world.city, enterprise=world.enterprise)
-    factories.replied(db.session, world, case, text="已联系人社局对接招聘会。")
+    factories.replied(db.session, world, case, text="已联系人社局对接招聘会。", at=utcnow())
     db.session.commit()
     login_as("enterprise")
 
