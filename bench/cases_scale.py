@@ -54,8 +54,9 @@ class StatementCounter:
 def sign_in(client, login, password):
     page = client.get("/auth/login")
     token = BeautifulSoup(page.text, "html.parser").find("input", {"name": "csrf_token"})["value"]
-    response = client.post("/auth/login", data={"login": login, "password": password,
-                                                "csrf_token": token})
+    response = client.post(
+        "/auth/login", data={"login": login, "password": password, "csrf_token": token}
+    )
     assert response.status_code == 303, f"sign-in failed: {response.status_code}"
 
 
@@ -108,13 +109,17 @@ def main() -> None:
         start = time.perf_counter()
         world = build(app, cases=args.cases, my_share=args.my_share, many_events=args.events)
         built_s = time.perf_counter() - start
-        print(f"database: {args.db} (throw-away), built in {built_s:.1f} s: "
-              f"{world.total_cases} cases, {world.total_events} events; the demo enterprise "
-              f"has {world.my_cases} cases; {world.one_event_case} has 1 event, "
-              f"{world.many_events_case} has {world.many_events}")
-        print(f"python {platform.python_version()}, production Config, rate limits off, "
-              f"{args.runs} runs after {args.warmup} warm-up; times through the Flask test "
-              f"client (whole WSGI stack, no network)")
+        print(
+            f"database: {args.db} (throw-away), built in {built_s:.1f} s: "
+            f"{world.total_cases} cases, {world.total_events} events; the demo enterprise "
+            f"has {world.my_cases} cases; {world.one_event_case} has 1 event, "
+            f"{world.many_events_case} has {world.many_events}"
+        )
+        print(
+            f"python {platform.python_version()}, production Config, rate limits off, "
+            f"{args.runs} runs after {args.warmup} warm-up; times through the Flask test "
+            f"client (whole WSGI stack, no network)"
+        )
 
         client = app.test_client()
         sign_in(client, DEMO_MOBILE, app.config["DEMO_PASSWORD"])
@@ -124,23 +129,35 @@ def main() -> None:
             ("/cases/<1 event>", f"/cases/{world.one_event_case}", None),
             (f"/cases/<{world.many_events} events>", f"/cases/{world.many_events_case}", None),
             ("status <1 event>", f"/cases/{world.one_event_case}/status", fragment),
-            (f"status <{world.many_events} events>",
-             f"/cases/{world.many_events_case}/status", fragment),
+            (
+                f"status <{world.many_events} events>",
+                f"/cases/{world.many_events_case}/status",
+                fragment,
+            ),
         ]
         results = {}
-        print(f"\n{'screen':<22}{'bytes':>8}{'median ms':>11}{'p90 ms':>9}{'CPU ms':>8}"
-              f"{'SQL':>5}  budget (median <= {BUDGET_MS:g} ms)")
+        print(
+            f"\n{'screen':<22}{'bytes':>8}{'median ms':>11}{'p90 ms':>9}{'CPU ms':>8}"
+            f"{'SQL':>5}  budget (median <= {BUDGET_MS:g} ms)"
+        )
         for name, path, headers in screens:
             statements = count_statements(app, client, path, headers)
             wall, cpu, size = timed(client, path, args.runs, args.warmup, headers)
             median = statistics.median(wall)
             budget = "-" if headers else ("met" if median <= BUDGET_MS else "MISSED")
-            results[name] = {"path": path, "bytes": size, "median_ms": round(median, 2),
-                             "p90_ms": round(p90(wall), 2),
-                             "cpu_median_ms": round(statistics.median(cpu), 2),
-                             "sql": len(statements), "budget": budget}
-            print(f"{name:<22}{size:>8}{median:>11.2f}{p90(wall):>9.2f}"
-                  f"{statistics.median(cpu):>8.2f}{len(statements):>5}  {budget}")
+            results[name] = {
+                "path": path,
+                "bytes": size,
+                "median_ms": round(median, 2),
+                "p90_ms": round(p90(wall), 2),
+                "cpu_median_ms": round(statistics.median(cpu), 2),
+                "sql": len(statements),
+                "budget": budget,
+            }
+            print(
+                f"{name:<22}{size:>8}{median:>11.2f}{p90(wall):>9.2f}"
+                f"{statistics.median(cpu):>8.2f}{len(statements):>5}  {budget}"
+            )
             if args.show_sql:
                 for s in statements:
                     print(f"    {s[:160]}")
@@ -148,14 +165,27 @@ def main() -> None:
         one = results["/cases/<1 event>"]["sql"]
         many = results[f"/cases/<{world.many_events} events>"]["sql"]
         constant = one == many
-        print(f"\nSQL statements per case page: {one} with 1 event, {many} with "
-              f"{world.many_events} events -> {'constant (met)' if constant else 'NOT constant (MISSED)'}")
+        print(
+            f"\nSQL statements per case page: {one} with 1 event, {many} with "
+            f"{world.many_events} events -> {'constant (met)' if constant else 'NOT constant (MISSED)'}"  # noqa: E501
+        )
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps({
-                "db": args.db, "cases": world.total_cases, "my_cases": world.my_cases,
-                "events": world.many_events, "runs": args.runs, "screens": results,
-                "sql_constant": constant}, ensure_ascii=False, indent=2))
+            args.json.write_text(
+                json.dumps(
+                    {
+                        "db": args.db,
+                        "cases": world.total_cases,
+                        "my_cases": world.my_cases,
+                        "events": world.many_events,
+                        "runs": args.runs,
+                        "screens": results,
+                        "sql_constant": constant,
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         with app.app_context():
             db.engine.dispose()
 

@@ -59,7 +59,8 @@ WITH j AS (SELECT array_agg(id ORDER BY id) AS ids FROM jurisdiction),
      c AS (SELECT array_agg(id ORDER BY id) AS ids FROM category),
      o AS (SELECT min(id) AS id FROM org_unit WHERE kind = 'office'),
      g AS (SELECT n, n % 10 AS step,
-                  timestamp '2026-12-01' - make_interval(hours => (1 + (n::bigint * 7919) % (:months * 720))::int)
+                  timestamp '2026-12-01'
+                    - make_interval(hours => (1 + (n::bigint * 7919) % (:months * 720))::int)
                     AS at
            FROM generate_series(1, :cases) AS n)
 INSERT INTO "case" (number, jurisdiction_id, year, seq, applicant_name, contact_name,
@@ -133,9 +134,15 @@ FROM enterprise WHERE name LIKE '生成企业%' AND id % 3 = 0
 def generate(app, cases: int, months: int) -> dict[str, float]:
     took = {}
     with app.app_context():
-        for name, sql in (("cases", GENERATE), ("events", EVENTS), ("ratings", RATINGS), ("latest", LATEST),
-                          ("supervisions", SUPERVISIONS), ("enterprises", ENTERPRISES),
-                          ("accounts", ACCOUNTS)):
+        for name, sql in (
+            ("cases", GENERATE),
+            ("events", EVENTS),
+            ("ratings", RATINGS),
+            ("latest", LATEST),
+            ("supervisions", SUPERVISIONS),
+            ("enterprises", ENTERPRISES),
+            ("accounts", ACCOUNTS),
+        ):
             start = time.perf_counter()
             db.session.execute(sa.text(sql), {"cases": cases, "months": months})
             db.session.commit()
@@ -175,28 +182,47 @@ def main() -> None:
         took = generate(app, args.cases, args.months)
         with app.app_context():
             total = db.session.scalar(sa.text('SELECT count(*) FROM "case"'))
-            in_month = db.session.scalar(sa.text(
-                "SELECT count(*) FROM \"case\" WHERE received_at >= '2026-10-31 16:00' "
-                "AND received_at < '2026-11-30 16:00'"))
+            in_month = db.session.scalar(
+                sa.text(
+                    "SELECT count(*) FROM \"case\" WHERE received_at >= '2026-10-31 16:00' "
+                    "AND received_at < '2026-11-30 16:00'"
+                )
+            )
             city = db.session.scalar(sa.text("SELECT id FROM jurisdiction WHERE code = '445100'"))
             ratings = db.session.scalar(sa.text("SELECT count(*) FROM rating"))
-        print(f"generated in {sum(took.values()):.0f} s "
-              f"({', '.join(f'{k} {v:.1f} s' for k, v in took.items())}): {total} cases, "
-              f"{in_month} received in {PERIOD}, {ratings} ratings")
+        print(
+            f"generated in {sum(took.values()):.0f} s "
+            f"({', '.join(f'{k} {v:.1f} s' for k, v in took.items())}): {total} cases, "
+            f"{in_month} received in {PERIOD}, {ratings} ratings"
+        )
 
         measures = [
-            ("figure_counts (11 figures)",
-             lambda: figures.figure_counts(db.session, city, PERIOD, TODAY)),
+            (
+                "figure_counts (11 figures)",
+                lambda: figures.figure_counts(db.session, city, PERIOD, TODAY),
+            ),
             ("department_counts", lambda: figures.department_counts(db.session, city, PERIOD)),
-            ("category_area_counts",
-             lambda: figures.category_area_counts(db.session, city, PERIOD)),
-            ("members: investigated, page 1",
-             lambda: figures.members(db.session, figures.FIGURES["investigated"], "numerator",
-                                     city, PERIOD, TODAY, limit=50)[0]),
-            ("overdue review (25th)",
-             lambda: lists.overdue_review(db.session, city, PERIOD, TODAY, limit=50).overdue),
-            ("meeting candidates",
-             lambda: lists.meeting_candidates(db.session, city, TODAY)[0]),
+            (
+                "category_area_counts",
+                lambda: figures.category_area_counts(db.session, city, PERIOD),
+            ),
+            (
+                "members: investigated, page 1",
+                lambda: figures.members(
+                    db.session,
+                    figures.FIGURES["investigated"],
+                    "numerator",
+                    city,
+                    PERIOD,
+                    TODAY,
+                    limit=50,
+                )[0],
+            ),
+            (
+                "overdue review (25th)",
+                lambda: lists.overdue_review(db.session, city, PERIOD, TODAY, limit=50).overdue,
+            ),
+            ("meeting candidates", lambda: lists.meeting_candidates(db.session, city, TODAY)[0]),
         ]
         results = {}
         print(f"\n{'measure':<34}{'median s':>10}  budget (< {BUDGET_S:g} s)")
@@ -218,14 +244,25 @@ def main() -> None:
             assert response.status_code == 200
             size = len(gzip.compress(response.data, 6))
         page = statistics.median(samples[1:])
-        print(f"\nGET /figures/ (office, whole dashboard: two months of figures, departments, "
-              f"category × area): median {page:.3f} s; {size} B gzip "
-              f"({'met' if size <= BUDGET_GZIP else 'MISSED'}, budget {BUDGET_GZIP} B)")
+        print(
+            f"\nGET /figures/ (office, whole dashboard: two months of figures, departments, "
+            f"category × area): median {page:.3f} s; {size} B gzip "
+            f"({'met' if size <= BUDGET_GZIP else 'MISSED'}, budget {BUDGET_GZIP} B)"
+        )
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps({
-                "cases": total, "in_month": in_month, "measures": results,
-                "dashboard_s": round(page, 3), "dashboard_gzip": size}, indent=2))
+            args.json.write_text(
+                json.dumps(
+                    {
+                        "cases": total,
+                        "in_month": in_month,
+                        "measures": results,
+                        "dashboard_s": round(page, 3),
+                        "dashboard_gzip": size,
+                    },
+                    indent=2,
+                )
+            )
         with app.app_context():
             db.engine.dispose()
 

@@ -125,8 +125,7 @@ def statement_times(app, client, path, headers=None, repeats=9) -> list[tuple[fl
         started[0] = time.perf_counter()
 
     def after(_conn, _cursor, statement, *_args):
-        current.append((" ".join(statement.split()),
-                        (time.perf_counter() - started[0]) * 1000))
+        current.append((" ".join(statement.split()), (time.perf_counter() - started[0]) * 1000))
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
@@ -139,9 +138,10 @@ def statement_times(app, client, path, headers=None, repeats=9) -> list[tuple[fl
         event.remove(engine, "before_cursor_execute", before)
         event.remove(engine, "after_cursor_execute", after)
     first = samples[0]
-    return [(statistics.median(sample[i][1] for sample in samples
-                               if len(sample) == len(first)), text)
-            for i, (text, _ms) in enumerate(first)]
+    return [
+        (statistics.median(sample[i][1] for sample in samples if len(sample) == len(first)), text)
+        for i, (text, _ms) in enumerate(first)
+    ]
 
 
 class SqlClock:
@@ -197,17 +197,20 @@ def picks(app) -> dict:
     (not the demo's own), and single cases to filter down to one row."""
     with app.app_context():
         s = db.session
-        users = {u.username: u for u in s.scalars(sa.select(User).where(
-            User.username.in_(STAFF)))}
+        users = {u.username: u for u in s.scalars(sa.select(User).where(User.username.in_(STAFF)))}
         office, unit = users["office"], users["handler"].unit_id
-        demo_enterprise = s.scalar(sa.select(User.enterprise_id).where(
-            User.mobile == DEMO_MOBILE))
+        demo_enterprise = s.scalar(sa.select(User.enterprise_id).where(User.mobile == DEMO_MOBILE))
         name = s.scalar(
-            sa.select(Enterprise.name).join(Case, Case.enterprise_id == Enterprise.id)
-            .where(Case.jurisdiction_id == office.unit.jurisdiction_id,
-                   Enterprise.id != demo_enterprise)
-            .group_by(Enterprise.name).order_by(sa.func.count().desc(), Enterprise.name)
-            .limit(1))
+            sa.select(Enterprise.name)
+            .join(Case, Case.enterprise_id == Enterprise.id)
+            .where(
+                Case.jurisdiction_id == office.unit.jurisdiction_id,
+                Enterprise.id != demo_enterprise,
+            )
+            .group_by(Enterprise.name)
+            .order_by(sa.func.count().desc(), Enterprise.name)
+            .limit(1)
+        )
 
         def one(*where):
             return s.scalar(sa.select(Case.number).where(*where).order_by(Case.id).limit(1))
@@ -215,21 +218,27 @@ def picks(app) -> dict:
         found = {
             "enterprise": name,
             # on the office desk, no lead unit yet / with a lead unit (a returned case)
-            "desk_no_lead": one(Case.office_id == office.unit_id,
-                                Case.state == CaseState.SUBMITTED),
-            "desk_lead": one(Case.office_id == office.unit_id, Case.state == CaseState.ACCEPTED,
-                             Case.lead_unit_id.is_not(None)),
+            "desk_no_lead": one(
+                Case.office_id == office.unit_id, Case.state == CaseState.SUBMITTED
+            ),
+            "desk_lead": one(
+                Case.office_id == office.unit_id,
+                Case.state == CaseState.ACCEPTED,
+                Case.lead_unit_id.is_not(None),
+            ),
             # an in-hand case of the handler's unit
             "unit_in_hand": one(Case.lead_unit_id == unit, Case.state == CaseState.IN_HAND),
         }
         today = local_date(utcnow())
         found["totals"] = {
-            login: queues.queue(s, users[login], queues.Filters(), today).total
-            for login in STAFF}
+            login: queues.queue(s, users[login], queues.Filters(), today).total for login in STAFF
+        }
         found["totals"]["office (all)"] = queues.queue(
-            s, office, queues.Filters(view="all"), today).total
+            s, office, queues.Filters(view="all"), today
+        ).total
         found["totals"]["office (all, overdue)"] = queues.queue(
-            s, office, queues.Filters(view="all", overdue=True), today).total
+            s, office, queues.Filters(view="all", overdue=True), today
+        ).total
         found["unit"] = s.get(OrgUnit, unit).name
         db.session.remove()
     return found
@@ -238,8 +247,11 @@ def picks(app) -> dict:
 def first_load(client, path: str) -> dict:
     """The HTML and the assets it references (empty cache), gzip, as budgets.py weighs."""
     weighed = weigh(client, path)
-    return {"html_gzip": weighed["html_gzip"], "total_gzip": weighed["total_gzip"],
-            "requests": weighed["requests"]}
+    return {
+        "html_gzip": weighed["html_gzip"],
+        "total_gzip": weighed["total_gzip"],
+        "requests": weighed["requests"],
+    }
 
 
 def main() -> None:
@@ -249,11 +261,19 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--show-sql", action="store_true",
-                        help="print each request's SQL with its median execute time")
-    parser.add_argument("--profile", metavar="SCREEN", action="append", default=[],
-                        help="cProfile --runs requests of this screen (its name in the "
-                             "table) and print the top functions; repeatable")
+    parser.add_argument(
+        "--show-sql",
+        action="store_true",
+        help="print each request's SQL with its median execute time",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="SCREEN",
+        action="append",
+        default=[],
+        help="cProfile --runs requests of this screen (its name in the "
+        "table) and print the top functions; repeatable",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
@@ -264,18 +284,24 @@ def main() -> None:
         built_s = time.perf_counter() - start
         found = picks(app)
         totals = found["totals"]
-        print(f"database: {args.db} (throw-away), built in {built_s:.1f} s: "
-              f"{world.total_cases} cases, {world.total_events} events (benchdb staff mix)")
-        print(f"on the desk: office {totals['office']} (of {totals['office (all)']} it may "
-              f"see, {totals['office (all, overdue)']} overdue), handler {totals['handler']}, "
-              f"head {totals['head']} ({found['unit']}); search term "
-              f"{found['enterprise']!r}; one-row filters {found['desk_no_lead']} (submitted), "
-              f"{found['desk_lead']} (returned, with a lead unit), {found['unit_in_hand']} "
-              f"(in hand)")
-        print(f"python {platform.python_version()}, production Config, rate limits off, "
-              f"{args.runs} runs after {args.warmup} warm-up; times through the Flask test "
-              f"client (whole WSGI stack, no network); gzip level 6; {os.cpu_count()} CPUs, "
-              f"load average {os.getloadavg()[0]:.2f} at start")
+        print(
+            f"database: {args.db} (throw-away), built in {built_s:.1f} s: "
+            f"{world.total_cases} cases, {world.total_events} events (benchdb staff mix)"
+        )
+        print(
+            f"on the desk: office {totals['office']} (of {totals['office (all)']} it may "
+            f"see, {totals['office (all, overdue)']} overdue), handler {totals['handler']}, "
+            f"head {totals['head']} ({found['unit']}); search term "
+            f"{found['enterprise']!r}; one-row filters {found['desk_no_lead']} (submitted), "
+            f"{found['desk_lead']} (returned, with a lead unit), {found['unit_in_hand']} "
+            f"(in hand)"
+        )
+        print(
+            f"python {platform.python_version()}, production Config, rate limits off, "
+            f"{args.runs} runs after {args.warmup} warm-up; times through the Flask test "
+            f"client (whole WSGI stack, no network); gzip level 6; {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.2f} at start"
+        )
 
         clients = {}
         for login in STAFF:
@@ -292,17 +318,18 @@ def main() -> None:
             ("office fragment p2", "office", "/office/?view=all&page=2", FRAGMENT),
             ("office desk 1 row", "office", f"/office/?q={found['desk_no_lead']}", None),
             ("office desk 1 row+lead", "office", f"/office/?q={found['desk_lead']}", None),
-            ("office all 1 row", "office", f"/office/?view=all&q={found['unit_in_hand']}",
-             None),
+            ("office all 1 row", "office", f"/office/?view=all&q={found['unit_in_hand']}", None),
             ("workbench handler", "handler", "/workbench/", None),
             ("handler 1 row", "handler", f"/workbench/?q={found['unit_in_hand']}", None),
             ("workbench head", "head", "/workbench/", None),
             ("head 1 row", "head", f"/workbench/?q={found['unit_in_hand']}", None),
         ]
         results, sql = {}, {}
-        print(f"\n{'screen':<24}{'rows':>5}{'bytes':>8}{'gzip':>7}{'median ms':>11}"
-              f"{'p90 ms':>9}{'CPU ms':>8}{'in SQL':>8}{'SQL':>5}  budget (median <= "
-              f"{BUDGET_MS:g} ms / <= {BUDGET_GZIP // 1024} KB gzip)")
+        print(
+            f"\n{'screen':<24}{'rows':>5}{'bytes':>8}{'gzip':>7}{'median ms':>11}"
+            f"{'p90 ms':>9}{'CPU ms':>8}{'in SQL':>8}{'SQL':>5}  budget (median <= "
+            f"{BUDGET_MS:g} ms / <= {BUDGET_GZIP // 1024} KB gzip)"
+        )
         for name, login, path, headers in screens:
             client = clients[login]
             body, statements = observe(app, client, path, headers)
@@ -311,36 +338,56 @@ def main() -> None:
                 assert b"<html" not in body, f"{name}: a whole page, not the fragment"
             wall, cpu, in_sql = timed(app, client, path, args.runs, args.warmup, headers)
             median, gzipped = statistics.median(wall), gz(body)
-            verdict = ("met" if median <= BUDGET_MS else "MISSED") + " / " + (
-                "met" if gzipped <= BUDGET_GZIP else "MISSED")
+            verdict = (
+                ("met" if median <= BUDGET_MS else "MISSED")
+                + " / "
+                + ("met" if gzipped <= BUDGET_GZIP else "MISSED")
+            )
             sql[name] = statements
             results[name] = {
-                "login": login, "path": path, "fragment": bool(headers), "rows": rows,
-                "summary": summary, "bytes": len(body), "gzip": gzipped,
-                "median_ms": round(median, 2), "p90_ms": round(p90(wall), 2),
+                "login": login,
+                "path": path,
+                "fragment": bool(headers),
+                "rows": rows,
+                "summary": summary,
+                "bytes": len(body),
+                "gzip": gzipped,
+                "median_ms": round(median, 2),
+                "p90_ms": round(p90(wall), 2),
                 "cpu_median_ms": round(statistics.median(cpu), 2),
-                "sql_median_ms": round(statistics.median(in_sql), 2), "sql": len(statements),
-                "time_budget": median <= BUDGET_MS, "gzip_budget": gzipped <= BUDGET_GZIP}
-            print(f"{name:<24}{rows:>5}{len(body):>8}{gzipped:>7}{median:>11.2f}"
-                  f"{p90(wall):>9.2f}{statistics.median(cpu):>8.2f}"
-                  f"{statistics.median(in_sql):>8.2f}{len(statements):>5}  "
-                  f"{verdict}   [{summary}]")
+                "sql_median_ms": round(statistics.median(in_sql), 2),
+                "sql": len(statements),
+                "time_budget": median <= BUDGET_MS,
+                "gzip_budget": gzipped <= BUDGET_GZIP,
+            }
+            print(
+                f"{name:<24}{rows:>5}{len(body):>8}{gzipped:>7}{median:>11.2f}"
+                f"{p90(wall):>9.2f}{statistics.median(cpu):>8.2f}"
+                f"{statistics.median(in_sql):>8.2f}{len(statements):>5}  "
+                f"{verdict}   [{summary}]"
+            )
             if args.show_sql:
                 for ms, text in statement_times(app, client, path, headers):
                     print(f"    {ms:7.2f} ms  {shape(text)[:220]}")
 
         # The statements may not depend on how many rows the page has.
-        pairs = [("office desk", "office desk 1 row"), ("office desk", "office desk 1 row+lead"),
-                 ("office all", "office all 1 row"), ("workbench handler", "handler 1 row"),
-                 ("workbench head", "head 1 row")]
+        pairs = [
+            ("office desk", "office desk 1 row"),
+            ("office desk", "office desk 1 row+lead"),
+            ("office all", "office all 1 row"),
+            ("workbench handler", "handler 1 row"),
+            ("workbench head", "head 1 row"),
+        ]
         print("\nSQL statements, full page against one row:")
         constant = True
         for full, single in pairs:
             a, b = results[full], results[single]
             same = a["sql"] == b["sql"]
             constant &= same
-            print(f"  {full:<20} {a['rows']:>3} rows: {a['sql']:>3}   {single:<24} "
-                  f"{b['rows']:>3} row: {b['sql']:>3}  {'same' if same else 'DIFFERENT'}")
+            print(
+                f"  {full:<20} {a['rows']:>3} rows: {a['sql']:>3}   {single:<24} "
+                f"{b['rows']:>3} row: {b['sql']:>3}  {'same' if same else 'DIFFERENT'}"
+            )
             if not same:  # which statements: their kinds, whatever the filter and the ids
                 left, right = Counter(map(kind, sql[full])), Counter(map(kind, sql[single]))
                 for s, n in (left - right).items():
@@ -353,17 +400,21 @@ def main() -> None:
         for login, path in (("office", "/office/"), ("handler", "/workbench/")):
             loads[path] = first_load(clients[login], path)
             f = loads[path]
-            print(f"first load {path} ({login}, empty cache): HTML {f['html_gzip']} B gzip, "
-                  f"with its assets {f['total_gzip']} B gzip in {f['requests']} requests "
-                  f"({'within' if f['total_gzip'] <= BUDGET_GZIP else 'over'} 40 KB)")
+            print(
+                f"first load {path} ({login}, empty cache): HTML {f['html_gzip']} B gzip, "
+                f"with its assets {f['total_gzip']} B gzip in {f['requests']} requests "
+                f"({'within' if f['total_gzip'] <= BUDGET_GZIP else 'over'} 40 KB)"
+            )
 
         time_met = all(r["time_budget"] for r in results.values())
         gzip_met = all(r["gzip_budget"] for r in results.values())
         slowest = max(results, key=lambda k: results[k]["median_ms"])
-        print(f"\nbudgets: median <= {BUDGET_MS:g} ms {'met' if time_met else 'MISSED'} "
-              f"(slowest: {slowest}, {results[slowest]['median_ms']:.2f} ms); "
-              f"<= 40 KB gzip {'met' if gzip_met else 'MISSED'}; "
-              f"constant statements {'met' if constant else 'MISSED'}")
+        print(
+            f"\nbudgets: median <= {BUDGET_MS:g} ms {'met' if time_met else 'MISSED'} "
+            f"(slowest: {slowest}, {results[slowest]['median_ms']:.2f} ms); "
+            f"<= 40 KB gzip {'met' if gzip_met else 'MISSED'}; "
+            f"constant statements {'met' if constant else 'MISSED'}"
+        )
 
         for name in args.profile:
             _n, login, path, headers = next(s for s in screens if s[0] == name)
@@ -380,11 +431,24 @@ def main() -> None:
 
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps({
-                "db": args.db, "cases": world.total_cases, "runs": args.runs,
-                "desk_totals": totals, "screens": results, "first_loads": loads,
-                "sql_constant": constant, "time_budget": time_met, "gzip_budget": gzip_met,
-                "today": date.today().isoformat()}, ensure_ascii=False, indent=2))
+            args.json.write_text(
+                json.dumps(
+                    {
+                        "db": args.db,
+                        "cases": world.total_cases,
+                        "runs": args.runs,
+                        "desk_totals": totals,
+                        "screens": results,
+                        "first_loads": loads,
+                        "sql_constant": constant,
+                        "time_budget": time_met,
+                        "gzip_budget": gzip_met,
+                        "today": date.today().isoformat(),
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         with app.app_context():
             db.engine.dispose()
 

@@ -72,14 +72,14 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
 
-    from portal.web import (assets, converters, i18n, input as request_input, labels, limits,
-                            security, sessions)
+    from portal.web import assets, converters, i18n, labels, limits, security, sessions
+    from portal.web import input as request_input
+
     babel.init_app(app, locale_selector=i18n.select_locale)
     assets.init_app(app)
     converters.init_app(app)
@@ -91,12 +91,15 @@ def create_app(config: type | dict | None = None) -> Flask:
     sessions.init_app(app, login_manager)
 
     from portal.blueprints import register_blueprints
+
     register_blueprints(app)
 
     from portal.web import errors
+
     errors.init_app(app)
 
     from portal import cli, jobs
+
     cli.init_app(app)
     jobs.init_app(app)
     return app

@@ -18,20 +18,27 @@ def init_app(app) -> None:
 
     @api_clients.command("add")
     @click.argument("name")
-    @click.option("--jurisdiction", "code", required=True,
-                  help="The code of the jurisdiction its work orders go to, e.g. 445100.")
+    @click.option(
+        "--jurisdiction",
+        "code",
+        required=True,
+        help="The code of the jurisdiction its work orders go to, e.g. 445100.",
+    )
     @click.option("--webhook", default=None, help="Where to post replies and ratings.")
     def add(name: str, code: str, webhook: str | None):
         """Add a client; print its token (once) and, with --webhook, its signing secret."""
         from portal.domain import work_orders
         from portal.domain.models import Jurisdiction
         from portal.web.sessions import utcnow
+
         place = db.session.scalar(sa.select(Jurisdiction).where(Jurisdiction.code == code))
         if place is None:
-            raise click.BadParameter(f"no jurisdiction with code {code}",
-                                     param_hint="--jurisdiction")
-        client, token = work_orders.add_client(db.session, name=name, jurisdiction=place,
-                                               at=utcnow(), webhook_url=webhook)
+            raise click.BadParameter(
+                f"no jurisdiction with code {code}", param_hint="--jurisdiction"
+            )
+        client, token = work_orders.add_client(
+            db.session, name=name, jurisdiction=place, at=utcnow(), webhook_url=webhook
+        )
         db.session.commit()
         click.echo(f"client {client.id}: {name} ({place.name})")
         click.echo(f"token (shown once): {token}")
@@ -42,6 +49,7 @@ def init_app(app) -> None:
     def list_():
         """Every client, revoked ones too."""
         from portal.domain.models import ApiClient
+
         for client in db.session.scalars(sa.select(ApiClient).order_by(ApiClient.id)):
             state = f"revoked {client.revoked_at:%Y-%m-%d}" if client.revoked_at else "active"
             click.echo(f"{client.id}\t{client.name}\t{client.jurisdiction.code}\t{state}")
@@ -52,6 +60,7 @@ def init_app(app) -> None:
         """Revoke a client's token at once; its work orders stay."""
         from portal.domain.models import ApiClient
         from portal.web.sessions import utcnow
+
         client = db.session.get(ApiClient, client_id)
         if client is None:
             raise click.BadParameter(f"no client {client_id}", param_hint="CLIENT_ID")
@@ -74,26 +83,34 @@ def init_app(app) -> None:
         from portal.domain import intake as mailroom
         from portal.domain.calendar import load_calendar
         from portal.web.sessions import utcnow
+
         config = current_app.config
         if not config["INTAKE_IMAP_HOST"]:
             raise click.UsageError("INTAKE_IMAP_HOST is not configured")
         place = mailroom.default_jurisdiction(db.session, config["INTAKE_JURISDICTION"])
         if place is None:
             raise click.UsageError("INTAKE_JURISDICTION names no jurisdiction")
-        box = mailroom.Mailbox(config["INTAKE_IMAP_HOST"], config["INTAKE_IMAP_PORT"],
-                               config["INTAKE_IMAP_USER"], config["INTAKE_IMAP_PASSWORD"],
-                               config["INTAKE_IMAP_FOLDER"], config["INTAKE_IMAP_SSL"])
+        box = mailroom.Mailbox(
+            config["INTAKE_IMAP_HOST"],
+            config["INTAKE_IMAP_PORT"],
+            config["INTAKE_IMAP_USER"],
+            config["INTAKE_IMAP_PASSWORD"],
+            config["INTAKE_IMAP_FOLDER"],
+            config["INTAKE_IMAP_SSL"],
+        )
         calendar = load_calendar(db.session)
         root = Path(current_app.instance_path) / "uploads"
         registered = review = 0
         for raw, mark_read in mailroom.read_mailbox(box):
-            row, new = mailroom.take_message(db.session, calendar, raw, jurisdiction=place,
-                                             at=utcnow(), upload_root=root)
+            row, new = mailroom.take_message(
+                db.session, calendar, raw, jurisdiction=place, at=utcnow(), upload_root=root
+            )
             db.session.commit()  # stored before the mailbox forgets it
             mark_read()
             if new:
                 registered += row.status == "registered"
                 review += row.status == "review"
         from portal import jobs
+
         jobs.enqueue_pending(utcnow())  # the senders' confirmations
         click.echo(f"{registered} registered, {review} for review")

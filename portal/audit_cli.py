@@ -19,11 +19,15 @@ def init_app(app) -> None:
         """The audit log: its hash chain and its off-host copy."""
 
     @audit.command("verify")
-    @click.option("--against", type=click.Path(exists=True, dir_okay=False),
-                  help="An earlier `audit export`: every row in it must still be here.")
+    @click.option(
+        "--against",
+        type=click.Path(exists=True, dir_okay=False),
+        help="An earlier `audit export`: every row in it must still be here.",
+    )
     def verify(against: str | None):
         """Walk the hash chain in id order; name the first broken row and exit 1."""
         from portal.domain import audit as chain
+
         kept = []
         if against:
             with open(against, encoding="utf-8") as fh:
@@ -32,8 +36,10 @@ def init_app(app) -> None:
         if verdict.ok:
             click.echo(f"{verdict.checked} audit row(s) checked: the chain is intact")
             return
-        click.echo(f"{verdict.checked} audit row(s) checked; row {verdict.broken_id} "
-                   f"{verdict.reason}", err=True)
+        click.echo(
+            f"{verdict.checked} audit row(s) checked; row {verdict.broken_id} {verdict.reason}",
+            err=True,
+        )
         sys.exit(1)
 
     @audit.command("export")
@@ -42,6 +48,7 @@ def init_app(app) -> None:
         """Write every audit row, with its hashes, to PATH as JSON lines (for a copy kept off
         this host; `-` writes to standard output)."""
         from portal.domain import audit as chain
+
         if path == "-":
             count = chain.export(db.session, sys.stdout)
         else:
@@ -50,8 +57,10 @@ def init_app(app) -> None:
             with open(partial, "w", encoding="utf-8") as fh:
                 count = chain.export(db.session, fh)
             partial.replace(target)  # a reader never sees half a file
-        click.echo(f"{count} audit row(s) exported; chain head {chain.last_hash(db.session)}",
-                   err=path == "-")
+        click.echo(
+            f"{count} audit row(s) exported; chain head {chain.last_hash(db.session)}",
+            err=path == "-",
+        )
 
     @app.cli.group()
     def retention():
@@ -63,6 +72,7 @@ def init_app(app) -> None:
         never touched."""
         from portal.domain import retention as rules
         from portal.web.sessions import utcnow
+
         report = rules.purge(db.session, utcnow(), rules.Policy.from_config(current_app.config))
         db.session.commit()
         click.echo(str(report))

@@ -18,7 +18,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -91,8 +91,9 @@ def _summarise(conn) -> dict[str, dict]:
         order = list(table.primary_key.columns) or list(table.columns)
         digest, rows = hashlib.sha256(), 0
         for row in conn.execute(sa.select(table).order_by(*order)):
-            digest.update(json.dumps([_plain(v) for v in row], default=str,
-                                     ensure_ascii=False).encode())
+            digest.update(
+                json.dumps([_plain(v) for v in row], default=str, ensure_ascii=False).encode()
+            )
             digest.update(b"\n")
             rows += 1
         summary[table.name] = {"rows": rows, "checksum": digest.hexdigest()}
@@ -103,7 +104,7 @@ def _plain(value):
     if isinstance(value, (bytes, memoryview)):
         return hashlib.sha256(bytes(value)).hexdigest()
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat()
     return value
 
 
@@ -132,11 +133,17 @@ def backup(url: str, to_dir: Path, *, now: datetime) -> Path:
         target = to_dir / f"portal-{stamp}.dump"
         summary = _pg_dump(url, target)
         kind = "postgresql"
-    manifest = {"format": kind, "file": target.name, "sha256": sha256_file(target),
-                "bytes": target.stat().st_size, "created_at": now.isoformat(),
-                "tables": summary}
+    manifest = {
+        "format": kind,
+        "file": target.name,
+        "sha256": sha256_file(target),
+        "bytes": target.stat().st_size,
+        "created_at": now.isoformat(),
+        "tables": summary,
+    }
     Path(str(target) + MANIFEST_SUFFIX).write_text(
-        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    )
     os.chmod(target, 0o600)
     return target
 
@@ -149,9 +156,21 @@ def _pg_dump(url: str, target: Path) -> dict[str, dict]:
     try:
         with engine.connect() as conn:
             snapshot = conn.scalar(sa.text("SELECT pg_export_snapshot()"))
-            run = subprocess.run([tool, "-Fc", "--no-owner", "--no-privileges",
-                                  f"--snapshot={snapshot}", "-f", str(target),
-                                  "--dbname", libpq_url(url)], capture_output=True, text=True)
+            run = subprocess.run(
+                [
+                    tool,
+                    "-Fc",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--snapshot={snapshot}",
+                    "-f",
+                    str(target),
+                    "--dbname",
+                    libpq_url(url),
+                ],
+                capture_output=True,
+                text=True,
+            )
             if run.returncode != 0:
                 raise BackupError(f"pg_dump failed: {run.stderr.strip()}")
             summary = _summarise(conn)
@@ -193,14 +212,28 @@ def restore(dump: Path, into_url: str) -> dict[str, dict]:
     else:
         if _is_sqlite(into_url):
             raise BackupError("a PostgreSQL dump restores into a postgresql:// URL")
-        run = subprocess.run([pg_tool("pg_restore", into_url), "--no-owner", "--no-privileges",
-                              "--exit-on-error", "--single-transaction", "--dbname",
-                              libpq_url(into_url), str(dump)], capture_output=True, text=True)
+        run = subprocess.run(
+            [
+                pg_tool("pg_restore", into_url),
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                "--single-transaction",
+                "--dbname",
+                libpq_url(into_url),
+                str(dump),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if run.returncode != 0:
             raise BackupError(f"pg_restore failed: {run.stderr.strip()}")
     restored = table_summary(into_url)
-    differ = sorted(name for name in set(manifest["tables"]) | set(restored)
-                    if manifest["tables"].get(name) != restored.get(name))
+    differ = sorted(
+        name
+        for name in set(manifest["tables"]) | set(restored)
+        if manifest["tables"].get(name) != restored.get(name)
+    )
     if differ:
         raise BackupError("restored tables differ from the manifest: " + ", ".join(differ))
     return restored

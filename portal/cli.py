@@ -21,6 +21,7 @@ def _parse_day(_ctx, _param, value: str) -> date:
 
 def init_app(app) -> None:
     from portal import api_cli, audit_cli
+
     _init_translate(app)
     audit_cli.init_app(app)
     api_cli.init_app(app)
@@ -36,6 +37,7 @@ def init_app(app) -> None:
     def due(start: date, days: int):
         """Print the last day of a period of DAYS working days starting on START."""
         from portal.domain.calendar import load_calendar
+
         click.echo(load_calendar(db.session).add_working_days(start, days).isoformat())
 
     @workdays.command("check")
@@ -43,6 +45,7 @@ def init_app(app) -> None:
     def check(day: date):
         """Print whether DAY is a working day."""
         from portal.domain.calendar import load_calendar
+
         working = load_calendar(db.session).is_working_day(day)
         click.echo(f"{day.isoformat()} {'workday' if working else 'holiday'}")
 
@@ -55,6 +58,7 @@ def init_app(app) -> None:
         from portal.domain.calendar import set_override
         from portal.domain.models import CalendarDayKind
         from portal.web.sessions import utcnow
+
         set_override(db.session, day, CalendarDayKind(kind), at=utcnow(), note=note)
         db.session.commit()
         click.echo(f"{day.isoformat()} is now a {kind}")
@@ -67,10 +71,11 @@ def init_app(app) -> None:
     def sla_tick():
         """Write the reminders, overdue marks, callbacks, progress and ledger requests and
         bulletin notices owed now (idempotent; run every few minutes)."""
+        from portal import jobs
         from portal.domain import sla as scheduler
         from portal.domain.calendar import load_calendar
         from portal.web.sessions import utcnow
-        from portal import jobs
+
         now = utcnow()
         report = scheduler.tick(db.session, load_calendar(db.session), now)
         db.session.commit()
@@ -91,16 +96,25 @@ def init_app(app) -> None:
         from portal.domain.errors import RuleViolation
         from portal.domain.models import Role
         from portal.web.sessions import utcnow
+
         try:
             _user, password = create_staff_user(
-                db.session, by=None, name=name, username=username, role=Role.ADMIN,
-                unit=None, at=utcnow())
+                db.session,
+                by=None,
+                name=name,
+                username=username,
+                role=Role.ADMIN,
+                unit=None,
+                at=utcnow(),
+            )
         except RuleViolation as violation:
             db.session.rollback()
             raise click.ClickException(violation.message % violation.params) from None
         db.session.commit()
-        click.echo(f"Administrator {username} created. One-time password (shown once; it "
-                   f"must be changed at the first sign-in):")
+        click.echo(
+            f"Administrator {username} created. One-time password (shown once; it "
+            f"must be changed at the first sign-in):"
+        )
         click.echo(password)
 
     @app.cli.command("demo")
@@ -109,9 +123,12 @@ def init_app(app) -> None:
         """Load demo data into an empty database, then list the demo accounts. Refused in
         production mode: the demo accounts share one known password (SECURITY.md 8)."""
         from portal import demo as demo_data
+
         if current_app.config.get("PRODUCTION"):
-            raise click.ClickException("demo data is never loaded in production mode; "
-                                       "use `accounts create-admin` for the first account")
+            raise click.ClickException(
+                "demo data is never loaded in production mode; "
+                "use `accounts create-admin` for the first account"
+            )
         password = current_app.config["DEMO_PASSWORD"]
         if demo_data.is_empty(db.session):
             demo_data.load(db.session, password=password, now=demo_data.utcnow())
@@ -129,9 +146,13 @@ def _init_backup(app) -> None:
     from pathlib import Path
 
     @app.cli.group(invoke_without_command=True)
-    @click.option("--to", "to_dir", type=click.Path(file_okay=False, path_type=Path),
-                  default=None, help="Folder for the dump and its manifest "
-                  "(default: instance/backups).")
+    @click.option(
+        "--to",
+        "to_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Folder for the dump and its manifest (default: instance/backups).",
+    )
     @click.pass_context
     def backup(ctx, to_dir):
         """Back the database up: SQLite by its online backup API, PostgreSQL by pg_dump -Fc;
@@ -141,32 +162,42 @@ def _init_backup(app) -> None:
             return
         from portal import backup as backups
         from portal.web.sessions import utcnow
+
         folder = to_dir or Path(current_app.instance_path) / "backups"
         try:
-            dump = backups.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], folder,
-                                  now=utcnow())
+            dump = backups.backup(
+                current_app.config["SQLALCHEMY_DATABASE_URI"], folder, now=utcnow()
+            )
         except backups.BackupError as error:
             raise click.ClickException(str(error)) from None
         tables = backups.read_manifest(dump)["tables"]
-        click.echo(f"{dump} ({sum(t['rows'] for t in tables.values())} rows in "
-                   f"{len(tables)} tables); manifest {dump}{backups.MANIFEST_SUFFIX}")
+        click.echo(
+            f"{dump} ({sum(t['rows'] for t in tables.values())} rows in "
+            f"{len(tables)} tables); manifest {dump}{backups.MANIFEST_SUFFIX}"
+        )
 
     @backup.command("restore")
     @click.argument("dump", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--into", "into_url", required=True,
-                  help="An empty database: a new sqlite:///FILE, or a created postgresql:// "
-                  "database.")
+    @click.option(
+        "--into",
+        "into_url",
+        required=True,
+        help="An empty database: a new sqlite:///FILE, or a created postgresql:// database.",
+    )
     def restore(dump, into_url):
         """Restore DUMP into an empty database and check it against its manifest: the
         dump's SHA-256, then every table's row count and checksum."""
         from portal import backup as backups
         from portal.config import database_url
+
         try:
             tables = backups.restore(dump, database_url(into_url))
         except backups.BackupError as error:
             raise click.ClickException(str(error)) from None
-        click.echo(f"restored {len(tables)} tables, {sum(t['rows'] for t in tables.values())} "
-                   "rows; counts and checksums match the manifest")
+        click.echo(
+            f"restored {len(tables)} tables, {sum(t['rows'] for t in tables.values())} "
+            "rows; counts and checksums match the manifest"
+        )
 
 
 def _init_translate(app) -> None:
@@ -190,12 +221,40 @@ def _init_translate(app) -> None:
         are filled (tests/test_i18n.py).
         """
         pybabel = [sys.executable, "-m", "babel.messages.frontend"]
-        subprocess.run([*pybabel, "extract", "-F", str(root.parent / "babel.cfg"), "-k", "_l",
-                        "-k", "N_", "--no-location", "--sort-output", "-o", str(pot),
-                        str(root)], check=True)
-        subprocess.run([*pybabel, "update", "-i", str(pot), "-d", str(translations),
-                        "--no-fuzzy-matching", "-w", "100"], check=True)
+        subprocess.run(
+            [
+                *pybabel,
+                "extract",
+                "-F",
+                str(root.parent / "babel.cfg"),
+                "-k",
+                "_l",
+                "-k",
+                "N_",
+                "--no-location",
+                "--sort-output",
+                "-o",
+                str(pot),
+                str(root),
+            ],
+            check=True,
+        )
+        subprocess.run(
+            [
+                *pybabel,
+                "update",
+                "-i",
+                str(pot),
+                "-d",
+                str(translations),
+                "--no-fuzzy-matching",
+                "-w",
+                "100",
+            ],
+            check=True,
+        )
         from babel.messages.pofile import read_po, write_po
+
         path = translations / "en" / "LC_MESSAGES" / "messages.po"
         with path.open("rb") as fh:
             catalog = read_po(fh, locale="en")

@@ -17,9 +17,9 @@ def database_url(raw: str | None) -> str:
     """Normalise DATABASE_URL: a bare `postgresql://` means psycopg 3."""
     url = raw or "sqlite:///portal.db"
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -49,11 +49,16 @@ def check_retention(config) -> None:
     """Refuse an audit retention under 180 days (网络安全法 §21: 留存网络日志不少于六个月) and
     a negative retention period."""
     from portal.domain.retention import MIN_AUDIT_DAYS
+
     if int(config.get("AUDIT_RETENTION_DAYS", MIN_AUDIT_DAYS)) < MIN_AUDIT_DAYS:
-        raise RuntimeError(f"AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_DAYS} "
-                           "(网络安全法 §21)")
-    for key in ("RETENTION_NOTIFICATION_DAYS", "RETENTION_TRACKING_DAYS",
-                "RETENTION_CASE_CONTACT_DAYS"):
+        raise RuntimeError(
+            f"AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_DAYS} (网络安全法 §21)"
+        )
+    for key in (
+        "RETENTION_NOTIFICATION_DAYS",
+        "RETENTION_TRACKING_DAYS",
+        "RETENTION_CASE_CONTACT_DAYS",
+    ):
         if int(config.get(key, 0)) < 0:
             raise RuntimeError(f"{key} must not be negative")
 
@@ -98,8 +103,9 @@ class Config:
     RATELIMIT_KEY_PREFIX = "portal"
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
     # While Redis is down each worker counts alone, so each allows less (checklist 27).
-    LOGIN_FALLBACK_RATE_LIMIT = os.environ.get("LOGIN_FALLBACK_RATE_LIMIT",
-                                               "3 per minute;15 per hour")
+    LOGIN_FALLBACK_RATE_LIMIT = os.environ.get(
+        "LOGIN_FALLBACK_RATE_LIMIT", "3 per minute;15 per hour"
+    )
 
     # Password rules (SECURITY.md check 2; 等保 测评: 8 characters, 3 of the 4 classes, 90
     # days). Staff: length, composition, not their username or mobile, rotation (on by
@@ -107,8 +113,9 @@ class Config:
     # password (portal/domain/common_passwords.txt). Lengths below 8 are raised to 8.
     STAFF_PASSWORD_MIN_LENGTH = int(os.environ.get("STAFF_PASSWORD_MIN_LENGTH", 8))
     STAFF_PASSWORD_CLASSES = int(os.environ.get("STAFF_PASSWORD_CLASSES", 3))
-    STAFF_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("STAFF_PASSWORD_MAX_AGE_DAYS",
-                                                     90 if PRODUCTION else 0))
+    STAFF_PASSWORD_MAX_AGE_DAYS = int(
+        os.environ.get("STAFF_PASSWORD_MAX_AGE_DAYS", 90 if PRODUCTION else 0)
+    )
     ENTERPRISE_PASSWORD_MIN_LENGTH = int(os.environ.get("ENTERPRISE_PASSWORD_MIN_LENGTH", 8))
     # 等保 level 3: staff must have a TOTP second factor; those without one enrol right
     # after the password, before any other page (SECURITY.md check 9).

@@ -1,13 +1,13 @@
 """Demo data (`flask --app wsgi demo`): a city with two counties and a development zone, the
 offices and departments the seeds name, Chaozhou's categories, 30 enterprises of every kind,
-one user per role and a few cases at different steps. For demonstration and manual testing only: every demo
-account shares DEMO_PASSWORD, which production never sets.
+one user per role and a few cases at different steps. For demonstration and manual testing
+only: every demo account shares DEMO_PASSWORD, which production never sets.
 """
 
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -16,8 +16,17 @@ from portal.domain.accounts import hash_password
 from portal.domain.calendar import WorkCalendar
 from portal.domain.credit_code import check_character
 from portal.domain.models import (
-    CaseType, Channel, Enterprise, EnterpriseKind, Jurisdiction, JurisdictionLevel,
-    LiaisonAssignment, OrgUnit, Role, UnitKind, User,
+    CaseType,
+    Channel,
+    Enterprise,
+    EnterpriseKind,
+    Jurisdiction,
+    JurisdictionLevel,
+    LiaisonAssignment,
+    OrgUnit,
+    Role,
+    UnitKind,
+    User,
 )
 from portal.domain.workflow import categories_of, register_case
 
@@ -39,13 +48,28 @@ DEMO_ACCOUNTS = (
 )
 
 CITY_DEPARTMENTS = (
-    "市发展和改革局", "市工业和信息化局", "市科学技术局", "市财政局", "市政务服务数据管理局",
-    "市人力资源和社会保障局", "市自然资源局", "市生态环境局", "市商务局", "市市场监督管理局",
-    "市金融局", "市税务局", "市投资促进局",
+    "市发展和改革局",
+    "市工业和信息化局",
+    "市科学技术局",
+    "市财政局",
+    "市政务服务数据管理局",
+    "市人力资源和社会保障局",
+    "市自然资源局",
+    "市生态环境局",
+    "市商务局",
+    "市市场监督管理局",
+    "市金融局",
+    "市税务局",
+    "市投资促进局",
 )
 COUNTY_DEPARTMENTS = (
-    "工业和信息化局", "人力资源和社会保障局", "自然资源局", "市场监督管理局", "财政局",
-    "金融局", "政务服务数据管理局",
+    "工业和信息化局",
+    "人力资源和社会保障局",
+    "自然资源局",
+    "市场监督管理局",
+    "财政局",
+    "金融局",
+    "政务服务数据管理局",
 )
 # Dalu 一: the town's sections and centres that each keep a share of the enterprises.
 TOWN_UNITS = (
@@ -91,6 +115,7 @@ ENTERPRISES = (
     ("潮州开发区鸿运汽修店", EnterpriseKind.INDIVIDUAL, "汽车维修"),
 )
 
+
 # Dalu 一: which unit contacts which enterprise, by kind and industry.
 def credit_code(prefix: str, division: str, n: int) -> str:
     first17 = f"{prefix}{division}MA{n:07d}"
@@ -107,8 +132,13 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
     J = JurisdictionLevel
 
     def place(code, name, level, parent=None, policy=None):
-        j = Jurisdiction(code=code, name=name, level=level, parent=parent,
-                         policy=profiles[policy] if policy else None)
+        j = Jurisdiction(
+            code=code,
+            name=name,
+            level=level,
+            parent=parent,
+            policy=profiles[policy] if policy else None,
+        )
         session.add(j)
         return j
 
@@ -127,21 +157,32 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
         session.add(u)
         return u
 
-    city_office = unit(city, "市领导小组办公室", UnitKind.OFFICE, "0768-2201234",
-                       "潮州市工业和信息化局（市府大院3号楼）")
-    leading_group = unit(city, "市“企业吹哨、部门报到”服务机制工作领导小组",
-                         UnitKind.LEADING_GROUP)
+    city_office = unit(
+        city,
+        "市领导小组办公室",
+        UnitKind.OFFICE,
+        "0768-2201234",
+        "潮州市工业和信息化局（市府大院3号楼）",
+    )
+    leading_group = unit(city, "市“企业吹哨、部门报到”服务机制工作领导小组", UnitKind.LEADING_GROUP)
     inspection = unit(city, "市政府督查室", UnitKind.DEPARTMENT)
     city_units = {name: unit(city, name, UnitKind.DEPARTMENT) for name in CITY_DEPARTMENTS}
     county_units = {}
     for county, prefix in ((chaoan, "区"), (raoping, "县")):
-        county_units[county.name] = unit(county, f"{county.name}领导小组办公室", UnitKind.OFFICE,
-                                         "0768-5800000")
-        unit(county, f"{county.name}企业服务中心", UnitKind.SERVICE_CENTRE, "0768-5800001",
-             f"{county.name}政务服务中心一楼")
+        county_units[county.name] = unit(
+            county, f"{county.name}领导小组办公室", UnitKind.OFFICE, "0768-5800000"
+        )
+        unit(
+            county,
+            f"{county.name}企业服务中心",
+            UnitKind.SERVICE_CENTRE,
+            "0768-5800001",
+            f"{county.name}政务服务中心一楼",
+        )
         for name in COUNTY_DEPARTMENTS:
-            county_units[f"{county.name}{prefix}{name}"] = unit(county, f"{prefix}{name}",
-                                                               UnitKind.DEPARTMENT)
+            county_units[f"{county.name}{prefix}{name}"] = unit(
+                county, f"{prefix}{name}", UnitKind.DEPARTMENT
+            )
     unit(zone, "开发区管委会企业服务办", UnitKind.OFFICE, "0768-6300000")
     town_units = {name: unit(anbu, name, kind, "0768-5810000") for name, kind in TOWN_UNITS}
     unit(caitang, "经发办", UnitKind.OFFICE)
@@ -162,9 +203,17 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
     phones = itertools.count(2201240)
 
     def user(login, name, role, unit=None, enterprise=None, mobile=None):
-        u = User(username=None if mobile else login, mobile=mobile, name=name, role=role,
-                 unit=unit, enterprise=enterprise, password_hash=hashed, created_at=now,
-                 phone=f"0768-{next(phones)}")
+        u = User(
+            username=None if mobile else login,
+            mobile=mobile,
+            name=name,
+            role=role,
+            unit=unit,
+            enterprise=enterprise,
+            password_hash=hashed,
+            created_at=now,
+            phone=f"0768-{next(phones)}",
+        )
         session.add(u)
         return u
 
@@ -177,10 +226,12 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
         "inspector": user("inspector", "吴振华", Role.INSPECTOR, inspection),
         "admin": user("admin", "系统管理员", Role.ADMIN),
         "chaoan-office": user("chaoan-office", "李秋燕", Role.OFFICE, county_units["潮安区"]),
-        "chaoan-handler": user("chaoan-handler", "蔡俊杰", Role.HANDLER,
-                               county_units["潮安区区人力资源和社会保障局"]),
-        "chaoan-head": user("chaoan-head", "陈国栋", Role.HEAD,
-                            county_units["潮安区区人力资源和社会保障局"]),
+        "chaoan-handler": user(
+            "chaoan-handler", "蔡俊杰", Role.HANDLER, county_units["潮安区区人力资源和社会保障局"]
+        ),
+        "chaoan-head": user(
+            "chaoan-head", "陈国栋", Role.HEAD, county_units["潮安区区人力资源和社会保障局"]
+        ),
         "anbu-office": user("anbu-office", "郑晓东", Role.OFFICE, town_units["经发办"]),
     }
     village_liaison = users["liaison2"] = user("liaison2", "蔡秀英", Role.LIAISON, committee)
@@ -194,9 +245,16 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
         else:
             code = credit_code("91", home.code[:6], n)
         e = Enterprise(
-            name=name, kind=kind, industry=industry, credit_code=code, jurisdiction=home,
-            address=f"{home.name}{n}号", contact_name=f"联系人{n}",
-            contact_phone=f"138{n:08d}", created_at=now)
+            name=name,
+            kind=kind,
+            industry=industry,
+            credit_code=code,
+            jurisdiction=home,
+            address=f"{home.name}{n}号",
+            contact_name=f"联系人{n}",
+            contact_phone=f"138{n:08d}",
+            created_at=now,
+        )
         session.add(e)
         enterprises.append(e)
     session.flush()
@@ -207,13 +265,17 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
     rules = registry.install_rules(session, anbu)
     for e in enterprises:
         unit = registry.unit_for(session, rules, e) or committee
-        person = users["liaison"] if unit is town_units["经发办"] else (
-            village_liaison if unit is committee else None)
+        person = (
+            users["liaison"]
+            if unit is town_units["经发办"]
+            else (village_liaison if unit is committee else None)
+        )
         session.add(LiaisonAssignment(enterprise=e, unit=unit, user=person, assigned_at=now))
 
     first = enterprises[0]
-    users["13800000001"] = user("13800000001", "王福源", Role.ENTERPRISE, enterprise=first,
-                                mobile="13800000001")
+    users["13800000001"] = user(
+        "13800000001", "王福源", Role.ENTERPRISE, enterprise=first, mobile="13800000001"
+    )
     session.flush()
 
     calendar = WorkCalendar()
@@ -225,17 +287,38 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
     )
     cases = []
     for title, case_type, category, channel, days_ago in samples:
-        cases.append(register_case(
-            session, calendar, jurisdiction=city, applicant_name=first.name,
-            contact_name=users["13800000001"].name, contact_phone=first.contact_phone,
-            title=title, content=title + "。请相关部门协调解决。", case_type=case_type,
-            channel=channel, at=now - timedelta(days=days_ago),
-            by=users["13800000001"] if channel is Channel.PORTAL else users["office"],
-            enterprise=first, category=categories[category], receiving_unit=city_office))
+        cases.append(
+            register_case(
+                session,
+                calendar,
+                jurisdiction=city,
+                applicant_name=first.name,
+                contact_name=users["13800000001"].name,
+                contact_phone=first.contact_phone,
+                title=title,
+                content=title + "。请相关部门协调解决。",
+                case_type=case_type,
+                channel=channel,
+                at=now - timedelta(days=days_ago),
+                by=users["13800000001"] if channel is Channel.PORTAL else users["office"],
+                enterprise=first,
+                category=categories[category],
+                receiving_unit=city_office,
+            )
+        )
     session.flush()
     _advance(session, calendar, now, users, cases, city_units["市人力资源和社会保障局"])
-    _more_cases(session, calendar, now, users, enterprises, city, chaoan,
-                county_units["潮安区"], city_units["市自然资源局"])
+    _more_cases(
+        session,
+        calendar,
+        now,
+        users,
+        enterprises,
+        city,
+        chaoan,
+        county_units["潮安区"],
+        city_units["市自然资源局"],
+    )
     session.flush()
     return users
 
@@ -250,43 +333,96 @@ def _advance(session, calendar, now, users, cases, labour_bureau) -> None:
         return now - timedelta(days=days)
 
     workflow.accept(session, calendar, hiring, by=office, at=ago(5.9))
-    workflow.dispatch(session, calendar, hiring, by=office, at=ago(5.8), lead=labour_bureau,
-                      note="请联系企业了解岗位需求，对接专场招聘会。")
+    workflow.dispatch(
+        session,
+        calendar,
+        hiring,
+        by=office,
+        at=ago(5.8),
+        lead=labour_bureau,
+        note="请联系企业了解岗位需求，对接专场招聘会。",
+    )
     workflow.sign(session, hiring, by=handler, at=ago(5.5))
-    workflow.contact(session, hiring, by=handler, at=ago(5), method="visit", when=ago(5),
-                     note="上门了解：成型、施釉岗位缺口约80人。")
-    workflow.progress(session, hiring, by=handler, at=ago(2), visible=True,
-                      text="已将贵司岗位纳入本月镇级专场招聘会。")
+    workflow.contact(
+        session,
+        hiring,
+        by=handler,
+        at=ago(5),
+        method="visit",
+        when=ago(5),
+        note="上门了解：成型、施釉岗位缺口约80人。",
+    )
+    workflow.progress(
+        session,
+        hiring,
+        by=handler,
+        at=ago(2),
+        visible=True,
+        text="已将贵司岗位纳入本月镇级专场招聘会。",
+    )
     workflow.accept(session, calendar, consultation, by=office, at=ago(2.9))
-    workflow.answer(session, calendar, consultation, by=office, at=ago(2.8),
-                    text="高新技术企业认定需：注册满一年、拥有核心自主知识产权、研发人员占比"
-                         "不低于10%、近三年研发费用占比达标等。申报材料清单已短信发送。")
+    workflow.answer(
+        session,
+        calendar,
+        consultation,
+        by=office,
+        at=ago(2.8),
+        text="高新技术企业认定需：注册满一年、拥有核心自主知识产权、研发人员占比"
+        "不低于10%、近三年研发费用占比达标等。申报材料清单已短信发送。",
+    )
 
 
-def _more_cases(session, calendar, now, users, enterprises, city, chaoan, chaoan_office,
-                land_bureau) -> None:
+def _more_cases(
+    session, calendar, now, users, enterprises, city, chaoan, chaoan_office, land_bureau
+) -> None:
     """A whistle waiting at the 潮安区 office (`chaoan-office`), and one the city office sent
     for a leader's approval (呈批, the `leader` sees it)."""
     local = next(e for e in enterprises[1:] if e.jurisdiction.parent is chaoan)
     register_case(
-        session, calendar, jurisdiction=chaoan, applicant_name=local.name,
-        contact_name=local.contact_name, contact_phone=local.contact_phone,
-        title="厂区门前道路破损，货车进出困难", content="厂区门前道路破损严重，雨天积水，"
-        "货车进出困难，请协调修复。", case_type=CaseType.BUSINESS, channel=Channel.PORTAL,
-        at=now - timedelta(hours=20), by=None, enterprise=local, receiving_unit=chaoan_office)
+        session,
+        calendar,
+        jurisdiction=chaoan,
+        applicant_name=local.name,
+        contact_name=local.contact_name,
+        contact_phone=local.contact_phone,
+        title="厂区门前道路破损，货车进出困难",
+        content="厂区门前道路破损严重，雨天积水，货车进出困难，请协调修复。",
+        case_type=CaseType.BUSINESS,
+        channel=Channel.PORTAL,
+        at=now - timedelta(hours=20),
+        by=None,
+        enterprise=local,
+        receiving_unit=chaoan_office,
+    )
     big = enterprises[2]
     case = register_case(
-        session, calendar, jurisdiction=city, applicant_name=big.name,
-        contact_name=big.contact_name, contact_phone=big.contact_phone,
-        title="新建冷链仓库用地审批涉及多个部门", content="新建冷链仓库用地审批涉及自然资源、"
-        "住建、环保多个部门，希望统筹协调。", case_type=CaseType.COMPLAINT,
-        channel=Channel.VISIT, at=now - timedelta(days=2), by=users["office"], enterprise=big,
-        receiving_unit=users["office"].unit)
+        session,
+        calendar,
+        jurisdiction=city,
+        applicant_name=big.name,
+        contact_name=big.contact_name,
+        contact_phone=big.contact_phone,
+        title="新建冷链仓库用地审批涉及多个部门",
+        content="新建冷链仓库用地审批涉及自然资源、住建、环保多个部门，希望统筹协调。",
+        case_type=CaseType.COMPLAINT,
+        channel=Channel.VISIT,
+        at=now - timedelta(days=2),
+        by=users["office"],
+        enterprise=big,
+        receiving_unit=users["office"].unit,
+    )
     workflow.accept(session, calendar, case, by=users["office"], at=now - timedelta(days=2))
-    workflow.dispatch(session, calendar, case, by=users["office"], at=now - timedelta(days=1),
-                      lead=land_bureau, needs_approval=True,
-                      note="涉及多个部门，拟由市自然资源局牵头，呈领导审定。")
+    workflow.dispatch(
+        session,
+        calendar,
+        case,
+        by=users["office"],
+        at=now - timedelta(days=1),
+        lead=land_bureau,
+        needs_approval=True,
+        note="涉及多个部门，拟由市自然资源局牵头，呈领导审定。",
+    )
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -63,10 +63,12 @@ def _task():
     """The delivery task on the current `huey` (made once per queue)."""
     task = _deliver_task.get(id(huey))
     if task is None:
+
         @huey.task(name="deliver")
         def deliver_task(notification_id: int):
             with _app.app_context():
                 deliver(notification_id)
+
         task = _deliver_task[id(huey)] = deliver_task
     return task
 
@@ -86,17 +88,23 @@ def enqueue(notification_id: int, delay: float | None = None) -> None:
 
 def enqueue_pending(now) -> int:
     """Queue every outbox message that is pending and due; the caller has committed."""
-    ids = list(db.session.scalars(sa.select(Notification.id).where(
-        Notification.status == "pending",
-        sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))))
+    ids = list(
+        db.session.scalars(
+            sa.select(Notification.id).where(
+                Notification.status == "pending",
+                sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+            )
+        )
+    )
     db.session.commit()  # no transaction left open while the tasks write
     queued = 0
     for notification_id in ids:
         try:
             enqueue(notification_id)
         except Exception as error:  # the queue (Redis) is down: rows wait for the next tick
-            log.warning("queue unavailable, %d message(s) wait in the outbox: %s",
-                        len(ids) - queued, error)
+            log.warning(
+                "queue unavailable, %d message(s) wait in the outbox: %s", len(ids) - queued, error
+            )
             break
         queued += 1
     return queued
@@ -110,6 +118,7 @@ def deliver(notification_id: int) -> str:
     """Send one message now and record the outcome (the row is locked while sending)."""
     from portal.web.messages import message_text
     from portal.web.sessions import utcnow
+
     query = sa.select(Notification).where(Notification.id == notification_id)
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -120,8 +129,11 @@ def deliver(notification_id: int) -> str:
     now = utcnow()
     try:
         with force_locale("zh_Hans_CN"):
-            text = message_text(message.template, message.params or {}) \
-                if message.channel != WEBHOOK else ""
+            text = (
+                message_text(message.template, message.params or {})
+                if message.channel != WEBHOOK
+                else ""
+            )
         if message.channel == WEBHOOK:
             send_webhook(message, now)
         elif message.channel == SMS:
@@ -136,8 +148,12 @@ def deliver(notification_id: int) -> str:
             message.status = "failed"
         else:
             message.next_attempt_at = now + backoff(message.attempts)
-        log.warning("notification %s not delivered (attempt %s): %s", message.id,
-                    message.attempts, message.last_error)
+        log.warning(
+            "notification %s not delivered (attempt %s): %s",
+            message.id,
+            message.attempts,
+            message.last_error,
+        )
     db.session.commit()
     return message.status
 
@@ -179,6 +195,7 @@ def send_webhook(message: Notification, now) -> None:
     answer but 2xx is a failure, retried with back-off like every message."""
     from portal.domain import work_orders
     from portal.domain.models import ApiClient
+
     params = message.params or {}
     client = db.session.get(ApiClient, params.get("client_id"))
     if client is None or client.revoked_at is not None or not client.webhook_secret:
@@ -186,18 +203,28 @@ def send_webhook(message: Notification, now) -> None:
     work_order = work_orders.find(db.session, client, params.get("external_id", ""))
     if work_order is None:
         raise RuntimeError("no such work order")
-    body = json.dumps({"event": params.get("event"), "at": params.get("at"),
-                       "delivery": message.id,
-                       "work_order": work_orders.status(db.session, work_order)},
-                      ensure_ascii=False).encode()
+    body = json.dumps(
+        {
+            "event": params.get("event"),
+            "at": params.get("at"),
+            "delivery": message.id,
+            "work_order": work_orders.status(db.session, work_order),
+        },
+        ensure_ascii=False,
+    ).encode()
     timestamp = str(int(now.timestamp()))
-    request = urllib.request.Request(message.address or client.webhook_url, data=body,
-                                     method="POST", headers={
-        "Content-Type": "application/json",
-        "X-Portal-Event": str(params.get("event")),
-        "X-Portal-Delivery": str(message.id),
-        "X-Portal-Timestamp": timestamp,
-        "X-Portal-Signature": webhook_signature(client.webhook_secret, timestamp, body)})
+    request = urllib.request.Request(
+        message.address or client.webhook_url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Portal-Event": str(params.get("event")),
+            "X-Portal-Delivery": str(message.id),
+            "X-Portal-Timestamp": timestamp,
+            "X-Portal-Signature": webhook_signature(client.webhook_secret, timestamp, body),
+        },
+    )
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (admin's URL)
         if not 200 <= answer.status < 300:
             raise RuntimeError(f"webhook answered {answer.status}")

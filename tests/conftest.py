@@ -31,6 +31,7 @@ IS_POSTGRES = DATABASE_URL.startswith("postgresql")
 
 def migrate_to_head(uri: str) -> None:
     from flask_migrate import upgrade
+
     app = create_app(_config(uri))
     with app.app_context():
         upgrade()
@@ -56,12 +57,20 @@ class Database:
             return f"sqlite:///{target}"
         engine = sa.create_engine(self.url)
         with engine.begin() as conn:
-            tables = conn.scalars(sa.text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'")).all()
+            tables = conn.scalars(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            ).all()
             if tables:
-                conn.execute(sa.text(
-                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                conn.execute(
+                    sa.text(
+                        "TRUNCATE "
+                        + ", ".join(f'"{t}"' for t in tables)
+                        + " RESTART IDENTITY CASCADE"
+                    )
+                )
         engine.dispose()
         return self.url
 
@@ -137,6 +146,7 @@ def world(db):
 def profiles(db, world) -> dict:
     """The five seed policy profiles by key (chaozhou, chengkou, dalu, shantou, haimen)."""
     from portal.domain.models import PolicyProfile
+
     return {p.key: p for p in db.session.scalars(sa.select(PolicyProfile))}
 
 
@@ -164,13 +174,16 @@ class FreshRequestClient(FlaskClient):
 @pytest.fixture
 def login_as(client, world):
     """Sign `client` in as the world's user of `role` (a Role or its value); returns the user."""
+
     def _login(role, password=factories.PASSWORD):
         key = getattr(role, "value", role)
         user = world.users[key]
         token = csrf_from(client.get("/auth/login").text)
-        response = client.post("/auth/login", data={
-            "login": user.mobile or user.username, "password": password,
-            "csrf_token": token})
+        response = client.post(
+            "/auth/login",
+            data={"login": user.mobile or user.username, "password": password, "csrf_token": token},
+        )
         assert response.status_code == 303, response.text[:500]
         return user
+
     return _login

@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from portal.domain import catalogue, policies
+from portal.domain import catalogue, policies, workflow
 from portal.domain.accounts import hash_password
 from portal.domain.calendar import WorkCalendar
 from portal.domain.credit_code import check_character
 from portal.domain.models import (
-    CaseType, Channel, Enterprise, EnterpriseKind, Jurisdiction, JurisdictionLevel,
-    LiaisonAssignment, OrgUnit, Role, UnitKind, User,
+    CaseType,
+    Channel,
+    Enterprise,
+    EnterpriseKind,
+    Jurisdiction,
+    JurisdictionLevel,
+    LiaisonAssignment,
+    OrgUnit,
+    Role,
+    UnitKind,
+    User,
 )
-from portal.domain import workflow
 from portal.domain.workflow import register_case
 
 PASSWORD = "correct horse 42"
@@ -24,7 +32,7 @@ _seq = itertools.count(1)
 
 
 def now() -> datetime:
-    return datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)  # 10:00 in Beijing, a Wednesday
+    return datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Beijing, a Wednesday
 
 
 def password_hash() -> str:
@@ -34,11 +42,13 @@ def password_hash() -> str:
     return _HASH
 
 
-def jurisdiction(session, *, name=None, level=JurisdictionLevel.CITY, parent=None,
-                 policy=None, code=None) -> Jurisdiction:
+def jurisdiction(
+    session, *, name=None, level=JurisdictionLevel.CITY, parent=None, policy=None, code=None
+) -> Jurisdiction:
     n = next(_seq)
-    j = Jurisdiction(code=code or f"9{n:05d}", name=name or f"辖区{n}", level=level,
-                     parent=parent, policy=policy)
+    j = Jurisdiction(
+        code=code or f"9{n:05d}", name=name or f"辖区{n}", level=level, parent=parent, policy=policy
+    )
     session.add(j)
     session.flush()
     return j
@@ -58,35 +68,69 @@ def credit_code(n: int) -> str:
 
 def enterprise(session, j, *, name=None, kind=EnterpriseKind.SME) -> Enterprise:
     n = next(_seq)
-    e = Enterprise(name=name or f"企业{n}", kind=kind, credit_code=credit_code(n),
-                   jurisdiction=j, contact_name="联系人", contact_phone=f"139{n:08d}",
-                   created_at=now())
+    e = Enterprise(
+        name=name or f"企业{n}",
+        kind=kind,
+        credit_code=credit_code(n),
+        jurisdiction=j,
+        contact_name="联系人",
+        contact_phone=f"139{n:08d}",
+        created_at=now(),
+    )
     session.add(e)
     session.flush()
     return e
 
 
-def user(session, role: Role, *, unit=None, enterprise=None, username=None, mobile=None,
-         active=True) -> User:
+def user(
+    session, role: Role, *, unit=None, enterprise=None, username=None, mobile=None, active=True
+) -> User:
     n = next(_seq)
     if role is Role.ENTERPRISE and mobile is None and username is None:
         mobile = f"137{n:08d}"
-    u = User(username=username or (None if mobile else f"{role.value}{n}"), mobile=mobile,
-             name=f"用户{n}", role=role, unit=unit, enterprise=enterprise,
-             password_hash=password_hash(), active=active, created_at=now())
+    u = User(
+        username=username or (None if mobile else f"{role.value}{n}"),
+        mobile=mobile,
+        name=f"用户{n}",
+        role=role,
+        unit=unit,
+        enterprise=enterprise,
+        password_hash=password_hash(),
+        active=active,
+        created_at=now(),
+    )
     session.add(u)
     session.flush()
     return u
 
 
-def case(session, j, *, enterprise=None, by=None, at=None, title="用工难",
-         case_type=CaseType.BUSINESS, channel=Channel.PORTAL, calendar=None):
+def case(
+    session,
+    j,
+    *,
+    enterprise=None,
+    by=None,
+    at=None,
+    title="用工难",
+    case_type=CaseType.BUSINESS,
+    channel=Channel.PORTAL,
+    calendar=None,
+):
     return register_case(
-        session, calendar or WorkCalendar(), jurisdiction=j,
+        session,
+        calendar or WorkCalendar(),
+        jurisdiction=j,
         applicant_name=enterprise.name if enterprise else "张三",
-        contact_name="联系人", contact_phone="13900000000", title=title,
-        content=title + "，请协调。", case_type=case_type, channel=channel,
-        at=at or now(), by=by, enterprise=enterprise)
+        contact_name="联系人",
+        contact_phone="13900000000",
+        title=title,
+        content=title + "，请协调。",
+        case_type=case_type,
+        channel=channel,
+        at=at or now(),
+        by=by,
+        enterprise=enterprise,
+    )
 
 
 @dataclass
@@ -110,8 +154,9 @@ class World:
 def build_world(session) -> World:
     profiles = policies.install_seed_profiles(session)
     city = jurisdiction(session, name="测试市", policy=profiles["chaozhou"], code="445100")
-    county = jurisdiction(session, name="测试县", level=JurisdictionLevel.COUNTY, parent=city,
-                          code="445122")
+    county = jurisdiction(
+        session, name="测试县", level=JurisdictionLevel.COUNTY, parent=city, code="445122"
+    )
     office = unit(session, city, name="市领导小组办公室", kind=UnitKind.OFFICE)
     department = unit(session, city, name="市人力资源和社会保障局")
     other = unit(session, city, name="市自然资源局")
@@ -128,16 +173,29 @@ def build_world(session) -> World:
         "inspector": user(session, Role.INSPECTOR, unit=office, username="inspector"),
         "admin": user(session, Role.ADMIN, username="admin"),
     }
-    session.add(LiaisonAssignment(enterprise=mine, unit=town_office, user=users["liaison"],
-                                  assigned_at=now()))
+    session.add(
+        LiaisonAssignment(
+            enterprise=mine, unit=town_office, user=users["liaison"], assigned_at=now()
+        )
+    )
     catalogue.install_categories(session, city, catalogue.CHAOZHOU)
     county_department = unit(session, county, name="县人力资源和社会保障局")
     session.flush()
-    return World(city, county, office, department, other, mine, theirs, users,
-                 county_office=town_office, county_department=county_department,
-                 county_office_user=user(session, Role.OFFICE, unit=town_office),
-                 county_handler=user(session, Role.HANDLER, unit=county_department),
-                 county_head=user(session, Role.HEAD, unit=county_department))
+    return World(
+        city,
+        county,
+        office,
+        department,
+        other,
+        mine,
+        theirs,
+        users,
+        county_office=town_office,
+        county_department=county_department,
+        county_office_user=user(session, Role.OFFICE, unit=town_office),
+        county_handler=user(session, Role.HANDLER, unit=county_department),
+        county_head=user(session, Role.HEAD, unit=county_department),
+    )
 
 
 def replied(session, world: World, case, *, text="已办结。", at=None, calendar=None):

@@ -10,8 +10,7 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
-from portal.domain import answers, workflow
-from portal.domain.calendar import WorkCalendar
+from portal.domain import answers
 from portal.domain.models import Answer, Deflection, JurisdictionLevel
 from tests import factories
 from tests.conftest import csrf_from
@@ -20,20 +19,38 @@ SUBSIDY = "稳岗补贴怎么申领？需要哪些材料？"
 SUBSIDY_ANSWER = "登录人社局网上办事大厅，提交参保证明和营业执照，20个工作日内审核发放。"
 
 
-def add(db, world, question=SUBSIDY, text=SUBSIDY_ANSWER, *, keywords="稳岗 补贴 申领",
-        published=True, jurisdiction=None):
-    found = answers.save(db.session, by=world.users["office"], at=factories.now(),
-                         question=question, text=text, source="潮人社〔2026〕12号",
-                         keywords=keywords, published=published, jurisdiction=jurisdiction)
+def add(
+    db,
+    world,
+    question=SUBSIDY,
+    text=SUBSIDY_ANSWER,
+    *,
+    keywords="稳岗 补贴 申领",
+    published=True,
+    jurisdiction=None,
+):
+    found = answers.save(
+        db.session,
+        by=world.users["office"],
+        at=factories.now(),
+        question=question,
+        text=text,
+        source="潮人社〔2026〕12号",
+        keywords=keywords,
+        published=published,
+        jurisdiction=jurisdiction,
+    )
     db.session.commit()
     return found
 
 
 def hint(client, content, case_type="consultation", title=""):
     token = csrf_from(client.get("/whistle").text)
-    return client.post("/whistle/similar", data={
-        "csrf_token": token, "case_type": case_type, "title": title, "content": content},
-        headers={"HX-Request": "true", "HX-Target": "similar"})
+    return client.post(
+        "/whistle/similar",
+        data={"csrf_token": token, "case_type": case_type, "title": title, "content": content},
+        headers={"HX-Request": "true", "HX-Target": "similar"},
+    )
 
 
 def test_the_best_matches_first_and_only_published_ones(db, world):
@@ -70,8 +87,7 @@ def test_the_hint_shows_up_to_three_answers_within_3_kb(client, db, world, login
     assert "answers" not in business.text  # only a consultation gets answers
 
 
-def test_an_answer_that_settles_it_is_counted_and_nothing_is_sent(client, db, world,
-                                                                 login_as):
+def test_an_answer_that_settles_it_is_counted_and_nothing_is_sent(client, db, world, login_as):
     found = add(db, world)
     login_as("enterprise")
     token = csrf_from(client.get("/whistle").text)
@@ -80,10 +96,17 @@ def test_an_answer_that_settles_it_is_counted_and_nothing_is_sent(client, db, wo
     row = db.session.scalar(sa.select(Deflection))
     assert (row.answer_id, row.enterprise_id) == (found.id, world.enterprise.id)
     assert db.session.scalar(sa.text('SELECT count(*) FROM "case"')) == 0
-    elsewhere = add(db, world, "外市问题稳岗补贴", "外市", jurisdiction=factories.jurisdiction(
-        db.session, name="外市", level=JurisdictionLevel.CITY))
-    assert client.post(f"/answers/{elsewhere.id}/settled",
-                       data={"csrf_token": token}).status_code == 404
+    elsewhere = add(
+        db,
+        world,
+        "外市问题稳岗补贴",
+        "外市",
+        jurisdiction=factories.jurisdiction(db.session, name="外市", level=JurisdictionLevel.CITY),
+    )
+    assert (
+        client.post(f"/answers/{elsewhere.id}/settled", data={"csrf_token": token}).status_code
+        == 404
+    )
 
 
 def test_the_dashboard_counts_settled_consultations(client, db, world, login_as):
@@ -98,38 +121,50 @@ def test_the_dashboard_counts_settled_consultations(client, db, world, login_as)
 def test_the_office_adds_and_changes_answers_bad_input_kept(client, db, world, login_as):
     login_as("office")
     token = csrf_from(client.get("/office/answers/new").text)
-    bad = client.post("/office/answers/new", data={"csrf_token": token, "question": SUBSIDY,
-                                                   "answer": "", "published": "y"})
+    bad = client.post(
+        "/office/answers/new",
+        data={"csrf_token": token, "question": SUBSIDY, "answer": "", "published": "y"},
+    )
     assert bad.status_code == 200
     soup = BeautifulSoup(bad.text, "html.parser")
     assert soup.select_one("#question")["value"] == SUBSIDY
     assert "请填写答复" in soup.select_one("#answer").find_parent(class_="field").text
-    done = client.post("/office/answers/new", data={
-        "csrf_token": token, "question": SUBSIDY, "answer": SUBSIDY_ANSWER,
-        "source": "潮人社〔2026〕12号", "source_date": "2026-03-01", "keywords": "稳岗",
-        "published": "y"})
+    done = client.post(
+        "/office/answers/new",
+        data={
+            "csrf_token": token,
+            "question": SUBSIDY,
+            "answer": SUBSIDY_ANSWER,
+            "source": "潮人社〔2026〕12号",
+            "source_date": "2026-03-01",
+            "keywords": "稳岗",
+            "published": "y",
+        },
+    )
     assert done.status_code == 303
     found = db.session.scalar(sa.select(Answer))
     assert (found.question, found.source_date.isoformat()) == (SUBSIDY, "2026-03-01")
     assert SUBSIDY in client.get("/office/answers?q=稳岗").text
-    client.post(f"/office/answers/{found.id}", data={
-        "csrf_token": token, "question": "稳岗补贴如何申领？", "answer": SUBSIDY_ANSWER})
+    client.post(
+        f"/office/answers/{found.id}",
+        data={"csrf_token": token, "question": "稳岗补贴如何申领？", "answer": SUBSIDY_ANSWER},
+    )
     db.session.expire_all()
     assert (found.question, found.published) == ("稳岗补贴如何申领？", False)
     assert answers.hints(db.session, [world.city.id], "稳岗补贴如何申领") == []
 
 
 def test_a_reply_becomes_an_answer(client, db, world, login_as):
-    case = factories.case(db.session, world.city, enterprise=world.enterprise,
-                          title="稳岗补贴怎么申领")
+    case = factories.case(
+        db.session, world.city, enterprise=world.enterprise, title="稳岗补贴怎么申领"
+    )
     factories.replied(db.session, world, case, text=SUBSIDY_ANSWER)
     open_case = factories.case(db.session, world.city, enterprise=world.enterprise)
     db.session.commit()
     login_as("office")
     page = client.get(f"/office/cases/{case.number}").text
     assert f"/office/answers/new?case={case.number}" in page
-    form = BeautifulSoup(client.get(f"/office/answers/new?case={case.number}").text,
-                         "html.parser")
+    form = BeautifulSoup(client.get(f"/office/answers/new?case={case.number}").text, "html.parser")
     assert form.select_one("#question")["value"] == "稳岗补贴怎么申领"
     assert SUBSIDY_ANSWER in form.select_one("#answer").text
     assert client.get(f"/office/answers/new?case={open_case.number}").status_code == 404

@@ -33,8 +33,9 @@ ORDER = {
 
 @pytest.fixture
 def hotline(db, world):
-    client, token = work_orders.add_client(db.session, name="潮州12345平台",
-                                           jurisdiction=world.city, at=factories.now())
+    client, token = work_orders.add_client(
+        db.session, name="潮州12345平台", jurisdiction=world.city, at=factories.now()
+    )
     db.session.commit()
     return client, {"Authorization": f"Bearer {token}"}
 
@@ -60,7 +61,8 @@ def test_the_document_is_valid_openapi(spec):
 
 
 def test_a_work_order_becomes_a_case_and_its_reply_and_rating_are_read_back(
-        client, db, world, hotline, spec):
+    client, db, world, hotline, spec
+):
     _client, auth = hotline
     created = client.post("/api/v1/work-orders", json=ORDER, headers=auth)
     assert created.status_code == 201, created.text
@@ -70,11 +72,23 @@ def test_a_work_order_becomes_a_case_and_its_reply_and_rating_are_read_back(
     assert created.headers["Location"] == f"/api/v1/work-orders/{ORDER['external_id']}"
     case = db.session.scalar(sa.select(Case).where(Case.number == body["case_number"]))
     assert (case.channel, case.contact_phone, case.jurisdiction_id, case.category.number) == (
-        Channel.HOTLINE_12345, "13812345678", world.city.id, 2)
+        Channel.HOTLINE_12345,
+        "13812345678",
+        world.city.id,
+        2,
+    )
 
     factories.replied(db.session, world, case, text="已协调交通局修复路面。")
-    workflow.rate(db.session, WorkCalendar(), case, by=None, level=RatingLevel.SATISFIED,
-                  solved=True, comment="", at=factories.now())
+    workflow.rate(
+        db.session,
+        WorkCalendar(),
+        case,
+        by=None,
+        level=RatingLevel.SATISFIED,
+        solved=True,
+        comment="",
+        at=factories.now(),
+    )
     db.session.commit()
     read = client.get(created.headers["Location"], headers=auth)
     assert read.status_code == 200
@@ -96,8 +110,10 @@ def test_the_same_work_order_twice_is_one_case(client, db, world, hotline, spec)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkOrder)) == 1
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite serialises writers; the race needs "
-                    "PostgreSQL's concurrent transactions")
+@pytest.mark.skipif(
+    not IS_POSTGRES,
+    reason="SQLite serialises writers; the race needs PostgreSQL's concurrent transactions",
+)
 def test_the_same_work_order_at_the_same_moment_is_one_case(app, db, world, hotline):
     _client, auth = hotline
     answers, barrier = [], threading.Barrier(4)
@@ -119,16 +135,24 @@ def test_the_same_work_order_at_the_same_moment_is_one_case(app, db, world, hotl
 
 def test_a_refused_work_order_says_why(client, db, world, hotline):
     _client, auth = hotline
-    number = client.post("/api/v1/work-orders", json=ORDER, headers=auth).get_json()[
-        "case_number"]
+    number = client.post("/api/v1/work-orders", json=ORDER, headers=auth).get_json()["case_number"]
     case = db.session.scalar(sa.select(Case).where(Case.number == number))
-    workflow.refuse(db.session, case, by=world.users["office"], at=factories.now(),
-                    reason=7, message="诉求已由12345直接办结。")
+    workflow.refuse(
+        db.session,
+        case,
+        by=world.users["office"],
+        at=factories.now(),
+        reason=7,
+        message="诉求已由12345直接办结。",
+    )
     db.session.commit()
     status = client.get(f"/api/v1/work-orders/{ORDER['external_id']}", headers=auth).get_json()
     assert status["state"] == CaseState.REFUSED.value
-    assert status["refusal"] == {"action": "refuse", "reason_code": 7,
-                                 "message": "诉求已由12345直接办结。"}
+    assert status["refusal"] == {
+        "action": "refuse",
+        "reason_code": 7,
+        "message": "诉求已由12345直接办结。",
+    }
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wo_not-a-token", "Basic abc"])
@@ -148,8 +172,9 @@ def test_a_revoked_token_is_401(client, db, world, hotline):
     assert client.post("/api/v1/work-orders", json=ORDER, headers=auth).status_code == 201
     api_client.revoked_at = factories.now()
     db.session.commit()
-    assert client.get(f"/api/v1/work-orders/{ORDER['external_id']}",
-                      headers=auth).status_code == 401
+    assert (
+        client.get(f"/api/v1/work-orders/{ORDER['external_id']}", headers=auth).status_code == 401
+    )
 
 
 def test_every_call_is_audited(client, db, world, hotline):
@@ -158,27 +183,38 @@ def test_every_call_is_audited(client, db, world, hotline):
     client.post("/api/v1/work-orders", json=ORDER, headers=auth)
     client.get(f"/api/v1/work-orders/{ORDER['external_id']}", headers=auth)
     client.get("/api/v1/work-orders/not-there-at-all", headers=auth)
-    rows = db.session.execute(sa.select(AuditLog.result, AuditLog.object_id)
-                              .where(AuditLog.action == "api").order_by(AuditLog.id)).all()
+    rows = db.session.execute(
+        sa.select(AuditLog.result, AuditLog.object_id)
+        .where(AuditLog.action == "api")
+        .order_by(AuditLog.id)
+    ).all()
     assert [r.result for r in rows] == ["created", "repeat", "read", "not found"]
 
 
 def test_another_clients_work_order_is_not_found(client, db, world, hotline, spec):
     _client, auth = hotline
     client.post("/api/v1/work-orders", json=ORDER, headers=auth)
-    _other, token = work_orders.add_client(db.session, name="县12345", at=factories.now(),
-                                           jurisdiction=world.county)
+    _other, token = work_orders.add_client(
+        db.session, name="县12345", at=factories.now(), jurisdiction=world.county
+    )
     db.session.commit()
-    response = client.get(f"/api/v1/work-orders/{ORDER['external_id']}",
-                          headers={"Authorization": f"Bearer {token}"})
+    response = client.get(
+        f"/api/v1/work-orders/{ORDER['external_id']}", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 404
     conforms(spec, response, "/work-orders/{external_id}", "get")
 
 
 def test_every_field_that_cannot_be_taken_is_named(client, db, world, hotline, spec):
     _client, auth = hotline
-    bad = {**ORDER, "external_id": "x", "channel": "portal", "contact": {"name": "林"},
-           "received_at": "2026-11-25 09:30", "title": "\x00" + "长" * 300}
+    bad = {
+        **ORDER,
+        "external_id": "x",
+        "channel": "portal",
+        "contact": {"name": "林"},
+        "received_at": "2026-11-25 09:30",
+        "title": "\x00" + "长" * 300,
+    }
     response = client.post("/api/v1/work-orders", json=bad, headers=auth)
     assert response.status_code == 422
     conforms(spec, response, "/work-orders", "post")
@@ -186,18 +222,31 @@ def test_every_field_that_cannot_be_taken_is_named(client, db, world, hotline, s
     assert fields == {"external_id", "channel", "contact.phone", "received_at", "title"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
     for body, status in (("not json", 415), ("[1, 2]", 422)):
-        answer = client.post("/api/v1/work-orders", data=body, headers={
-            **auth, "Content-Type": "text/plain" if status == 415 else "application/json"})
+        answer = client.post(
+            "/api/v1/work-orders",
+            data=body,
+            headers={**auth, "Content-Type": "text/plain" if status == 415 else "application/json"},
+        )
         assert answer.status_code == status
         conforms(spec, answer, "/work-orders", "post")
 
 
 def test_the_cli_adds_lists_and_revokes_clients(runner, db, world):
-    added = runner.invoke(args=["api-clients", "add", "潮州12345平台", "--jurisdiction",
-                                "445100", "--webhook", "https://hotline.example/hook"])
+    added = runner.invoke(
+        args=[
+            "api-clients",
+            "add",
+            "潮州12345平台",
+            "--jurisdiction",
+            "445100",
+            "--webhook",
+            "https://hotline.example/hook",
+        ]
+    )
     assert added.exit_code == 0, added.output
-    token = next(line.split(": ", 1)[1] for line in added.output.splitlines()
-                 if line.startswith("token"))
+    token = next(
+        line.split(": ", 1)[1] for line in added.output.splitlines() if line.startswith("token")
+    )
     client = work_orders.client_for(db.session, token)
     assert client is not None and client.token_hash != token and client.webhook_secret
     assert "active" in runner.invoke(args=["api-clients", "list"]).output
@@ -212,6 +261,7 @@ class Receiver:
 
     def __init__(self, fail: int = 0):
         import http.server
+
         received, self.fail = [], fail
         outer = self
 
@@ -249,38 +299,55 @@ def test_the_reply_and_the_rating_reach_the_platform_signed(client, db, world):
 
     from portal import jobs
     from portal.domain.models import Notification
+
     receiver = Receiver(fail=1)
     try:
         api_client, token = work_orders.add_client(
-            db.session, name="潮州12345平台", jurisdiction=world.city, at=factories.now(),
-            webhook_url=receiver.url)
+            db.session,
+            name="潮州12345平台",
+            jurisdiction=world.city,
+            at=factories.now(),
+            webhook_url=receiver.url,
+        )
         db.session.commit()
         secret = api_client.webhook_secret
-        number = client.post("/api/v1/work-orders", json=ORDER, headers={
-            "Authorization": f"Bearer {token}"}).get_json()["case_number"]
+        number = client.post(
+            "/api/v1/work-orders", json=ORDER, headers={"Authorization": f"Bearer {token}"}
+        ).get_json()["case_number"]
         case = db.session.scalar(sa.select(Case).where(Case.number == number))
         factories.replied(db.session, world, case, text="已协调交通局修复路面。")
         db.session.commit()
-        jobs.enqueue_pending(factories.now())      # refused once by the platform: kept
+        jobs.enqueue_pending(factories.now())  # refused once by the platform: kept
         hook = db.session.scalar(sa.select(Notification).where(Notification.channel == "webhook"))
         assert (hook.status, hook.attempts, receiver.received) == ("pending", 1, [])
-        hook.next_attempt_at = None                # its back-off has passed
+        hook.next_attempt_at = None  # its back-off has passed
         db.session.commit()
         jobs.enqueue_pending(factories.now())
-        workflow.rate(db.session, WorkCalendar(), case, by=None, level=RatingLevel.SATISFIED,
-                      solved=True, comment="", at=factories.now())
+        workflow.rate(
+            db.session,
+            WorkCalendar(),
+            case,
+            by=None,
+            level=RatingLevel.SATISFIED,
+            solved=True,
+            comment="",
+            at=factories.now(),
+        )
         db.session.commit()
         jobs.enqueue_pending(factories.now())
     finally:
         receiver.close()
     events = []
     for headers, body in receiver.received:
-        expected = hmac.new(secret.encode(), headers["X-Portal-Timestamp"].encode() + b"."
-                            + body, hashlib.sha256).hexdigest()
+        expected = hmac.new(
+            secret.encode(), headers["X-Portal-Timestamp"].encode() + b"." + body, hashlib.sha256
+        ).hexdigest()
         assert headers["X-Portal-Signature"] == f"sha256={expected}"
         payload = json.loads(body)
         events.append((payload["event"], payload["work_order"]["state"]))
         assert payload["work_order"]["external_id"] == ORDER["external_id"]
     assert events[0][0] == "publish_reply" and events[-1] == ("rate", "rated")
-    assert json.loads(receiver.received[0][1])["work_order"]["reply"]["text"] == \
-        "已协调交通局修复路面。"
+    assert (
+        json.loads(receiver.received[0][1])["work_order"]["reply"]["text"]
+        == "已协调交通局修复路面。"
+    )

@@ -20,8 +20,9 @@ FAILURE = "手机号码、用户名或密码不正确"
 
 def _post_login(client, login, password, **extra):
     token = csrf_from(client.get("/auth/login").text)
-    return client.post("/auth/login", data={"login": login, "password": password,
-                                            "csrf_token": token, **extra})
+    return client.post(
+        "/auth/login", data={"login": login, "password": password, "csrf_token": token, **extra}
+    )
 
 
 def test_staff_sign_in_by_username(client, world):
@@ -48,8 +49,7 @@ def test_empty_fields_are_named_beside_each_field(client, world):
 
 
 def test_login_without_a_csrf_token_is_refused(client, world):
-    response = client.post("/auth/login", data={"login": "office",
-                                                 "password": factories.PASSWORD})
+    response = client.post("/auth/login", data={"login": "office", "password": factories.PASSWORD})
     assert response.status_code == 400
     assert "表单已失效" in response.text
     assert client.get("/office/").status_code == 302
@@ -57,15 +57,20 @@ def test_login_without_a_csrf_token_is_refused(client, world):
 
 def test_htmx_posts_carry_the_token_in_a_header(client, world):
     token = csrf_from(client.get("/auth/login").text)
-    response = client.post("/auth/login", headers={"HX-Request": "true", "X-CSRFToken": token},
-                           data={"login": "office", "password": factories.PASSWORD})
+    response = client.post(
+        "/auth/login",
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+        data={"login": "office", "password": factories.PASSWORD},
+    )
     assert response.status_code == 303
     wrong = client.post("/auth/logout", headers={"HX-Request": "true", "X-CSRFToken": "x"})
     assert wrong.status_code == 400
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/",
-                                    "/\\evil.example", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"],
+)
 def test_next_never_leaves_the_site(client, world, target):
     response = _post_login(client, "office", factories.PASSWORD, next=target)
     assert response.headers["Location"] == "/office/"
@@ -76,7 +81,6 @@ def test_next_returns_to_the_page_asked_for(client, world):
     assert first.headers["Location"] == "/auth/login?next=/admin/calendar"
     response = _post_login(client, "admin", factories.PASSWORD, next="/admin/calendar")
     assert response.headers["Location"] == "/admin/calendar"
-
 
 
 class TestRateLimit:
@@ -103,9 +107,12 @@ class TestRedis:
             redis.Redis.from_url(request.param).flushdb()  # a test database of its own
         return {"RATELIMIT_STORAGE_URI": request.param, "LOGIN_RATE_LIMIT": "3 per minute"}
 
-    @pytest.mark.parametrize("app_config", ["redis://127.0.0.1:6379/15",
-                                            "redis://127.0.0.1:1/0"], indirect=True,
-                             ids=["redis-up", "redis-down"])
+    @pytest.mark.parametrize(
+        "app_config",
+        ["redis://127.0.0.1:6379/15", "redis://127.0.0.1:1/0"],
+        indirect=True,
+        ids=["redis-up", "redis-down"],
+    )
     def test_login_limit_holds(self, client, world, app_config):
         for _ in range(3):
             assert _post_login(client, "nobody", "x").status_code == 200
@@ -119,10 +126,16 @@ class TestRegistration:
     def _post(self, client, world, **overrides):
         page = client.get("/auth/register")
         assert page.status_code == 200
-        data = {"csrf_token": csrf_from(page.text), "name": "李老板", "mobile": "13912345678",
-                "password": "good pass 8", "enterprise_name": "新开陶瓷有限公司",
-                "kind": "sme", "credit_code": "91440300708461136T",
-                "jurisdiction": str(world.county.id)}
+        data = {
+            "csrf_token": csrf_from(page.text),
+            "name": "李老板",
+            "mobile": "13912345678",
+            "password": "good pass 8",
+            "enterprise_name": "新开陶瓷有限公司",
+            "kind": "sme",
+            "credit_code": "91440300708461136T",
+            "jurisdiction": str(world.county.id),
+        }
         data.update(overrides)
         return client.post("/auth/register", data=data)
 
@@ -139,24 +152,32 @@ class TestRegistration:
         response = self._post(client, world, kind="individual", credit_code="")
         assert response.status_code == 303
 
-    @pytest.mark.parametrize("overrides,field,message", [
-        ({"credit_code": "91440300708461136A"}, "credit_code", "不是有效的统一社会信用代码"),
-        ({"credit_code": ""}, "credit_code", "请填写营业执照上18位的统一社会信用代码"),
-        ({"mobile": "12345"}, "mobile", "11位手机号码"),
-        ({"mobile": "13800000001"}, "mobile", "已注册"),
-        ({"password": "short"}, "password", "至少8个字符"),
-        ({"jurisdiction": ""}, "jurisdiction", "请选择"),
-    ])
-    def test_bad_input_is_named_beside_its_field_and_kept(self, client, db, world, overrides,
-                                                          field, message):
+    @pytest.mark.parametrize(
+        "overrides,field,message",
+        [
+            ({"credit_code": "91440300708461136A"}, "credit_code", "不是有效的统一社会信用代码"),
+            ({"credit_code": ""}, "credit_code", "请填写营业执照上18位的统一社会信用代码"),
+            ({"mobile": "12345"}, "mobile", "11位手机号码"),
+            ({"mobile": "13800000001"}, "mobile", "已注册"),
+            ({"password": "short"}, "password", "至少8个字符"),
+            ({"jurisdiction": ""}, "jurisdiction", "请选择"),
+        ],
+    )
+    def test_bad_input_is_named_beside_its_field_and_kept(
+        self, client, db, world, overrides, field, message
+    ):
         response = self._post(client, world, **overrides)
         assert response.status_code == 200
         page = BeautifulSoup(response.text, "html.parser")
         assert message in page.select_one(f"#{field}-error").text
         assert page.select_one("#enterprise_name")["value"] == "新开陶瓷有限公司"
         assert not page.select_one("#password").get("value")
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
-            User.mobile == "13912345678")) == 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(User).where(User.mobile == "13912345678")
+            )
+            == 0
+        )
 
     def test_knowing_a_credit_code_does_not_join_an_enterprise(self, client, db, world):
         """The code is public: an enterprise that has an account is not joined by it."""
@@ -172,36 +193,56 @@ class TestRegistration:
         registered.contact_phone = "13912345678"
         db.session.commit()
         refused = self._post(client, world, credit_code=registered.credit_code)
-        assert "已登记" in BeautifulSoup(refused.text, "html.parser").select_one(
-            "#credit_code-error").text
+        assert (
+            "已登记"
+            in BeautifulSoup(refused.text, "html.parser").select_one("#credit_code-error").text
+        )
         assert db.session.scalar(sa.select(User).where(User.mobile == "13912345678")) is None
 
 
 class TestColleaguesAndPasswords:
-    def test_an_enterprise_adds_a_colleague_who_sees_the_same_cases(self, client, db, world,
-                                                                    login_as, app):
+    def test_an_enterprise_adds_a_colleague_who_sees_the_same_cases(
+        self, client, db, world, login_as, app
+    ):
         case = factories.case(db.session, world.city, enterprise=world.enterprise)
         db.session.commit()
         login_as("enterprise")
         token = csrf_from(client.get("/auth/colleagues").text)
-        response = client.post("/auth/colleagues", data={
-            "csrf_token": token, "name": "小张", "mobile": "13700001111",
-            "password": "colleague 8"})
+        response = client.post(
+            "/auth/colleagues",
+            data={
+                "csrf_token": token,
+                "name": "小张",
+                "mobile": "13700001111",
+                "password": "colleague 8",
+            },
+        )
         assert response.status_code == 303
         page = client.get("/auth/colleagues").text
         assert "137****1111" in page and "13700001111" not in page
         other = app.test_client()
         token = csrf_from(other.get("/auth/login").text)
-        assert other.post("/auth/login", data={"csrf_token": token, "login": "13700001111",
-                                               "password": "colleague 8"}).status_code == 303
+        assert (
+            other.post(
+                "/auth/login",
+                data={"csrf_token": token, "login": "13700001111", "password": "colleague 8"},
+            ).status_code
+            == 303
+        )
         assert case.number in other.get("/cases").text
 
     def test_a_taken_mobile_is_named_beside_the_field(self, client, db, world, login_as):
         login_as("enterprise")
         token = csrf_from(client.get("/auth/colleagues").text)
-        response = client.post("/auth/colleagues", data={
-            "csrf_token": token, "name": "小张", "mobile": "13800000001",
-            "password": "colleague 8"})
+        response = client.post(
+            "/auth/colleagues",
+            data={
+                "csrf_token": token,
+                "name": "小张",
+                "mobile": "13800000001",
+                "password": "colleague 8",
+            },
+        )
         page = BeautifulSoup(response.text, "html.parser")
         assert "已注册" in page.select_one("#mobile-error").text
         assert page.select_one("#name")["value"] == "小张"
@@ -210,6 +251,7 @@ class TestColleaguesAndPasswords:
         login_as("office")
         assert client.get("/auth/colleagues").status_code == 403
 
+
 class TestBehindAProxy:
     @pytest.fixture
     def app_config(self):
@@ -217,41 +259,54 @@ class TestBehindAProxy:
 
     def test_the_client_address_comes_from_the_proxy(self, client, db, world):
         token = csrf_from(client.get("/auth/login").text)
-        client.post("/auth/login", headers={"X-Forwarded-For": "203.0.113.7"},
-                    data={"csrf_token": token, "login": "office", "password": "wrong"})
-        assert db.session.scalar(sa.select(AuditLog.ip).where(AuditLog.action == "login")) \
+        client.post(
+            "/auth/login",
+            headers={"X-Forwarded-For": "203.0.113.7"},
+            data={"csrf_token": token, "login": "office", "password": "wrong"},
+        )
+        assert (
+            db.session.scalar(sa.select(AuditLog.ip).where(AuditLog.action == "login"))
             == "203.0.113.7"
+        )
 
     def test_without_hops_a_forged_header_is_ignored(self, client, db, world, app):
         app.config["PROXY_HOPS"] = 0  # read at start-up: this app has ProxyFix, so new app
         from portal import create_app
         from tests.conftest import _config
+
         plain = create_app(_config(app.config["SQLALCHEMY_DATABASE_URI"]))
         other = plain.test_client()
         token = csrf_from(other.get("/auth/login").text)
-        other.post("/auth/login", headers={"X-Forwarded-For": "203.0.113.7"},
-                   data={"csrf_token": token, "login": "office", "password": "wrong"})
-        assert db.session.scalar(sa.select(AuditLog.ip).where(AuditLog.action == "login")) \
+        other.post(
+            "/auth/login",
+            headers={"X-Forwarded-For": "203.0.113.7"},
+            data={"csrf_token": token, "login": "office", "password": "wrong"},
+        )
+        assert (
+            db.session.scalar(sa.select(AuditLog.ip).where(AuditLog.action == "login"))
             == "127.0.0.1"
+        )
 
 
 class TestUserAdministration:
     """The administrator's account pages (/admin/users): find, create, change; the rules
     that keep an administrator from locking themselves out."""
 
-    def test_the_list_searches_by_name_username_or_mobile_and_pages(self, client, db, world,
-                                                                     login_as):
+    def test_the_list_searches_by_name_username_or_mobile_and_pages(
+        self, client, db, world, login_as
+    ):
         for n in range(55):
-            factories.user(db.session, Role.HANDLER, unit=world.department,
-                           username=f"bulk{n:02d}")
+            factories.user(db.session, Role.HANDLER, unit=world.department, username=f"bulk{n:02d}")
         db.session.commit()
         login_as("admin")
         first = BeautifulSoup(client.get("/admin/users").text, "html.parser")
         assert len(first.select("table.cases tbody tr")) == 50
         assert first.select_one("a[rel=next]")["href"] == "/admin/users?page=2"
         second = BeautifulSoup(client.get("/admin/users?page=2").text, "html.parser")
-        assert len(second.select("table.cases tbody tr")) == db.session.scalar(
-            sa.select(sa.func.count()).select_from(User)) - 50
+        assert (
+            len(second.select("table.cases tbody tr"))
+            == db.session.scalar(sa.select(sa.func.count()).select_from(User)) - 50
+        )
         found = BeautifulSoup(client.get("/admin/users?q=bulk0").text, "html.parser")
         assert len(found.select("table.cases tbody tr")) == 10
         mobile = BeautifulSoup(client.get("/admin/users?q=13800000001").text, "html.parser")
@@ -276,10 +331,15 @@ class TestUserAdministration:
             ({"unit": ""}, "unit", "请选择此人所在的单位"),
             ({"role": "enterprise"}, "role", "请选择角色"),
         ]:
-            form = {"csrf_token": token, "name": "新人", "username": "newbie",
-                    "role": "handler", "unit": str(world.department.id), **data}
-            page = BeautifulSoup(client.post("/admin/users/new", data=form).text,
-                                 "html.parser")
+            form = {
+                "csrf_token": token,
+                "name": "新人",
+                "username": "newbie",
+                "role": "handler",
+                "unit": str(world.department.id),
+                **data,
+            }
+            page = BeautifulSoup(client.post("/admin/users/new", data=form).text, "html.parser")
             assert message in page.select_one(f"#{field}-error").text, data
             assert page.select_one("#name")["value"] == "新人"
         assert db.session.scalar(sa.select(User).where(User.username == "newbie")) is None
@@ -287,14 +347,18 @@ class TestUserAdministration:
     def test_an_admin_cannot_disable_or_demote_themselves(self, client, db, world, login_as):
         admin = login_as("admin")
         token = csrf_from(client.get(f"/admin/users/{admin.id}").text)
-        refused = client.post(f"/admin/users/{admin.id}/active",
-                              data={"csrf_token": token, "active": "0"})
+        refused = client.post(
+            f"/admin/users/{admin.id}/active", data={"csrf_token": token, "active": "0"}
+        )
         assert "不能停用自己的账户" in refused.text
-        demoted = client.post(f"/admin/users/{admin.id}/role",
-                              data={"csrf_token": token, "role": "office",
-                                    "unit": str(world.office.id)})
-        assert "不能修改自己的角色" in BeautifulSoup(demoted.text, "html.parser").select_one(
-            "#role-error").text
+        demoted = client.post(
+            f"/admin/users/{admin.id}/role",
+            data={"csrf_token": token, "role": "office", "unit": str(world.office.id)},
+        )
+        assert (
+            "不能修改自己的角色"
+            in BeautifulSoup(demoted.text, "html.parser").select_one("#role-error").text
+        )
         assert db.session.get(User, admin.id).active
         assert db.session.get(User, admin.id).role is Role.ADMIN
 
@@ -304,11 +368,18 @@ class TestUserAdministration:
         page = f"/admin/users/{handler.id}"
         for active in ("0", "1"):
             token = csrf_from(client.get(page).text)
-            assert client.post(f"{page}/active", data={"csrf_token": token,
-                                                       "active": active}).status_code == 303
+            assert (
+                client.post(
+                    f"{page}/active", data={"csrf_token": token, "active": active}
+                ).status_code
+                == 303
+            )
         assert db.session.get(User, handler.id).active
-        actions = db.session.scalars(sa.select(AuditLog.action).where(
-            AuditLog.object_id == str(handler.id)).order_by(AuditLog.id)).all()
+        actions = db.session.scalars(
+            sa.select(AuditLog.action)
+            .where(AuditLog.object_id == str(handler.id))
+            .order_by(AuditLog.id)
+        ).all()
         assert actions == ["user_disable", "user_enable"]
 
     def test_enterprise_accounts_have_no_role_form(self, client, world, login_as):

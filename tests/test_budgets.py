@@ -31,7 +31,7 @@ import gzip
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
@@ -69,8 +69,10 @@ class Weight:
 
     def __str__(self) -> str:
         parts = ", ".join(f"{urlsplit(u).path} {n} B" for u, n in self.resources.items())
-        return (f"HTML {self.html_raw} B ({self.html_gzip} B gzip) + {parts} = {self.total} B "
-                f"in {self.requests} requests")
+        return (
+            f"HTML {self.html_raw} B ({self.html_gzip} B gzip) + {parts} = {self.total} B "
+            f"in {self.requests} requests"
+        )
 
 
 def _referenced(html: str, base: str) -> list[str]:
@@ -115,34 +117,63 @@ def weigh(client, path: str) -> Weight:
 
 # --------------------------------------------------------------------------- data
 
+
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def replied_case(db, world):
     """A case the enterprise added to twice, dispatched, replied to an hour ago and waiting
     for its rating: the case page at its fullest."""
     at = _now() - timedelta(days=3)
-    case = factories.case(db.session, world.city, enterprise=world.enterprise,
-                          by=world.users["enterprise"], at=at,
-                          title="春节后一线工人缺口约80人，网上招聘两个月仍招不到人")
-    case.content = ("我公司主营日用陶瓷，春节后一线工人缺口约80人。已在人社局网站和本地招聘群发布"
-                    "招聘信息两个月，仍招不到人，影响订单交付。希望协调举办专场招聘会，"
-                    "并了解稳岗补贴政策。") * 2
+    case = factories.case(
+        db.session,
+        world.city,
+        enterprise=world.enterprise,
+        by=world.users["enterprise"],
+        at=at,
+        title="春节后一线工人缺口约80人，网上招聘两个月仍招不到人",
+    )
+    case.content = (
+        "我公司主营日用陶瓷，春节后一线工人缺口约80人。已在人社局网站和本地招聘群发布"
+        "招聘信息两个月，仍招不到人，影响订单交付。希望协调举办专场招聘会，"
+        "并了解稳岗补贴政策。"
+    ) * 2
     user = world.users["enterprise"]
-    for n, text in enumerate(("补充：缺口主要是成型、施釉岗位，可提供宿舍。",
-                              "补充：附上近两个月的招聘记录和岗位说明。")):
-        workflow.record_event(db.session, case, action="supplement", by=user,
-                              at=at + timedelta(hours=n + 1), note=text,
-                              visible_to_enterprise=True)
+    for n, text in enumerate(
+        ("补充：缺口主要是成型、施釉岗位，可提供宿舍。", "补充：附上近两个月的招聘记录和岗位说明。")
+    ):
+        workflow.record_event(
+            db.session,
+            case,
+            action="supplement",
+            by=user,
+            at=at + timedelta(hours=n + 1),
+            note=text,
+            visible_to_enterprise=True,
+        )
     for n, name in enumerate(("招聘记录.pdf", "岗位说明.jpg")):
-        db.session.add(Attachment(
-            case=case, filename=name, stored_name=secrets.token_hex(16),
-            content_type="application/pdf", size=180_000 + n, sha256="0" * 64,
-            uploaded_by_id=user.id, uploaded_at=at, visible_to_enterprise=True))
-    factories.replied(db.session, world, case, at=_now() - timedelta(hours=1),
-                      text="已联系市人社局，定于下周三在贵司所在镇举办专场招聘会，"
-                           "稳岗补贴申报材料清单已通过短信发送给联系人。")
+        db.session.add(
+            Attachment(
+                case=case,
+                filename=name,
+                stored_name=secrets.token_hex(16),
+                content_type="application/pdf",
+                size=180_000 + n,
+                sha256="0" * 64,
+                uploaded_by_id=user.id,
+                uploaded_at=at,
+                visible_to_enterprise=True,
+            )
+        )
+    factories.replied(
+        db.session,
+        world,
+        case,
+        at=_now() - timedelta(hours=1),
+        text="已联系市人社局，定于下周三在贵司所在镇举办专场招聘会，"
+        "稳岗补贴申报材料清单已通过短信发送给联系人。",
+    )
     db.session.commit()
     return case
 
@@ -150,9 +181,13 @@ def replied_case(db, world):
 def similar_cases(db, world, count=3):
     cases = []
     for n in range(count):
-        case = factories.case(db.session, world.city, enterprise=world.enterprise,
-                              at=_now() - timedelta(days=n + 1),
-                              title=f"春节后一线工人缺口约{30 + n}人，招不到人")
+        case = factories.case(
+            db.session,
+            world.city,
+            enterprise=world.enterprise,
+            at=_now() - timedelta(days=n + 1),
+            title=f"春节后一线工人缺口约{30 + n}人，招不到人",
+        )
         case.content = "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。"
         cases.append(case)
     db.session.commit()
@@ -160,6 +195,7 @@ def similar_cases(db, world, count=3):
 
 
 # --------------------------------------------------------------------------- first loads
+
 
 def test_whistle_first_load(client, world, login_as):
     login_as("enterprise")
@@ -183,12 +219,12 @@ def test_the_case_page_really_is_at_its_fullest(client, db, world, login_as):
     login_as("enterprise")
     page = BeautifulSoup(client.get(f"/cases/{case.number}").text, "html.parser")
     assert page.select('input[name="rating-level"]'), "rating form missing"
-    assert page.select_one(f'a[href="/cases/{case.number}/information"]'), \
-        "supplement link missing"
+    assert page.select_one(f'a[href="/cases/{case.number}/information"]'), "supplement link missing"
     assert len(page.select("ol.timeline li")) == 7
 
 
 # --------------------------------------------------------------------------- fragments
+
 
 def _fragment(client, method: str, path: str, **kwargs) -> bytes:
     response = client.open(path, method=method, **kwargs)
@@ -206,8 +242,7 @@ def _check_fragment(name: str, body: bytes) -> None:
 def test_status_fragment(client, db, world, login_as):
     case = replied_case(db, world)
     login_as("enterprise")
-    body = _fragment(client, "GET", f"/cases/{case.number}/status",
-                     headers={"HX-Request": "true"})
+    body = _fragment(client, "GET", f"/cases/{case.number}/status", headers={"HX-Request": "true"})
     _check_fragment("status", body)
 
 
@@ -215,12 +250,15 @@ def test_similar_fragment_with_three_hits(client, db, world, login_as):
     cases = similar_cases(db, world)
     login_as("enterprise")
     token = csrf_from(client.get("/whistle").text)
-    body = _fragment(client, "POST", "/whistle/similar",
-                     headers={"HX-Request": "true", "X-CSRFToken": token},
-                     data={"title": "缺工", "content": "春节后一线工人缺口30人，招不到人"})
+    body = _fragment(
+        client,
+        "POST",
+        "/whistle/similar",
+        headers={"HX-Request": "true", "X-CSRFToken": token},
+        data={"title": "缺工", "content": "春节后一线工人缺口30人，招不到人"},
+    )
     assert body.count(b'name="add_to"') == len(cases)
     _check_fragment("similar", body)
-
 
 
 # --------------------------------------------------------------------------- contact ledger
@@ -235,16 +273,24 @@ def test_contacts_first_load_with_300_enterprises(client, db, world, login_as):
     from portal.domain.models import ContactMethod, ContactRecord, LiaisonAssignment
 
     liaison = world.users["liaison"]
-    today = local_date(datetime.now(timezone.utc))
+    today = local_date(datetime.now(UTC))
     for n in range(300):
         e = factories.enterprise(db.session, world.county, name=f"潮州市第{n}号陶瓷有限公司")
         e.contact_phone = f"1380000{n:04d}"
-        db.session.add(LiaisonAssignment(enterprise=e, unit=liaison.unit, user=liaison,
-                                         assigned_at=_now()))
+        db.session.add(
+            LiaisonAssignment(enterprise=e, unit=liaison.unit, user=liaison, assigned_at=_now())
+        )
         if n % 2:
-            db.session.add(ContactRecord(enterprise=e, unit_id=liaison.unit_id, user=liaison,
-                                         contacted_on=today, method=ContactMethod.VISIT,
-                                         created_at=_now()))
+            db.session.add(
+                ContactRecord(
+                    enterprise=e,
+                    unit_id=liaison.unit_id,
+                    user=liaison,
+                    contacted_on=today,
+                    method=ContactMethod.VISIT,
+                    created_at=_now(),
+                )
+            )
     db.session.commit()
     login_as("liaison")
     weight = weigh(client, "/contacts/")

@@ -1,7 +1,7 @@
 """The working-day calendar: China's official 2026 schedule with its make-up working days,
 the deadline semantics written in `portal/domain/calendar.py`, and admin overrides."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -31,7 +31,7 @@ def test_national_day_2026_is_seven_days_off(day):
 
 
 def test_ordinary_weekdays_work_and_weekends_rest():
-    assert official.is_working_day(D("2026-11-25"))      # Wednesday
+    assert official.is_working_day(D("2026-11-25"))  # Wednesday
     assert not official.is_working_day(D("2026-11-28"))  # Saturday
     assert not official.is_working_day(D("2026-11-29"))  # Sunday
 
@@ -48,8 +48,8 @@ def test_the_start_day_is_never_counted():
 
 
 def test_received_friday_evening_is_due_end_of_monday():
-    friday_1730 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)  # 17:30 in Beijing
-    friday_0900 = datetime(2026, 11, 20, 1, 0, tzinfo=timezone.utc)
+    friday_1730 = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # 17:30 in Beijing
+    friday_0900 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
     assert local_date(friday_1730) == D("2026-11-20")
     assert official.due_date(friday_1730, 1) == D("2026-11-23")
     assert official.due_date(friday_0900, 1) == official.due_date(friday_1730, 1)
@@ -61,7 +61,7 @@ def test_received_on_a_holiday_counts_from_the_first_working_day_after():
 
 
 def test_local_date_is_beijing_time():
-    late_utc = datetime(2026, 11, 24, 17, 0, tzinfo=timezone.utc)  # 01:00 on the 25th in Beijing
+    late_utc = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # 01:00 on the 25th in Beijing
     assert local_date(late_utc) == D("2026-11-25")
     with pytest.raises(ValueError):
         local_date(datetime(2026, 11, 24, 17, 0))
@@ -102,14 +102,16 @@ def test_a_holiday_override_wins_over_a_weekday():
 
 
 def test_a_calendar_without_working_days_is_refused():
-    everything_off = {D("2030-01-01").fromordinal(D("2030-01-01").toordinal() + i):
-                      CalendarDayKind.HOLIDAY for i in range(500)}
+    everything_off = {
+        D("2030-01-01").fromordinal(D("2030-01-01").toordinal() + i): CalendarDayKind.HOLIDAY
+        for i in range(500)
+    }
     with pytest.raises(ValueError):
         WorkCalendar(everything_off).add_working_days(D("2029-12-31"), 1)
 
 
 def test_overrides_are_stored_and_loaded(db):
-    at = datetime(2026, 11, 25, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 25, tzinfo=UTC)
     set_override(db.session, D("2027-02-06"), CalendarDayKind.WORKDAY, at=at, note="调休")
     set_override(db.session, D("2027-02-06"), CalendarDayKind.HOLIDAY, at=at)  # replaces
     db.session.commit()
@@ -127,7 +129,10 @@ def test_cli_override_changes_cli_due_date(runner):
     result = runner.invoke(args=["workdays", "set", "2027-02-06", "workday"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["workdays", "due", "2027-02-04", "1"]).output.strip() == "2027-02-06"
-    assert runner.invoke(args=["workdays", "check", "2027-02-06"]).output.strip() == "2027-02-06 workday"
+    assert (
+        runner.invoke(args=["workdays", "check", "2027-02-06"]).output.strip()
+        == "2027-02-06 workday"
+    )
 
 
 def test_cli_rejects_a_bad_date(runner):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -52,8 +52,10 @@ def post_step(client, url_prefix: str, case: Case, step: str, **fields):
     assert shown.status_code == 200, shown.status_code
     soup = page(shown)
     version = soup.select_one(f'input[name="{step}-version"]')
-    data = {"csrf_token": csrf_from(shown.text),
-            f"{step}-version": version["value"] if version else "0"}
+    data = {
+        "csrf_token": csrf_from(shown.text),
+        f"{step}-version": version["value"] if version else "0",
+    }
     files = {}
     for name, value in fields.items():
         if isinstance(value, tuple):
@@ -62,27 +64,43 @@ def post_step(client, url_prefix: str, case: Case, step: str, **fields):
             data[f"{step}-{name}"] = value
     data.update(files)
     kebab = step.replace("_", "-")
-    return client.post(f"{url_prefix}/cases/{case.number}/{kebab}", data=data,
-                       content_type="multipart/form-data" if files else None)
+    return client.post(
+        f"{url_prefix}/cases/{case.number}/{kebab}",
+        data=data,
+        content_type="multipart/form-data" if files else None,
+    )
 
 
 def login_user(client, user):
     token = csrf_from(client.get("/auth/login").text)
-    response = client.post("/auth/login", data={
-        "login": user.username or user.mobile, "password": factories.PASSWORD,
-        "csrf_token": token})
+    response = client.post(
+        "/auth/login",
+        data={
+            "login": user.username or user.mobile,
+            "password": factories.PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 303
 
 
 class TestOfficeQueue:
     def test_new_whistles_wait_on_the_office_desk(self, client, db, world, login_as):
-        fresh = factories.case(db.session, world.city, enterprise=world.enterprise,
-                               title="新来的诉求")
-        done = factories.case(db.session, world.city, enterprise=world.enterprise,
-                              title="已经交办的")
+        fresh = factories.case(
+            db.session, world.city, enterprise=world.enterprise, title="新来的诉求"
+        )
+        done = factories.case(
+            db.session, world.city, enterprise=world.enterprise, title="已经交办的"
+        )
         workflow.accept(db.session, CAL, done, by=world.users["office"], at=factories.now())
-        workflow.dispatch(db.session, CAL, done, by=world.users["office"], at=factories.now(),
-                          lead=world.department)
+        workflow.dispatch(
+            db.session,
+            CAL,
+            done,
+            by=world.users["office"],
+            at=factories.now(),
+            lead=world.department,
+        )
         db.session.commit()
         login_as("office")
         desk = client.get("/office/").text
@@ -91,8 +109,10 @@ class TestOfficeQueue:
         assert fresh.number in everything and done.number in everything
 
     def test_filters_search_and_paging(self, client, db, world, login_as):
-        cases = [factories.case(db.session, world.city, enterprise=world.enterprise,
-                                title=f"诉求{n}") for n in range(23)]
+        cases = [
+            factories.case(db.session, world.city, enterprise=world.enterprise, title=f"诉求{n}")
+            for n in range(23)
+        ]
         other = factories.case(db.session, world.city, enterprise=world.other_enterprise)
         db.session.commit()
         login_as("office")
@@ -109,15 +129,21 @@ class TestOfficeQueue:
 
     def test_category_department_and_date_filters(self, client, db, world, login_as):
         office = world.users["office"]
-        labour = db.session.scalar(sa.select(Category).where(
-            Category.jurisdiction_id == world.city.id, Category.number == 4))
-        early = factories.case(db.session, world.city, enterprise=world.enterprise,
-                               at=factories.now() - timedelta(days=20), title="上月的")
-        hired = factories.case(db.session, world.city, enterprise=world.enterprise,
-                               title="招工难")
+        labour = db.session.scalar(
+            sa.select(Category).where(
+                Category.jurisdiction_id == world.city.id, Category.number == 4
+            )
+        )
+        early = factories.case(
+            db.session,
+            world.city,
+            enterprise=world.enterprise,
+            at=factories.now() - timedelta(days=20),
+            title="上月的",
+        )
+        hired = factories.case(db.session, world.city, enterprise=world.enterprise, title="招工难")
         hired.category = labour
-        land = factories.case(db.session, world.city, enterprise=world.enterprise,
-                              title="用地难")
+        land = factories.case(db.session, world.city, enterprise=world.enterprise, title="用地难")
         for case, lead in ((hired, world.department), (land, world.other_department)):
             workflow.accept(db.session, CAL, case, by=office, at=factories.now())
             workflow.dispatch(db.session, CAL, case, by=office, at=factories.now(), lead=lead)
@@ -132,41 +158,61 @@ class TestOfficeQueue:
         assert shown(f"unit={world.other_department.id}") == {land.number}
         assert shown("received_from=2026-11-20") == {hired.number, land.number}
         assert shown("received_to=2026-11-10") == {early.number}
-        assert shown("received_from=2026-11-01&received_to=2026-11-30") == \
-            {early.number, hired.number, land.number}
+        assert shown("received_from=2026-11-01&received_to=2026-11-30") == {
+            early.number,
+            hired.number,
+            land.number,
+        }
 
     def test_returns_are_counted_per_unit(self, client, db, world, login_as):
         """退单拉锯: how often each unit sent the office's cases back, most first."""
         office, handler = world.users["office"], world.users["handler"]
         for n in range(2):
-            case = factories.case(db.session, world.city, enterprise=world.enterprise,
-                                  title=f"退回{n}")
+            case = factories.case(
+                db.session, world.city, enterprise=world.enterprise, title=f"退回{n}"
+            )
             workflow.accept(db.session, CAL, case, by=office, at=factories.now())
-            workflow.dispatch(db.session, CAL, case, by=office, at=factories.now(),
-                              lead=world.department)
-            workflow.return_case(db.session, CAL, case, by=handler, at=factories.now(),
-                                 reason="not_our_duty", note="不属我局职能")
+            workflow.dispatch(
+                db.session, CAL, case, by=office, at=factories.now(), lead=world.department
+            )
+            workflow.return_case(
+                db.session,
+                CAL,
+                case,
+                by=handler,
+                at=factories.now(),
+                reason="not_our_duty",
+                note="不属我局职能",
+            )
         db.session.commit()
         login_as("office")
-        rows = [[td.get_text(strip=True) for td in tr.select("td")]
-                for tr in page(client.get("/office/")).select("table.returns tbody tr")]
+        rows = [
+            [td.get_text(strip=True) for td in tr.select("td")]
+            for tr in page(client.get("/office/")).select("table.returns tbody tr")
+        ]
         assert rows == [[world.department.name, "2"]]
 
     def test_overdue_filter_and_urgency_order(self, client, db, world, login_as):
-        old = factories.case(db.session, world.city, enterprise=world.enterprise,
-                             at=factories.now() - timedelta(days=10), title="早就该联系了")
-        new = factories.case(db.session, world.city, enterprise=world.enterprise,
-                             title="刚刚收到")
+        old = factories.case(
+            db.session,
+            world.city,
+            enterprise=world.enterprise,
+            at=factories.now() - timedelta(days=10),
+            title="早就该联系了",
+        )
+        new = factories.case(db.session, world.city, enterprise=world.enterprise, title="刚刚收到")
         db.session.commit()
         _heads_the_desk_overdue(client, login_as, late=old, fresh=new)
 
     def test_a_reply_waiting_too_long_for_review_is_overdue_on_the_desk(
-            self, client, db, world, login_as):
+        self, client, db, world, login_as
+    ):
         """DOMAIN.md 8: the office reviews a reply within 1 working day; past it the reply
         heads the desk, said overdue in words."""
         t = factories.now() - timedelta(days=7)
-        waiting = factories.case(db.session, world.city, enterprise=world.enterprise, at=t,
-                                 title="答复待审核")
+        waiting = factories.case(
+            db.session, world.city, enterprise=world.enterprise, at=t, title="答复待审核"
+        )
         office, handler = world.users["office"], world.users["handler"]
         workflow.accept(db.session, CAL, waiting, by=office, at=t)
         workflow.dispatch(db.session, CAL, waiting, by=office, at=t, lead=world.department)
@@ -189,14 +235,16 @@ class TestOfficeQueue:
         factories.case(db.session, world.city, enterprise=world.enterprise)
         db.session.commit()
         login_as("office")
-        response = client.get("/office/?view=all", headers={
-            "HX-Request": "true", "HX-Target": "queue"})
+        response = client.get(
+            "/office/?view=all", headers={"HX-Request": "true", "HX-Target": "queue"}
+        )
         assert response.status_code == 200
         assert b"<html" not in response.data and b"<table" in response.data
         assert "HX-Request" in response.headers["Vary"]
 
     def test_the_queue_sends_the_same_statements_whatever_the_page_holds(
-            self, client, app, db, world, login_as):
+        self, client, app, db, world, login_as
+    ):
         login_as("office")
 
         def statements(path):
@@ -204,6 +252,7 @@ class TestOfficeQueue:
 
             def count(*_args):
                 seen.append(1)
+
             event.listen(_db.engine, "before_cursor_execute", count)
             try:
                 assert client.get(path).status_code == 200
@@ -215,12 +264,19 @@ class TestOfficeQueue:
         db.session.commit()
         one = statements("/office/?view=all")
         for n in range(25):
-            c = factories.case(db.session, world.city if n % 2 else world.county,
-                               enterprise=world.enterprise)
+            c = factories.case(
+                db.session, world.city if n % 2 else world.county, enterprise=world.enterprise
+            )
             if n % 3 == 0:
-                workflow.accept(db.session, CAL, c, by=world.users["office"]
-                                if c.office is world.office else world.county_office_user,
-                                at=factories.now())
+                workflow.accept(
+                    db.session,
+                    CAL,
+                    c,
+                    by=world.users["office"]
+                    if c.office is world.office
+                    else world.county_office_user,
+                    at=factories.now(),
+                )
         db.session.commit()
         many = statements("/office/?view=all")
         assert many == one
@@ -233,8 +289,9 @@ class TestScope:
         login_as("handler")  # of world.department, not the lead
         assert client.get(f"/workbench/cases/{case.number}").status_code == 404
         token = csrf_from(client.get("/workbench/").text)
-        response = client.post(f"/workbench/cases/{case.number}/sign",
-                               data={"csrf_token": token, "sign-version": "3"})
+        response = client.post(
+            f"/workbench/cases/{case.number}/sign", data={"csrf_token": token, "sign-version": "3"}
+        )
         assert response.status_code == 404
         assert workflow.is_allowed(case, world.users["handler"], "sign") is False
 
@@ -249,15 +306,24 @@ class TestScope:
         case = factories.case(db.session, world.city, enterprise=world.enterprise)
         office = world.users["office"]
         workflow.accept(db.session, CAL, case, by=office, at=factories.now())
-        workflow.dispatch(db.session, CAL, case, by=office, at=factories.now(),
-                          lead=world.department, co=[world.other_department])
+        workflow.dispatch(
+            db.session,
+            CAL,
+            case,
+            by=office,
+            at=factories.now(),
+            lead=world.department,
+            co=[world.other_department],
+        )
         workflow.sign(db.session, case, by=world.users["handler"], at=factories.now())
         co_handler = factories.user(db.session, Role.HANDLER, unit=world.other_department)
         db.session.commit()
         login_user(client, co_handler)
         shown = client.get(f"/workbench/cases/{case.number}")
         assert steps_offered(shown) == {"progress", "contribute"}
-        response = post_step(client, "/workbench", case, "contribute", text="自然资源局意见：可调整")
+        response = post_step(
+            client, "/workbench", case, "contribute", text="自然资源局意见：可调整"
+        )
         assert response.status_code == 303
         db.session.expire_all()
         assert case.events[-1].action == "contribute"
@@ -272,8 +338,11 @@ class TestScope:
 class TestSteps:
     def test_office_steps_on_a_new_whistle(self, client, db, world, login_as):
         case = factories.case(db.session, world.city, enterprise=world.enterprise)
-        case.category = db.session.scalar(sa.select(Category).where(  # 4 引才用工 → 人社局
-            Category.jurisdiction_id == world.city.id, Category.number == 4))
+        case.category = db.session.scalar(
+            sa.select(Category).where(  # 4 引才用工 → 人社局
+                Category.jurisdiction_id == world.city.id, Category.number == 4
+            )
+        )
         db.session.commit()
         login_as("office")
         offered = steps_offered(client.get(f"/office/cases/{case.number}"))
@@ -288,7 +357,8 @@ class TestSteps:
         assert lead is not None and lead["value"] == str(world.department.id)
 
     def test_a_refusal_without_a_message_is_explained_and_keeps_the_reason(
-            self, client, db, world, login_as):
+        self, client, db, world, login_as
+    ):
         case = factories.case(db.session, world.city, enterprise=world.enterprise)
         db.session.commit()
         login_as("office")
@@ -302,8 +372,7 @@ class TestSteps:
         db.session.expire_all()
         assert case.state is CaseState.SUBMITTED and len(case.events) == 1
 
-    def test_a_stale_form_is_refused_with_the_case_as_it_is_now(self, client, db, world,
-                                                                 login_as):
+    def test_a_stale_form_is_refused_with_the_case_as_it_is_now(self, client, db, world, login_as):
         case = factories.case(db.session, world.city, enterprise=world.enterprise)
         db.session.commit()
         login_as("office")
@@ -312,9 +381,15 @@ class TestSteps:
         # A colleague accepts it first.
         workflow.accept(db.session, CAL, case, by=world.users["office"], at=factories.now())
         db.session.commit()
-        response = client.post(f"/office/cases/{case.number}/refuse", data={
-            "csrf_token": token, "refuse-version": "1", "refuse-reason": "7",
-            "refuse-message": "联系不上，请重新提交联系方式。"})
+        response = client.post(
+            f"/office/cases/{case.number}/refuse",
+            data={
+                "csrf_token": token,
+                "refuse-version": "1",
+                "refuse-reason": "7",
+                "refuse-message": "联系不上，请重新提交联系方式。",
+            },
+        )
         assert response.status_code == 409
         soup = page(response)
         assert "有人修改了该诉求" in soup.text
@@ -329,18 +404,23 @@ class TestSteps:
         db.session.commit()
         login_as("office")
         token = csrf_from(client.get(f"/office/cases/{case.number}").text)
-        response = client.post(f"/office/cases/{case.number}/accept", data={
-            "csrf_token": token, "accept-version": str(case.version_id)})
+        response = client.post(
+            f"/office/cases/{case.number}/accept",
+            data={"csrf_token": token, "accept-version": str(case.version_id)},
+        )
         assert response.status_code == 409
-        assert client.post(f"/office/cases/{case.number}/no-such-step", data={
-            "csrf_token": token}).status_code == 404
+        assert (
+            client.post(
+                f"/office/cases/{case.number}/no-such-step", data={"csrf_token": token}
+            ).status_code
+            == 404
+        )
 
     def test_a_post_without_csrf_is_refused(self, client, db, world, login_as):
         case = factories.case(db.session, world.city, enterprise=world.enterprise)
         db.session.commit()
         login_as("office")
-        response = client.post(f"/office/cases/{case.number}/accept",
-                               data={"accept-version": "1"})
+        response = client.post(f"/office/cases/{case.number}/accept", data={"accept-version": "1"})
         assert response.status_code == 400
         db.session.expire_all()
         assert case.state is CaseState.SUBMITTED
@@ -351,35 +431,78 @@ class TestSteps:
         workflow.accept(db.session, CAL, case, by=world.users["office"], at=factories.now())
         db.session.commit()
         login_as("office")
-        assert post_step(client, "/office", case, "dispatch",
-                         lead=str(world.department.id), co=str(world.other_department.id),
-                         note="请尽快联系企业").status_code == 303
+        assert (
+            post_step(
+                client,
+                "/office",
+                case,
+                "dispatch",
+                lead=str(world.department.id),
+                co=str(world.other_department.id),
+                note="请尽快联系企业",
+            ).status_code
+            == 303
+        )
         client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/office/").text)})
 
         login_as("handler")
         assert case.number in client.get("/workbench/").text
         assert steps_offered(client.get(f"/workbench/cases/{case.number}")) == {
-            "sign", "return", "contact", "escalate"}
+            "sign",
+            "return",
+            "contact",
+            "escalate",
+        }
         assert post_step(client, "/workbench", case, "sign").status_code == 303
-        assert post_step(client, "/workbench", case, "contact", method="visit",
-                         when="2026-11-25T09:30", note="上门了解").status_code == 303
-        too_many = post_step(client, "/workbench", case, "request_extension", days="12",
-                             reason="需协调用地")
+        assert (
+            post_step(
+                client,
+                "/workbench",
+                case,
+                "contact",
+                method="visit",
+                when="2026-11-25T09:30",
+                note="上门了解",
+            ).status_code
+            == 303
+        )
+        too_many = post_step(
+            client, "/workbench", case, "request_extension", days="12", reason="需协调用地"
+        )
         assert too_many.status_code == 409
-        assert "可申请延期1至10个工作日" in page(too_many).select_one(
-            "#request_extension-days-error").text
-        assert post_step(client, "/workbench", case, "request_extension", days="5",
-                         reason="需协调用地").status_code == 303
+        assert (
+            "可申请延期1至10个工作日"
+            in page(too_many).select_one("#request_extension-days-error").text
+        )
+        assert (
+            post_step(
+                client, "/workbench", case, "request_extension", days="5", reason="需协调用地"
+            ).status_code
+            == 303
+        )
         client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/workbench/").text)})
 
         login_as("head")
         queue = client.get("/workbench/").text
         assert "1 项延期申请待您审批" in queue
-        assert post_step(client, "/workbench", case, "decide_extension",
-                         decision="approve").status_code == 303
+        assert (
+            post_step(
+                client, "/workbench", case, "decide_extension", decision="approve"
+            ).status_code
+            == 303
+        )
         pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-        assert post_step(client, "/workbench", case, "reply", text="已协调解决用地指标",
-                         attachments=(io.BytesIO(pdf), "批复.pdf")).status_code == 303
+        assert (
+            post_step(
+                client,
+                "/workbench",
+                case,
+                "reply",
+                text="已协调解决用地指标",
+                attachments=(io.BytesIO(pdf), "批复.pdf"),
+            ).status_code
+            == 303
+        )
         client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/workbench/").text)})
 
         db.session.expire_all()
@@ -398,13 +521,26 @@ class TestSteps:
         db.session.expire_all()
         assert case.state is CaseState.AWAITING_RATING
         assert [a.visible_to_enterprise for a in case.attachments] == [True]
-        assert case.finish_due == CAL.add_working_days(CAL.due_date(factories.now(), 5), 5) \
+        assert (
+            case.finish_due == CAL.add_working_days(CAL.due_date(factories.now(), 5), 5)
             or case.finish_due is not None
+        )
         actions = [e.action for e in case.events]
-        assert actions == ["register", "accept", "dispatch", "sign", "contact",
-                           "request_extension", "decide_extension", "reply", "publish_reply"]
-        assert {e.actor_id for e in case.events[4:7]} == {world.users["handler"].id,
-                                                         world.users["head"].id}
+        assert actions == [
+            "register",
+            "accept",
+            "dispatch",
+            "sign",
+            "contact",
+            "request_extension",
+            "decide_extension",
+            "reply",
+            "publish_reply",
+        ]
+        assert {e.actor_id for e in case.events[4:7]} == {
+            world.users["handler"].id,
+            world.users["head"].id,
+        }
 
 
 class TestRegisterByPhone:
@@ -412,12 +548,21 @@ class TestRegisterByPhone:
         login_as("office")
         form = client.get("/office/register")
         assert form.status_code == 200
-        response = client.post("/office/register", data={
-            "csrf_token": csrf_from(form.text), "channel": "hotline_12345",
-            "applicant_name": "测试陶瓷有限公司", "credit_code": world.enterprise.credit_code,
-            "contact_name": "王先生", "contact_phone": "0768-2201234",
-            "case_type": "consultation", "category": "", "title": "咨询稳岗补贴",
-            "content": "来电咨询稳岗补贴申报条件。"})
+        response = client.post(
+            "/office/register",
+            data={
+                "csrf_token": csrf_from(form.text),
+                "channel": "hotline_12345",
+                "applicant_name": "测试陶瓷有限公司",
+                "credit_code": world.enterprise.credit_code,
+                "contact_name": "王先生",
+                "contact_phone": "0768-2201234",
+                "case_type": "consultation",
+                "category": "",
+                "title": "咨询稳岗补贴",
+                "content": "来电咨询稳岗补贴申报条件。",
+            },
+        )
         assert response.status_code == 303
         case = db.session.scalar(sa.select(Case).order_by(Case.id.desc()))
         assert case.channel is Channel.HOTLINE_12345 and case.enterprise is world.enterprise
@@ -427,10 +572,19 @@ class TestRegisterByPhone:
     def test_a_bad_phone_is_explained_and_everything_kept(self, client, db, world, login_as):
         login_as("office")
         form = client.get("/office/register")
-        response = client.post("/office/register", data={
-            "csrf_token": csrf_from(form.text), "channel": "phone",
-            "applicant_name": "张三", "contact_name": "张三", "contact_phone": "12345",
-            "case_type": "complaint", "title": "噪音", "content": "隔壁工地夜间施工。"})
+        response = client.post(
+            "/office/register",
+            data={
+                "csrf_token": csrf_from(form.text),
+                "channel": "phone",
+                "applicant_name": "张三",
+                "contact_name": "张三",
+                "contact_phone": "12345",
+                "case_type": "complaint",
+                "title": "噪音",
+                "content": "隔壁工地夜间施工。",
+            },
+        )
         assert response.status_code == 422
         soup = page(response)
         assert soup.select_one("#contact_phone-error") is not None
@@ -448,8 +602,10 @@ def two_staff(number: str, user):
     loaded on its own; both rolled back and closed at the end."""
     sessions = [Session(_db.engine), Session(_db.engine)]
     try:
-        yield [(s, s.scalar(sa.select(Case).where(Case.number == number)),
-                s.get(type(user), user.id)) for s in sessions]
+        yield [
+            (s, s.scalar(sa.select(Case).where(Case.number == number)), s.get(type(user), user.id))
+            for s in sessions
+        ]
     finally:
         for s in sessions:
             s.rollback()
@@ -462,8 +618,7 @@ def test_no_lost_update_when_two_staff_act_at_once(app, db, world):
     case = factories.case(db.session, world.city, enterprise=world.enterprise)
     db.session.commit()
     number = case.number
-    with two_staff(number, world.users["office"]) as ((first, a, office_a),
-                                                      (second, b, office_b)):
+    with two_staff(number, world.users["office"]) as ((first, a, office_a), (second, b, office_b)):
         workflow.accept(first, CAL, a, by=office_a, at=factories.now())
         first.commit()
         workflow.refuse(second, b, by=office_b, at=factories.now(), reason=7, message="联系不上")
@@ -501,31 +656,44 @@ def test_an_approval_past_the_cap_is_refused(db, world):
     workflow.accept(db.session, CAL, case, by=office, at=factories.now())
     workflow.dispatch(db.session, CAL, case, by=office, at=factories.now(), lead=world.department)
     workflow.sign(db.session, case, by=handler, at=factories.now())
-    workflow.request_extension(db.session, case, by=handler, at=factories.now(), days=8,
-                               reason="复杂")
+    workflow.request_extension(
+        db.session, case, by=handler, at=factories.now(), days=8, reason="复杂"
+    )
     case.extensions[0].approved = True  # as if an earlier request had been approved meanwhile
-    case.extensions.append(type(case.extensions[0])(
-        case=case, days=5, reason="再延", requested_by_id=handler.id,
-        requested_at=factories.now()))
+    case.extensions.append(
+        type(case.extensions[0])(
+            case=case,
+            days=5,
+            reason="再延",
+            requested_by_id=handler.id,
+            requested_at=factories.now(),
+        )
+    )
     with pytest.raises(RuleViolation) as refused:
-        workflow.decide_extension(db.session, CAL, case, by=head, at=factories.now(),
-                                  approve=True)
+        workflow.decide_extension(db.session, CAL, case, by=head, at=factories.now(), approve=True)
     assert refused.value.params == {"left": 2}
 
 
 def test_the_desk_flags_callbacks_and_weekly_progress(client, db, world, login_as, profiles):
     """Past the rating window an unrated case comes back to the office's desk as a callback;
     in Shantou a case in hand owes progress on Thursdays (2026-11-26 is one)."""
-    from datetime import datetime, timezone
-    old = datetime(2026, 11, 2, 2, tzinfo=timezone.utc)
-    unrated = factories.replied(db.session, world, factories.case(
-        db.session, world.city, enterprise=world.enterprise, title="没人评价"), at=old)
+    from datetime import datetime
+
+    old = datetime(2026, 11, 2, 2, tzinfo=UTC)
+    unrated = factories.replied(
+        db.session,
+        world,
+        factories.case(db.session, world.city, enterprise=world.enterprise, title="没人评价"),
+        at=old,
+    )
     world.county.policy = profiles["shantou"]
-    in_hand = factories.case(db.session, world.county, enterprise=world.enterprise,
-                             title="每周报进展", at=old)
+    in_hand = factories.case(
+        db.session, world.county, enterprise=world.enterprise, title="每周报进展", at=old
+    )
     workflow.accept(db.session, CAL, in_hand, by=world.county_office_user, at=old)
-    workflow.dispatch(db.session, CAL, in_hand, by=world.county_office_user, at=old,
-                      lead=world.county_department)
+    workflow.dispatch(
+        db.session, CAL, in_hand, by=world.county_office_user, at=old, lead=world.county_department
+    )
     workflow.sign(db.session, in_hand, by=world.county_handler, at=old)
     db.session.commit()
     login_as("office")
@@ -533,33 +701,42 @@ def test_the_desk_flags_callbacks_and_weekly_progress(client, db, world, login_a
     row = next(r for r in desk.select("table.queue tbody tr") if unrated.number in r.text)
     assert "待回访" in row.text
     client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/office/").text)})
-    with time_machine.travel(datetime(2026, 11, 26, 3, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 11, 26, 3, tzinfo=UTC), tick=False):
         login_user(client, world.county_handler)
         queue = page(client.get("/workbench/"))
     row = next(r for r in queue.select("table.queue tbody tr") if in_hand.number in r.text)
     assert "本周须报进展" in row.text
 
 
-def test_a_leader_approves_from_the_desk_and_an_inspector_supervises(client, db, world,
-                                                                      login_as):
+def test_a_leader_approves_from_the_desk_and_an_inspector_supervises(client, db, world, login_as):
     office = world.users["office"]
     case = factories.case(db.session, world.city, enterprise=world.enterprise)
     workflow.accept(db.session, CAL, case, by=office, at=factories.now())
-    workflow.dispatch(db.session, CAL, case, by=office, at=factories.now(),
-                      lead=world.department, needs_approval=True)
+    workflow.dispatch(
+        db.session,
+        CAL,
+        case,
+        by=office,
+        at=factories.now(),
+        lead=world.department,
+        needs_approval=True,
+    )
     db.session.commit()
     login_as("leader")
     assert case.number in client.get("/office/").text
     assert steps_offered(client.get(f"/office/cases/{case.number}")) == {
-        "approve_dispatch", "reject_dispatch"}
+        "approve_dispatch",
+        "reject_dispatch",
+    }
     assert post_step(client, "/office", case, "approve_dispatch").status_code == 303
     db.session.expire_all()
     assert case.state is CaseState.DISPATCHED and case.finish_due is not None
     client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/office/").text)})
 
     login_as("inspector")
-    response = post_step(client, "/office", case, "supervise", reason="overdue",
-                         note="请于本周内办结")
+    response = post_step(
+        client, "/office", case, "supervise", reason="overdue", note="请于本周内办结"
+    )
     assert response.status_code == 303
     shown = client.get(f"/office/cases/{case.number}").text
     assert "督办单第2026-0001号" in shown
@@ -571,8 +748,11 @@ def test_the_filtered_queue_exports_to_a_workbook(client, db, world, login_as):
     from openpyxl import load_workbook
 
     from portal.domain.models import AuditLog
-    cases = [factories.case(db.session, world.city, enterprise=world.enterprise,
-                            title=f"导出{n}") for n in range(23)]
+
+    cases = [
+        factories.case(db.session, world.city, enterprise=world.enterprise, title=f"导出{n}")
+        for n in range(23)
+    ]
     other = factories.case(db.session, world.city, enterprise=world.other_enterprise)
     db.session.commit()
     login_as("office")

@@ -5,7 +5,7 @@ unit's own handling, coverage and the month's submission."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,14 +15,24 @@ from sqlalchemy import event
 
 from portal.domain import ledger
 from portal.domain.models import (
-    Case, CaseState, Channel, ContactMethod, ContactProblem, ContactRecord, EnterpriseKind,
-    JurisdictionLevel, LedgerAmendment, LiaisonAssignment, Role, UnitKind,
+    Case,
+    CaseState,
+    Channel,
+    ContactMethod,
+    ContactProblem,
+    ContactRecord,
+    EnterpriseKind,
+    JurisdictionLevel,
+    LedgerAmendment,
+    LiaisonAssignment,
+    Role,
+    UnitKind,
 )
 from portal.extensions import db as _db
 from tests import factories
 from tests.conftest import csrf_from
 
-NOW = datetime(2026, 11, 25, 4, tzinfo=timezone.utc)  # noon in Beijing, a Wednesday
+NOW = datetime(2026, 11, 25, 4, tzinfo=UTC)  # noon in Beijing, a Wednesday
 
 
 @pytest.fixture(autouse=True)
@@ -38,16 +48,28 @@ def page(response) -> BeautifulSoup:
 
 def login_user(client, user):
     token = csrf_from(client.get("/auth/login").text)
-    assert client.post("/auth/login", data={
-        "login": user.username or user.mobile, "password": factories.PASSWORD,
-        "csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            "/auth/login",
+            data={
+                "login": user.username or user.mobile,
+                "password": factories.PASSWORD,
+                "csrf_token": token,
+            },
+        ).status_code
+        == 303
+    )
 
 
 def contact_form(client, enterprise, **fields):
     shown = client.get(f"/contacts/enterprises/{enterprise.id}/contact")
     assert shown.status_code == 200
-    data = {"csrf_token": csrf_from(shown.text), "contacted_on": "2026-11-24",
-            "method": "visit", "note": ""}
+    data = {
+        "csrf_token": csrf_from(shown.text),
+        "contacted_on": "2026-11-24",
+        "method": "visit",
+        "note": "",
+    }
     data.update(fields)
     return client.post(f"/contacts/enterprises/{enterprise.id}/contact", data=data)
 
@@ -57,23 +79,31 @@ def liaison_world(db, world):
     """The world's liaison (county 经发办, also the county's office) with two more
     enterprises; one of the three contacted this month already."""
     liaison = world.users["liaison"]
-    more = [factories.enterprise(db.session, world.county, name=f"联系企业{n}")
-            for n in range(2)]
+    more = [factories.enterprise(db.session, world.county, name=f"联系企业{n}") for n in range(2)]
     for e in more:
         e.created_at = NOW - timedelta(days=400)
-        db.session.add(LiaisonAssignment(enterprise=e, unit=liaison.unit, user=liaison,
-                                         assigned_at=NOW))
+        db.session.add(
+            LiaisonAssignment(enterprise=e, unit=liaison.unit, user=liaison, assigned_at=NOW)
+        )
     world.enterprise.created_at = NOW - timedelta(days=400)
-    db.session.add(ContactRecord(enterprise=more[0], unit_id=liaison.unit_id, user=liaison,
-                                 contacted_on=date(2026, 11, 3), method=ContactMethod.PHONE,
-                                 created_at=NOW))
+    db.session.add(
+        ContactRecord(
+            enterprise=more[0],
+            unit_id=liaison.unit_id,
+            user=liaison,
+            contacted_on=date(2026, 11, 3),
+            method=ContactMethod.PHONE,
+            created_at=NOW,
+        )
+    )
     db.session.commit()
     return more
 
 
 class TestMyMonth:
-    def test_the_month_lists_who_is_not_yet_contacted_first(self, client, db, world,
-                                                            liaison_world, login_as):
+    def test_the_month_lists_who_is_not_yet_contacted_first(
+        self, client, db, world, liaison_world, login_as
+    ):
         login_as("liaison")
         soup = page(client.get("/contacts/"))
         items = [li.text for li in soup.select("ul.enterprises li")]
@@ -93,7 +123,8 @@ class TestMyMonth:
         assert "请选择月份，例如2026-11。" in response.text
 
     def test_the_page_sends_the_same_statements_for_3_or_30_enterprises(
-            self, client, db, world, liaison_world, login_as):
+        self, client, db, world, liaison_world, login_as
+    ):
         login_as("liaison")
 
         def statements():
@@ -101,6 +132,7 @@ class TestMyMonth:
 
             def count(*_args):
                 seen.append(1)
+
             event.listen(_db.engine, "before_cursor_execute", count)
             try:
                 assert client.get("/contacts/").status_code == 200
@@ -109,28 +141,44 @@ class TestMyMonth:
             return len(seen)
 
         few = statements()
-        for n in range(27):
+        for _n in range(27):
             e = factories.enterprise(db.session, world.county)
-            db.session.add(LiaisonAssignment(enterprise=e, unit=world.users["liaison"].unit,
-                                             user=world.users["liaison"], assigned_at=NOW))
+            db.session.add(
+                LiaisonAssignment(
+                    enterprise=e,
+                    unit=world.users["liaison"].unit,
+                    user=world.users["liaison"],
+                    assigned_at=NOW,
+                )
+            )
         db.session.commit()
         assert statements() == few
 
 
 class TestRecording:
-    def test_a_contact_with_two_problems_one_forwarded(self, client, db, world,
-                                                       liaison_world, login_as):
+    def test_a_contact_with_two_problems_one_forwarded(
+        self, client, db, world, liaison_world, login_as
+    ):
         login_as("liaison")
         form = page(client.get(f"/contacts/enterprises/{world.enterprise.id}/contact"))
         assert form.select_one('input[name="contacted_on"]')["value"] == "2026-11-25"
         response = contact_form(
-            client, world.enterprise, method="talks", note="座谈了解经营情况",
-            **{"problems-0-name": "招工难", "problems-0-content": "缺普工20人",
-               "problems-1-name": "门前道路破损", "problems-1-content": "货车进出困难",
-               "problems-1-forward": "y"})
+            client,
+            world.enterprise,
+            method="talks",
+            note="座谈了解经营情况",
+            **{
+                "problems-0-name": "招工难",
+                "problems-0-content": "缺普工20人",
+                "problems-1-name": "门前道路破损",
+                "problems-1-content": "货车进出困难",
+                "problems-1-forward": "y",
+            },
+        )
         assert response.status_code == 303
-        contact = db.session.scalar(sa.select(ContactRecord).where(
-            ContactRecord.enterprise_id == world.enterprise.id))
+        contact = db.session.scalar(
+            sa.select(ContactRecord).where(ContactRecord.enterprise_id == world.enterprise.id)
+        )
         assert contact.method is ContactMethod.TALKS and contact.contacted_on == date(2026, 11, 24)
         own, forwarded = contact.problems
         assert own.case is None and forwarded.case is not None
@@ -143,11 +191,17 @@ class TestRecording:
         login_user(client, world.county_office_user)
         assert case.number in client.get("/office/").text
 
-    def test_bad_dates_are_explained_and_everything_kept(self, client, db, world,
-                                                         liaison_world, login_as):
+    def test_bad_dates_are_explained_and_everything_kept(
+        self, client, db, world, liaison_world, login_as
+    ):
         login_as("liaison")
-        future = contact_form(client, world.enterprise, contacted_on="2026-11-27",
-                              note="记下的话", **{"problems-0-name": "用电"})
+        future = contact_form(
+            client,
+            world.enterprise,
+            contacted_on="2026-11-27",
+            note="记下的话",
+            **{"problems-0-name": "用电"},
+        )
         assert future.status_code == 409
         soup = page(future)
         assert "联系时间不能晚于现在。" in soup.select_one("#contacted_on-error").text
@@ -155,43 +209,65 @@ class TestRecording:
         assert soup.select_one('input[name="problems-0-name"]')["value"] == "用电"
         before = contact_form(client, world.enterprise, contacted_on="2025-01-01")
         assert "不能早于企业登记日期" in page(before).select_one("#contacted_on-error").text
-        nameless = contact_form(client, world.enterprise,
-                                **{"problems-0-content": "只有内容没有名称"})
+        nameless = contact_form(
+            client, world.enterprise, **{"problems-0-content": "只有内容没有名称"}
+        )
         assert "问题诉求1：请填写简短的名称。" in page(nameless).select_one("#problems-error").text
         garbage = contact_form(client, world.enterprise, contacted_on="昨天")
         assert garbage.status_code == 422
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(ContactRecord).where(
-            ContactRecord.enterprise_id == world.enterprise.id)) == 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(ContactRecord)
+                .where(ContactRecord.enterprise_id == world.enterprise.id)
+            )
+            == 0
+        )
 
     def test_another_liaisons_enterprise_is_404(self, client, db, world, liaison_world):
         stranger = factories.user(db.session, Role.LIAISON, unit=world.department)
         db.session.commit()
         login_user(client, stranger)
-        assert client.get(
-            f"/contacts/enterprises/{world.enterprise.id}/contact").status_code == 404
+        assert client.get(f"/contacts/enterprises/{world.enterprise.id}/contact").status_code == 404
         assert world.enterprise.name not in client.get("/contacts/").text
 
     def test_a_submitted_month_is_locked_and_corrections_are_amendments(
-            self, client, db, world, liaison_world, login_as):
+        self, client, db, world, liaison_world, login_as
+    ):
         login_as("liaison")
-        contact_form(client, world.enterprise,
-                     **{"problems-0-name": "用电", "problems-0-content": "电压不稳"})
+        contact_form(
+            client,
+            world.enterprise,
+            **{"problems-0-name": "用电", "problems-0-content": "电压不稳"},
+        )
         coverage = client.get("/contacts/coverage?month=2026-11")
-        response = client.post("/contacts/submit", data={
-            "csrf_token": csrf_from(coverage.text), "month": "2026-11"})
+        response = client.post(
+            "/contacts/submit", data={"csrf_token": csrf_from(coverage.text), "month": "2026-11"}
+        )
         assert response.status_code == 303
-        again = client.post("/contacts/submit", data={
-            "csrf_token": csrf_from(coverage.text), "month": "2026-11"}, follow_redirects=True)
+        again = client.post(
+            "/contacts/submit",
+            data={"csrf_token": csrf_from(coverage.text), "month": "2026-11"},
+            follow_redirects=True,
+        )
         assert "2026-11的台帐已报送。" in again.text
         late = contact_form(client, liaison_world[1])
-        assert "2026-11的台帐已报送，不能再补录联系记录" in page(late).select_one(
-            "#contacted_on-error").text
+        assert (
+            "2026-11的台帐已报送，不能再补录联系记录"
+            in page(late).select_one("#contacted_on-error").text
+        )
         problem = db.session.scalar(sa.select(ContactProblem))
         shown = client.get(f"/contacts/problems/{problem.id}")
         assert "登记为更正记录" in shown.text
-        settled = client.post(f"/contacts/problems/{problem.id}", data={
-            "csrf_token": csrf_from(shown.text), "finished_on": "2026-11-25",
-            "outcome": "已联系供电所调压", "reason": "补登办结情况"})
+        settled = client.post(
+            f"/contacts/problems/{problem.id}",
+            data={
+                "csrf_token": csrf_from(shown.text),
+                "finished_on": "2026-11-25",
+                "outcome": "已联系供电所调压",
+                "reason": "补登办结情况",
+            },
+        )
         assert settled.status_code == 303
         db.session.expire_all()
         assert problem.finished_on == date(2026, 11, 25)
@@ -200,8 +276,9 @@ class TestRecording:
 
 
 class TestCoverage:
-    def test_coverage_per_unit_and_the_list_not_contacted(self, client, db, world,
-                                                          liaison_world, login_as):
+    def test_coverage_per_unit_and_the_list_not_contacted(
+        self, client, db, world, liaison_world, login_as
+    ):
         login_as("liaison")
         soup = page(client.get("/contacts/coverage?month=2026-11"))
         row = soup.select_one("table tbody tr")
@@ -214,8 +291,7 @@ class TestCoverage:
         names = [li.text for li in listing.select("ul.list li")]
         assert sorted(names) == sorted([world.enterprise.name, liaison_world[1].name])
 
-    def test_the_office_sees_every_unit_of_its_jurisdiction(self, client, db, world,
-                                                            liaison_world):
+    def test_the_office_sees_every_unit_of_its_jurisdiction(self, client, db, world, liaison_world):
         login_user(client, world.county_office_user)
         assert client.get("/contacts/coverage").status_code == 200
         assert world.users["liaison"].unit.name in client.get("/contacts/coverage").text
@@ -225,30 +301,56 @@ class TestCoverage:
         assert rows[0].assigned == 0 and rows[0].percent is None
 
 
-def test_forwarded_progress_flows_back_into_the_problem_row(client, db, world, liaison_world,
-                                                           login_as):
+def test_forwarded_progress_flows_back_into_the_problem_row(
+    client, db, world, liaison_world, login_as
+):
     from portal.domain import workflow
     from portal.domain.calendar import WorkCalendar
+
     login_as("liaison")
-    contact_form(client, world.enterprise, **{
-        "problems-0-name": "门前道路破损", "problems-0-content": "请修路",
-        "problems-0-forward": "y"})
+    contact_form(
+        client,
+        world.enterprise,
+        **{
+            "problems-0-name": "门前道路破损",
+            "problems-0-content": "请修路",
+            "problems-0-forward": "y",
+        },
+    )
     case = db.session.scalar(sa.select(Case).where(Case.channel == Channel.LIAISON))
     office = world.county_office_user
-    workflow.answer(db.session, WorkCalendar(), case, by=office, at=NOW,
-                    text="已转交交通部门，本月内修复。")
+    workflow.answer(
+        db.session, WorkCalendar(), case, by=office, at=NOW, text="已转交交通部门，本月内修复。"
+    )
     db.session.commit()
     listing = client.get("/contacts/problems").text
     assert case.number in listing and "待评价" in listing and "本月内修复" in listing
 
 
 SECTION_FIELDS = ["填报科室", "填报人", "科室负责人", "分管领导", "填报时间"]  # 附件1, 附件3
-VILLAGE_FIELDS = ["填报村（社区）", "填报人", "村（社区）书记", "填报时间"]    # 附件2, 附件4
-MONTHLY_COLUMNS = ["序号", "企业名称", "所属类别", "企业联络人员及电话", "联系服务部门",
-                   "联系服务领导及电话", "联系服务人及电话", "联系时间",
-                   "联系形式（电话收集、座谈、走访等）", "收集问题诉求个数"]
-PROBLEM_COLUMNS = ["序号", "企业名称", "问题诉求名称", "企业联络人员及电话", "部门联系服务人及电话",
-                   "具体内容", "办结时间", "办理情况"]
+VILLAGE_FIELDS = ["填报村（社区）", "填报人", "村（社区）书记", "填报时间"]  # 附件2, 附件4
+MONTHLY_COLUMNS = [
+    "序号",
+    "企业名称",
+    "所属类别",
+    "企业联络人员及电话",
+    "联系服务部门",
+    "联系服务领导及电话",
+    "联系服务人及电话",
+    "联系时间",
+    "联系形式（电话收集、座谈、走访等）",
+    "收集问题诉求个数",
+]
+PROBLEM_COLUMNS = [
+    "序号",
+    "企业名称",
+    "问题诉求名称",
+    "企业联络人员及电话",
+    "部门联系服务人及电话",
+    "具体内容",
+    "办结时间",
+    "办理情况",
+]
 
 
 def header_fields(header: str) -> list[str]:
@@ -258,7 +360,9 @@ def header_fields(header: str) -> list[str]:
 
 def ledger_sheets(response):
     import io
+
     from openpyxl import load_workbook
+
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment")
     book = load_workbook(io.BytesIO(response.data))
@@ -271,39 +375,51 @@ def pdf_text(response, tmp_path) -> str:
     A4 landscape pages (issue 6: "PDF (WeasyPrint, A4 landscape, CJK font embedded)")."""
     import shutil
     import subprocess
+
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     path = tmp_path / "ledger.pdf"
     path.write_bytes(response.data)
     if shutil.which("pdffonts") is None:
         pytest.fail("pdffonts missing: run `make setup-test` (poppler-utils)")
-    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
-                           check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     assert "Noto-Sans-CJK-SC" in fonts
-    assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:]
-               if "CJK" in line)  # the "emb" column
-    pages = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
-                           check=True).stdout
+    assert all(
+        line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if "CJK" in line
+    )  # the "emb" column
+    pages = subprocess.run(
+        ["pdfinfo", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     assert re.search(r"Pages:\s+2\n", pages)
     assert "841.89 x 595.276 pts (A4)" in pages  # landscape
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 class TestLedgers:
     @pytest.fixture
     def month_with_contacts(self, client, db, world, liaison_world, login_as):
         login_as("liaison")
-        contact_form(client, world.enterprise, method="phone", **{
-            "problems-0-name": "用电", "problems-0-content": "电压不稳",
-            "problems-1-name": "门前道路破损", "problems-1-content": "请修路",
-            "problems-1-forward": "y"})
+        contact_form(
+            client,
+            world.enterprise,
+            method="phone",
+            **{
+                "problems-0-name": "用电",
+                "problems-0-content": "电压不稳",
+                "problems-1-name": "门前道路破损",
+                "problems-1-content": "请修路",
+                "problems-1-forward": "y",
+            },
+        )
         unit = world.users["liaison"].unit
         unit.head_name, unit.leader_name, unit.leader_phone = "陈主任", "王建华", "0768-5810001"
         db.session.commit()
         return unit
 
-    def test_the_xlsx_has_the_seeds_columns_in_order(self, client, db, world,
-                                                     month_with_contacts):
+    def test_the_xlsx_has_the_seeds_columns_in_order(self, client, db, world, month_with_contacts):
         """附件1 and 附件3 (科室): the seed's titles, header fields and columns in order."""
         monthly, problems = ledger_sheets(client.get("/contacts/ledger.xlsx?month=2026-11"))
         assert monthly["A1"].value == "“企业吹哨 部门报到”全覆盖联系服务企业月台帐情况表"
@@ -325,23 +441,29 @@ class TestLedgers:
         assert own[2] == "用电" and own[7] == "办理中"
         assert forwarded[2] == "门前道路破损" and forwarded[7].startswith("已报送经发办（编号")
 
-    def test_the_pdf_embeds_the_cjk_font(self, client, db, world, month_with_contacts,
-                                         tmp_path):
+    def test_the_pdf_embeds_the_cjk_font(self, client, db, world, month_with_contacts, tmp_path):
         response = client.get("/contacts/ledger.pdf?month=2026-11")
         text = pdf_text(response, tmp_path)
         assert "全覆盖联系服务企业月台帐情况表" in text and "用电" in text
 
     def test_another_units_ledger_is_404_and_the_office_gets_all_units(
-            self, client, db, world, month_with_contacts):
-        assert client.get(f"/contacts/ledger.xlsx?month=2026-11&unit="
-                          f"{world.department.id}").status_code == 404
+        self, client, db, world, month_with_contacts
+    ):
+        assert (
+            client.get(
+                f"/contacts/ledger.xlsx?month=2026-11&unit={world.department.id}"
+            ).status_code
+            == 404
+        )
         assert client.get("/contacts/ledgers.xlsx?month=2026-11").status_code == 403
         client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/contacts/").text)})
         login_user(client, world.county_office_user)
         response = client.get("/contacts/ledgers.xlsx?month=2026-11")
         assert response.status_code == 200
         import io
+
         from openpyxl import load_workbook
+
         names = load_workbook(io.BytesIO(response.data)).sheetnames
         assert f"{month_with_contacts.name[:12]}-月台帐" in names
 
@@ -351,23 +473,38 @@ class TestVillageLedgers:
 
     @pytest.fixture
     def village_month(self, client, db, world):
-        village = factories.jurisdiction(db.session, name="石堰村", parent=world.county,
-                                         level=JurisdictionLevel.VILLAGE)
-        committee = factories.unit(db.session, village, name="石堰村委会",
-                                   kind=UnitKind.VILLAGE_COMMITTEE)
+        village = factories.jurisdiction(
+            db.session, name="石堰村", parent=world.county, level=JurisdictionLevel.VILLAGE
+        )
+        committee = factories.unit(
+            db.session, village, name="石堰村委会", kind=UnitKind.VILLAGE_COMMITTEE
+        )
         committee.head_name = "李书记"
         liaison = factories.user(db.session, Role.LIAISON, unit=committee)
-        shop = factories.enterprise(db.session, village, name="石堰小卖部",
-                                    kind=EnterpriseKind.INDIVIDUAL)
+        shop = factories.enterprise(
+            db.session, village, name="石堰小卖部", kind=EnterpriseKind.INDIVIDUAL
+        )
         shop.created_at = NOW - timedelta(days=400)
-        db.session.add(LiaisonAssignment(enterprise=shop, unit=committee, user=liaison,
-                                         assigned_at=NOW))
+        db.session.add(
+            LiaisonAssignment(enterprise=shop, unit=committee, user=liaison, assigned_at=NOW)
+        )
         db.session.commit()
         login_user(client, liaison)
-        assert contact_form(client, shop, method="talks", **{
-            "problems-0-name": "招牌审批", "problems-0-content": "门头招牌怎么报批",
-            "problems-1-name": "路灯不亮", "problems-1-content": "村口路灯坏了",
-            "problems-1-forward": "y"}).status_code == 303
+        assert (
+            contact_form(
+                client,
+                shop,
+                method="talks",
+                **{
+                    "problems-0-name": "招牌审批",
+                    "problems-0-content": "门头招牌怎么报批",
+                    "problems-1-name": "路灯不亮",
+                    "problems-1-content": "村口路灯坏了",
+                    "problems-1-forward": "y",
+                },
+            ).status_code
+            == 303
+        )
         return committee
 
     def test_the_xlsx_has_the_seeds_village_forms(self, client, village_month):
@@ -376,8 +513,11 @@ class TestVillageLedgers:
         assert monthly["A1"].value == "“企业吹哨 部门报到”全覆盖联系服务企业月台账情况表"
         assert problems["A1"].value == "“企业吹哨 部门报到”全覆盖联系服务企业解决问题诉求登载表"
         assert monthly["A2"].value == problems["A2"].value == "村（社区）"
-        assert header_fields(monthly["A3"].value) == header_fields(problems["A3"].value) \
+        assert (
+            header_fields(monthly["A3"].value)
+            == header_fields(problems["A3"].value)
             == VILLAGE_FIELDS
+        )
         assert "填报村（社区）：石堰村委会" in monthly["A3"].value
         assert "村（社区）书记：李书记" in problems["A3"].value
         assert [c.value for c in monthly[4]] == MONTHLY_COLUMNS
@@ -400,9 +540,10 @@ class TestVillageLedgers:
 
 def test_the_ledger_stands_against_the_25th():
     """Dalu 二(二): "每月25日前报送经发办"; units below 100 % are reminded from the 20th."""
+
     def at(day, hour=4):
-        return ledger.LedgerSubmission(submitted_at=datetime(2026, 11, day, hour,
-                                                             tzinfo=timezone.utc))
+        return ledger.LedgerSubmission(submitted_at=datetime(2026, 11, day, hour, tzinfo=UTC))
+
     assert ledger.ledger_standing(2026, 11, None, date(2026, 11, 19)) == "open"
     assert ledger.ledger_standing(2026, 11, None, date(2026, 11, 20)) == "due_soon"
     assert ledger.ledger_standing(2026, 11, None, date(2026, 11, 25)) == "due_soon"
@@ -417,27 +558,44 @@ def test_the_ledger_stands_against_the_25th():
 
 
 def test_the_liaison_is_reminded_from_the_20th_and_sees_late_and_corrections(
-        client, db, world, liaison_world, login_as):
+    client, db, world, liaison_world, login_as
+):
     login_as("liaison")
     reminder = page(client.get("/contacts/?month=2026-11")).select_one('[role="status"]')
     assert "本单位本月还有2家企业未联系" in reminder.text
     assert "应于2026年11月25日前报送" in reminder.text
-    assert re.search(r"台帐：\S", reminder.text) and "台帐： " not in reminder.text  # one colon, no space
-    with time_machine.travel(datetime(2026, 11, 27, 2, tzinfo=timezone.utc), tick=True):
+    assert (
+        re.search(r"台帐：\S", reminder.text) and "台帐： " not in reminder.text
+    )  # one colon, no space
+    with time_machine.travel(datetime(2026, 11, 27, 2, tzinfo=UTC), tick=True):
         client._cookies.clear()  # two days on, the old session has timed out
         login_as("liaison")
-        contact_form(client, world.enterprise,
-                     **{"problems-0-name": "用电", "problems-0-content": "电压不稳"})
+        contact_form(
+            client,
+            world.enterprise,
+            **{"problems-0-name": "用电", "problems-0-content": "电压不稳"},
+        )
         month = page(client.get("/contacts/?month=2026-11")).text
         assert "已逾期" in month
         coverage = client.get("/contacts/coverage?month=2026-11")
-        assert client.post("/contacts/submit", data={
-            "csrf_token": csrf_from(coverage.text), "month": "2026-11"}).status_code == 303
+        assert (
+            client.post(
+                "/contacts/submit",
+                data={"csrf_token": csrf_from(coverage.text), "month": "2026-11"},
+            ).status_code
+            == 303
+        )
         problem = db.session.scalar(sa.select(ContactProblem))
         shown = client.get(f"/contacts/problems/{problem.id}")
-        client.post(f"/contacts/problems/{problem.id}", data={
-            "csrf_token": csrf_from(shown.text), "finished_on": "2026-11-27",
-            "outcome": "已联系供电所调压", "reason": "补登办结情况"})
+        client.post(
+            f"/contacts/problems/{problem.id}",
+            data={
+                "csrf_token": csrf_from(shown.text),
+                "finished_on": "2026-11-27",
+                "outcome": "已联系供电所调压",
+                "reason": "补登办结情况",
+            },
+        )
         unit = world.users["liaison"].unit
         soup = page(client.get(f"/contacts/coverage?month=2026-11&unit={unit.id}"))
         assert "已超过报送期限" in soup.select_one("table tbody tr").text

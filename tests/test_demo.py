@@ -7,8 +7,15 @@ import sqlalchemy as sa
 from portal import demo
 from portal.domain import credit_code
 from portal.domain.models import (
-    Case, Category, Enterprise, EnterpriseKind, Jurisdiction, JurisdictionLevel,
-    LiaisonAssignment, Role, User,
+    Case,
+    Category,
+    Enterprise,
+    EnterpriseKind,
+    Jurisdiction,
+    JurisdictionLevel,
+    LiaisonAssignment,
+    Role,
+    User,
 )
 
 
@@ -46,16 +53,24 @@ def test_demo_world(runner, db, app, client):
     assert {u.role for u in s.scalars(sa.select(User))} == set(Role)
     states = s.scalars(sa.select(Case.state).order_by(Case.id)).all()
     assert [state.value for state in states] == [
-        "in_hand", "awaiting_rating", "submitted", "submitted", "awaiting_approval"]
+        "in_hand",
+        "awaiting_rating",
+        "submitted",
+        "submitted",
+        "awaiting_approval",
+    ]
 
 
 def test_demo_accounts_sign_in_with_the_demo_password(runner, client, app):
     runner.invoke(args=["demo", "--quiet"])
     from tests.conftest import csrf_from
+
     for login, _role, _what in demo.DEMO_ACCOUNTS:
         token = csrf_from(client.get("/auth/login").text)
-        response = client.post("/auth/login", data={
-            "login": login, "password": app.config["DEMO_PASSWORD"], "csrf_token": token})
+        response = client.post(
+            "/auth/login",
+            data={"login": login, "password": app.config["DEMO_PASSWORD"], "csrf_token": token},
+        )
         assert response.status_code == 303, login
         token = csrf_from(client.get(response.headers["Location"]).text)
         client.post("/auth/logout", data={"csrf_token": token})

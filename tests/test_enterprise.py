@@ -33,10 +33,17 @@ def _whistle_page(client):
 
 
 def _form(token, key, **overrides):
-    data = {"csrf_token": token, "submission_key": key, "level": "local",
-            "case_type": "business", "category": "4", "title": "春节后缺工30人",
-            "content": "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。",
-            "contact_name": "王经理", "contact_phone": "13800000001"}
+    data = {
+        "csrf_token": token,
+        "submission_key": key,
+        "level": "local",
+        "case_type": "business",
+        "category": "4",
+        "title": "春节后缺工30人",
+        "content": "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。",
+        "contact_name": "王经理",
+        "contact_phone": "13800000001",
+    }
     data.update(overrides)
     return data
 
@@ -66,12 +73,14 @@ class TestServiceCard:
         assert response.mimetype == "application/pdf"
         pdf = tmp_path / "card.pdf"
         pdf.write_bytes(response.data)
-        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
-                               check=True).stdout
+        fonts = subprocess.run(
+            ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+        ).stdout
         cjk = [line for line in fonts.splitlines() if "CJK" in line]
         assert cjk and all(" yes " in line for line in cjk)
-        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                              check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert "服务卡" in text and "12345" in text and "/whistle" in text
 
 
@@ -79,8 +88,9 @@ class TestWhistle:
     def test_anonymous_users_are_asked_to_sign_in(self, client, world):
         assert client.get("/whistle").headers["Location"].startswith("/auth/login")
 
-    def test_a_whistle_becomes_a_case_with_a_number_and_a_due_date(self, client, db, world,
-                                                                   login_as):
+    def test_a_whistle_becomes_a_case_with_a_number_and_a_due_date(
+        self, client, db, world, login_as
+    ):
         login_as("enterprise")
         page, token, key = _whistle_page(client)
         assert page.select_one("#contact_phone")["value"] == "13800000001"
@@ -89,7 +99,10 @@ class TestWhistle:
         case = db.session.scalar(sa.select(Case))
         assert response.headers["Location"] == f"/cases/{case.number}"
         assert (case.channel, case.state, case.enterprise_id) == (
-            Channel.PORTAL, CaseState.SUBMITTED, world.enterprise.id)
+            Channel.PORTAL,
+            CaseState.SUBMITTED,
+            world.enterprise.id,
+        )
         assert case.receiving_unit_id == world.office.id
         assert case.category.number == 4
         receipt = BeautifulSoup(client.get(response.headers["Location"]).text, "html.parser")
@@ -105,12 +118,15 @@ class TestWhistle:
         assert first.headers["Location"] == again.headers["Location"]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
 
-    def test_errors_stand_beside_their_fields_and_keep_what_was_typed(self, client, db, world,
-                                                                     login_as):
+    def test_errors_stand_beside_their_fields_and_keep_what_was_typed(
+        self, client, db, world, login_as
+    ):
         login_as("enterprise")
         _page, token, key = _whistle_page(client)
-        response = client.post("/whistle", data=_form(
-            token, key, contact_phone="123", content="太短", title="保留的标题"))
+        response = client.post(
+            "/whistle",
+            data=_form(token, key, contact_phone="123", content="太短", title="保留的标题"),
+        )
         assert response.status_code == 200
         page = BeautifulSoup(response.text, "html.parser")
         assert "11位手机号码" in page.select_one("#contact_phone-error").text
@@ -119,8 +135,7 @@ class TestWhistle:
         assert page.select_one("#content").text.strip() == "太短"
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
-    def test_business_handling_goes_to_the_local_level_first(self, client, db, world,
-                                                             login_as):
+    def test_business_handling_goes_to_the_local_level_first(self, client, db, world, login_as):
         """Chaozhou 四(三)1: 属业务办理事项的……先向县（区）有关部门和开发区管委会吹哨."""
         world.enterprise.jurisdiction = world.county
         db.session.commit()
@@ -129,34 +144,44 @@ class TestWhistle:
         response = client.post("/whistle", data=_form(token, key, level="city"))
         page = BeautifulSoup(response.text, "html.parser")
         assert page.select_one("#level-error")
-        consult = client.post("/whistle", data=_form(token, key, level="city",
-                                                     case_type="consultation"))
+        consult = client.post(
+            "/whistle", data=_form(token, key, level="city", case_type="consultation")
+        )
         assert consult.status_code == 303
         assert db.session.scalar(sa.select(Case)).jurisdiction_id == world.city.id
 
-    def test_attachments_are_checked_by_content_and_stripped(self, client, db, world,
-                                                             login_as, app):
+    def test_attachments_are_checked_by_content_and_stripped(
+        self, client, db, world, login_as, app
+    ):
         login_as("enterprise")
         _page, token, key = _whistle_page(client)
         data = _form(token, key)
-        data["attachments"] = [(io.BytesIO(_jpeg_with_exif()), "现场.jpg"),
-                               (io.BytesIO(b"%PDF-1.4\n%%EOF"), "证明.pdf")]
+        data["attachments"] = [
+            (io.BytesIO(_jpeg_with_exif()), "现场.jpg"),
+            (io.BytesIO(b"%PDF-1.4\n%%EOF"), "证明.pdf"),
+        ]
         response = client.post("/whistle", data=data, content_type="multipart/form-data")
         assert response.status_code == 303
         rows = db.session.scalars(sa.select(Attachment).order_by(Attachment.id)).all()
         assert [(a.filename, a.content_type) for a in rows] == [
-            ("现场.jpg", "image/jpeg"), ("证明.pdf", "application/pdf")]
-        stored = (app.instance_path + "/uploads/" + rows[0].stored_name)
+            ("现场.jpg", "image/jpeg"),
+            ("证明.pdf", "application/pdf"),
+        ]
+        stored = app.instance_path + "/uploads/" + rows[0].stored_name
         with open(stored, "rb") as fh:
             assert b"SecretCam" not in fh.read()
 
-    @pytest.mark.parametrize("payload,name", [
-        (b"MZ\x90\x00 not a picture", "photo.jpg"),
-        (b"<svg onload=alert(1)>", "x.png"),
-        (b"\xff\xd8\xff broken jpeg", "broken.jpg"),
-    ])
-    def test_files_that_are_not_what_they_claim_are_refused(self, client, db, world, login_as,
-                                                            payload, name):
+    @pytest.mark.parametrize(
+        "payload,name",
+        [
+            (b"MZ\x90\x00 not a picture", "photo.jpg"),
+            (b"<svg onload=alert(1)>", "x.png"),
+            (b"\xff\xd8\xff broken jpeg", "broken.jpg"),
+        ],
+    )
+    def test_files_that_are_not_what_they_claim_are_refused(
+        self, client, db, world, login_as, payload, name
+    ):
         login_as("enterprise")
         _page, token, key = _whistle_page(client)
         data = _form(token, key, title="保留")
@@ -170,12 +195,19 @@ class TestWhistle:
 
 
 class TestCasePages:
-    def test_case_page_shows_only_what_the_enterprise_may_see(self, client, db, world,
-                                                              login_as):
+    def test_case_page_shows_only_what_the_enterprise_may_see(self, client, db, world, login_as):
         case = factories.case(db.session, world.city, enterprise=world.enterprise)
         from portal.domain.workflow import record_event
-        record_event(db.session, case, action="note", by=world.users["office"],
-                     at=factories.now(), note="内部意见：先别回复", visible_to_enterprise=False)
+
+        record_event(
+            db.session,
+            case,
+            action="note",
+            by=world.users["office"],
+            at=factories.now(),
+            note="内部意见：先别回复",
+            visible_to_enterprise=False,
+        )
         db.session.commit()
         login_as("enterprise")
         response = client.get(f"/cases/{case.number}")
@@ -190,8 +222,11 @@ class TestCasePages:
         theirs = factories.case(db.session, world.county, enterprise=world.other_enterprise)
         db.session.commit()
         login_as("enterprise")
-        for path in (f"/cases/{theirs.number}", f"/cases/{theirs.number}/status",
-                     "/cases/445100-2026-99999"):
+        for path in (
+            f"/cases/{theirs.number}",
+            f"/cases/{theirs.number}/status",
+            "/cases/445100-2026-99999",
+        ):
             response = client.get(path)
             assert response.status_code == 404
             assert theirs.title not in response.text
@@ -216,8 +251,12 @@ class TestRating:
     def _rate(self, client, case, base, **data):
         page = client.get(f"{base}/{case.number}")
         token = csrf_from(page.text)
-        form = {"csrf_token": token, "rating-level": "unsatisfied", "rating-solved": "no",
-                "rating-comment": "还没有解决"}
+        form = {
+            "csrf_token": token,
+            "rating-level": "unsatisfied",
+            "rating-solved": "no",
+            "rating-comment": "还没有解决",
+        }
         form.update(data)
         return client.post(f"{base}/{case.number}/rating", data=form)
 
@@ -238,14 +277,19 @@ class TestRating:
 
     def test_three_levels_where_the_policy_has_them(self, client, db, world, login_as):
         from portal.domain.models import PolicyProfile
+
         world.city.policy = db.session.scalar(
-            sa.select(PolicyProfile).where(PolicyProfile.key == "chengkou"))
+            sa.select(PolicyProfile).where(PolicyProfile.key == "chengkou")
+        )
         db.session.commit()
         case = _replied_case(db, world)
         login_as("enterprise")
         page = BeautifulSoup(client.get(f"/cases/{case.number}").text, "html.parser")
         assert [i["value"] for i in page.select('input[name="rating-level"]')] == [
-            "satisfied", "basically_satisfied", "unsatisfied"]
+            "satisfied",
+            "basically_satisfied",
+            "unsatisfied",
+        ]
 
     def test_a_missing_choice_is_named_and_the_comment_kept(self, client, db, world, login_as):
         case = _replied_case(db, world)
@@ -271,10 +315,15 @@ class TestSupplement:
         db.session.commit()
         login_as("enterprise")
         token = csrf_from(client.get(f"/cases/{case.number}").text)
-        response = client.post(f"/cases/{case.number}/information", data={
-            "csrf_token": token, "more-text": "补充：已联系过劳务公司。",
-            "more-attachments": [(io.BytesIO(b"%PDF-1.4 x"), "合同.pdf")]},
-            content_type="multipart/form-data")
+        response = client.post(
+            f"/cases/{case.number}/information",
+            data={
+                "csrf_token": token,
+                "more-text": "补充：已联系过劳务公司。",
+                "more-attachments": [(io.BytesIO(b"%PDF-1.4 x"), "合同.pdf")],
+            },
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 303
         db.session.refresh(case)
         assert case.events[-1].action == "supplement"
@@ -291,37 +340,45 @@ class TestSupplement:
         db.session.commit()
         login_as("enterprise")
         token = csrf_from(client.get(f"/cases/{case.number}").text)
-        response = client.post(f"/cases/{case.number}/information",
-                               data={"csrf_token": token, "more-text": ""})
+        response = client.post(
+            f"/cases/{case.number}/information", data={"csrf_token": token, "more-text": ""}
+        )
         assert BeautifulSoup(response.text, "html.parser").select_one("#more-text-error")
 
     def test_another_enterprises_file_is_not_found(self, client, db, world, login_as, app):
         from portal.domain import uploads, workflow
+
         theirs = factories.case(db.session, world.county, enterprise=world.other_enterprise)
-        attachment = workflow.attach(db.session, theirs,
-                                     uploads.check_file("x.pdf", b"%PDF-1.4 secret"),
-                                     by=None, at=factories.now(),
-                                     upload_root=__import__("pathlib").Path(app.instance_path) / "uploads")
+        attachment = workflow.attach(
+            db.session,
+            theirs,
+            uploads.check_file("x.pdf", b"%PDF-1.4 secret"),
+            by=None,
+            at=factories.now(),
+            upload_root=__import__("pathlib").Path(app.instance_path) / "uploads",
+        )
         mine = factories.case(db.session, world.city, enterprise=world.enterprise)
         db.session.commit()
         login_as("enterprise")
-        for path in (f"/cases/{theirs.number}/files/{attachment.id}",
-                     f"/cases/{mine.number}/files/{attachment.id}"):
+        for path in (
+            f"/cases/{theirs.number}/files/{attachment.id}",
+            f"/cases/{mine.number}/files/{attachment.id}",
+        ):
             response = client.get(path)
             assert response.status_code == 404 and b"secret" not in response.data
 
 
 class TestTrack:
     def _staff_case(self, db, world):
-        case = factories.case(db.session, world.city, by=world.users["office"],
-                              channel=Channel.HOTLINE_12345)
+        case = factories.case(
+            db.session, world.city, by=world.users["office"], channel=Channel.HOTLINE_12345
+        )
         db.session.commit()
         return case
 
     def _track(self, client, number, mobile):
         token = csrf_from(client.get("/track").text)
-        return client.post("/track", data={"csrf_token": token, "number": number,
-                                           "mobile": mobile})
+        return client.post("/track", data={"csrf_token": token, "number": number, "mobile": mobile})
 
     def test_number_and_mobile_open_the_case(self, client, db, world):
         case = self._staff_case(db, world)
@@ -344,8 +401,10 @@ class TestTrack:
         db.session.commit()
         self._track(client, case.number, "13900000000")
         token = csrf_from(client.get(f"/track/{case.number}").text)
-        response = client.post(f"/track/{case.number}/rating", data={
-            "csrf_token": token, "rating-level": "unsatisfied", "rating-solved": "no"})
+        response = client.post(
+            f"/track/{case.number}/rating",
+            data={"csrf_token": token, "rating-level": "unsatisfied", "rating-solved": "no"},
+        )
         assert response.status_code == 303
         db.session.refresh(case)
         assert case.state is CaseState.IN_HAND and case.under_supervision
@@ -353,6 +412,7 @@ class TestTrack:
 
     def test_the_sms_short_link_opens_the_case(self, client, db, world):
         from portal.domain import workflow
+
         case = self._staff_case(db, world)
         code = workflow.issue_tracking_code(case)
         db.session.commit()
@@ -373,8 +433,9 @@ class TestDuplicates:
     """Shantou 二: the same problem again is a duplicate, added to the open case."""
 
     def _open_case(self, db, world):
-        case = factories.case(db.session, world.city, enterprise=world.enterprise,
-                              title="春节后一线工人缺口约30人")
+        case = factories.case(
+            db.session, world.city, enterprise=world.enterprise, title="春节后一线工人缺口约30人"
+        )
         case.content = "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。"
         db.session.commit()
         return case
@@ -383,20 +444,25 @@ class TestDuplicates:
         case = self._open_case(db, world)
         login_as("enterprise")
         _page, token, _key = _whistle_page(client)
-        response = client.post("/whistle/similar", headers={"HX-Request": "true",
-                                                            "X-CSRFToken": token},
-                               data={"title": "缺工", "content": "春节后一线工人缺口30人，招不到人"})
+        response = client.post(
+            "/whistle/similar",
+            headers={"HX-Request": "true", "X-CSRFToken": token},
+            data={"title": "缺工", "content": "春节后一线工人缺口30人，招不到人"},
+        )
         assert response.status_code == 200 and "<html" not in response.text
         page = BeautifulSoup(response.text, "html.parser")
         assert page.select_one(f'button[name="add_to"][value="{case.number}"]')
-        unrelated = client.post("/whistle/similar", headers={"HX-Request": "true",
-                                                             "X-CSRFToken": token},
-                                data={"title": "用地", "content": "厂区扩建用地指标迟迟未落实"})
+        unrelated = client.post(
+            "/whistle/similar",
+            headers={"HX-Request": "true", "X-CSRFToken": token},
+            data={"title": "用地", "content": "厂区扩建用地指标迟迟未落实"},
+        )
         assert "add_to" not in unrelated.text
 
-    def test_without_javascript_the_server_asks_before_a_second_case(self, client, db, world,
-                                                                     login_as):
-        case = self._open_case(db, world)
+    def test_without_javascript_the_server_asks_before_a_second_case(
+        self, client, db, world, login_as
+    ):
+        self._open_case(db, world)
         login_as("enterprise")
         _page, token, key = _whistle_page(client)
         asked = client.post("/whistle", data=_form(token, key))
@@ -435,8 +501,9 @@ class TestReviewFindings:
     def test_a_phone_whistle_has_no_contact_deadline(self, db, world):
         """Chaozhou 四(四)1: only whistles received neither on site nor by phone must be
         followed by a contact within 1 working day."""
-        by_phone = factories.case(db.session, world.city, channel=Channel.PHONE,
-                                  by=world.users["office"])
+        by_phone = factories.case(
+            db.session, world.city, channel=Channel.PHONE, by=world.users["office"]
+        )
         online = factories.case(db.session, world.city)
         assert by_phone.contact_due is None
         assert online.contact_due is not None
@@ -445,15 +512,25 @@ class TestReviewFindings:
         from portal.domain import workflow
         from portal.domain.calendar import WorkCalendar
         from portal.domain.models import RatingLevel
+
         case = _replied_case(db, world)
         later = factories.now().replace(day=30)  # Monday 2026-11-30
-        workflow.rate(db.session, WorkCalendar(), case, by=None, level=RatingLevel.UNSATISFIED,
-                      solved=False, comment="", at=later)
+        workflow.rate(
+            db.session,
+            WorkCalendar(),
+            case,
+            by=None,
+            level=RatingLevel.UNSATISFIED,
+            solved=False,
+            comment="",
+            at=later,
+        )
         assert str(case.finish_due) == "2026-12-07"  # Chaozhou: 5 working days again
 
     def test_a_huge_picture_is_refused_before_decoding(self):
         from portal.domain import uploads
         from portal.domain.errors import RuleViolation
+
         out = io.BytesIO()
         Image.new("1", (8500, 8500)).save(out, "PNG")
         with pytest.raises(RuleViolation):
@@ -483,8 +560,7 @@ class TestReviewFindings:
         response = client.post("/whistle/similar", data={"csrf_token": token, "content": "x"})
         assert response.status_code == 303 and response.headers["Location"] == "/whistle"
 
-    def test_a_forged_submission_key_is_refused_beside_the_form(self, client, db, world,
-                                                               login_as):
+    def test_a_forged_submission_key_is_refused_beside_the_form(self, client, db, world, login_as):
         login_as("enterprise")
         _page, token, _key = _whistle_page(client)
         response = client.post("/whistle", data=_form(token, "x" * 500))
@@ -493,14 +569,16 @@ class TestReviewFindings:
 
     def test_case_views_and_refusals_are_audited(self, client, db, world, login_as):
         from portal.domain.models import AuditLog
+
         mine = factories.case(db.session, world.city, enterprise=world.enterprise)
         theirs = factories.case(db.session, world.county, enterprise=world.other_enterprise)
         db.session.commit()
         login_as("enterprise")
         client.get(f"/cases/{mine.number}")
         client.get(f"/cases/{theirs.number}")
-        rows = db.session.execute(sa.select(AuditLog.object_id, AuditLog.result).where(
-            AuditLog.action == "view")).all()
+        rows = db.session.execute(
+            sa.select(AuditLog.object_id, AuditLog.result).where(AuditLog.action == "view")
+        ).all()
         assert rows == [(mine.number, "ok"), (theirs.number, "denied")]
 
     def test_a_category_missing_at_the_chosen_level_is_refused(self, db, world):
@@ -508,22 +586,39 @@ class TestReviewFindings:
         from portal.domain.calendar import WorkCalendar
         from portal.domain.errors import RuleViolation
         from portal.domain.models import CaseType
+
         with pytest.raises(RuleViolation) as refused:
-            workflow.whistle(db.session, WorkCalendar(), by=world.users["enterprise"],
-                             level="local", case_type=CaseType.CONSULTATION,
-                             category_number=99, title="t", content="咨询政策问题的具体内容",
-                             contact_name="a", contact_phone="13800000001",
-                             at=factories.now(), submission_key="k-99", upload_root=None)
+            workflow.whistle(
+                db.session,
+                WorkCalendar(),
+                by=world.users["enterprise"],
+                level="local",
+                case_type=CaseType.CONSULTATION,
+                category_number=99,
+                title="t",
+                content="咨询政策问题的具体内容",
+                contact_name="a",
+                contact_phone="13800000001",
+                at=factories.now(),
+                submission_key="k-99",
+                upload_root=None,
+            )
         assert refused.value.field == "category"
 
-    def test_attachments_are_served_under_a_sandbox_policy(self, client, db, world, login_as,
-                                                           app):
+    def test_attachments_are_served_under_a_sandbox_policy(self, client, db, world, login_as, app):
         from pathlib import Path
+
         from portal.domain import uploads, workflow
+
         case = factories.case(db.session, world.city, enterprise=world.enterprise)
-        a = workflow.attach(db.session, case, uploads.check_file("a.pdf", b"%PDF-1.4 a"),
-                            by=None, at=factories.now(),
-                            upload_root=Path(app.instance_path) / "uploads")
+        a = workflow.attach(
+            db.session,
+            case,
+            uploads.check_file("a.pdf", b"%PDF-1.4 a"),
+            by=None,
+            at=factories.now(),
+            upload_root=Path(app.instance_path) / "uploads",
+        )
         db.session.commit()
         login_as("enterprise")
         response = client.get(f"/cases/{case.number}/files/{a.id}")

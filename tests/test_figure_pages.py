@@ -31,18 +31,24 @@ def soup(response) -> BeautifulSoup:
 
 def test_the_dashboard_shows_each_figure_as_chart_and_table(office, world):
     page = soup(office.get("/figures/?month=2026-11"))
-    rows = {tr.th.contents[0].strip(): tr for tr in page.select("#seven ~ table tbody tr, "
-                                                                 "table.figures tbody tr")}
+    rows = {
+        tr.th.contents[0].strip(): tr
+        for tr in page.select("#seven ~ table tbody tr, table.figures tbody tr")
+    }
     surveyed = rows["满意度调查率"]
     assert "66.7%" in surveyed.text
     links = [a["href"] for a in surveyed.select("a")]
-    assert links[:2] == ["/figures/counted?figure=surveyed&part=numerator&month=2026-11",
-                         "/figures/counted?figure=surveyed&part=denominator&month=2026-11"]
+    assert links[:2] == [
+        "/figures/counted?figure=surveyed&part=numerator&month=2026-11",
+        "/figures/counted?figure=surveyed&part=denominator&month=2026-11",
+    ]
     assert len(page.select("svg.chart[role=img]")) == 3
     assert page.select_one("svg.chart")["aria-labelledby"] == "seven-table"
     assert page.select_one("#seven-table") is not None
-    assert "市人力资源和社会保障局" in page.select_one("#departments ~ table, "
-                                                "section[aria-labelledby=departments]").text
+    assert (
+        "市人力资源和社会保障局"
+        in page.select_one("#departments ~ table, section[aria-labelledby=departments]").text
+    )
     # October had one case, refused: the rates that need taken-on cases say "—".
     october = rows["处置率"].select("td")[1].text
     assert "—" in october and "0 / 0" in october
@@ -51,6 +57,7 @@ def test_the_dashboard_shows_each_figure_as_chart_and_table(office, world):
 def test_the_dashboard_weighs_at_most_40_kb_gzipped(office):
     """Issue 7's byte budget, with every section filled (departments, category × area)."""
     import gzip
+
     body = office.get("/figures/?month=2026-11").data
     assert len(gzip.compress(body, 6)) <= 40 * 1024
 
@@ -75,8 +82,12 @@ def test_the_lists_and_their_workbooks(office, world, cases):  # noqa: F811
     review = soup(office.get("/figures/review?month=2026-11"))
     assert cases["late"].number in review.text and "已逾期" in review.text
     assert cases["refused"].number not in review.text
-    for path in ("/figures/review?format=xlsx", "/figures/progress?format=xlsx",
-                 "/figures/meeting?format=xlsx", "/figures/bulletin.xlsx?month=2026-11"):
+    for path in (
+        "/figures/review?format=xlsx",
+        "/figures/progress?format=xlsx",
+        "/figures/meeting?format=xlsx",
+        "/figures/bulletin.xlsx?month=2026-11",
+    ):
         response = office.get(path)
         assert response.status_code == 200, path
         assert response.mimetype.endswith("spreadsheetml.sheet")
@@ -92,16 +103,25 @@ def test_the_bulletin_pdf(office, world, tmp_path, db):
     pdf.write_bytes(response.data)
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "CJK" in fonts and " yes " in fonts
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
     assert "工作简报" in text and "市人力资源和社会保障局" in text and "66.7%" in text
     exports = db.session.query(AuditLog).filter_by(action="export", object_type="bulletin")
     assert exports.count() == 1
 
 
-@pytest.mark.parametrize("role, status", [("leader", 200), ("inspector", 200),
-                                          ("handler", 403), ("enterprise", 403),
-                                          ("liaison", 403), ("admin", 403)])
+@pytest.mark.parametrize(
+    "role, status",
+    [
+        ("leader", 200),
+        ("inspector", 200),
+        ("handler", 403),
+        ("enterprise", 403),
+        ("liaison", 403),
+        ("admin", 403),
+    ],
+)
 def test_who_may_read_the_figures(client, login_as, world, role, status):
     login_as(role)
     assert client.get("/figures/").status_code == status

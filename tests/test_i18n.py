@@ -23,6 +23,7 @@ def _ids(path: Path) -> set[str]:
 def test_catalogue_is_complete(lang):
     with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         catalog = read_po(fh)
+
     def translated(m):
         return all(m.string) if isinstance(m.string, tuple) else bool(m.string)
 
@@ -33,9 +34,26 @@ def test_catalogue_is_complete(lang):
 
 def test_catalogues_match_the_code(tmp_path):
     pot = tmp_path / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
-                    str(ROOT / "babel.cfg"), "-k", "_l", "-k", "N_", "--no-location", "-o",
-                    str(pot), str(ROOT / "portal")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "N_",
+            "--no-location",
+            "-o",
+            str(pot),
+            str(ROOT / "portal"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     in_code = _ids(pot)
     for lang in ("zh_Hans_CN", "en"):
         shipped = _ids(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po")

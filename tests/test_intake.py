@@ -13,11 +13,14 @@ from email.message import EmailMessage
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import csrf_from
-
 from portal.domain.models import (
-    Attachment, Case, Channel, IntakeMessage, Notification,
+    Attachment,
+    Case,
+    Channel,
+    IntakeMessage,
+    Notification,
 )
+from tests.conftest import csrf_from
 
 
 class FakeImap:
@@ -47,11 +50,11 @@ class FakeImap:
                         ok = (name.strip('"'), secret.strip('"')) == (user, password)
                         self.send(f"{tag} {'OK' if ok else 'NO'} login\r\n")
                     elif command.startswith("SELECT"):
-                        self.send(f"* {len(outer.messages)} EXISTS\r\n"
-                                  f"{tag} OK [READ-WRITE]\r\n")
+                        self.send(f"* {len(outer.messages)} EXISTS\r\n{tag} OK [READ-WRITE]\r\n")
                     elif command.startswith("UID SEARCH"):
-                        unseen = " ".join(str(u) for u, (_raw, seen) in outer.messages.items()
-                                          if not seen)
+                        unseen = " ".join(
+                            str(u) for u, (_raw, seen) in outer.messages.items() if not seen
+                        )
                         self.send(f"* SEARCH {unseen}\r\n{tag} OK search\r\n")
                     elif command.startswith("UID FETCH"):
                         uid = int(rest.split()[2])
@@ -62,8 +65,9 @@ class FakeImap:
                     elif command.startswith("UID STORE"):
                         uid = int(rest.split()[2])
                         outer.messages[uid][1] = True
-                        self.send(f"* {uid} FETCH (UID {uid} FLAGS (\\Seen))\r\n"
-                                  f"{tag} OK stored\r\n")
+                        self.send(
+                            f"* {uid} FETCH (UID {uid} FLAGS (\\Seen))\r\n{tag} OK stored\r\n"
+                        )
                     elif command.startswith("LOGOUT"):
                         self.send(f"* BYE\r\n{tag} OK bye\r\n")
                         return
@@ -91,12 +95,18 @@ def whistle_mail(n: int = 1) -> EmailMessage:
     mail["To"] = "office@portal.test"
     mail["Subject"] = "厂区用电增容报装进度慢"
     mail["Message-ID"] = f"<whistle-{n}@ceramics.example>"
-    mail.set_content("我厂申请用电增容已两个月，至今未装表，影响新生产线投产。"
-                     "联系电话 13812345678。")
-    mail.add_attachment(b"%PDF-1.4 application form", maintype="application",
-                        subtype="pdf", filename="申请表.pdf")
-    mail.add_attachment(b"MZ\x90\x00 not a document", maintype="application",
-                        subtype="octet-stream", filename="setup.exe")
+    mail.set_content(
+        "我厂申请用电增容已两个月，至今未装表，影响新生产线投产。联系电话 13812345678。"
+    )
+    mail.add_attachment(
+        b"%PDF-1.4 application form", maintype="application", subtype="pdf", filename="申请表.pdf"
+    )
+    mail.add_attachment(
+        b"MZ\x90\x00 not a document",
+        maintype="application",
+        subtype="octet-stream",
+        filename="setup.exe",
+    )
     return mail
 
 
@@ -111,9 +121,14 @@ def empty_mail() -> EmailMessage:
 @pytest.fixture
 def imap(app, world):
     server = FakeImap()
-    app.config.update(INTAKE_IMAP_HOST="127.0.0.1", INTAKE_IMAP_PORT=server.port,
-                      INTAKE_IMAP_SSL=False, INTAKE_IMAP_USER="office@portal.test",
-                      INTAKE_IMAP_PASSWORD="secret", INTAKE_JURISDICTION="445100")
+    app.config.update(
+        INTAKE_IMAP_HOST="127.0.0.1",
+        INTAKE_IMAP_PORT=server.port,
+        INTAKE_IMAP_SSL=False,
+        INTAKE_IMAP_USER="office@portal.test",
+        INTAKE_IMAP_PASSWORD="secret",
+        INTAKE_JURISDICTION="445100",
+    )
     yield server
     server.close()
 
@@ -125,7 +140,11 @@ def test_each_mail_becomes_a_case_and_its_sender_is_told(runner, db, world, imap
     assert "1 registered, 0 for review" in result.output
     case = db.session.scalar(sa.select(Case))
     assert (case.channel, case.title, case.contact_phone, case.jurisdiction_id) == (
-        Channel.EMAIL, "厂区用电增容报装进度慢", "13812345678", world.city.id)
+        Channel.EMAIL,
+        "厂区用电增容报装进度慢",
+        "13812345678",
+        world.city.id,
+    )
     assert case.contact_name == "林老板" and "未装表" in case.content
     files = db.session.scalars(sa.select(Attachment.filename)).all()
     assert files == ["申请表.pdf"]  # the .exe is not kept, and the row says so
@@ -133,7 +152,10 @@ def test_each_mail_becomes_a_case_and_its_sender_is_told(runner, db, world, imap
     assert row.status == "registered" and "setup.exe" in row.problem
     told = db.session.scalar(sa.select(Notification).where(Notification.channel == "email"))
     assert (told.address, told.template, told.params["number"]) == (
-        "lin@ceramics.example", "intake_received", case.number)
+        "lin@ceramics.example",
+        "intake_received",
+        case.number,
+    )
     assert imap.messages[1][1] is True  # marked read after it was stored
 
 
@@ -147,8 +169,7 @@ def test_a_mail_read_twice_is_one_case(runner, db, world, imap):
     assert all(seen for _raw, seen in imap.messages.values())
 
 
-def test_a_mail_that_cannot_be_a_case_waits_for_review(runner, client, db, world, login_as,
-                                                       imap):
+def test_a_mail_that_cannot_be_a_case_waits_for_review(runner, client, db, world, login_as, imap):
     imap.deliver(empty_mail())
     imap.deliver(whistle_mail(2))
     result = runner.invoke(args=["intake", "mail"])

@@ -42,9 +42,15 @@ def smtp(app):
 
 
 def _message(db, channel, address, key="k1"):
-    assert notify(db.session, key=key, template="overdue", at=factories.now(),
-                  channel=channel, address=address,
-                  params={"number": "445100-2026-00001", "title": "用工难", "due": "2026-11-09"})
+    assert notify(
+        db.session,
+        key=key,
+        template="overdue",
+        at=factories.now(),
+        channel=channel,
+        address=address,
+        params={"number": "445100-2026-00001", "title": "用工难", "due": "2026-11-09"},
+    )
     db.session.commit()
     return db.session.query(Notification).filter_by(key=key).one()
 
@@ -55,7 +61,7 @@ def test_an_email_reaches_the_smtp_server(app, db, smtp):
     jobs.enqueue(message.id)
     db.session.refresh(message)
     assert message.status == "sent" and message.sent_at is not None
-    (recipients, content), = smtp.messages
+    ((recipients, content),) = smtp.messages
     assert recipients == ["handler@example.gov.cn"]
     assert "445100-2026-00001" in content
     jobs.enqueue(message.id)  # a re-queue of a sent message sends nothing
@@ -68,8 +74,10 @@ def test_an_sms_goes_through_the_logging_adapter(app, db, caplog):
         jobs.enqueue(message.id)
     db.session.refresh(message)
     assert message.status == "sent"
-    assert any("SMS to 13800000001" in r.getMessage() and "已逾期" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "SMS to 13800000001" in r.getMessage() and "已逾期" in r.getMessage()
+        for r in caplog.records
+    )
 
 
 def test_a_failed_send_is_kept_and_retried_with_back_off(app, db, smtp):
@@ -87,8 +95,11 @@ def test_a_failed_send_is_kept_and_retried_with_back_off(app, db, smtp):
     assert jobs.enqueue_pending(first_retry) == 1
     db.session.refresh(message)
     assert message.status == "sent" and len(smtp.messages) == 1
-    assert [jobs.backoff(n) for n in (1, 2, 3)] == [timedelta(minutes=1), timedelta(minutes=2),
-                                                    timedelta(minutes=4)]
+    assert [jobs.backoff(n) for n in (1, 2, 3)] == [
+        timedelta(minutes=1),
+        timedelta(minutes=2),
+        timedelta(minutes=4),
+    ]
     assert jobs.backoff(20) == timedelta(days=1)
 
 
@@ -107,12 +118,19 @@ def test_production_mode_requires_postgresql_a_secret_and_redis():
     from portal import create_app
     from portal.config import database_url
     from tests.conftest import _config
+
     with pytest.raises(RuntimeError) as refused:
         create_app(_config("sqlite://", PRODUCTION=True, SECRET_KEY="", JOBS_BACKEND="sqlite"))
     assert "postgresql" in str(refused.value) and "SECRET_KEY" in str(refused.value)
     assert "JOBS_BACKEND" in str(refused.value)
-    app = create_app(_config(database_url("postgresql://127.0.0.1:5432/test"), PRODUCTION=True,
-                             SECRET_KEY="x" * 64, JOBS_BACKEND="redis"))
+    app = create_app(
+        _config(
+            database_url("postgresql://127.0.0.1:5432/test"),
+            PRODUCTION=True,
+            SECRET_KEY="x" * 64,
+            JOBS_BACKEND="redis",
+        )
+    )
     assert app.config["PRODUCTION"]
 
 
@@ -120,6 +138,7 @@ def test_the_queue_down_leaves_the_messages_in_the_outbox(app, db, monkeypatch, 
     """A Redis queue nobody answers (a port where nothing listens): the tick's messages stay
     pending in the outbox and go out once the queue is back."""
     from huey import RedisHuey
+
     message = _message(db, SMS, "13800000001")
     nowhere = f"redis://127.0.0.1:{free_port()}/0"
     monkeypatch.setattr(jobs, "huey", RedisHuey("portal", url=nowhere))

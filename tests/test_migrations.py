@@ -3,7 +3,6 @@ and they go down and up again cleanly, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from contextlib import contextmanager
 
@@ -52,16 +51,26 @@ def scalar(sql: str):
 
 def test_migrations_build_what_the_models_describe(app):
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
         if not IS_POSTGRES:
             # Alembic reads SQLite's index columns without their direction and reports the
             # queues' order index as changed; SQLite itself says what it holds.
-            diff = [d for d in diff if not (d[0] in ("add_index", "remove_index")
-                                            and d[1].name == "ix_case_queue_order")]
+            diff = [
+                d
+                for d in diff
+                if not (
+                    d[0] in ("add_index", "remove_index") and d[1].name == "ix_case_queue_order"
+                )
+            ]
             columns = conn.exec_driver_sql("PRAGMA index_xinfo(ix_case_queue_order)").all()
             assert [(c.name, c.desc) for c in columns if c.key] == [
-                ("due_key", 0), ("received_at", 1), ("id", 1), ("jurisdiction_id", 0)]
+                ("due_key", 0),
+                ("received_at", 1),
+                ("id", 1),
+                ("jurisdiction_id", 0),
+            ]
     assert diff == []
 
 
@@ -78,18 +87,28 @@ def test_downgrade_to_nothing_and_up_again(scratch_url):
 def _insert_case(channel: str) -> None:
     """One case with its register event, written in the columns of revision 0001."""
     with db.engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO jurisdiction (id, code, name, level) VALUES (1, '445100', '潮州市', 'city')"))
-        conn.execute(sa.text(
-            'INSERT INTO "case" (id, number, jurisdiction_id, year, seq, applicant_name, '
-            "contact_name, contact_phone, title, content, type, channel, received_at, state, "
-            "version_id, created_at) VALUES (1, '445100-2026-00001', 1, 2026, 1, 'a', 'b', "
-            "'13800000000', 't', 'c', 'business', :channel, '2026-11-25 02:00:00', "
-            "'submitted', 1, '2026-11-25 02:00:00')"), {"channel": channel})
-        conn.execute(sa.text(
-            "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
-            "VALUES (1, '2026-11-25 02:00:00', 'register', :channel, true)"),
-            {"channel": channel})
+        conn.execute(
+            sa.text(
+                "INSERT INTO jurisdiction (id, code, name, level) VALUES (1, '445100', '潮州市', 'city')"  # noqa: E501
+            )
+        )
+        conn.execute(
+            sa.text(
+                'INSERT INTO "case" (id, number, jurisdiction_id, year, seq, applicant_name, '
+                "contact_name, contact_phone, title, content, type, channel, received_at, state, "
+                "version_id, created_at) VALUES (1, '445100-2026-00001', 1, 2026, 1, 'a', 'b', "
+                "'13800000000', 't', 'c', 'business', :channel, '2026-11-25 02:00:00', "
+                "'submitted', 1, '2026-11-25 02:00:00')"
+            ),
+            {"channel": channel},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
+                "VALUES (1, '2026-11-25 02:00:00', 'register', :channel, true)"
+            ),
+            {"channel": channel},
+        )
 
 
 def test_upgrades_and_downgrades_keep_the_data(scratch_url):
@@ -128,14 +147,20 @@ def test_a_rated_case_keeps_its_latest_rating_on_the_case(scratch_url):
         upgrade(revision="0007")
         _insert_case("portal")
         with db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO case_event (id, case_id, at, action, note, visible_to_enterprise) "
-                "VALUES (2, 1, '2026-11-26 02:00:00', 'publish_reply', '再办', true)"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO case_event (id, case_id, at, action, note, visible_to_enterprise) "
+                    "VALUES (2, 1, '2026-11-26 02:00:00', 'publish_reply', '再办', true)"
+                )
+            )
             for rating_id, level, solved in ((1, "unsatisfied", False), (2, "satisfied", True)):
-                conn.execute(sa.text(
-                    "INSERT INTO rating (id, case_id, reply_event_id, level, solved, comment, at) "
-                    "VALUES (:id, 1, :id, :level, :solved, '', '2026-11-26 02:00:00')"),
-                    {"id": rating_id, "level": level, "solved": solved})
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO rating (id, case_id, reply_event_id, level, solved, comment, at) "  # noqa: E501
+                        "VALUES (:id, 1, :id, :level, :solved, '', '2026-11-26 02:00:00')"
+                    ),
+                    {"id": rating_id, "level": level, "solved": solved},
+                )
         upgrade()
         assert scalar('SELECT rating_level FROM "case"') == "satisfied"
         assert scalar('SELECT rating_solved FROM "case"') in (True, 1)

@@ -3,7 +3,7 @@ credit codes, and who may see which case."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -12,8 +12,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from portal.domain import catalogue, credit_code, policies
 from portal.domain.access import case_scope
 from portal.domain.models import (
-    AuditLog, Case, CaseEvent, CaseState, CaseType, Category, EnterpriseKind,
-    JurisdictionLevel, Role, User,
+    AuditLog,
+    Case,
+    CaseEvent,
+    CaseState,
+    CaseType,
+    Category,
+    EnterpriseKind,
+    JurisdictionLevel,
+    Role,
+    User,
 )
 from tests import factories
 
@@ -21,24 +29,31 @@ from tests import factories
 def test_registration_opens_the_case_with_an_event_and_a_contact_deadline(db, world):
     """Chaozhou 四(四)1: "应在1个工作日内与企业取得对接联系". Received Wednesday 2026-11-25,
     the office must contact the enterprise by the end of Thursday 2026-11-26."""
-    case = factories.case(db.session, world.city, enterprise=world.enterprise,
-                          by=world.users["enterprise"])
+    case = factories.case(
+        db.session, world.city, enterprise=world.enterprise, by=world.users["enterprise"]
+    )
     db.session.commit()
     assert case.state is CaseState.SUBMITTED
     assert str(case.contact_due) == "2026-11-26"
     [event] = case.events
-    assert (event.action, event.from_state, event.to_state) == ("register", None,
-                                                                CaseState.SUBMITTED)
+    assert (event.action, event.from_state, event.to_state) == (
+        "register",
+        None,
+        CaseState.SUBMITTED,
+    )
     assert event.actor_id == world.users["enterprise"].id
     assert event.visible_to_enterprise
     assert case.submitted_by_id == world.users["enterprise"].id
     assert case.received_by_id is None
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE case_event SET note = 'rewritten'",
-    "DELETE FROM case_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE case_event SET note = 'rewritten'",
+        "DELETE FROM case_event",
+    ],
+)
 def test_case_events_are_append_only(db, world, statement):
     factories.case(db.session, world.city)
     db.session.commit()
@@ -49,10 +64,13 @@ def test_case_events_are_append_only(db, world, statement):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent)) == 1
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_log SET result = 'success'",
-    "DELETE FROM audit_log",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET result = 'success'",
+        "DELETE FROM audit_log",
+    ],
+)
 def test_the_audit_log_is_append_only(db, world, statement):
     db.session.add(AuditLog(at=factories.now(), action="login", result="failure"))
     db.session.commit()
@@ -63,28 +81,54 @@ def test_the_audit_log_is_append_only(db, world, statement):
 
 
 def test_an_enterprise_user_must_belong_to_an_enterprise(db, world):
-    db.session.add(User(mobile="13700000009", name="x", role=Role.ENTERPRISE,
-                        password_hash="x", created_at=factories.now()))
+    db.session.add(
+        User(
+            mobile="13700000009",
+            name="x",
+            role=Role.ENTERPRISE,
+            password_hash="x",
+            created_at=factories.now(),
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
 
 
 def test_staff_may_not_be_linked_to_an_enterprise(db, world):
-    db.session.add(User(username="clerk", name="x", role=Role.OFFICE, password_hash="x",
-                        enterprise_id=world.enterprise.id, created_at=factories.now()))
+    db.session.add(
+        User(
+            username="clerk",
+            name="x",
+            role=Role.OFFICE,
+            password_hash="x",
+            enterprise_id=world.enterprise.id,
+            created_at=factories.now(),
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
 
 
 def test_submission_keys_are_unique(db, world):
-    from portal.domain.workflow import register_case
     from portal.domain.calendar import WorkCalendar
     from portal.domain.models import Channel
-    kwargs = dict(jurisdiction=world.city, applicant_name="a", contact_name="b",
-                  contact_phone="1", title="t", content="c", case_type=CaseType.BUSINESS,
-                  channel=Channel.PORTAL, at=factories.now(), by=None, submission_key="k1")
+    from portal.domain.workflow import register_case
+
+    kwargs = dict(
+        jurisdiction=world.city,
+        applicant_name="a",
+        contact_name="b",
+        contact_phone="1",
+        title="t",
+        content="c",
+        case_type=CaseType.BUSINESS,
+        channel=Channel.PORTAL,
+        at=factories.now(),
+        by=None,
+        submission_key="k1",
+    )
     register_case(db.session, WorkCalendar(), **kwargs)
     db.session.commit()
     with pytest.raises(IntegrityError):
@@ -94,33 +138,39 @@ def test_submission_keys_are_unique(db, world):
 
 
 def test_timestamps_come_back_in_utc(db, world):
-    case = factories.case(db.session, world.city,
-                          at=datetime(2026, 11, 25, 17, 30, tzinfo=timezone.utc))
+    case = factories.case(db.session, world.city, at=datetime(2026, 11, 25, 17, 30, tzinfo=UTC))
     db.session.commit()
     db.session.expire_all()
     loaded = db.session.get(Case, case.id)
-    assert loaded.received_at == datetime(2026, 11, 25, 17, 30, tzinfo=timezone.utc)
+    assert loaded.received_at == datetime(2026, 11, 25, 17, 30, tzinfo=UTC)
     assert loaded.received_at.tzinfo is not None
 
 
 def test_the_five_seed_profiles_hold_the_seeds_time_limits(db):
     profiles = policies.install_seed_profiles(db.session)
     assert set(profiles) == {"chaozhou", "chengkou", "dalu", "shantou", "haimen"}
-    cz, ck, dl, st, hm = (profiles[k] for k in ("chaozhou", "chengkou", "dalu", "shantou",
-                                                 "haimen"))
+    cz, ck, dl, st, hm = (
+        profiles[k] for k in ("chaozhou", "chengkou", "dalu", "shantou", "haimen")
+    )
     assert (cz.contact_days, cz.finish_days, cz.max_extension_days, cz.reply_days) == (1, 5, 10, 1)
     assert cz.extension_needs_approval
     assert (ck.dispatch_days, ck.finish_days, ck.plan_days, ck.rating_levels) == (2, 3, 5, 3)
     assert dl.ledger_due_day == 25
     assert (st.sign_days, st.sign_extra_days_lower_level, st.contact_days) == (1, 1, 1)
-    assert [policies.finish_days_for(st, t) for t in
-            (CaseType.CONSULTATION, CaseType.SUGGESTION, CaseType.COMPLAINT)] == [1, 2, 3]
+    assert [
+        policies.finish_days_for(st, t)
+        for t in (CaseType.CONSULTATION, CaseType.SUGGESTION, CaseType.COMPLAINT)
+    ] == [1, 2, 3]
     assert (st.weekly_progress_weekday, st.overdue_review_day) == (3, 25)
-    assert (hm.finish_days, hm.plan_days, hm.daily_tracking, hm.monthly_bulletin) == (3, 3, True, True)
+    assert (hm.finish_days, hm.plan_days, hm.daily_tracking, hm.monthly_bulletin) == (
+        3,
+        3,
+        True,
+        True,
+    )
     # Installing again updates in place, it does not duplicate.
     policies.install_seed_profiles(db.session)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(
-        type(cz))) == 5
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(type(cz))) == 5
 
 
 def test_a_jurisdiction_without_a_profile_inherits_its_parents(db, world):
@@ -128,15 +178,18 @@ def test_a_jurisdiction_without_a_profile_inherits_its_parents(db, world):
     assert world.county.effective_policy.key == "chaozhou"
 
 
-@pytest.mark.parametrize("code,valid", [
-    ("91350100M000100Y43", True),
-    ("911101080828461726", True),
-    ("91440300708461136T", True),
-    ("91440300708461136A", False),  # wrong check character
-    ("9144030070846113", False),    # too short
-    ("91440300708461136I", False),  # I is not in the alphabet
-    ("91ABCDEF708461136T", False),  # division code must be digits
-])
+@pytest.mark.parametrize(
+    "code,valid",
+    [
+        ("91350100M000100Y43", True),
+        ("911101080828461726", True),
+        ("91440300708461136T", True),
+        ("91440300708461136A", False),  # wrong check character
+        ("9144030070846113", False),  # too short
+        ("91440300708461136I", False),  # I is not in the alphabet
+        ("91ABCDEF708461136T", False),  # division code must be digits
+    ],
+)
 def test_credit_code_check_character(code, valid):
     assert credit_code.is_valid(code) is valid
 
@@ -182,7 +235,14 @@ def test_the_registry_refuses_a_wrong_credit_code_and_normalises_a_right_one(db,
 def test_chengkou_categories_find_their_lead_units(db):
     """城口 五(二): seven coordination items; leads matched among the county's units."""
     county = factories.jurisdiction(db.session, name="城口县", level=JurisdictionLevel.COUNTY)
-    for name in ("县发展改革委", "县经济信息委", "县财政局", "县人力社保局", "县交通局", "县市场监管局"):
+    for name in (
+        "县发展改革委",
+        "县经济信息委",
+        "县财政局",
+        "县人力社保局",
+        "县交通局",
+        "县市场监管局",
+    ):
         factories.unit(db.session, county, name=name)
     categories = catalogue.install_categories(db.session, county, catalogue.CHENGKOU)
     assert [c.number for c in categories] == list(range(1, 8))
@@ -192,5 +252,11 @@ def test_chengkou_categories_find_their_lead_units(db):
     assert all(leads.values())
     # Installing again refreshes in place.
     catalogue.install_categories(db.session, county, catalogue.CHENGKOU)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Category).where(
-        Category.jurisdiction_id == county.id)) == 7
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Category)
+            .where(Category.jurisdiction_id == county.id)
+        )
+        == 7
+    )

@@ -4,7 +4,7 @@ even when many cases are registered at once."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,8 +19,7 @@ def test_numbers_count_up_per_jurisdiction_and_year(db, world):
     a = factories.case(db.session, world.city)
     b = factories.case(db.session, world.city)
     other = factories.case(db.session, world.county)
-    next_year = factories.case(db.session, world.city,
-                               at=datetime(2027, 1, 4, 2, tzinfo=timezone.utc))
+    next_year = factories.case(db.session, world.city, at=datetime(2027, 1, 4, 2, tzinfo=UTC))
     db.session.commit()
     assert (a.seq, b.seq, other.seq, next_year.seq) == (1, 2, 1, 1)
     assert a.number == "445100-2026-00001"
@@ -31,8 +30,7 @@ def test_numbers_count_up_per_jurisdiction_and_year(db, world):
 
 def test_the_year_is_the_year_in_beijing(db, world):
     """A case received at 23:30 UTC on 31 December is received on 1 January in Beijing."""
-    new_year = factories.case(db.session, world.city,
-                              at=datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc))
+    new_year = factories.case(db.session, world.city, at=datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
     assert new_year.year == 2027
 
 
@@ -40,7 +38,7 @@ def test_a_rolled_back_registration_gives_its_number_back(db, world):
     factories.case(db.session, world.city)
     db.session.commit()
     factories.case(db.session, world.city)  # takes 2 …
-    db.session.rollback()                   # … and gives it back
+    db.session.rollback()  # … and gives it back
     again = factories.case(db.session, world.city)
     db.session.commit()
     assert again.seq == 2
@@ -72,7 +70,8 @@ def test_concurrent_registrations_get_distinct_gap_free_numbers(app, db, world):
         t.join(timeout=120)
     assert not errors, errors
     seqs = db.session.scalars(
-        sa.select(Case.seq).where(Case.jurisdiction_id == city_id).order_by(Case.seq)).all()
+        sa.select(Case.seq).where(Case.jurisdiction_id == city_id).order_by(Case.seq)
+    ).all()
     assert seqs == list(range(1, threads_n * per_thread + 1))
     numbers = db.session.scalars(sa.select(Case.number)).all()
     assert len(numbers) == len(set(numbers))

@@ -79,8 +79,9 @@ def test_security_headers(client, world):
 
 def test_language_switch_is_kept_in_the_session(client, world):
     token = csrf_from(client.get("/").text)
-    response = client.post("/auth/language", data={"lang": "en", "next": "/auth/login",
-                                                   "csrf_token": token})
+    response = client.post(
+        "/auth/language", data={"lang": "en", "next": "/auth/login", "csrf_token": token}
+    )
     assert response.status_code == 303 and response.headers["Location"] == "/auth/login"
     page = BeautifulSoup(client.get("/auth/login").text, "html.parser")
     assert page.html["lang"] == "en"
@@ -94,8 +95,9 @@ def test_language_switch_is_kept_in_the_session(client, world):
 
 def test_an_unknown_language_is_ignored(client, world):
     token = csrf_from(client.get("/").text)
-    client.post("/auth/language", data={"lang": "xx", "next": "//evil.example",
-                                        "csrf_token": token})
+    client.post(
+        "/auth/language", data={"lang": "xx", "next": "//evil.example", "csrf_token": token}
+    )
     assert BeautifulSoup(client.get("/").text, "html.parser").html["lang"] == "zh-CN"
 
 
@@ -142,8 +144,10 @@ class TestCalendarAdmin:
     def test_an_admin_adds_a_make_up_working_day(self, client, db, world, login_as):
         login_as("admin")
         token = csrf_from(client.get("/admin/calendar").text)
-        response = client.post("/admin/calendar", data={
-            "day": "2027-02-06", "kind": "workday", "note": "春节调休", "csrf_token": token})
+        response = client.post(
+            "/admin/calendar",
+            data={"day": "2027-02-06", "kind": "workday", "note": "春节调休", "csrf_token": token},
+        )
         assert response.status_code == 303
         page = client.get("/admin/calendar").text
         assert "已保存：2027-02-06 设为工作日。" in page
@@ -154,8 +158,10 @@ class TestCalendarAdmin:
     def test_bad_input_is_named_beside_its_field_and_kept(self, client, db, world, login_as):
         login_as("admin")
         token = csrf_from(client.get("/admin/calendar").text)
-        response = client.post("/admin/calendar", data={
-            "day": "2027-02-31", "note": "保留这段备注", "csrf_token": token})
+        response = client.post(
+            "/admin/calendar",
+            data={"day": "2027-02-31", "note": "保留这段备注", "csrf_token": token},
+        )
         assert response.status_code == 200
         page = BeautifulSoup(response.text, "html.parser")
         assert "请填写真实存在的日期" in page.select_one("#day-error").text

@@ -5,7 +5,7 @@ ledger from the 20th, the bulletin on the 1st; idempotent, and one tick at a tim
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -23,12 +23,17 @@ CAL = WorkCalendar()
 
 def at(day: date, hour: int = 9) -> datetime:
     """A Beijing wall-clock time as UTC."""
-    return datetime(day.year, day.month, day.day, hour - 8, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, hour - 8, tzinfo=UTC)
 
 
 def written(db, prefix: str = "") -> list[Notification]:
-    return list(db.session.scalars(sa.select(Notification).where(
-        Notification.key.startswith(prefix)).order_by(Notification.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.key.startswith(prefix))
+            .order_by(Notification.id)
+        )
+    )
 
 
 def _handled(db, world, day: date):
@@ -37,8 +42,9 @@ def _handled(db, world, day: date):
     workflow.accept(db.session, CAL, case, by=office, at=at(day, 10))
     workflow.dispatch(db.session, CAL, case, by=office, at=at(day, 10), lead=world.department)
     workflow.sign(db.session, case, by=handler, at=at(day, 10))
-    workflow.contact(db.session, case, by=handler, at=at(day, 10), method="phone",
-                     when=at(day, 10), note="")
+    workflow.contact(
+        db.session, case, by=handler, at=at(day, 10), method="phone", when=at(day, 10), note=""
+    )
     return case
 
 
@@ -64,8 +70,10 @@ def test_across_the_spring_festival_week(db, world, runner):
         day += timedelta(days=1)
     assert fired == [
         ("ledger", "02-24", "liaison"),  # due the 25th; the 20th to 23rd are holidays
-        ("due_soon", "02-26", "handler"), ("due_soon", "02-26", "head"),
-        ("overdue", "02-28", "handler"), ("overdue", "02-28", "head"),
+        ("due_soon", "02-26", "handler"),
+        ("due_soon", "02-26", "head"),
+        ("overdue", "02-28", "handler"),
+        ("overdue", "02-28", "head"),
         ("overdue_office", "02-28", "office"),
         ("supervise", "02-28", "head"),  # the 督办单 tells the unit's head
     ]
@@ -84,8 +92,14 @@ def test_a_second_tick_writes_nothing_new(db, world):
     db.session.commit()
     assert first.written["overdue"] == 3 and first.written["supervision"] == 1
     assert sum(again.written.values()) == 0
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent).where(
-        CaseEvent.case_id == case.id, CaseEvent.action == "overdue")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(CaseEvent)
+            .where(CaseEvent.case_id == case.id, CaseEvent.action == "overdue")
+        )
+        == 1
+    )
 
 
 def test_on_sqlite_the_tick_keeps_the_planners_statistics(db, world):
@@ -110,21 +124,29 @@ def test_no_supervision_where_the_policy_says_not(db, world):
     sla.tick(db.session, CAL, at(date(2026, 11, 25)))
     db.session.commit()
     assert not case.supervisions and [n.template for n in written(db, "overdue")] == [
-        "overdue", "overdue", "overdue_office"]
+        "overdue",
+        "overdue",
+        "overdue_office",
+    ]
 
 
 def test_callback_progress_ledger_and_bulletin(db, world):
     profiles = policies.install_seed_profiles(db.session)
     office = world.users["office"]
-    unrated = factories.replied(db.session, world, factories.case(
-        db.session, world.city, enterprise=world.enterprise, at=at(date(2026, 11, 2))),
-        at=at(date(2026, 11, 2)))
+    unrated = factories.replied(
+        db.session,
+        world,
+        factories.case(
+            db.session, world.city, enterprise=world.enterprise, at=at(date(2026, 11, 2))
+        ),
+        at=at(date(2026, 11, 2)),
+    )
     world.city.policy = profiles["shantou"]
     owing = _handled(db, world, date(2026, 11, 16))
     db.session.commit()
-    report = sla.tick(db.session, CAL, at(date(2026, 11, 20)))   # a Friday, the 20th
+    report = sla.tick(db.session, CAL, at(date(2026, 11, 20)))  # a Friday, the 20th
     db.session.commit()
-    assert report.written["callback"] == 1                        # window closed 11-09
+    assert report.written["callback"] == 1  # window closed 11-09
     assert [n.case_id for n in written(db, "callback")] == [unrated.id]
     progress = written(db, "progress")
     assert {n.user.username for n in progress} == {"handler", "head"}
@@ -132,7 +154,7 @@ def test_callback_progress_ledger_and_bulletin(db, world):
     assert progress[0].params["day"] == "2026-11-19"
     ledger = written(db, "ledger")
     assert [(n.user.username, n.params["due"]) for n in ledger] == [("liaison", "2026-11-25")]
-    assert not written(db, "bulletin")                            # not the first week
+    assert not written(db, "bulletin")  # not the first week
     world.city.policy = profiles["haimen"]
     db.session.commit()
     sla.tick(db.session, CAL, at(date(2026, 12, 1)))
@@ -142,8 +164,11 @@ def test_callback_progress_ledger_and_bulletin(db, world):
     assert bulletin[0].params == {"month": "2026-11"}
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="the advisory lock is PostgreSQL's; SQLite "
-                    "serialises writers and the keys keep each message once")
+@pytest.mark.skipif(
+    not IS_POSTGRES,
+    reason="the advisory lock is PostgreSQL's; SQLite "
+    "serialises writers and the keys keep each message once",
+)
 def test_two_schedulers_at_once_write_each_reminder_once(app, db, world):
     _handled(db, world, date(2026, 11, 2))
     db.session.commit()
@@ -164,8 +189,12 @@ def test_two_schedulers_at_once_write_each_reminder_once(app, db, world):
         t.join()
     assert len(results) == 2
     assert len(written(db, "overdue")) == 3 and len(written(db, "ledger")) == 1
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseEvent).where(
-        CaseEvent.action == "overdue")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(CaseEvent).where(CaseEvent.action == "overdue")
+        )
+        == 1
+    )
     # Whichever came second found the lock taken, or found every key written.
     assert sum(r.written["overdue"] for r in results) == 3
 
@@ -182,6 +211,7 @@ def test_the_command(app, db, world):
 
 def test_the_holder_reads_its_notifications_and_marks_them_read(client, db, world, login_as):
     from tests.conftest import csrf_from
+
     _handled(db, world, date(2026, 11, 2))
     db.session.commit()
     sla.tick(db.session, CAL, at(date(2026, 11, 25)))
@@ -205,12 +235,18 @@ def test_steps_tell_who_must_act(db, world):
     """Dispatch tells the unit (in the portal, SMS, e-mail where it has them), a published
     reply tells the enterprise's users and texts the contact number; written with the step."""
     world.users["handler"].email = "handler@example.gov.cn"
-    case = factories.replied(db.session, world, factories.case(
-        db.session, world.city, enterprise=world.enterprise))
+    case = factories.replied(
+        db.session, world, factories.case(db.session, world.city, enterprise=world.enterprise)
+    )
     db.session.commit()
-    told = {(n.template, n.channel,
-             (n.user.username or n.user.mobile) if n.user else n.address)
-            for n in written(db, f"step:{case.id}:")}
-    assert told == {("dispatch", "in_app", "handler"), ("dispatch", "in_app", "head"),
-                    ("dispatch", "email", "handler"),
-                    ("replied", "in_app", "13800000001"), ("replied", "sms", "13900000000")}
+    told = {
+        (n.template, n.channel, (n.user.username or n.user.mobile) if n.user else n.address)
+        for n in written(db, f"step:{case.id}:")
+    }
+    assert told == {
+        ("dispatch", "in_app", "handler"),
+        ("dispatch", "in_app", "head"),
+        ("dispatch", "email", "handler"),
+        ("replied", "in_app", "13800000001"),
+        ("replied", "sms", "13900000000"),
+    }

@@ -44,12 +44,17 @@ def pip_verdict(stdout: str, stderr: str) -> tuple[str, str]:
     skipped = [d for d in dependencies if d.get("skip_reason")]
     if vulnerable:
         return FINDING, "; ".join(
-            f"{d['name']} {d['version']}: " + ", ".join(
+            f"{d['name']} {d['version']}: "
+            + ", ".join(
                 f"{v['id']} (fixed in {', '.join(v.get('fix_versions') or ['no release'])})"
-                for v in d["vulns"]) for d in vulnerable)
+                for v in d["vulns"]
+            )
+            for d in vulnerable
+        )
     if dependencies and len(skipped) == len(dependencies):
-        return UNCHECKED, ("the PyPI advisory database was not reachable: "
-                           + skipped[0]["skip_reason"])
+        return UNCHECKED, (
+            "the PyPI advisory database was not reachable: " + skipped[0]["skip_reason"]
+        )
     note = f" ({len(skipped)} not checked)" if skipped else ""
     return OK, f"no known vulnerabilities in {len(dependencies) - len(skipped)} packages{note}"
 
@@ -69,15 +74,27 @@ def npm_verdict(stdout: str) -> tuple[str, str]:
         names = ", ".join(sorted(report.get("vulnerabilities") or {}))
         return FINDING, ", ".join(f"{n} {level}" for level, n in failing.items()) + f": {names}"
     return OK, "nothing high or critical ({})".format(
-        ", ".join(f"{counts.get(k, 0)} {k}" for k in ("low", "moderate")))
+        ", ".join(f"{counts.get(k, 0)} {k}" for k in ("low", "moderate"))
+    )
 
 
 def run_pip_audit() -> tuple[str, str]:
     tool = Path(sys.executable).with_name("pip-audit")
     if not tool.exists():
         return UNCHECKED, f"pip-audit is not installed in {tool.parent}"
-    command = [str(tool), "-r", str(ROOT / "requirements.txt"), "--no-deps", "--disable-pip",
-               "--format", "json", "--progress-spinner", "off", "--timeout", "15"]
+    command = [
+        str(tool),
+        "-r",
+        str(ROOT / "requirements.txt"),
+        "--no-deps",
+        "--disable-pip",
+        "--format",
+        "json",
+        "--progress-spinner",
+        "off",
+        "--timeout",
+        "15",
+    ]
     for vuln in allowed_ids():
         command += ["--ignore-vuln", vuln]
     try:
@@ -92,8 +109,13 @@ def run_npm_audit() -> tuple[str, str]:
     if npm is None:
         return UNCHECKED, "npm is not installed"
     try:
-        run = subprocess.run([npm, "audit", "--omit=dev", "--json"], capture_output=True,
-                             text=True, timeout=120, cwd=ROOT)
+        run = subprocess.run(
+            [npm, "audit", "--omit=dev", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=ROOT,
+        )
     except subprocess.TimeoutExpired:
         return UNCHECKED, "npm audit timed out"
     return npm_verdict(run.stdout)

@@ -24,8 +24,7 @@ def checklist() -> dict[int, str]:
     source = SECURITY if SECURITY.exists() else ROOT / "docs" / "security.md"
     items = {}
     for line in source.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^(\d+)\. \*\*(.+?)[:*]", line) or re.match(
-            r"^\| (\d+) \| (.+?) \|", line)
+        m = re.match(r"^(\d+)\. \*\*(.+?)[:*]", line) or re.match(r"^\| (\d+) \| (.+?) \|", line)
         if m:
             items[int(m.group(1))] = m.group(2).strip(" *:")
     return items
@@ -33,23 +32,31 @@ def checklist() -> dict[int, str]:
 
 def tests_by_check() -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
-    paths = [*(ROOT / "tests" / "security").glob("test_*.py"),
-             *(ROOT / "tests" / "browser").glob("test_c[0-9][0-9]_*.py")]
+    paths = [
+        *(ROOT / "tests" / "security").glob("test_*.py"),
+        *(ROOT / "tests" / "browser").glob("test_c[0-9][0-9]_*.py"),
+    ]
     for path in sorted(paths):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and NAME.match(node.name):
-                where = path.stem if path.parent.name == "security" else \
-                    f"{path.parent.name}/{path.stem}"
+                where = (
+                    path.stem
+                    if path.parent.name == "security"
+                    else f"{path.parent.name}/{path.stem}"
+                )
                 found.setdefault(int(NAME.match(node.name).group(1)), []).append(
-                    f"{where}::{node.name}")
+                    f"{where}::{node.name}"
+                )
     return found
 
 
 def table() -> str:
     items, tests = checklist(), tests_by_check()
-    rows = ["| check | what | tests (tests/security/; browser/…: tests/browser/) |",
-            "|---|---|---|"]
+    rows = [
+        "| check | what | tests (tests/security/; browser/…: tests/browser/) |",
+        "|---|---|---|",
+    ]
     for number, title in sorted(items.items()):
         names = "<br>".join(f"`{t}`" for t in sorted(tests.get(number, []))) or "—"
         rows.append(f"| {number} | {title} | {names} |")

@@ -20,7 +20,7 @@ def register_blueprints(app) -> None:
     from portal.blueprints.office import bp as office
     from portal.blueprints.workbench import bp as workbench
 
-    app.register_blueprint(enterprise)                        # /
+    app.register_blueprint(enterprise)  # /
     app.register_blueprint(auth, url_prefix="/auth")
     app.register_blueprint(workbench, url_prefix="/workbench")
     app.register_blueprint(office, url_prefix="/office")

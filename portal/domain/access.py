@@ -14,7 +14,14 @@ from functools import lru_cache
 import sqlalchemy as sa
 
 from portal.domain.models import (
-    Case, CaseEvent, CaseState, Jurisdiction, LiaisonAssignment, Role, User, case_co_handler,
+    Case,
+    CaseEvent,
+    CaseState,
+    Jurisdiction,
+    LiaisonAssignment,
+    Role,
+    User,
+    case_co_handler,
 )
 
 
@@ -30,8 +37,11 @@ def jurisdiction_subtree(root_id: int) -> sa.Select:
 
 def recent_cases(session, user: User, limit: int = 50) -> list[Case]:
     """The newest cases `user` may see."""
-    return list(session.scalars(sa.select(Case).where(case_scope(user))
-                                .order_by(Case.received_at.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            sa.select(Case).where(case_scope(user)).order_by(Case.received_at.desc()).limit(limit)
+        )
+    )
 
 
 def case_scope(user: User) -> sa.ColumnElement[bool]:
@@ -43,14 +53,17 @@ def case_scope(user: User) -> sa.ColumnElement[bool]:
         return Case.jurisdiction_id.in_(jurisdiction_subtree(user.unit.jurisdiction_id))
     if user.role is Role.LEADER:
         # What was put before the leaders (呈批, escalations); the figures cover the rest.
-        return sa.and_(Case.leaders_involved,
-                       Case.jurisdiction_id.in_(jurisdiction_subtree(user.unit.jurisdiction_id)))
+        return sa.and_(
+            Case.leaders_involved,
+            Case.jurisdiction_id.in_(jurisdiction_subtree(user.unit.jurisdiction_id)),
+        )
     if user.role in (Role.HANDLER, Role.HEAD):
         co = sa.select(case_co_handler.c.case_id).where(case_co_handler.c.unit_id == user.unit_id)
         return sa.or_(Case.lead_unit_id == user.unit_id, Case.id.in_(co))
     if user.role is Role.LIAISON:
         mine = sa.select(LiaisonAssignment.enterprise_id).where(
-            LiaisonAssignment.user_id == user.id)
+            LiaisonAssignment.user_id == user.id
+        )
         return Case.enterprise_id.in_(mine)
     return sa.false()  # admin: organisation and calendar, never case content
 
@@ -66,7 +79,8 @@ def assigned_to(case: Case, user: User) -> bool:
         return False
     if user.role in (Role.HANDLER, Role.HEAD):
         return user.unit_id == case.lead_unit_id or any(
-            unit.id == user.unit_id for unit in case.co_handlers)
+            unit.id == user.unit_id for unit in case.co_handlers
+        )
     if user.role is Role.OFFICE:
         return user.unit_id == (case.office_id or case.receiving_unit_id)
     return False
@@ -98,9 +112,13 @@ def enterprise_timeline(session, case: Case) -> list[TimelineEntry]:
     and the internal ones are not even fetched)."""
     shown = CaseEvent._NOTE_SHOWN
     rows = session.execute(
-        sa.select(CaseEvent.at, CaseEvent.action, CaseEvent.to_state, CaseEvent.data,
-                  CaseEvent.note)
+        sa.select(
+            CaseEvent.at, CaseEvent.action, CaseEvent.to_state, CaseEvent.data, CaseEvent.note
+        )
         .where(CaseEvent.case_id == case.id, CaseEvent.visible_to_enterprise)
-        .order_by(CaseEvent.id))
-    return [TimelineEntry(at, action, to_state, data, note if action in shown else "")
-            for at, action, to_state, data, note in rows]
+        .order_by(CaseEvent.id)
+    )
+    return [
+        TimelineEntry(at, action, to_state, data, note if action in shown else "")
+        for at, action, to_state, data, note in rows
+    ]

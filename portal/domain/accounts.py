@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Optional
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -37,7 +37,7 @@ def verify_password(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
-def find_login(session, login: str) -> Optional[User]:
+def find_login(session, login: str) -> User | None:
     """Staff sign in by username; enterprise users by their mobile number (or username)."""
     login = login.strip()
     if MOBILE_RE.match(login):
@@ -49,7 +49,7 @@ def find_login(session, login: str) -> Optional[User]:
 
 @dataclass
 class LoginResult:
-    user: Optional[User]
+    user: User | None
     reason: str  # "ok", "bad_credentials", "locked", "inactive"
 
     @property
@@ -57,9 +57,17 @@ class LoginResult:
         return self.reason == "ok"
 
 
-def authenticate(session, login: str, password: str, *, now: datetime, max_failures: int,
-                 lockout: timedelta, ip: Optional[str] = None,
-                 password_max_age: Optional[timedelta] = None) -> LoginResult:
+def authenticate(
+    session,
+    login: str,
+    password: str,
+    *,
+    now: datetime,
+    max_failures: int,
+    lockout: timedelta,
+    ip: str | None = None,
+    password_max_age: timedelta | None = None,
+) -> LoginResult:
     """Check a login and record the attempt in the audit log.
 
     After `max_failures` wrong passwords in a row the account is locked for `lockout`; while
@@ -84,8 +92,11 @@ def authenticate(session, login: str, password: str, *, now: datetime, max_failu
     if not user.active:
         _audit(session, user, ip, "login", "inactive", now)
         return LoginResult(None, "bad_credentials")
-    if (password_max_age and user.role.is_staff
-            and (user.password_changed_at or user.created_at) + password_max_age <= now):
+    if (
+        password_max_age
+        and user.role.is_staff
+        and (user.password_changed_at or user.created_at) + password_max_age <= now
+    ):
         user.must_change_password = True
         _audit(session, user, ip, "password_expired", "success", now)
     if user.has_second_factor:
@@ -94,20 +105,33 @@ def authenticate(session, login: str, password: str, *, now: datetime, max_failu
     return _signed_in(session, user, now, ip)
 
 
-def complete_second_factor(session, user: User, code: str, *, now: datetime,
-                           max_failures: int, lockout: timedelta,
-                           ip: Optional[str] = None) -> LoginResult:
+def complete_second_factor(
+    session,
+    user: User,
+    code: str,
+    *,
+    now: datetime,
+    max_failures: int,
+    lockout: timedelta,
+    ip: str | None = None,
+) -> LoginResult:
     """The second step of signing in: the TOTP code of a user whose password was right.
 
     A wrong code, or one already used, counts as a failed login towards the lockout; a
     locked or disabled account is refused whatever the code (SECURITY.md 9).
     """
     if user.is_locked(now) or not user.active or not user.has_second_factor:
-        _audit(session, user, ip, "login", "locked" if user.is_locked(now) else "inactive",
-               now, "second factor")
+        _audit(
+            session,
+            user,
+            ip,
+            "login",
+            "locked" if user.is_locked(now) else "inactive",
+            now,
+            "second factor",
+        )
         return LoginResult(None, "locked")
-    step = second_factor.matching_step(user.totp_secret, code, now=now,
-                                       after=user.totp_last_step)
+    step = second_factor.matching_step(user.totp_secret, code, now=now, after=user.totp_last_step)
     if step is None:
         _count_failure(session, user, now=now, max_failures=max_failures, lockout=lockout)
         _audit(session, user, ip, "login", "failure", now, "second factor")
@@ -124,17 +148,23 @@ def _signed_in(session, user: User, now: datetime, ip) -> LoginResult:
     return LoginResult(user, "ok")
 
 
-def _count_failure(session, user: User, *, now: datetime, max_failures: int,
-                   lockout: timedelta) -> None:
+def _count_failure(
+    session, user: User, *, now: datetime, max_failures: int, lockout: timedelta
+) -> None:
     """One more failure; at `max_failures` the account locks for `lockout`. Counted in the
     database, not in Python: parallel wrong guesses each add one."""
     failures = session.execute(
-        sa.update(User).where(User.id == user.id)
-        .values(failed_logins=User.failed_logins + 1).returning(User.failed_logins)
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
     ).scalar_one()
     if failures >= max_failures:
-        session.execute(sa.update(User).where(User.id == user.id).values(
-            locked_until=now + lockout, failed_logins=0))
+        session.execute(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(locked_until=now + lockout, failed_logins=0)
+        )
     session.expire(user, ["failed_logins", "locked_until"])
 
 
@@ -146,18 +176,43 @@ def revoke_sessions(user: User) -> None:
 def _audit(session, user, ip, action, result, now, detail=""):
     """A login attempt's row: never the password, nor the login typed for an unknown
     account (it may be a password typed into the wrong field)."""
-    audit.record(session, at=now, user_id=user.id if user else None, ip=ip, action=action,
-                 object_type="user", object_id=str(user.id) if user else None,
-                 result=result, detail=detail)
+    audit.record(
+        session,
+        at=now,
+        user_id=user.id if user else None,
+        ip=ip,
+        action=action,
+        object_type="user",
+        object_id=str(user.id) if user else None,
+        result=result,
+        detail=detail,
+    )
 
 
-def _audit_account(session, *, by: Optional[User], whom: User, action: str, at: datetime,
-                   ip: Optional[str] = None, detail: str = "", result: str = "success"):
+def _audit_account(
+    session,
+    *,
+    by: User | None,
+    whom: User,
+    action: str,
+    at: datetime,
+    ip: str | None = None,
+    detail: str = "",
+    result: str = "success",
+):
     """One audit row for a change to `whom`'s account made by `by` (who, whom, what; never a
     password or a secret). The one place account changes are written to the audit log."""
-    audit.record(session, at=at, user_id=by.id if by else None, ip=ip, action=action,
-                 object_type="user", object_id=str(whom.id), result=result,
-                 detail=detail[:500])
+    audit.record(
+        session,
+        at=at,
+        user_id=by.id if by else None,
+        ip=ip,
+        action=action,
+        object_type="user",
+        object_id=str(whom.id),
+        result=result,
+        detail=detail[:500],
+    )
 
 
 # --------------------------------------------------------------------------- password rules
@@ -169,19 +224,22 @@ COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt")
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines
-                     if line.strip() and not line.startswith("#"))
+    return frozenset(
+        line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
+    )
 
 
 def character_classes(password: str) -> int:
     """How many of the four classes a password uses: capitals, small letters, digits and
     symbols (anything else, a space or a Chinese character included)."""
-    return sum((
-        any(c.isascii() and c.isupper() for c in password),
-        any(c.isascii() and c.islower() for c in password),
-        any(c.isdigit() for c in password),
-        any(not (c.isascii() and c.isalnum()) for c in password),
-    ))
+    return sum(
+        (
+            any(c.isascii() and c.isupper() for c in password),
+            any(c.isascii() and c.islower() for c in password),
+            any(c.isdigit() for c in password),
+            any(not (c.isascii() and c.isalnum()) for c in password),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -193,42 +251,60 @@ class PasswordPolicy:
     min_length: int = MIN_PASSWORD
     classes: int = 0
     forbid_names: bool = False
-    max_age: Optional[timedelta] = None
+    max_age: timedelta | None = None
 
     @classmethod
-    def for_role(cls, role: Role, config: Mapping) -> "PasswordPolicy":
+    def for_role(cls, role: Role, config: Mapping) -> PasswordPolicy:
         if not role.is_staff:
-            return cls(min_length=max(MIN_PASSWORD, config.get(
-                "ENTERPRISE_PASSWORD_MIN_LENGTH", MIN_PASSWORD)))
+            return cls(
+                min_length=max(
+                    MIN_PASSWORD, config.get("ENTERPRISE_PASSWORD_MIN_LENGTH", MIN_PASSWORD)
+                )
+            )
         days = config.get("STAFF_PASSWORD_MAX_AGE_DAYS", 0)
-        return cls(min_length=max(MIN_PASSWORD, config.get("STAFF_PASSWORD_MIN_LENGTH", 8)),
-                   classes=min(4, config.get("STAFF_PASSWORD_CLASSES", 3)), forbid_names=True,
-                   max_age=timedelta(days=days) if days else None)
+        return cls(
+            min_length=max(MIN_PASSWORD, config.get("STAFF_PASSWORD_MIN_LENGTH", 8)),
+            classes=min(4, config.get("STAFF_PASSWORD_CLASSES", 3)),
+            forbid_names=True,
+            max_age=timedelta(days=days) if days else None,
+        )
 
-    def check(self, password: str, *, names: tuple[Optional[str], ...] = ()) -> None:
+    def check(self, password: str, *, names: tuple[str | None, ...] = ()) -> None:
         """Raise RuleViolation (on the "password" field) for a password these rules refuse."""
         if len(password) < self.min_length:
-            raise RuleViolation(N_("Use at least %(num)d characters for the password."),
-                                field="password", num=self.min_length)
+            raise RuleViolation(
+                N_("Use at least %(num)d characters for the password."),
+                field="password",
+                num=self.min_length,
+            )
         if len(set(password)) < 3 or password.strip().lower() in common_passwords():
-            raise RuleViolation(N_("This password is too common and easy to guess. Choose "
-                                   "another."), field="password")
+            raise RuleViolation(
+                N_("This password is too common and easy to guess. Choose another."),
+                field="password",
+            )
         if character_classes(password) < self.classes:
-            raise RuleViolation(N_("Use at least %(num)d of these: capital letters, small "
-                                   "letters, digits and symbols."), field="password",
-                                num=self.classes)
+            raise RuleViolation(
+                N_(
+                    "Use at least %(num)d of these: capital letters, small "
+                    "letters, digits and symbols."
+                ),
+                field="password",
+                num=self.classes,
+            )
         lowered = password.lower()
-        if self.forbid_names and any(n and len(n) >= 3 and n.lower() in lowered
-                                     for n in names):
-            raise RuleViolation(N_("The password must not contain your username or mobile "
-                                   "number."), field="password")
+        if self.forbid_names and any(n and len(n) >= 3 and n.lower() in lowered for n in names):
+            raise RuleViolation(
+                N_("The password must not contain your username or mobile number."),
+                field="password",
+            )
 
 
 ENTERPRISE_POLICY = PasswordPolicy()
 
 
-def check_password_rules(password: str, policy: PasswordPolicy = ENTERPRISE_POLICY,
-                         names: tuple[Optional[str], ...] = ()) -> None:
+def check_password_rules(
+    password: str, policy: PasswordPolicy = ENTERPRISE_POLICY, names: tuple[str | None, ...] = ()
+) -> None:
     policy.check(password, names=names)
 
 
@@ -260,10 +336,18 @@ def set_one_time_password(user: User, *, at: datetime) -> str:
 # --------------------------------------------------------------------------- registration
 
 
-def register_enterprise_user(session, *, name: str, mobile: str, password: str,
-                             enterprise_name: str, credit_code_raw: str,
-                             kind: EnterpriseKind, jurisdiction: Jurisdiction,
-                             at: datetime) -> User:
+def register_enterprise_user(
+    session,
+    *,
+    name: str,
+    mobile: str,
+    password: str,
+    enterprise_name: str,
+    credit_code_raw: str,
+    kind: EnterpriseKind,
+    jurisdiction: Jurisdiction,
+    at: datetime,
+) -> User:
     """An enterprise signs up on the portal with a mobile number, a password, its name and
     its unified social credit code (individual businesses may have none).
 
@@ -274,39 +358,66 @@ def register_enterprise_user(session, *, name: str, mobile: str, password: str,
     """
     mobile = mobile.strip()
     if not MOBILE_RE.match(mobile):
-        raise RuleViolation(N_("Enter an 11-digit mobile number, like 13800000000."),
-                            field="mobile")
+        raise RuleViolation(
+            N_("Enter an 11-digit mobile number, like 13800000000."), field="mobile"
+        )
     if session.scalar(sa.select(User.id).where(User.mobile == mobile)) is not None:
-        raise RuleViolation(N_("This mobile number already has an account. Sign in instead."),
-                            field="mobile")
+        raise RuleViolation(
+            N_("This mobile number already has an account. Sign in instead."), field="mobile"
+        )
     check_password_rules(password)
     code = credit_code.normalise(credit_code_raw or "") or None
     if code is None and kind is not EnterpriseKind.INDIVIDUAL:
-        raise RuleViolation(N_("Enter the 18-character unified social credit code from the "
-                               "business licence."), field="credit_code")
+        raise RuleViolation(
+            N_("Enter the 18-character unified social credit code from the business licence."),
+            field="credit_code",
+        )
     if code is not None and not credit_code.is_valid(code):
-        raise RuleViolation(N_("This is not a valid unified social credit code. Check the 18 "
-                               "characters on the business licence."), field="credit_code")
+        raise RuleViolation(
+            N_(
+                "This is not a valid unified social credit code. Check the 18 "
+                "characters on the business licence."
+            ),
+            field="credit_code",
+        )
     enterprise = None
     if code is not None:
         enterprise = session.scalar(sa.select(Enterprise).where(Enterprise.credit_code == code))
     if enterprise is not None:
-        raise RuleViolation(N_("This enterprise is already registered. Ask a colleague who "
-                               "uses its account to add you, or call the office to link your "
-                               "account."), field="credit_code")
+        raise RuleViolation(
+            N_(
+                "This enterprise is already registered. Ask a colleague who "
+                "uses its account to add you, or call the office to link your "
+                "account."
+            ),
+            field="credit_code",
+        )
     enterprise = Enterprise(
-        name=enterprise_name.strip(), credit_code=code, kind=kind, jurisdiction=jurisdiction,
-        contact_name=name.strip(), contact_phone=mobile, created_at=at)
+        name=enterprise_name.strip(),
+        credit_code=code,
+        kind=kind,
+        jurisdiction=jurisdiction,
+        contact_name=name.strip(),
+        contact_phone=mobile,
+        created_at=at,
+    )
     session.add(enterprise)
-    user = User(mobile=mobile, name=name.strip(), role=Role.ENTERPRISE, enterprise=enterprise,
-                password_hash=hash_password(password), created_at=at)
+    user = User(
+        mobile=mobile,
+        name=name.strip(),
+        role=Role.ENTERPRISE,
+        enterprise=enterprise,
+        password_hash=hash_password(password),
+        created_at=at,
+    )
     session.add(user)
     session.flush()
     return user
 
 
-def add_colleague(session, *, by: User, name: str, mobile: str, password: str,
-                  at: datetime) -> User:
+def add_colleague(
+    session, *, by: User, name: str, mobile: str, password: str, at: datetime
+) -> User:
     """An enterprise user adds a colleague to the same enterprise (an enterprise may have
     several users). The colleague signs in with the mobile number and the password given,
     and should change it."""
@@ -314,31 +425,50 @@ def add_colleague(session, *, by: User, name: str, mobile: str, password: str,
         raise RuleViolation(N_("Only an enterprise account can add colleagues."))
     mobile = mobile.strip()
     if not MOBILE_RE.match(mobile):
-        raise RuleViolation(N_("Enter an 11-digit mobile number, like 13800000000."),
-                            field="mobile")
+        raise RuleViolation(
+            N_("Enter an 11-digit mobile number, like 13800000000."), field="mobile"
+        )
     if session.scalar(sa.select(User.id).where(User.mobile == mobile)) is not None:
         raise RuleViolation(N_("This mobile number already has an account."), field="mobile")
     check_password_rules(password)
-    user = User(mobile=mobile, name=name.strip(), role=Role.ENTERPRISE,
-                enterprise_id=by.enterprise_id, password_hash=hash_password(password),
-                created_at=at)
+    user = User(
+        mobile=mobile,
+        name=name.strip(),
+        role=Role.ENTERPRISE,
+        enterprise_id=by.enterprise_id,
+        password_hash=hash_password(password),
+        created_at=at,
+    )
     session.add(user)
-    audit.record(session, at=at, user_id=by.id, action="add_user", object_type="user",
-                 object_id=mobile[-4:], result="success")
+    audit.record(
+        session,
+        at=at,
+        user_id=by.id,
+        action="add_user",
+        object_type="user",
+        object_id=mobile[-4:],
+        result="success",
+    )
     return user
 
 
-def change_password(user: User, *, current: str, new: str,
-                    policy: PasswordPolicy = ENTERPRISE_POLICY,
-                    at: Optional[datetime] = None) -> None:
+def change_password(
+    user: User,
+    *,
+    current: str,
+    new: str,
+    policy: PasswordPolicy = ENTERPRISE_POLICY,
+    at: datetime | None = None,
+) -> None:
     """Changing a password needs the current one (SECURITY.md 2) and meets `policy`; every
     other session of the user ends, and a one-time or expired password is done with."""
     if not verify_password(user, current):
         raise RuleViolation(N_("The current password is not right."), field="current")
     policy.check(new, names=(user.username, user.mobile))
     if verify_password(user, new):
-        raise RuleViolation(N_("Choose a password different from the current one."),
-                            field="password")
+        raise RuleViolation(
+            N_("Choose a password different from the current one."), field="password"
+        )
     user.password_hash = hash_password(new)
     user.must_change_password = False
     if at is not None:
@@ -348,14 +478,17 @@ def change_password(user: User, *, current: str, new: str,
 
 # --------------------------------------------------------------------------- second factor
 
-def enrol_second_factor(session, user: User, *, secret: str, code: str, at: datetime,
-                        ip: Optional[str] = None) -> None:
+
+def enrol_second_factor(
+    session, user: User, *, secret: str, code: str, at: datetime, ip: str | None = None
+) -> None:
     """Turn on the TOTP second factor once the user shows a code from the new secret; the
     code is then used up (SECURITY.md 9)."""
     step = second_factor.matching_step(secret, code, now=at)
     if step is None:
-        raise RuleViolation(N_("That code is not right. Enter the 6 digits the app shows "
-                               "now."), field="code")
+        raise RuleViolation(
+            N_("That code is not right. Enter the 6 digits the app shows now."), field="code"
+        )
     user.totp_secret = secret
     user.totp_last_step = step
     _audit_account(session, by=user, whom=user, action="second_factor_enrol", at=at, ip=ip)
@@ -363,59 +496,104 @@ def enrol_second_factor(session, user: User, *, secret: str, code: str, at: date
 
 # --------------------------------------------------------------------------- administration
 
-def create_staff_user(session, *, by: Optional[User], name: str, username: str, role: Role,
-                      unit: Optional[OrgUnit], at: datetime,
-                      ip: Optional[str] = None) -> tuple[User, str]:
+
+def create_staff_user(
+    session,
+    *,
+    by: User | None,
+    name: str,
+    username: str,
+    role: Role,
+    unit: OrgUnit | None,
+    at: datetime,
+    ip: str | None = None,
+) -> tuple[User, str]:
     """An administrator (or, with `by` None, the bootstrap command) creates a staff account.
     It gets a random one-time password, returned to be shown once, which must be changed
     at the first sign-in: no account starts with a known password (SECURITY.md 8)."""
     username = username.strip()
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}", username) or MOBILE_RE.match(
-            username):
-        raise RuleViolation(N_("Use 2 to 64 letters, digits, dots, hyphens or underscores "
-                               "for the username, not a mobile number."), field="username")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}", username) or MOBILE_RE.match(username):
+        raise RuleViolation(
+            N_(
+                "Use 2 to 64 letters, digits, dots, hyphens or underscores "
+                "for the username, not a mobile number."
+            ),
+            field="username",
+        )
     if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise RuleViolation(N_("This username is taken. Choose another."), field="username")
     _check_staff_placement(role, unit)
-    user = User(username=username, name=name.strip(), role=role, unit=unit,
-                password_hash="!", created_at=at, session_version=0, active=True)
+    user = User(
+        username=username,
+        name=name.strip(),
+        role=role,
+        unit=unit,
+        password_hash="!",
+        created_at=at,
+        session_version=0,
+        active=True,
+    )
     password = set_one_time_password(user, at=at)
     session.add(user)
     session.flush()
-    _audit_account(session, by=by, whom=user, action="user_create", at=at, ip=ip,
-                   detail=f"role {role.value}; unit {unit.id if unit else '-'}")
+    _audit_account(
+        session,
+        by=by,
+        whom=user,
+        action="user_create",
+        at=at,
+        ip=ip,
+        detail=f"role {role.value}; unit {unit.id if unit else '-'}",
+    )
     return user, password
 
 
-def _check_staff_placement(role: Role, unit: Optional[OrgUnit]) -> None:
+def _check_staff_placement(role: Role, unit: OrgUnit | None) -> None:
     if not role.is_staff:
-        raise RuleViolation(N_("Enterprise accounts are made by the enterprise itself."),
-                            field="role")
+        raise RuleViolation(
+            N_("Enterprise accounts are made by the enterprise itself."), field="role"
+        )
     if role is not Role.ADMIN and unit is None:
         raise RuleViolation(N_("Choose the unit this person works in."), field="unit")
 
 
-def change_role(session, user: User, *, by: User, role: Role, unit: Optional[OrgUnit],
-                at: datetime, ip: Optional[str] = None) -> None:
+def change_role(
+    session,
+    user: User,
+    *,
+    by: User,
+    role: Role,
+    unit: OrgUnit | None,
+    at: datetime,
+    ip: str | None = None,
+) -> None:
     """Change a staff member's role or unit; audited with the old and the new values."""
     if not user.role.is_staff:
         raise RuleViolation(N_("An enterprise account has no staff role."), field="role")
     if user.id == by.id and role is not user.role:
-        raise RuleViolation(N_("You cannot change your own role. Ask another "
-                               "administrator."), field="role")
+        raise RuleViolation(
+            N_("You cannot change your own role. Ask another administrator."), field="role"
+        )
     _check_staff_placement(role, unit)
     old_role, old_unit = user.role, user.unit_id
     new_unit = unit.id if unit else None
     if (old_role, old_unit) == (role, new_unit):
         raise RuleViolation(N_("Choose a different role or unit."), field="role")
     user.role, user.unit = role, unit
-    _audit_account(session, by=by, whom=user, action="role_change", at=at, ip=ip,
-                   detail=f"role {old_role.value}→{role.value}; "
-                          f"unit {old_unit or '-'}→{new_unit or '-'}")
+    _audit_account(
+        session,
+        by=by,
+        whom=user,
+        action="role_change",
+        at=at,
+        ip=ip,
+        detail=f"role {old_role.value}→{role.value}; unit {old_unit or '-'}→{new_unit or '-'}",
+    )
 
 
-def set_active(session, user: User, *, by: User, active: bool, at: datetime,
-               ip: Optional[str] = None) -> None:
+def set_active(
+    session, user: User, *, by: User, active: bool, at: datetime, ip: str | None = None
+) -> None:
     """Disable or enable an account; disabling ends every session at once (SECURITY.md 5)."""
     if user.id == by.id:
         raise RuleViolation(N_("You cannot disable your own account."))
@@ -424,12 +602,12 @@ def set_active(session, user: User, *, by: User, active: bool, at: datetime,
     user.active = active
     if not active:
         revoke_sessions(user)
-    _audit_account(session, by=by, whom=user, action="user_enable" if active else
-                   "user_disable", at=at, ip=ip)
+    _audit_account(
+        session, by=by, whom=user, action="user_enable" if active else "user_disable", at=at, ip=ip
+    )
 
 
-def reset_password(session, user: User, *, by: User, at: datetime,
-                   ip: Optional[str] = None) -> str:
+def reset_password(session, user: User, *, by: User, at: datetime, ip: str | None = None) -> str:
     """A new one-time password for `user` (returned, to be shown once); the user must change
     it at the next sign-in, and every session of the user ends."""
     password = set_one_time_password(user, at=at)
@@ -437,8 +615,9 @@ def reset_password(session, user: User, *, by: User, at: datetime,
     return password
 
 
-def reset_second_factor(session, user: User, *, by: User, at: datetime,
-                        ip: Optional[str] = None) -> None:
+def reset_second_factor(
+    session, user: User, *, by: User, at: datetime, ip: str | None = None
+) -> None:
     """Remove a lost second factor; the user enrols again (forced where it is required).
     Every session of the user ends."""
     user.totp_secret = None

@@ -11,19 +11,25 @@ typed text's bigrams it holds — one indexed lookup, the same on PostgreSQL and
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 import sqlalchemy as sa
 
 from portal.domain.duplicates import bigrams
 from portal.domain.errors import N_, RuleViolation
 from portal.domain.models import (
-    Answer, AnswerTerm, Case, Category, Deflection, Enterprise, Jurisdiction, User,
+    Answer,
+    AnswerTerm,
+    Case,
+    Category,
+    Deflection,
+    Enterprise,
+    Jurisdiction,
+    User,
 )
 
-MAX_TERMS = 80       # the typed text's bigrams looked up (a long text: its first ones)
+MAX_TERMS = 80  # the typed text's bigrams looked up (a long text: its first ones)
 MIN_MATCHES = 3
-CANDIDATES = 30      # the best-ranked answers of any place, of which `limit` are shown
+CANDIDATES = 30  # the best-ranked answers of any place, of which `limit` are shown
 
 
 def places_for(jurisdiction: Jurisdiction) -> list[int]:
@@ -36,11 +42,22 @@ def _terms(question: str, keywords: str) -> set[str]:
     return {t for t in bigrams(f"{question} {keywords}") if len(t) == 2}
 
 
-def save(session, *, by: User, at: datetime, question: str, text: str, source: str = "",
-         source_date: Optional[date] = None, category: Optional[Category] = None,
-         keywords: str = "", published: bool = True, answer: Optional[Answer] = None,
-         from_case: Optional[Case] = None, jurisdiction: Optional[Jurisdiction] = None
-         ) -> Answer:
+def save(
+    session,
+    *,
+    by: User,
+    at: datetime,
+    question: str,
+    text: str,
+    source: str = "",
+    source_date: date | None = None,
+    category: Category | None = None,
+    keywords: str = "",
+    published: bool = True,
+    answer: Answer | None = None,
+    from_case: Case | None = None,
+    jurisdiction: Jurisdiction | None = None,
+) -> Answer:
     """Add or change an answer of the office's jurisdiction, and index its terms."""
     question, text = question.strip(), text.strip()
     if not question:
@@ -48,19 +65,23 @@ def save(session, *, by: User, at: datetime, question: str, text: str, source: s
     if not text:
         raise RuleViolation(N_("Write the answer."), field="answer")
     if answer is None:
-        answer = Answer(jurisdiction=jurisdiction or by.unit.jurisdiction, created_at=at,
-                        created_by_id=by.id, from_case_id=from_case.id if from_case else None)
+        answer = Answer(
+            jurisdiction=jurisdiction or by.unit.jurisdiction,
+            created_at=at,
+            created_by_id=by.id,
+            from_case_id=from_case.id if from_case else None,
+        )
         session.add(answer)
     answer.question, answer.answer, answer.source = question, text, source.strip()
-    answer.source_date, answer.category, answer.keywords = source_date, category, \
-        keywords.strip()
+    answer.source_date, answer.category, answer.keywords = source_date, category, keywords.strip()
     answer.published, answer.updated_at = published, at
     session.flush()
     session.execute(sa.delete(AnswerTerm).where(AnswerTerm.answer_id == answer.id))
     terms = _terms(question, answer.keywords)
     if terms:
-        session.execute(sa.insert(AnswerTerm), [{"answer_id": answer.id, "term": t}
-                                                 for t in sorted(terms)])
+        session.execute(
+            sa.insert(AnswerTerm), [{"answer_id": answer.id, "term": t} for t in sorted(terms)]
+        )
     return answer
 
 
@@ -78,28 +99,47 @@ def hints(session, places: list[int], text: str, *, limit: int = 3) -> list[Answ
     ranked = session.execute(
         sa.select(AnswerTerm.answer_id, matches)
         .where(AnswerTerm.term.in_(typed))
-        .group_by(AnswerTerm.answer_id).having(matches >= need)
-        .order_by(matches.desc(), AnswerTerm.answer_id.desc()).limit(CANDIDATES)).all()
+        .group_by(AnswerTerm.answer_id)
+        .having(matches >= need)
+        .order_by(matches.desc(), AnswerTerm.answer_id.desc())
+        .limit(CANDIDATES)
+    ).all()
     if not ranked:
         return []
-    found = {a.id: a for a in session.scalars(sa.select(Answer).where(
-        Answer.id.in_([r[0] for r in ranked]), Answer.published,
-        Answer.jurisdiction_id.in_(places)))}
+    found = {
+        a.id: a
+        for a in session.scalars(
+            sa.select(Answer).where(
+                Answer.id.in_([r[0] for r in ranked]),
+                Answer.published,
+                Answer.jurisdiction_id.in_(places),
+            )
+        )
+    }
     return [found[answer_id] for answer_id, _n in ranked if answer_id in found][:limit]
 
 
 def settled(session, answer: Answer, *, by: User, at: datetime) -> Deflection:
     """The enterprise says `answer` settled its consultation: counted, nothing registered."""
-    enterprise: Optional[Enterprise] = by.enterprise
-    row = Deflection(answer_id=answer.id, jurisdiction_id=enterprise.jurisdiction_id
-                     if enterprise else answer.jurisdiction_id,
-                     enterprise_id=enterprise.id if enterprise else None, user_id=by.id, at=at)
+    enterprise: Enterprise | None = by.enterprise
+    row = Deflection(
+        answer_id=answer.id,
+        jurisdiction_id=enterprise.jurisdiction_id if enterprise else answer.jurisdiction_id,
+        enterprise_id=enterprise.id if enterprise else None,
+        user_id=by.id,
+        at=at,
+    )
     session.add(row)
     return row
 
 
 def deflected(session, places: list[int], start: datetime, end: datetime) -> int:
     """How many consultations an answer settled in [start, end) in `places`."""
-    return session.scalar(sa.select(sa.func.count(Deflection.id)).where(
-        Deflection.jurisdiction_id.in_(places), Deflection.at >= start,
-        Deflection.at < end)) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count(Deflection.id)).where(
+                Deflection.jurisdiction_id.in_(places), Deflection.at >= start, Deflection.at < end
+            )
+        )
+        or 0
+    )

@@ -24,51 +24,82 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import IO, Iterable, Iterator, Optional
+from datetime import UTC, datetime
+from typing import IO
 
 import sqlalchemy as sa
 
 from portal.domain.models import AuditLog
 
-GENESIS = "0" * 64          # the `prev_hash` of the first row
-FORMAT = "audit-v1"         # part of every hashed text: a new format gets a new tag
+GENESIS = "0" * 64  # the `prev_hash` of the first row
+FORMAT = "audit-v1"  # part of every hashed text: a new format gets a new tag
 # pg_advisory_xact_lock key of the chain's head ("audit" in ASCII); any fixed number will do,
 # as long as nothing else in the database uses it.
 CHAIN_LOCK = 0x6175646974
 
 # Column lengths (models.AuditLog): values are cut to them before hashing, so the hash is of
 # what the database keeps on every backend.
-_LIMITS = {"ip": 45, "action": 40, "object_type": 40, "object_id": 64, "result": 20,
-           "detail": 500}
+_LIMITS = {"ip": 45, "action": 40, "object_type": 40, "object_id": 64, "result": 20, "detail": 500}
 
 
-def _cut(name: str, value: Optional[str]) -> Optional[str]:
-    return None if value is None else str(value)[:_LIMITS[name]]
+def _cut(name: str, value: str | None) -> str | None:
+    return None if value is None else str(value)[: _LIMITS[name]]
 
 
 def _stamp(at: datetime) -> str:
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def canonical(*, at: datetime, user_id: Optional[int], ip: Optional[str], action: str,
-              object_type: Optional[str], object_id: Optional[str], result: str,
-              detail: str, prev_hash: str) -> bytes:
+def canonical(
+    *,
+    at: datetime,
+    user_id: int | None,
+    ip: str | None,
+    action: str,
+    object_type: str | None,
+    object_id: str | None,
+    result: str,
+    detail: str,
+    prev_hash: str,
+) -> bytes:
     """The text a row's hash is taken over: a JSON array in a fixed order (UTF-8, no
     spaces), the time as UTC with microseconds. The row id is left out: the chain, not the
     numbering, fixes the order, and ids are only assigned at insert."""
-    return json.dumps([FORMAT, _stamp(at), user_id, ip, action, object_type, object_id,
-                       result, detail or "", prev_hash],
-                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(
+        [
+            FORMAT,
+            _stamp(at),
+            user_id,
+            ip,
+            action,
+            object_type,
+            object_id,
+            result,
+            detail or "",
+            prev_hash,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
 
 
 def row_hash_of(row, prev_hash: str) -> str:
     """`row`: an AuditLog or a row of the audit_log table."""
-    return hashlib.sha256(canonical(
-        at=row.at, user_id=row.user_id, ip=row.ip, action=row.action,
-        object_type=row.object_type, object_id=row.object_id, result=row.result,
-        detail=row.detail, prev_hash=prev_hash)).hexdigest()
+    return hashlib.sha256(
+        canonical(
+            at=row.at,
+            user_id=row.user_id,
+            ip=row.ip,
+            action=row.action,
+            object_type=row.object_type,
+            object_id=row.object_id,
+            result=row.result,
+            detail=row.detail,
+            prev_hash=prev_hash,
+        )
+    ).hexdigest()
 
 
 def _lock_chain(session) -> None:
@@ -82,13 +113,24 @@ def _lock_chain(session) -> None:
 
 
 def last_hash(session) -> str:
-    return session.scalar(sa.select(AuditLog.row_hash).order_by(AuditLog.id.desc())
-                          .limit(1)) or GENESIS
+    return (
+        session.scalar(sa.select(AuditLog.row_hash).order_by(AuditLog.id.desc()).limit(1))
+        or GENESIS
+    )
 
 
-def record(session, *, at: datetime, action: str, result: str, user_id: Optional[int] = None,
-           ip: Optional[str] = None, object_type: Optional[str] = None,
-           object_id: Optional[str] = None, detail: str = "") -> AuditLog:
+def record(
+    session,
+    *,
+    at: datetime,
+    action: str,
+    result: str,
+    user_id: int | None = None,
+    ip: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    detail: str = "",
+) -> AuditLog:
     """Append one audit row, chained to the last one, and flush it (the next `record` in
     this transaction links to it). Holds the chain's lock until the transaction ends.
 
@@ -96,10 +138,16 @@ def record(session, *, at: datetime, action: str, result: str, user_id: Optional
     the host (SECURITY.md checklist 28, "no secrets")."""
     if at.tzinfo is None:
         raise ValueError("naive datetime given; pass an aware datetime")
-    row = AuditLog(at=at, user_id=user_id, ip=_cut("ip", ip), action=_cut("action", action),
-                   object_type=_cut("object_type", object_type),
-                   object_id=_cut("object_id", object_id), result=_cut("result", result),
-                   detail=_cut("detail", detail or ""))
+    row = AuditLog(
+        at=at,
+        user_id=user_id,
+        ip=_cut("ip", ip),
+        action=_cut("action", action),
+        object_type=_cut("object_type", object_type),
+        object_id=_cut("object_id", object_id),
+        result=_cut("result", result),
+        detail=_cut("detail", detail or ""),
+    )
     session.flush()  # the transaction's own earlier work first, then the chain's head
     _lock_chain(session)
     row.prev_hash = last_hash(session)
@@ -111,10 +159,11 @@ def record(session, *, at: datetime, action: str, result: str, user_id: Optional
 
 # --------------------------------------------------------------------------- verifying
 
+
 @dataclass
 class Verdict:
     checked: int
-    broken_id: Optional[int] = None
+    broken_id: int | None = None
     reason: str = ""
 
     @property
@@ -127,8 +176,9 @@ def _rows(session, batch: int = 1000) -> Iterator[sa.Row]:
     nothing enters the session's identity map."""
     table, after = AuditLog.__table__, 0
     while True:
-        rows = session.execute(sa.select(table).where(table.c.id > after)
-                               .order_by(table.c.id).limit(batch)).all()
+        rows = session.execute(
+            sa.select(table).where(table.c.id > after).order_by(table.c.id).limit(batch)
+        ).all()
         if not rows:
             return
         yield from rows
@@ -158,8 +208,19 @@ def verify(session, against: Iterable[dict] = ()) -> Verdict:
 
 # --------------------------------------------------------------------------- exporting
 
-FIELDS = ("id", "at", "user_id", "ip", "action", "object_type", "object_id", "result",
-          "detail", "prev_hash", "row_hash")
+FIELDS = (
+    "id",
+    "at",
+    "user_id",
+    "ip",
+    "action",
+    "object_type",
+    "object_id",
+    "result",
+    "detail",
+    "prev_hash",
+    "row_hash",
+)
 
 
 def as_dict(row) -> dict:

@@ -109,7 +109,8 @@ class WorkCalendar:
         if b < a:
             return -self.working_days_between(b, a)
         return sum(
-            1 for offset in range(1, (b - a).days + 1)
+            1
+            for offset in range(1, (b - a).days + 1)
             if self.is_working_day(a + timedelta(days=offset))
         )
 
@@ -128,8 +129,9 @@ def load_calendar(session) -> WorkCalendar:
     return WorkCalendar({row.day: row.kind for row in rows})
 
 
-def set_override(session, day: date, kind: CalendarDayKind, *, by=None, at: datetime,
-                 note: str = ""):
+def set_override(
+    session, day: date, kind: CalendarDayKind, *, by=None, at: datetime, note: str = ""
+):
     """Declare `day` a holiday or a workday, replacing any earlier override of that day."""
     from portal.domain.models import CalendarOverride
 

@@ -18,13 +18,18 @@ from portal.domain.models import Case, CaseState, Enterprise
 THRESHOLD = 0.2
 CANDIDATES = 50  # the newest open cases of the enterprise that are compared
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
-CLOSED = (CaseState.REFUSED, CaseState.MERGED, CaseState.RATED, CaseState.CLOSED,
-          CaseState.ARCHIVED)
+CLOSED = (
+    CaseState.REFUSED,
+    CaseState.MERGED,
+    CaseState.RATED,
+    CaseState.CLOSED,
+    CaseState.ARCHIVED,
+)
 
 
 def bigrams(text: str) -> set[str]:
     plain = _NOISE.sub("", unicodedata.normalize("NFKC", text).lower())
-    return {plain[i:i + 2] for i in range(len(plain) - 1)}
+    return {plain[i : i + 2] for i in range(len(plain) - 1)}
 
 
 def similarity(a: str, b: str) -> float:
@@ -40,16 +45,20 @@ def must_ask(similar: list[Case], *, seen: set[str], confirmed_new: bool) -> boo
     return bool(similar) and not confirmed_new and not {c.number for c in similar} <= seen
 
 
-def similar_open_cases(session, enterprise: Enterprise, text: str, *, limit: int = 3,
-                       threshold: float = THRESHOLD) -> list[Case]:
+def similar_open_cases(
+    session, enterprise: Enterprise, text: str, *, limit: int = 3, threshold: float = THRESHOLD
+) -> list[Case]:
     """The enterprise's open cases that read most like `text`, best first."""
     mine = bigrams(text)
     if len(mine) < 4:
         return []
     # Only the texts of the newest open cases are read; whole cases only for the matches.
-    rows = session.execute(sa.select(Case.id, Case.title, Case.content).where(
-        Case.enterprise_id == enterprise.id, Case.state.not_in(CLOSED))
-        .order_by(Case.received_at.desc()).limit(CANDIDATES)).all()
+    rows = session.execute(
+        sa.select(Case.id, Case.title, Case.content)
+        .where(Case.enterprise_id == enterprise.id, Case.state.not_in(CLOSED))
+        .order_by(Case.received_at.desc())
+        .limit(CANDIDATES)
+    ).all()
     scored = []
     for case_id, title, content in rows:
         theirs = bigrams(f"{title} {content}")

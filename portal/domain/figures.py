@@ -3,7 +3,8 @@ cases (or enterprises) of a jurisdiction and a period, computed in SQL.
 
 A case belongs to the period in which it was received; duplicates (重复件) are never counted
 ("不作为新诉求", Shantou 三(一)). Ratings count as the case's latest one (a re-handled case is
-judged on its last reply), kept on the case (`Case.rating_level`, `rating_solved`). Overdue is as of `today`. Every figure is a pair of counts, the
+judged on its last reply), kept on the case (`Case.rating_level`, `rating_solved`). Overdue
+is as of `today`. Every figure is a pair of counts, the
 numerator a subset of the denominator, so the rate is never above 100 % and a figure with no
 cases has no rate (pages print "—"), never a division error.
 
@@ -14,16 +15,22 @@ cases (or enterprises) behind either count, for the lists a figure links to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Callable, Optional
 
 import sqlalchemy as sa
 
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.calendar import BEIJING
 from portal.domain.models import (
-    Case, CaseState, ContactRecord, Enterprise, RatingLevel, Supervision, User,
+    Case,
+    CaseState,
+    ContactRecord,
+    Enterprise,
+    RatingLevel,
+    Supervision,
+    User,
 )
 from portal.domain.queues import due_column
 
@@ -31,6 +38,7 @@ S = CaseState
 
 
 # --------------------------------------------------------------------------- periods
+
 
 @dataclass(frozen=True)
 class Period:
@@ -40,11 +48,11 @@ class Period:
     month: int
 
     @classmethod
-    def of(cls, day: date) -> "Period":
+    def of(cls, day: date) -> Period:
         return cls(day.year, day.month)
 
     @classmethod
-    def parse(cls, text: str) -> Optional["Period"]:
+    def parse(cls, text: str) -> Period | None:
         """'2026-11' → the period; anything else → None."""
         try:
             year, month = (int(part) for part in text.split("-"))
@@ -60,19 +68,22 @@ class Period:
     def next_first_day(self) -> date:
         return date(self.year + self.month // 12, self.month % 12 + 1, 1)
 
-    def previous(self) -> "Period":
+    def previous(self) -> Period:
         return Period.of(self.first_day - timedelta(days=1))
 
     def bounds(self) -> tuple[datetime, datetime]:
         """The period's first and past-the-last instants, as the UTC the database holds."""
-        return (datetime.combine(self.first_day, time(), BEIJING),
-                datetime.combine(self.next_first_day, time(), BEIJING))
+        return (
+            datetime.combine(self.first_day, time(), BEIJING),
+            datetime.combine(self.next_first_day, time(), BEIJING),
+        )
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
 
 # --------------------------------------------------------------------------- the case figures
+
 
 def supervised_cases() -> sa.Subquery:
     return sa.select(Supervision.case_id).distinct().subquery("supervised")
@@ -87,7 +98,7 @@ class Terms:
     today: date
 
     @classmethod
-    def of(cls, today: date) -> "Terms":
+    def of(cls, today: date) -> Terms:
         return cls(supervised_cases(), today)
 
 
@@ -123,8 +134,9 @@ def _rated(t: Terms):
 
 def _answered(t: Terms):
     """The enterprise heard back: contacted, refused with the reason, or replied."""
-    return sa.or_(Case.contacted_at.is_not(None), Case.state == S.REFUSED,
-                  Case.replied_at.is_not(None))
+    return sa.or_(
+        Case.contacted_at.is_not(None), Case.state == S.REFUSED, Case.replied_at.is_not(None)
+    )
 
 
 def _solved(t: Terms):
@@ -142,8 +154,9 @@ def _supervised(t: Terms):
 def _failed(t: Terms):
     """A lapse of process responsibility: a step overdue now, an unsatisfied rating, or one
     that led to supervision or accountability already."""
-    return sa.or_(due_column() < t.today, Case.rating_level == RatingLevel.UNSATISFIED,
-                  _supervised(t))
+    return sa.or_(
+        due_column() < t.today, Case.rating_level == RatingLevel.UNSATISFIED, _supervised(t)
+    )
 
 
 def _open(t: Terms):
@@ -198,7 +211,7 @@ class Count:
     denominator: int
 
     @property
-    def rate(self) -> Optional[float]:
+    def rate(self) -> float | None:
         return self.numerator / self.denominator if self.denominator else None
 
 
@@ -212,17 +225,19 @@ def places(session, jurisdiction_id: int) -> list[int]:
     return list(session.scalars(jurisdiction_subtree(jurisdiction_id))) or [0]
 
 
-def _case_base(where: list[int], period: Period, terms: Optional[Terms] = None) -> sa.Select:
+def _case_base(where: list[int], period: Period, terms: Terms | None = None) -> sa.Select:
     """The period's cases of the jurisdictions `where`, with the supervised ones joined when
     the predicates need them (`terms`)."""
     start, end = period.bounds()
     base = sa.select().select_from(Case)
     if terms is not None:
         base = base.outerjoin(terms.supervised, terms.supervised.c.case_id == Case.id)
-    return (base
-            .where(Case.jurisdiction_id.in_(where),
-                   Case.received_at >= start, Case.received_at < end,
-                   Case.state != S.MERGED))
+    return base.where(
+        Case.jurisdiction_id.in_(where),
+        Case.received_at >= start,
+        Case.received_at < end,
+        Case.state != S.MERGED,
+    )
 
 
 def case_figures_statement(where: list[int], period: Period, today: date) -> sa.Select:
@@ -232,18 +247,20 @@ def case_figures_statement(where: list[int], period: Period, today: date) -> sa.
     columns = []
     for f in CASE_FIGURES:
         den = f.denominator(terms)
-        columns += [sa.func.count().filter(sa.and_(f.numerator(terms), den)),
-                    sa.func.count().filter(den)]
+        columns += [
+            sa.func.count().filter(sa.and_(f.numerator(terms), den)),
+            sa.func.count().filter(den),
+        ]
     return _case_base(where, period, terms).add_columns(*columns)
 
 
 def figure_counts(session, jurisdiction_id: int, period: Period, today: date) -> dict[str, Count]:
     """Every figure of the jurisdiction (and below) for the period: the case figures in one
     statement, the enterprise figures in another."""
-    row = session.execute(case_figures_statement(places(session, jurisdiction_id), period,
-                                                 today)).one()
-    counts = {f.key: Count(f.key, row[2 * i], row[2 * i + 1])
-              for i, f in enumerate(CASE_FIGURES)}
+    row = session.execute(
+        case_figures_statement(places(session, jurisdiction_id), period, today)
+    ).one()
+    counts = {f.key: Count(f.key, row[2 * i], row[2 * i + 1]) for i, f in enumerate(CASE_FIGURES)}
     counts.update(_enterprise_counts(session, jurisdiction_id, period))
     return counts
 
@@ -253,11 +270,14 @@ def _enterprise_terms(period: Period):
     card), or it has an account, or it has whistled. Online: it has an account."""
     start, end = period.bounds()
     contacted = sa.select(ContactRecord.enterprise_id).where(
-        ContactRecord.contacted_on < period.next_first_day)
-    account = sa.select(User.enterprise_id).where(User.enterprise_id.is_not(None),
-                                                  User.created_at < end)
-    whistled = sa.select(Case.enterprise_id).where(Case.enterprise_id.is_not(None),
-                                                   Case.received_at < end)
+        ContactRecord.contacted_on < period.next_first_day
+    )
+    account = sa.select(User.enterprise_id).where(
+        User.enterprise_id.is_not(None), User.created_at < end
+    )
+    whistled = sa.select(Case.enterprise_id).where(
+        Case.enterprise_id.is_not(None), Case.received_at < end
+    )
     online = Enterprise.id.in_(account)
     known = sa.or_(Enterprise.id.in_(contacted), online, Enterprise.id.in_(whistled))
     return {"awareness": known, "online": online}, Enterprise.created_at < end
@@ -266,42 +286,64 @@ def _enterprise_terms(period: Period):
 def _enterprise_counts(session, jurisdiction_id: int, period: Period) -> dict[str, Count]:
     terms, registered = _enterprise_terms(period)
     row = session.execute(
-        sa.select(*(sa.func.count().filter(t) for t in terms.values()), sa.func.count())
-        .where(Enterprise.jurisdiction_id.in_(jurisdiction_subtree(jurisdiction_id)),
-               registered)).one()
+        sa.select(*(sa.func.count().filter(t) for t in terms.values()), sa.func.count()).where(
+            Enterprise.jurisdiction_id.in_(jurisdiction_subtree(jurisdiction_id)), registered
+        )
+    ).one()
     return {key: Count(key, row[i], row[-1]) for i, key in enumerate(terms)}
 
 
 # --------------------------------------------------------------------------- the cases behind
 
-def members(session, figure: Figure, part: str, jurisdiction_id: int, period: Period,
-            today: date, *, limit: int, offset: int = 0) -> tuple[int, list]:
+
+def members(
+    session,
+    figure: Figure,
+    part: str,
+    jurisdiction_id: int,
+    period: Period,
+    today: date,
+    *,
+    limit: int,
+    offset: int = 0,
+) -> tuple[int, list]:
     """The cases (or enterprises) counted in the figure's `part` ('numerator' or
     'denominator'): (how many, one page of them, newest first)."""
     if figure.over == "enterprises":
         terms, registered = _enterprise_terms(period)
-        where = [Enterprise.jurisdiction_id.in_(jurisdiction_subtree(jurisdiction_id)),
-                 registered]
+        where = [Enterprise.jurisdiction_id.in_(jurisdiction_subtree(jurisdiction_id)), registered]
         if part == "numerator":
             where.append(terms[figure.key])
         total = session.scalar(sa.select(sa.func.count()).select_from(Enterprise).where(*where))
-        rows = session.scalars(sa.select(Enterprise).where(*where).order_by(Enterprise.name)
-                               .limit(limit).offset(offset))
+        rows = session.scalars(
+            sa.select(Enterprise)
+            .where(*where)
+            .order_by(Enterprise.name)
+            .limit(limit)
+            .offset(offset)
+        )
         return total or 0, list(rows)
     terms = Terms.of(today)
     base = _case_base(places(session, jurisdiction_id), period, terms).where(
-        figure.denominator(terms))
+        figure.denominator(terms)
+    )
     if part == "numerator":
         base = base.where(figure.numerator(terms))
     total = session.scalar(base.add_columns(sa.func.count()))
-    ids = list(session.scalars(base.add_columns(Case.id)
-                               .order_by(Case.received_at.desc(), Case.id.desc())
-                               .limit(limit).offset(offset)))
+    ids = list(
+        session.scalars(
+            base.add_columns(Case.id)
+            .order_by(Case.received_at.desc(), Case.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
     found = {c.id: c for c in session.scalars(sa.select(Case).where(Case.id.in_(ids or [0])))}
     return total or 0, [found[i] for i in ids]
 
 
 # --------------------------------------------------------------------------- grouped
+
 
 @dataclass(frozen=True)
 class DepartmentRow:
@@ -316,11 +358,11 @@ class DepartmentRow:
     satisfied: int
 
     @property
-    def completion(self) -> Optional[float]:
+    def completion(self) -> float | None:
         return self.finished / self.dispatched if self.dispatched else None
 
     @property
-    def satisfaction(self) -> Optional[float]:
+    def satisfaction(self) -> float | None:
         return self.satisfied / self.rated if self.rated else None
 
 
@@ -330,27 +372,37 @@ def department_counts(session, jurisdiction_id: int, period: Period) -> list[Dep
     terms = Terms.of(date.min)  # the predicates below read the case row only
     rows = session.execute(
         _case_base(places(session, jurisdiction_id), period)
-        .add_columns(Case.lead_unit_id,
-                     sa.func.count().filter(Case.dispatched_at.is_not(None)),
-                     sa.func.count().filter(Case.dispatched_at.is_not(None), _replied(terms)),
-                     sa.func.count().filter(Case.dispatched_at.is_not(None), _rated(terms)),
-                     sa.func.count().filter(Case.dispatched_at.is_not(None), _satisfied(terms)))
+        .add_columns(
+            Case.lead_unit_id,
+            sa.func.count().filter(Case.dispatched_at.is_not(None)),
+            sa.func.count().filter(Case.dispatched_at.is_not(None), _replied(terms)),
+            sa.func.count().filter(Case.dispatched_at.is_not(None), _rated(terms)),
+            sa.func.count().filter(Case.dispatched_at.is_not(None), _satisfied(terms)),
+        )
         .where(Case.lead_unit_id.is_not(None))
-        .group_by(Case.lead_unit_id)).all()
+        .group_by(Case.lead_unit_id)
+    ).all()
     found = [DepartmentRow(*row) for row in rows if row[1]]
-    return sorted(found, key=lambda r: (r.completion is None, -(r.completion or 0),
-                                        r.satisfaction is None, -(r.satisfaction or 0),
-                                        r.unit_id))
+    return sorted(
+        found,
+        key=lambda r: (
+            r.completion is None,
+            -(r.completion or 0),
+            r.satisfaction is None,
+            -(r.satisfaction or 0),
+            r.unit_id,
+        ),
+    )
 
 
-def category_area_counts(session, jurisdiction_id: int,
-                         period: Period) -> dict[tuple[Optional[int], int], int]:
+def category_area_counts(
+    session, jurisdiction_id: int, period: Period
+) -> dict[tuple[int | None, int], int]:
     """Shantou 一(一)4 "对反复出现的区域性、部门性诉求问题，及时梳理总结": cases received per
     (category, jurisdiction) in the period."""
     rows = session.execute(
         _case_base(places(session, jurisdiction_id), period)
         .add_columns(Case.category_id, Case.jurisdiction_id, sa.func.count())
-        .group_by(Case.category_id, Case.jurisdiction_id)).all()
+        .group_by(Case.category_id, Case.jurisdiction_id)
+    ).all()
     return {(category, area): n for category, area, n in rows}
-
-

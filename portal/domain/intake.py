@@ -15,12 +15,12 @@ import email.policy
 import hashlib
 import imaplib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Iterator, Optional
 
 import sqlalchemy as sa
 
@@ -51,14 +51,22 @@ def _text_of(message: EmailMessage) -> str:
     return re.sub(r"[ \t\r\f\v]+", " ", text).strip()
 
 
-def take_message(session, calendar: WorkCalendar, raw: bytes, *, jurisdiction: Jurisdiction,
-                 at: datetime, upload_root: Path) -> tuple[IntakeMessage, bool]:
+def take_message(
+    session,
+    calendar: WorkCalendar,
+    raw: bytes,
+    *,
+    jurisdiction: Jurisdiction,
+    at: datetime,
+    upload_root: Path,
+) -> tuple[IntakeMessage, bool]:
     """Store one message and register it as a case, or put it on the review list. Returns
     the row and whether it is new (False: read before, nothing done)."""
     try:
         message = email.message_from_bytes(raw, policy=email.policy.default)
-        message_id = (str(message.get("Message-ID") or "").strip()
-                      or hashlib.sha256(raw).hexdigest())[:255]
+        message_id = (
+            str(message.get("Message-ID") or "").strip() or hashlib.sha256(raw).hexdigest()
+        )[:255]
         name, address = parseaddr(str(message.get("From") or ""))
         subject = str(message.get("Subject") or "").strip()
     except Exception as error:  # a header no parser could read: still kept, for review
@@ -67,13 +75,19 @@ def take_message(session, calendar: WorkCalendar, raw: bytes, *, jurisdiction: J
         problem = f"unreadable message: {type(error).__name__}"
     else:
         problem = ""
-    found = session.scalar(sa.select(IntakeMessage).where(
-        IntakeMessage.message_id == message_id))
+    found = session.scalar(sa.select(IntakeMessage).where(IntakeMessage.message_id == message_id))
     if found is not None:
         return found, False
-    row = IntakeMessage(message_id=message_id, received_at=at, jurisdiction=jurisdiction,
-                        sender=(address or "")[:255], subject=subject[:255], raw=raw,
-                        status="review", problem=problem)
+    row = IntakeMessage(
+        message_id=message_id,
+        received_at=at,
+        jurisdiction=jurisdiction,
+        sender=(address or "")[:255],
+        subject=subject[:255],
+        raw=raw,
+        status="review",
+        problem=problem,
+    )
     session.add(row)
     if message is None:
         session.flush()
@@ -95,11 +109,19 @@ def take_message(session, calendar: WorkCalendar, raw: bytes, *, jurisdiction: J
     try:
         with session.begin_nested():
             case = workflow.register_case(
-                session, calendar, jurisdiction=jurisdiction,
-                applicant_name=(name or address)[:200], contact_name=(name or address)[:64],
+                session,
+                calendar,
+                jurisdiction=jurisdiction,
+                applicant_name=(name or address)[:200],
+                contact_name=(name or address)[:64],
                 contact_phone=(phone.group(1) if phone else address)[:40],
-                title=(subject or text)[:200], content=(text or subject)[:MAX_TEXT],
-                case_type=CaseType.BUSINESS, channel=Channel.EMAIL, at=at, by=None)
+                title=(subject or text)[:200],
+                content=(text or subject)[:MAX_TEXT],
+                case_type=CaseType.BUSINESS,
+                channel=Channel.EMAIL,
+                at=at,
+                by=None,
+            )
             for part in message.iter_attachments():
                 filename = (part.get_filename() or "attachment")[:200]
                 try:
@@ -107,18 +129,25 @@ def take_message(session, calendar: WorkCalendar, raw: bytes, *, jurisdiction: J
                 except RuleViolation:
                     refused.append(filename)
                     continue
-                workflow.attach(session, case, checked, by=None, at=at,
-                                upload_root=upload_root)
+                workflow.attach(session, case, checked, by=None, at=at, upload_root=upload_root)
     except RuleViolation as error:
         row.problem = str(error)[:500]
         session.flush()
         return row, True
     row.status, row.case = "registered", case
-    row.problem = ("attachments not kept (type or size): " + ", ".join(refused))[:500] \
-        if refused else ""
-    notify(session, key=f"intake:{row.message_id}"[:120], channel=EMAIL, address=address,
-           template="intake_received", at=at, case=case,
-           params={"number": case.number, "title": case.title})
+    row.problem = (
+        ("attachments not kept (type or size): " + ", ".join(refused))[:500] if refused else ""
+    )
+    notify(
+        session,
+        key=f"intake:{row.message_id}"[:120],
+        channel=EMAIL,
+        address=address,
+        template="intake_received",
+        at=at,
+        case=case,
+        params={"number": case.number, "title": case.title},
+    )
     session.flush()
     return row, True
 
@@ -149,6 +178,7 @@ def read_mailbox(box: Mailbox) -> Iterator[tuple[bytes, callable]]:
 
             def mark_read(uid=uid):
                 client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
+
             yield raw, mark_read
     finally:
         try:
@@ -158,15 +188,23 @@ def read_mailbox(box: Mailbox) -> Iterator[tuple[bytes, callable]]:
 
 
 def review_list(session, jurisdiction_ids: list[int], limit: int = 100) -> list[IntakeMessage]:
-    return list(session.scalars(
-        sa.select(IntakeMessage).where(IntakeMessage.status == "review",
-                                       IntakeMessage.jurisdiction_id.in_(jurisdiction_ids))
-        .order_by(IntakeMessage.received_at.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            sa.select(IntakeMessage)
+            .where(
+                IntakeMessage.status == "review",
+                IntakeMessage.jurisdiction_id.in_(jurisdiction_ids),
+            )
+            .order_by(IntakeMessage.received_at.desc())
+            .limit(limit)
+        )
+    )
 
 
-def default_jurisdiction(session, code: Optional[str]) -> Optional[Jurisdiction]:
-    return session.scalar(sa.select(Jurisdiction).where(Jurisdiction.code == code)) \
-        if code else None
+def default_jurisdiction(session, code: str | None) -> Jurisdiction | None:
+    return (
+        session.scalar(sa.select(Jurisdiction).where(Jurisdiction.code == code)) if code else None
+    )
 
 
 def preview(raw: bytes, length: int = 500) -> str:

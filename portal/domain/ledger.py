@@ -15,15 +15,23 @@ from __future__ import annotations
 import calendar as month_calendar
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Optional
 
 import sqlalchemy as sa
 
 from portal.domain.calendar import WorkCalendar, local_date
 from portal.domain.errors import N_, RuleViolation
 from portal.domain.models import (
-    CaseType, Channel, ContactMethod, ContactProblem, ContactRecord, Enterprise,
-    LedgerAmendment, LedgerSubmission, LiaisonAssignment, OrgUnit, User,
+    CaseType,
+    Channel,
+    ContactMethod,
+    ContactProblem,
+    ContactRecord,
+    Enterprise,
+    LedgerAmendment,
+    LedgerSubmission,
+    LiaisonAssignment,
+    OrgUnit,
+    User,
 )
 from portal.domain.workflow import office_of, register_case
 
@@ -41,7 +49,7 @@ class ProblemInput:
     forward: bool = False
 
 
-LEDGER_DUE_DAY = 25     # Dalu 二(二): "每月25日前报送经发办"
+LEDGER_DUE_DAY = 25  # Dalu 二(二): "每月25日前报送经发办"
 REMINDER_FROM_DAY = 20  # units still below 100 % are reminded from here until the 25th
 
 
@@ -50,8 +58,7 @@ def ledger_due(year: int, month: int) -> date:
     return date(year, month, LEDGER_DUE_DAY)
 
 
-def ledger_standing(year: int, month: int, submitted: Optional[LedgerSubmission],
-                    today: date) -> str:
+def ledger_standing(year: int, month: int, submitted: LedgerSubmission | None, today: date) -> str:
     """Where a unit's month stands against the 25th, in words the pages translate:
     "on_time" / "late" once submitted; "open" before the 20th; "due_soon" from the 20th to
     the 25th; "overdue" after it while still not submitted."""
@@ -65,13 +72,17 @@ def ledger_standing(year: int, month: int, submitted: Optional[LedgerSubmission]
     return "open"
 
 
-def submission(session, unit_id: int, year: int, month: int) -> Optional[LedgerSubmission]:
-    return session.scalar(sa.select(LedgerSubmission).where(
-        LedgerSubmission.unit_id == unit_id, LedgerSubmission.year == year,
-        LedgerSubmission.month == month))
+def submission(session, unit_id: int, year: int, month: int) -> LedgerSubmission | None:
+    return session.scalar(
+        sa.select(LedgerSubmission).where(
+            LedgerSubmission.unit_id == unit_id,
+            LedgerSubmission.year == year,
+            LedgerSubmission.month == month,
+        )
+    )
 
 
-def assignment_of(session, user: User, enterprise_id: int) -> Optional[LiaisonAssignment]:
+def assignment_of(session, user: User, enterprise_id: int) -> LiaisonAssignment | None:
     """The enterprise's assignment if `user` is its liaison person, or works in its unit."""
     found = session.get(LiaisonAssignment, enterprise_id)
     if found is None or (found.user_id != user.id and found.unit_id != user.unit_id):
@@ -79,9 +90,18 @@ def assignment_of(session, user: User, enterprise_id: int) -> Optional[LiaisonAs
     return found
 
 
-def record_contact(session, *, by: User, enterprise: Enterprise, on: Optional[date],
-                   method: ContactMethod, note: str, problems: list[ProblemInput],
-                   at: datetime, calendar: WorkCalendar) -> ContactRecord:
+def record_contact(
+    session,
+    *,
+    by: User,
+    enterprise: Enterprise,
+    on: date | None,
+    method: ContactMethod,
+    note: str,
+    problems: list[ProblemInput],
+    at: datetime,
+    calendar: WorkCalendar,
+) -> ContactRecord:
     """Record one contact and the problems collected on it; forward the problems the unit
     cannot handle to the office as cases, in the same transaction."""
     assignment = assignment_of(session, by, enterprise.id)
@@ -94,105 +114,174 @@ def record_contact(session, *, by: User, enterprise: Enterprise, on: Optional[da
         raise RuleViolation(N_("The contact cannot be in the future."), field="contacted_on")
     registered = local_date(enterprise.created_at)
     if on < registered:
-        raise RuleViolation(N_("The contact cannot be before the enterprise was registered "
-                               "(%(day)s)."), field="contacted_on", day=registered.isoformat())
+        raise RuleViolation(
+            N_("The contact cannot be before the enterprise was registered (%(day)s)."),
+            field="contacted_on",
+            day=registered.isoformat(),
+        )
     done = submission(session, assignment.unit_id, on.year, on.month)
     if done is not None:
-        raise RuleViolation(N_("The ledger of %(month)s was already submitted; a contact "
-                               "cannot be added to it. Record contacts of this month."),
-                            field="contacted_on", month=f"{on.year}-{on.month:02d}")
+        raise RuleViolation(
+            N_(
+                "The ledger of %(month)s was already submitted; a contact "
+                "cannot be added to it. Record contacts of this month."
+            ),
+            field="contacted_on",
+            month=f"{on.year}-{on.month:02d}",
+        )
     kept = [p for p in problems if p.name.strip() or p.content.strip()]
     if len(kept) > MAX_PROBLEMS:
         raise RuleViolation(N_("Record at most 5 problems per contact."), field="problems")
     for n, problem in enumerate(kept, start=1):
         if not problem.name.strip():
-            raise RuleViolation(N_("Problem %(n)d: give it a short name."), field="problems",
-                                n=n)
+            raise RuleViolation(N_("Problem %(n)d: give it a short name."), field="problems", n=n)
         if not problem.content.strip():
             raise RuleViolation(N_("Problem %(n)d: describe it."), field="problems", n=n)
-    record = ContactRecord(enterprise=enterprise, unit_id=assignment.unit_id, user=by,
-                           contacted_on=on, method=method, note=note.strip(), created_at=at)
+    record = ContactRecord(
+        enterprise=enterprise,
+        unit_id=assignment.unit_id,
+        user=by,
+        contacted_on=on,
+        method=method,
+        note=note.strip(),
+        created_at=at,
+    )
     session.add(record)
     unit = session.get(OrgUnit, assignment.unit_id)
     for problem in kept:
-        row = ContactProblem(contact=record, name=problem.name.strip()[:100],
-                             content=problem.content.strip())
+        row = ContactProblem(
+            contact=record, name=problem.name.strip()[:100], content=problem.content.strip()
+        )
         session.add(row)
         if problem.forward:
-            row.case = forward(session, calendar, by=by, unit=unit, enterprise=enterprise,
-                               name=row.name, content=row.content, at=at)
+            row.case = forward(
+                session,
+                calendar,
+                by=by,
+                unit=unit,
+                enterprise=enterprise,
+                name=row.name,
+                content=row.content,
+                at=at,
+            )
     return record
 
 
-def forward(session, calendar: WorkCalendar, *, by: User, unit: OrgUnit,
-            enterprise: Enterprise, name: str, content: str, at: datetime):
+def forward(
+    session,
+    calendar: WorkCalendar,
+    *,
+    by: User,
+    unit: OrgUnit,
+    enterprise: Enterprise,
+    name: str,
+    content: str,
+    at: datetime,
+):
     """报送经发办: the liaison whistles on the enterprise's behalf; the case is registered at
     the unit's own level and waits on its office's desk (Dalu 二(三))."""
     office = office_of(session, unit.jurisdiction)
     return register_case(
-        session, calendar, jurisdiction=office.jurisdiction if office else unit.jurisdiction,
-        applicant_name=enterprise.name, contact_name=enterprise.contact_name or enterprise.name,
-        contact_phone=enterprise.contact_phone or "", title=name, content=content,
-        case_type=CaseType.BUSINESS, channel=Channel.LIAISON, at=at, by=by,
-        enterprise=enterprise, receiving_unit=office)
+        session,
+        calendar,
+        jurisdiction=office.jurisdiction if office else unit.jurisdiction,
+        applicant_name=enterprise.name,
+        contact_name=enterprise.contact_name or enterprise.name,
+        contact_phone=enterprise.contact_phone or "",
+        title=name,
+        content=content,
+        case_type=CaseType.BUSINESS,
+        channel=Channel.LIAISON,
+        at=at,
+        by=by,
+        enterprise=enterprise,
+        receiving_unit=office,
+    )
 
 
-def settle_problem(session, problem: ContactProblem, *, by: User, finished_on: Optional[date],
-                   outcome: str, at: datetime, reason: str = "") -> ContactProblem:
+def settle_problem(
+    session,
+    problem: ContactProblem,
+    *,
+    by: User,
+    finished_on: date | None,
+    outcome: str,
+    at: datetime,
+    reason: str = "",
+) -> ContactProblem:
     """The unit's own handling of a problem: 办结时间 and 办理情况. After the month was
     submitted the change is recorded as an amendment."""
     if problem.case_id is not None:
-        raise RuleViolation(N_("This problem was forwarded as a case; its progress comes "
-                               "from the case."))
+        raise RuleViolation(
+            N_("This problem was forwarded as a case; its progress comes from the case.")
+        )
     if not outcome.strip():
         raise RuleViolation(N_("Say how it was handled."), field="outcome")
     if finished_on is not None:
         if finished_on > local_date(at):
             raise RuleViolation(N_("The date cannot be in the future."), field="finished_on")
         if finished_on < problem.contact.contacted_on:
-            raise RuleViolation(N_("It cannot be finished before it was collected."),
-                                field="finished_on")
+            raise RuleViolation(
+                N_("It cannot be finished before it was collected."), field="finished_on"
+            )
     contact = problem.contact
-    done = submission(session, contact.unit_id, contact.contacted_on.year,
-                      contact.contacted_on.month)
+    done = submission(
+        session, contact.unit_id, contact.contacted_on.year, contact.contacted_on.month
+    )
     if done is not None:
-        session.add(LedgerAmendment(
-            submission=done, at=at, by_id=by.id,
-            what=f"{contact.enterprise.name} · {problem.name}: "
-                 f"{problem.finished_on} → {finished_on}; {problem.outcome!r} → "
-                 f"{outcome.strip()!r}" + (f" ({reason.strip()})" if reason.strip() else "")))
+        session.add(
+            LedgerAmendment(
+                submission=done,
+                at=at,
+                by_id=by.id,
+                what=f"{contact.enterprise.name} · {problem.name}: "
+                f"{problem.finished_on} → {finished_on}; {problem.outcome!r} → "
+                f"{outcome.strip()!r}" + (f" ({reason.strip()})" if reason.strip() else ""),
+            )
+        )
     problem.finished_on, problem.outcome = finished_on, outcome.strip()
     return problem
 
 
 # --------------------------------------------------------------------------- the month
 
+
 @dataclass
 class EnterpriseMonth:
     """One line of the liaison's month: only what the list shows (a liaison may hold
     hundreds of enterprises; whole rows would be loaded for three columns)."""
+
     id: int
     name: str
-    contact_phone: Optional[str]
+    contact_phone: str | None
     contacts: int
-    last_contact: Optional[date]
+    last_contact: date | None
 
 
-def my_month(session, user: User, year: int, month: int, *,
-             only: Optional[str] = None) -> list[EnterpriseMonth]:
+def my_month(
+    session, user: User, year: int, month: int, *, only: str | None = None
+) -> list[EnterpriseMonth]:
     """The liaison's enterprises with this month's contacts, not yet contacted first:
     two statements whatever the number of enterprises."""
     first, last = month_range(year, month)
-    counts = (sa.select(ContactRecord.enterprise_id,
-                        sa.func.count(ContactRecord.id).label("n"),
-                        sa.func.max(ContactRecord.contacted_on).label("last"))
-              .where(ContactRecord.contacted_on.between(first, last))
-              .group_by(ContactRecord.enterprise_id).subquery())
-    query = (sa.select(Enterprise.id, Enterprise.name, Enterprise.contact_phone, counts.c.n,
-                       counts.c.last)
-             .join(LiaisonAssignment, LiaisonAssignment.enterprise_id == Enterprise.id)
-             .outerjoin(counts, counts.c.enterprise_id == Enterprise.id)
-             .where(LiaisonAssignment.user_id == user.id))
+    counts = (
+        sa.select(
+            ContactRecord.enterprise_id,
+            sa.func.count(ContactRecord.id).label("n"),
+            sa.func.max(ContactRecord.contacted_on).label("last"),
+        )
+        .where(ContactRecord.contacted_on.between(first, last))
+        .group_by(ContactRecord.enterprise_id)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            Enterprise.id, Enterprise.name, Enterprise.contact_phone, counts.c.n, counts.c.last
+        )
+        .join(LiaisonAssignment, LiaisonAssignment.enterprise_id == Enterprise.id)
+        .outerjoin(counts, counts.c.enterprise_id == Enterprise.id)
+        .where(LiaisonAssignment.user_id == user.id)
+    )
     if only == "todo":
         query = query.where(counts.c.n.is_(None))
     elif only == "done":
@@ -206,7 +295,7 @@ class Coverage:
     unit: OrgUnit
     assigned: int
     contacted: int
-    submitted: Optional[LedgerSubmission]
+    submitted: LedgerSubmission | None
     year: int
     month: int
 
@@ -218,7 +307,7 @@ class Coverage:
         return self.standing(today) in ("due_soon", "overdue") and self.contacted < self.assigned
 
     @property
-    def percent(self) -> Optional[float]:
+    def percent(self) -> float | None:
         """None when nothing is assigned (shown as "—", never a division by zero)."""
         return 100.0 * self.contacted / self.assigned if self.assigned else None
 
@@ -227,38 +316,63 @@ def coverage(session, unit_ids: list[int], year: int, month: int) -> list[Covera
     """Per unit: enterprises assigned, those contacted in the month, and the submission —
     grouped in SQL, three statements whatever the number of units."""
     first, last = month_range(year, month)
-    assigned = dict(session.execute(
-        sa.select(LiaisonAssignment.unit_id, sa.func.count())
-        .where(LiaisonAssignment.unit_id.in_(unit_ids))
-        .group_by(LiaisonAssignment.unit_id)).all())
-    contacted = dict(session.execute(
-        sa.select(LiaisonAssignment.unit_id,
-                  sa.func.count(sa.distinct(ContactRecord.enterprise_id)))
-        .join(ContactRecord, ContactRecord.enterprise_id == LiaisonAssignment.enterprise_id)
-        .where(LiaisonAssignment.unit_id.in_(unit_ids),
-               ContactRecord.contacted_on.between(first, last))
-        .group_by(LiaisonAssignment.unit_id)).all())
-    submitted = {s.unit_id: s for s in session.scalars(sa.select(LedgerSubmission).where(
-        LedgerSubmission.unit_id.in_(unit_ids), LedgerSubmission.year == year,
-        LedgerSubmission.month == month))}
-    units = session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(unit_ids))
-                            .order_by(OrgUnit.name)).all()
-    return [Coverage(u, assigned.get(u.id, 0), contacted.get(u.id, 0), submitted.get(u.id),
-                     year, month) for u in units]
+    assigned = dict(
+        session.execute(
+            sa.select(LiaisonAssignment.unit_id, sa.func.count())
+            .where(LiaisonAssignment.unit_id.in_(unit_ids))
+            .group_by(LiaisonAssignment.unit_id)
+        ).all()
+    )
+    contacted = dict(
+        session.execute(
+            sa.select(
+                LiaisonAssignment.unit_id, sa.func.count(sa.distinct(ContactRecord.enterprise_id))
+            )
+            .join(ContactRecord, ContactRecord.enterprise_id == LiaisonAssignment.enterprise_id)
+            .where(
+                LiaisonAssignment.unit_id.in_(unit_ids),
+                ContactRecord.contacted_on.between(first, last),
+            )
+            .group_by(LiaisonAssignment.unit_id)
+        ).all()
+    )
+    submitted = {
+        s.unit_id: s
+        for s in session.scalars(
+            sa.select(LedgerSubmission).where(
+                LedgerSubmission.unit_id.in_(unit_ids),
+                LedgerSubmission.year == year,
+                LedgerSubmission.month == month,
+            )
+        )
+    }
+    units = session.scalars(
+        sa.select(OrgUnit).where(OrgUnit.id.in_(unit_ids)).order_by(OrgUnit.name)
+    ).all()
+    return [
+        Coverage(u, assigned.get(u.id, 0), contacted.get(u.id, 0), submitted.get(u.id), year, month)
+        for u in units
+    ]
 
 
 def not_contacted(session, unit_id: int, year: int, month: int) -> list[Enterprise]:
     first, last = month_range(year, month)
     seen = sa.select(ContactRecord.enterprise_id).where(
-        ContactRecord.contacted_on.between(first, last))
-    return list(session.scalars(
-        sa.select(Enterprise).join(LiaisonAssignment)
-        .where(LiaisonAssignment.unit_id == unit_id, Enterprise.id.not_in(seen))
-        .order_by(Enterprise.name)))
+        ContactRecord.contacted_on.between(first, last)
+    )
+    return list(
+        session.scalars(
+            sa.select(Enterprise)
+            .join(LiaisonAssignment)
+            .where(LiaisonAssignment.unit_id == unit_id, Enterprise.id.not_in(seen))
+            .order_by(Enterprise.name)
+        )
+    )
 
 
-def submit_month(session, *, by: User, unit: OrgUnit, year: int, month: int,
-                 at: datetime) -> LedgerSubmission:
+def submit_month(
+    session, *, by: User, unit: OrgUnit, year: int, month: int, at: datetime
+) -> LedgerSubmission:
     """报送: the unit's month is locked from now on."""
     if by.unit_id != unit.id:
         raise RuleViolation(N_("Only the unit's own staff submit its ledger."))
@@ -266,9 +380,11 @@ def submit_month(session, *, by: User, unit: OrgUnit, year: int, month: int,
     if (year, month) > (today.year, today.month):
         raise RuleViolation(N_("A month can be submitted once it has begun."), field="month")
     if submission(session, unit.id, year, month) is not None:
-        raise RuleViolation(N_("The ledger of %(month)s was already submitted."),
-                            field="month", month=f"{year}-{month:02d}")
-    done = LedgerSubmission(unit=unit, year=year, month=month, submitted_by=by,
-                            submitted_at=at)
+        raise RuleViolation(
+            N_("The ledger of %(month)s was already submitted."),
+            field="month",
+            month=f"{year}-{month:02d}",
+        )
+    done = LedgerSubmission(unit=unit, year=year, month=month, submitted_by=by, submitted_at=at)
     session.add(done)
     return done

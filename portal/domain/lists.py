@@ -9,20 +9,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Optional
 
 import sqlalchemy as sa
 
 from portal.domain import workflow
 from portal.domain.figures import Period, places
 from portal.domain.models import (
-    Case, CaseEvent, CaseState, CaseType, RatingLevel, case_co_handler,
+    Case,
+    CaseEvent,
+    CaseState,
+    CaseType,
+    RatingLevel,
+    case_co_handler,
 )
 from portal.domain.queues import day_start, due_column
 
 S = CaseState
-UNFINISHED = (S.ACCEPTED, S.AWAITING_APPROVAL, S.DISPATCHED, S.IN_HAND, S.LONG_TERM,
-              S.ESCALATED, S.REPLIED)
+UNFINISHED = (
+    S.ACCEPTED,
+    S.AWAITING_APPROVAL,
+    S.DISPATCHED,
+    S.IN_HAND,
+    S.LONG_TERM,
+    S.ESCALATED,
+    S.REPLIED,
+)
 SETTLED = (S.REFUSED, S.MERGED, S.CLOSED, S.ARCHIVED)
 
 
@@ -33,7 +44,7 @@ def _scope(session, jurisdiction_id: int) -> sa.ColumnElement[bool]:
 @dataclass(frozen=True)
 class ReviewRow:
     case: Case
-    due: Optional[date]
+    due: date | None
     overdue: bool
 
 
@@ -45,38 +56,53 @@ class Review:
     rows: list[ReviewRow]
 
 
-def overdue_review(session, jurisdiction_id: int, period: Period, today: date, *,
-                   limit: int, offset: int = 0) -> Review:
+def overdue_review(
+    session, jurisdiction_id: int, period: Period, today: date, *, limit: int, offset: int = 0
+) -> Review:
     """Shantou 三(五) "市工作专班每月25日将梳理未办结诉求情况，对进展严重滞后的诉求事项，按程序
     报批后可列入市委、市政府重点督办事项": every case still unfinished, received by the 25th
     of the month, as it stands on the review day (the 25th, or today before it): how many,
     how many overdue, and one page of them, the longest overdue at the top."""
     day = min(date(period.year, period.month, 25), today)
     due = due_column()
-    where = (_scope(session, jurisdiction_id), Case.state.in_(UNFINISHED),
-             Case.received_at < day_start(day + timedelta(days=1)))
+    where = (
+        _scope(session, jurisdiction_id),
+        Case.state.in_(UNFINISHED),
+        Case.received_at < day_start(day + timedelta(days=1)),
+    )
     unfinished, overdue = session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(due < day)).select_from(Case)
-        .where(*where)).one()
+        sa.select(sa.func.count(), sa.func.count().filter(due < day))
+        .select_from(Case)
+        .where(*where)
+    ).one()
     rows = session.execute(
-        sa.select(Case, due).where(*where)
+        sa.select(Case, due)
+        .where(*where)
         .order_by(due.is_(None), due, Case.received_at, Case.id)
-        .limit(limit).offset(offset)).all()
-    return Review(day, unfinished, overdue,
-                  [ReviewRow(c, d, d is not None and d < day) for c, d in rows])
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return Review(
+        day, unfinished, overdue, [ReviewRow(c, d, d is not None and d < day) for c, d in rows]
+    )
 
 
 def weekly_progress_owed(session, jurisdiction_id: int, today: date) -> list[tuple[Case, date]]:
     """Shantou 三(四) "承办单位需对于未办结事项每周四需向工作专班反馈一次进展情况": the cases
     being handled that owe this week's report (none since the report day), with that day."""
     cases = session.scalars(
-        sa.select(Case).where(_scope(session, jurisdiction_id), Case.state.in_(workflow.HANDLING))
-        .order_by(Case.lead_unit_id, Case.received_at)).all()
+        sa.select(Case)
+        .where(_scope(session, jurisdiction_id), Case.state.in_(workflow.HANDLING))
+        .order_by(Case.lead_unit_id, Case.received_at)
+    ).all()
     ids = [c.id for c in cases]
-    last = dict(session.execute(
-        sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
-        .where(CaseEvent.case_id.in_(ids or [0]), CaseEvent.action == "progress")
-        .group_by(CaseEvent.case_id)).all())
+    last = dict(
+        session.execute(
+            sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
+            .where(CaseEvent.case_id.in_(ids or [0]), CaseEvent.action == "progress")
+            .group_by(CaseEvent.case_id)
+        ).all()
+    )
     owed = []
     for case in cases:
         if workflow.progress_due(case, today, last.get(case.id)):
@@ -106,8 +132,9 @@ class Candidate:
     rules: list[int] = field(default_factory=list)
 
 
-def meeting_candidates(session, jurisdiction_id: int, today: date, *,
-                       limit: int = 200) -> tuple[int, list[Candidate]]:
+def meeting_candidates(
+    session, jurisdiction_id: int, today: date, *, limit: int = 200
+) -> tuple[int, list[Candidate]]:
     """Shantou 四(一) minus 四(二): open cases that (1) stayed unsolved or unsatisfied after
     handling, (2) involve several departments and went up for coordination, or (4) carry a
     leaders' instruction — unless (一) a general suggestion, (二) settled and confirmed
@@ -115,23 +142,39 @@ def meeting_candidates(session, jurisdiction_id: int, today: date, *,
     climate; other rules) and exclusion 4 (the enterprise asked not to) are the office's
     judgement: the record cannot tell them. Returns how many, and the first `limit`, oldest
     first (a meeting takes a short list)."""
-    unsatisfied = sa.or_(Case.rating_level == RatingLevel.UNSATISFIED,
-                         Case.rating_solved.is_(False))
-    several = sa.and_(Case.id.in_(sa.select(case_co_handler.c.case_id)),
-                      Case.id.in_(sa.select(CaseEvent.case_id).where(
-                          CaseEvent.action.in_(["escalate", "refer_to_leaders", "refer_up"]))))
+    unsatisfied = sa.or_(
+        Case.rating_level == RatingLevel.UNSATISFIED, Case.rating_solved.is_(False)
+    )
+    several = sa.and_(
+        Case.id.in_(sa.select(case_co_handler.c.case_id)),
+        Case.id.in_(
+            sa.select(CaseEvent.case_id).where(
+                CaseEvent.action.in_(["escalate", "refer_to_leaders", "refer_up"])
+            )
+        ),
+    )
     instructed = Case.id.in_(sa.select(CaseEvent.case_id).where(CaseEvent.action == "instruct"))
     due = due_column()
     excluded = sa.or_(
         Case.type == CaseType.SUGGESTION,
-        sa.func.coalesce(Case.rating_level.in_([RatingLevel.SATISFIED, RatingLevel.BASICALLY]),
-                         False),
-        sa.and_(Case.state == S.IN_HAND, sa.or_(due.is_(None), due >= today)))
-    where = (_scope(session, jurisdiction_id), Case.state.not_in(SETTLED),
-             sa.or_(unsatisfied, several, instructed), ~excluded)
+        sa.func.coalesce(
+            Case.rating_level.in_([RatingLevel.SATISFIED, RatingLevel.BASICALLY]), False
+        ),
+        sa.and_(Case.state == S.IN_HAND, sa.or_(due.is_(None), due >= today)),
+    )
+    where = (
+        _scope(session, jurisdiction_id),
+        Case.state.not_in(SETTLED),
+        sa.or_(unsatisfied, several, instructed),
+        ~excluded,
+    )
     total = session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where))
     rows = session.execute(
-        sa.select(Case, unsatisfied, several, instructed).where(*where)
-        .order_by(Case.received_at, Case.id).limit(limit)).all()
-    return total or 0, [Candidate(case, [n for n, hit in zip((1, 2, 4), flags) if hit])
-                        for case, *flags in rows]
+        sa.select(Case, unsatisfied, several, instructed)
+        .where(*where)
+        .order_by(Case.received_at, Case.id)
+        .limit(limit)
+    ).all()
+    return total or 0, [
+        Candidate(case, [n for n, hit in zip((1, 2, 4), flags) if hit]) for case, *flags in rows
+    ]

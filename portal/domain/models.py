@@ -8,8 +8,7 @@ only from the Alembic revisions in `migrations/`; a test keeps the two in step.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timezone
-from typing import Optional
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -45,12 +44,12 @@ class UTCDateTime(sa.types.TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; pass an aware datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
 
 
 def _enum(cls: type[enum.Enum], length: int = 32) -> sa.Enum:
@@ -83,12 +82,12 @@ class JurisdictionLevel(enum.Enum):
 
 
 class UnitKind(enum.Enum):
-    OFFICE = "office"                  # 领导小组办公室 / 工作专班 / 服务企业办 / 经发办
-    DEPARTMENT = "department"          # 部门
-    SECTION = "section"                # 科室
+    OFFICE = "office"  # 领导小组办公室 / 工作专班 / 服务企业办 / 经发办
+    DEPARTMENT = "department"  # 部门
+    SECTION = "section"  # 科室
     SERVICE_CENTRE = "service_centre"  # 服务中心
     VILLAGE_COMMITTEE = "village_committee"  # 村（社区）委员会
-    LEADING_GROUP = "leading_group"    # 领导小组
+    LEADING_GROUP = "leading_group"  # 领导小组
 
 
 class Role(enum.Enum):
@@ -110,16 +109,16 @@ class Role(enum.Enum):
 
 class EnterpriseKind(enum.Enum):
     ABOVE_SCALE_INDUSTRY = "above_scale_industry"  # 规上工业
-    FOUR_ABOVE = "four_above"                      # 四上企业 (Chengkou 四)
-    SME = "sme"                                    # 中小微企业
-    INDIVIDUAL = "individual"                      # 个体工商户
+    FOUR_ABOVE = "four_above"  # 四上企业 (Chengkou 四)
+    SME = "sme"  # 中小微企业
+    INDIVIDUAL = "individual"  # 个体工商户
 
 
 class CaseType(enum.Enum):
     CONSULTATION = "consultation"  # 咨询
-    SUGGESTION = "suggestion"      # 意见建议
-    COMPLAINT = "complaint"        # 投诉
-    BUSINESS = "business"          # 业务办理
+    SUGGESTION = "suggestion"  # 意见建议
+    COMPLAINT = "complaint"  # 投诉
+    BUSINESS = "business"  # 业务办理
 
 
 class Channel(enum.Enum):
@@ -132,29 +131,29 @@ class Channel(enum.Enum):
     WECHAT = "wechat"
     VISIT = "visit"
     SERVICE_CENTRE = "service_centre"
-    DEPUTY = "deputy"            # 党代表/人大代表/政协委员 (Chengkou 五(一)4)
+    DEPUTY = "deputy"  # 党代表/人大代表/政协委员 (Chengkou 五(一)4)
     ASSOCIATION = "association"  # 行业协会、商会代为吹哨 (Chengkou 五(一)5)
     LEADER_VISIT = "leader_visit"  # 双挂钩 (Haimen 三(一))
-    LIAISON = "liaison"          # forwarded by a liaison from a contact (Dalu 二(三) "报送经发办")
+    LIAISON = "liaison"  # forwarded by a liaison from a contact (Dalu 二(三) "报送经发办")
 
 
 class CaseState(enum.Enum):
     """The life of a case (DOMAIN.md). Transitions live in `workflow.py`."""
 
-    SUBMITTED = "submitted"        # 待受理
-    ACCEPTED = "accepted"          # 受理, awaiting dispatch
-    REFUSED = "refused"            # 不予受理
-    MERGED = "merged"              # 重复件, attached to another case
+    SUBMITTED = "submitted"  # 待受理
+    ACCEPTED = "accepted"  # 受理, awaiting dispatch
+    REFUSED = "refused"  # 不予受理
+    MERGED = "merged"  # 重复件, attached to another case
     AWAITING_APPROVAL = "awaiting_approval"  # 呈批
-    DISPATCHED = "dispatched"      # 交办, awaiting the lead unit's sign
-    IN_HAND = "in_hand"            # 签收, being handled
-    LONG_TERM = "long_term"        # 待条件成熟
-    ESCALATED = "escalated"        # with the office / leading group / higher level
-    REPLIED = "replied"            # 办结反馈, awaiting the office's review
+    DISPATCHED = "dispatched"  # 交办, awaiting the lead unit's sign
+    IN_HAND = "in_hand"  # 签收, being handled
+    LONG_TERM = "long_term"  # 待条件成熟
+    ESCALATED = "escalated"  # with the office / leading group / higher level
+    REPLIED = "replied"  # 办结反馈, awaiting the office's review
     AWAITING_RATING = "awaiting_rating"
     RATED = "rated"
-    CLOSED = "closed"              # 销号
-    ARCHIVED = "archived"          # 归档
+    CLOSED = "closed"  # 销号
+    ARCHIVED = "archived"  # 归档
 
 
 class RatingLevel(enum.Enum):
@@ -168,10 +167,10 @@ class RatingLevel(enum.Enum):
 class ContactMethod(enum.Enum):
     """联系形式 (Dalu 二(一) "可通过电话、座谈、实地走访等形式")."""
 
-    PHONE = "phone"    # 电话
-    TALKS = "talks"    # 座谈
-    VISIT = "visit"    # 走访
-    OTHER = "other"    # 其他
+    PHONE = "phone"  # 电话
+    TALKS = "talks"  # 座谈
+    VISIT = "visit"  # 走访
+    OTHER = "other"  # 其他
 
 
 class CalendarDayKind(enum.Enum):
@@ -195,23 +194,23 @@ class PolicyProfile(Base):
     key: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     source: Mapped[str] = mapped_column(sa.String(200))
-    contact_days: Mapped[Optional[int]]
-    dispatch_days: Mapped[Optional[int]]
-    sign_days: Mapped[Optional[int]]
+    contact_days: Mapped[int | None]
+    dispatch_days: Mapped[int | None]
+    sign_days: Mapped[int | None]
     sign_extra_days_lower_level: Mapped[int] = mapped_column(default=0)
-    finish_days: Mapped[Optional[int]]
+    finish_days: Mapped[int | None]
     finish_days_by_type: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    plan_days: Mapped[Optional[int]]
-    max_extension_days: Mapped[Optional[int]]
+    plan_days: Mapped[int | None]
+    max_extension_days: Mapped[int | None]
     extension_needs_approval: Mapped[bool] = mapped_column(default=False)
-    reply_days: Mapped[Optional[int]]
+    reply_days: Mapped[int | None]
     rating_levels: Mapped[int] = mapped_column(default=2)
     # Chaozhou 四(四)4: the enterprise rates "在一定时间内"; the seeds give no number, so the
     # window is the profile's to set (5 working days unless an admin changes it).
     rating_window_days: Mapped[int] = mapped_column(default=5, server_default="5")
-    weekly_progress_weekday: Mapped[Optional[int]]  # 0 = Monday … 3 = Thursday (Shantou)
-    overdue_review_day: Mapped[Optional[int]]       # day of month (Shantou 25th)
-    ledger_due_day: Mapped[Optional[int]]           # day of month (Dalu 25th)
+    weekly_progress_weekday: Mapped[int | None]  # 0 = Monday … 3 = Thursday (Shantou)
+    overdue_review_day: Mapped[int | None]  # day of month (Shantou 25th)
+    ledger_due_day: Mapped[int | None]  # day of month (Dalu 25th)
     daily_tracking: Mapped[bool] = mapped_column(default=False)
     monthly_bulletin: Mapped[bool] = mapped_column(default=False)
     # The rest are the mechanism's own limits that the seeds leave to the office: editable
@@ -238,17 +237,16 @@ class Jurisdiction(Base):
     code: Mapped[str] = mapped_column(sa.String(12), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     level: Mapped[JurisdictionLevel] = mapped_column(_enum(JurisdictionLevel))
-    parent_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
-    policy_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("policy_profile.id"))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
+    policy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("policy_profile.id"))
 
-    parent: Mapped[Optional["Jurisdiction"]] = relationship(
-        remote_side=[id], back_populates="children")
-    children: Mapped[list["Jurisdiction"]] = relationship(back_populates="parent")
-    policy: Mapped[Optional[PolicyProfile]] = relationship()
-    units: Mapped[list["OrgUnit"]] = relationship(back_populates="jurisdiction")
+    parent: Mapped[Jurisdiction | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Jurisdiction]] = relationship(back_populates="parent")
+    policy: Mapped[PolicyProfile | None] = relationship()
+    units: Mapped[list[OrgUnit]] = relationship(back_populates="jurisdiction")
 
     @property
-    def ancestors(self) -> list["Jurisdiction"]:
+    def ancestors(self) -> list[Jurisdiction]:
         """This jurisdiction's parents, nearest first."""
         found, node = [], self.parent
         while node is not None:
@@ -257,7 +255,7 @@ class Jurisdiction(Base):
         return found
 
     @property
-    def effective_policy(self) -> Optional[PolicyProfile]:
+    def effective_policy(self) -> PolicyProfile | None:
         """The profile in force: this jurisdiction's own, else the nearest parent's."""
         for node in [self, *self.ancestors]:
             if node.policy is not None:
@@ -276,19 +274,19 @@ class OrgUnit(Base):
     jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind))
-    parent_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"))
-    phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
-    address: Mapped[Optional[str]] = mapped_column(sa.String(200))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    address: Mapped[str | None] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(default=True)
     # The people the monthly ledger names (Dalu 附件1-4): 科室负责人 or 村（社区）书记, and the
     # 分管领导 who is the unit's 联系服务领导. Not necessarily users of the portal.
-    head_name: Mapped[Optional[str]] = mapped_column(sa.String(64))
-    head_phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
-    leader_name: Mapped[Optional[str]] = mapped_column(sa.String(64))
-    leader_phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    head_name: Mapped[str | None] = mapped_column(sa.String(64))
+    head_phone: Mapped[str | None] = mapped_column(sa.String(40))
+    leader_name: Mapped[str | None] = mapped_column(sa.String(64))
+    leader_phone: Mapped[str | None] = mapped_column(sa.String(40))
 
     jurisdiction: Mapped[Jurisdiction] = relationship(back_populates="units")
-    parent: Mapped[Optional["OrgUnit"]] = relationship(remote_side=[id])
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
 
     @property
     def is_office(self) -> bool:
@@ -304,40 +302,41 @@ class User(Base):
     __tablename__ = "user"
     __table_args__ = (
         sa.CheckConstraint(
-            "(role = 'enterprise') = (enterprise_id IS NOT NULL)", name="enterprise_link"),
+            "(role = 'enterprise') = (enterprise_id IS NOT NULL)", name="enterprise_link"
+        ),
         sa.CheckConstraint("username IS NOT NULL OR mobile IS NOT NULL", name="login_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
-    mobile: Mapped[Optional[str]] = mapped_column(sa.String(20), unique=True)
+    username: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    mobile: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     name: Mapped[str] = mapped_column(sa.String(64))
-    phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
-    email: Mapped[Optional[str]] = mapped_column(sa.String(200))  # for notifications
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
+    email: Mapped[str | None] = mapped_column(sa.String(200))  # for notifications
     role: Mapped[Role] = mapped_column(_enum(Role))
-    unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
-    enterprise_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("enterprise.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on logout, disable or admin action: every older session cookie stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # A one-time password (from an admin or the bootstrap command) or an expired one: every
     # page leads to the change-password page until a new one is chosen (SECURITY.md 8).
     must_change_password: Mapped[bool] = mapped_column(default=False)
-    password_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The TOTP second factor (SECURITY.md 9, 等保 level 3), base32; the last time step
     # accepted, so a code is used once.
-    totp_secret: Mapped[Optional[str]] = mapped_column(sa.String(64))
-    totp_last_step: Mapped[Optional[int]] = mapped_column(sa.BigInteger)
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
-    unit: Mapped[Optional[OrgUnit]] = relationship()
-    enterprise: Mapped[Optional["Enterprise"]] = relationship(
-        foreign_keys=[enterprise_id], back_populates="users")
+    unit: Mapped[OrgUnit | None] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship(
+        foreign_keys=[enterprise_id], back_populates="users"
+    )
 
     # Flask-Login's user protocol, in plain Python. The id carries the session version, so
     # bumping the version ends every session that holds the old one.
@@ -351,7 +350,7 @@ class User(Base):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
-    def has_role(self, *roles: "Role") -> bool:
+    def has_role(self, *roles: Role) -> bool:
         return self.role in roles
 
     def is_locked(self, now: datetime) -> bool:
@@ -372,22 +371,23 @@ class Enterprise(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
-    credit_code: Mapped[Optional[str]] = mapped_column(sa.String(18), unique=True)
+    credit_code: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
     kind: Mapped[EnterpriseKind] = mapped_column(_enum(EnterpriseKind))
-    industry: Mapped[Optional[str]] = mapped_column(sa.String(100))
-    address: Mapped[Optional[str]] = mapped_column(sa.String(200))
-    contact_name: Mapped[Optional[str]] = mapped_column(sa.String(64))
-    contact_phone: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    industry: Mapped[str | None] = mapped_column(sa.String(100))
+    address: Mapped[str | None] = mapped_column(sa.String(200))
+    contact_name: Mapped[str | None] = mapped_column(sa.String(64))
+    contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
     jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     users: Mapped[list[User]] = relationship(
-        foreign_keys=[User.enterprise_id], back_populates="enterprise")
-    liaison: Mapped[Optional["LiaisonAssignment"]] = relationship(back_populates="enterprise")
+        foreign_keys=[User.enterprise_id], back_populates="enterprise"
+    )
+    liaison: Mapped[LiaisonAssignment | None] = relationship(back_populates="enterprise")
 
     @validates("credit_code")
-    def _check_credit_code(self, _key: str, value: Optional[str]) -> Optional[str]:
+    def _check_credit_code(self, _key: str, value: str | None) -> str | None:
         """Store the code normalised; refuse one whose check character is wrong."""
         if value is None or not value.strip():
             return None
@@ -408,12 +408,12 @@ class LiaisonAssignment(Base):
 
     enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprise.id"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
-    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="liaison")
     unit: Mapped[OrgUnit] = relationship()
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class AssignmentRule(Base):
@@ -428,19 +428,19 @@ class AssignmentRule(Base):
     jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
     position: Mapped[int]
     description: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[Optional[EnterpriseKind]] = mapped_column(_enum(EnterpriseKind))
-    not_kind: Mapped[Optional[EnterpriseKind]] = mapped_column(_enum(EnterpriseKind))
+    kind: Mapped[EnterpriseKind | None] = mapped_column(_enum(EnterpriseKind))
+    not_kind: Mapped[EnterpriseKind | None] = mapped_column(_enum(EnterpriseKind))
     industries: Mapped[str] = mapped_column(sa.String(300), default="")  # words, "、"-separated
-    unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
     to_village: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
-    unit: Mapped[Optional[OrgUnit]] = relationship()
+    unit: Mapped[OrgUnit | None] = relationship()
 
     @property
     def words(self) -> list[str]:
         return [w.strip() for w in self.industries.replace(",", "、").split("、") if w.strip()]
 
-    def matches(self, enterprise: "Enterprise") -> bool:
+    def matches(self, enterprise: Enterprise) -> bool:
         if self.kind is not None and enterprise.kind is not self.kind:
             return False
         if self.not_kind is not None and enterprise.kind is self.not_kind:
@@ -500,8 +500,7 @@ class CaseNumberCounter(Base):
 
     __tablename__ = "case_number_counter"
 
-    jurisdiction_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("jurisdiction.id"), primary_key=True)
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_value: Mapped[int] = mapped_column(default=0)
 
@@ -519,10 +518,22 @@ class Case(Base):
         # The queues' order (most urgent first, then newest) walked from the top, the office
         # desk's conditions and the search by name read from an index alone, each with the
         # jurisdiction every office's scope tests (bench/queues.py).
-        sa.Index("ix_case_queue_order", "due_key", sa.desc("received_at"), sa.desc("id"),
-                 "jurisdiction_id"),
-        sa.Index("ix_case_office_desk", "office_id", "state", "with_leaders",
-                 "needs_callback", "rating_due", "jurisdiction_id"),
+        sa.Index(
+            "ix_case_queue_order",
+            "due_key",
+            sa.desc("received_at"),
+            sa.desc("id"),
+            "jurisdiction_id",
+        ),
+        sa.Index(
+            "ix_case_office_desk",
+            "office_id",
+            "state",
+            "with_leaders",
+            "needs_callback",
+            "rating_due",
+            "jurisdiction_id",
+        ),
         sa.Index("ix_case_applicant", "applicant_name", "jurisdiction_id"),
     )
 
@@ -533,8 +544,7 @@ class Case(Base):
     seq: Mapped[int]
 
     # Who whistled (企业名称（姓名）、有效联系方式)
-    enterprise_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("enterprise.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
     applicant_name: Mapped[str] = mapped_column(sa.String(200))
     contact_name: Mapped[str] = mapped_column(sa.String(64))
     contact_phone: Mapped[str] = mapped_column(sa.String(40))
@@ -542,45 +552,44 @@ class Case(Base):
     # What (诉求和意见)
     title: Mapped[str] = mapped_column(sa.String(200))
     content: Mapped[str] = mapped_column(sa.Text)
-    category_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("category.id"))
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
     type: Mapped[CaseType] = mapped_column(_enum(CaseType))
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
 
     # When and by whom received (受理时间、受理单位、受理人)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    receiving_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"))
-    received_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    submitted_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    receiving_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
+    received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     state: Mapped[CaseState] = mapped_column(_enum(CaseState), index=True)
-    lead_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
+    lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
     # The office answerable for the case now: the receiving office, or the office above it
     # once escalated a level (county → city).
-    office_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
-    duplicate_of_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case.id"))
+    office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case.id"))
 
     # Deadlines, as dates: the last working day on which the step is still in time.
-    contact_due: Mapped[Optional[date]]
-    dispatch_due: Mapped[Optional[date]]
-    sign_due: Mapped[Optional[date]]
-    finish_due: Mapped[Optional[date]]
+    contact_due: Mapped[date | None]
+    dispatch_due: Mapped[date | None]
+    sign_due: Mapped[date | None]
+    finish_due: Mapped[date | None]
     # The office reviews the lead unit's reply by `review_due`; the unit head answers the
     # open 督办单 by `supervision_due` (a copy of its `reply_due`, for sorting queues).
-    review_due: Mapped[Optional[date]]
-    supervision_due: Mapped[Optional[date]]
+    review_due: Mapped[date | None]
+    supervision_due: Mapped[date | None]
     # `current_due`, stored for the queues to sort and filter on an index: written before
     # every flush of the case (`_keep_due_keys`); NO_DUE when the case waits on nothing.
-    due_key: Mapped[date] = mapped_column(default=NO_DUE,
-                                          server_default=NO_DUE.isoformat())
+    due_key: Mapped[date] = mapped_column(default=NO_DUE, server_default=NO_DUE.isoformat())
     # The latest rating, kept on the case (written with the rating, in the same step) so
     # that the figures read one row per case: satisfaction, resolution, meeting rules.
-    rating_level: Mapped[Optional[RatingLevel]] = mapped_column(_enum(RatingLevel))
-    rating_solved: Mapped[Optional[bool]]
-    contacted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    dispatched_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    rating_level: Mapped[RatingLevel | None] = mapped_column(_enum(RatingLevel))
+    rating_solved: Mapped[bool | None]
+    contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The lead unit sent it back (退回); the office rules on it by `return_due`.
     return_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    return_due: Mapped[Optional[date]]
+    return_due: Mapped[date | None]
     # Escalated to the leading group (the leaders decide), and whether leaders ever had it
     # (a leader sees what was put before it: 呈批 and escalations).
     with_leaders: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -588,47 +597,48 @@ class Case(Base):
     rehandle_rounds: Mapped[int] = mapped_column(default=0, server_default="0")
     # The last day to rate the reply it has (set when the reply reaches the enterprise), and
     # whether the office owes a callback (a satisfied case drawn for the sample).
-    rating_due: Mapped[Optional[date]]
+    rating_due: Mapped[date | None]
     needs_callback: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     accountability: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    clock_stopped_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    clock_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Idempotent retries: the form's hidden key (SECURITY.md "nothing lost" 2).
-    submission_key: Mapped[Optional[str]] = mapped_column(sa.String(64), unique=True)
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     # The short link in SMS messages: sha256 of a random code, never the code itself.
-    tracking_hash: Mapped[Optional[str]] = mapped_column(sa.String(64), index=True, unique=True)
+    tracking_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True, unique=True)
     # 督办: set by an unsatisfied rating or an overdue step (Chaozhou 四(四)4).
     under_supervision: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    reply_text: Mapped[Optional[str]] = mapped_column(sa.Text)
-    replied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    reply_text: Mapped[str | None] = mapped_column(sa.Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version_id: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Every step writes it (`workflow.record_event`), so every step updates the case row and
     # moves its version: two staff adding an extension request or a part at once cannot both
     # pass a check made on the same state (SECURITY.md "nothing lost" 3).
-    last_event_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": version_id}
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
-    enterprise: Mapped[Optional[Enterprise]] = relationship()
-    category: Mapped[Optional[Category]] = relationship()
-    receiving_unit: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[receiving_unit_id])
-    received_by: Mapped[Optional[User]] = relationship(foreign_keys=[received_by_id])
-    submitted_by: Mapped[Optional[User]] = relationship(foreign_keys=[submitted_by_id])
-    lead_unit: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[lead_unit_id])
-    office: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[office_id])
+    enterprise: Mapped[Enterprise | None] = relationship()
+    category: Mapped[Category | None] = relationship()
+    receiving_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[receiving_unit_id])
+    received_by: Mapped[User | None] = relationship(foreign_keys=[received_by_id])
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    lead_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[lead_unit_id])
+    office: Mapped[OrgUnit | None] = relationship(foreign_keys=[office_id])
     co_handlers: Mapped[list[OrgUnit]] = relationship(secondary=case_co_handler)
-    duplicate_of: Mapped[Optional["Case"]] = relationship(remote_side=[id])
-    events: Mapped[list["CaseEvent"]] = relationship(
-        back_populates="case", order_by="CaseEvent.id")
-    attachments: Mapped[list["Attachment"]] = relationship(back_populates="case")
-    ratings: Mapped[list["Rating"]] = relationship(back_populates="case", order_by="Rating.id")
-    extensions: Mapped[list["ExtensionRequest"]] = relationship(
-        back_populates="case", order_by="ExtensionRequest.id")
-    supervisions: Mapped[list["Supervision"]] = relationship(
-        back_populates="case", order_by="Supervision.id")
+    duplicate_of: Mapped[Case | None] = relationship(remote_side=[id])
+    events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="case")
+    ratings: Mapped[list[Rating]] = relationship(back_populates="case", order_by="Rating.id")
+    extensions: Mapped[list[ExtensionRequest]] = relationship(
+        back_populates="case", order_by="ExtensionRequest.id"
+    )
+    supervisions: Mapped[list[Supervision]] = relationship(
+        back_populates="case", order_by="Supervision.id"
+    )
 
     @property
     def awaiting_triage(self) -> bool:
@@ -639,7 +649,7 @@ class Case(Base):
         return self.state is CaseState.DISPATCHED
 
     @property
-    def current_due(self) -> Optional[date]:
+    def current_due(self) -> date | None:
         """The earliest deadline the case is waiting on, if any: the step's own (contact,
         dispatch or ruling on a return, sign, finish, the office's review of the reply), the
         lead unit's contact with the enterprise while it has not happened (Shantou 三(三)
@@ -652,8 +662,11 @@ class Case(Base):
             CaseState.REPLIED: self.review_due,
         }.get(self.state)
         owed = [step, self.supervision_due if self.under_supervision else None]
-        if self.state in (CaseState.DISPATCHED, CaseState.IN_HAND) and not self.contacted_at \
-                and not self.clock_stopped_at:  # stopped: it waits for the enterprise's papers
+        if (
+            self.state in (CaseState.DISPATCHED, CaseState.IN_HAND)
+            and not self.contacted_at
+            and not self.clock_stopped_at
+        ):  # stopped: it waits for the enterprise's papers
             owed.append(self.contact_due)
         return min((d for d in owed if d is not None), default=None)
 
@@ -662,14 +675,20 @@ class Case(Base):
         """The enterprise has the reply (the office approved it, or answered on the spot):
         what a work order's system is told and what may become a published answer."""
         return bool(self.reply_text) and self.state in (
-            CaseState.AWAITING_RATING, CaseState.RATED, CaseState.CLOSED, CaseState.ARCHIVED)
+            CaseState.AWAITING_RATING,
+            CaseState.RATED,
+            CaseState.CLOSED,
+            CaseState.ARCHIVED,
+        )
 
     @property
-    def holder(self) -> Optional[OrgUnit]:
+    def holder(self) -> OrgUnit | None:
         """The unit that has the case in hand now: the lead unit once dispatched, else the
         office that received it."""
-        if self.state in (CaseState.DISPATCHED, CaseState.IN_HAND, CaseState.LONG_TERM) \
-                and self.lead_unit is not None:
+        if (
+            self.state in (CaseState.DISPATCHED, CaseState.IN_HAND, CaseState.LONG_TERM)
+            and self.lead_unit is not None
+        ):
             return self.lead_unit
         if self.state is CaseState.ESCALATED and self.with_leaders:
             return None  # the leading group; pages say so in words
@@ -677,8 +696,13 @@ class Case(Base):
 
     @property
     def is_open(self) -> bool:
-        return self.state not in (CaseState.REFUSED, CaseState.MERGED, CaseState.CLOSED,
-                                  CaseState.ARCHIVED, CaseState.RATED)
+        return self.state not in (
+            CaseState.REFUSED,
+            CaseState.MERGED,
+            CaseState.CLOSED,
+            CaseState.ARCHIVED,
+            CaseState.RATED,
+        )
 
     def is_overdue(self, today: date) -> bool:
         """A step is overdue once its due date has passed and the step is not done."""
@@ -700,25 +724,37 @@ class CaseEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))  # None: system
-    actor_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))  # None: system
+    actor_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
     action: Mapped[str] = mapped_column(sa.String(40), index=True)  # figures group on it
-    from_state: Mapped[Optional[CaseState]] = mapped_column(_enum(CaseState))
-    to_state: Mapped[Optional[CaseState]] = mapped_column(_enum(CaseState))
+    from_state: Mapped[CaseState | None] = mapped_column(_enum(CaseState))
+    to_state: Mapped[CaseState | None] = mapped_column(_enum(CaseState))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     visible_to_enterprise: Mapped[bool] = mapped_column(default=False)
     # The step's particulars (a reason code, a contact method, extension days, a callback's
     # answers), so that figures can group on them.
-    data: Mapped[Optional[dict]] = mapped_column(sa.JSON)
+    data: Mapped[dict | None] = mapped_column(sa.JSON)
 
     case: Mapped[Case] = relationship(back_populates="events")
-    actor: Mapped[Optional[User]] = relationship()
-    actor_unit: Mapped[Optional[OrgUnit]] = relationship()
+    actor: Mapped[User | None] = relationship()
+    actor_unit: Mapped[OrgUnit | None] = relationship()
 
     # Notes the enterprise reads in its timeline; others are internal bookkeeping (the
     # registration note is the channel, supervision's is the reason code).
-    _NOTE_SHOWN = frozenset({"supplement", "answer", "publish_reply", "rate", "decide_extension",
-                             "plan", "refuse", "merge", "progress", "long_term"})
+    _NOTE_SHOWN = frozenset(
+        {
+            "supplement",
+            "answer",
+            "publish_reply",
+            "rate",
+            "decide_extension",
+            "plan",
+            "refuse",
+            "merge",
+            "progress",
+            "long_term",
+        }
+    )
 
     @property
     def note_for_enterprise(self) -> str:
@@ -733,18 +769,18 @@ class Attachment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
-    event_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case_event.id"))
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_event.id"))
     filename: Mapped[str] = mapped_column(sa.String(200))
     stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    uploaded_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     visible_to_enterprise: Mapped[bool] = mapped_column(default=True)
 
     case: Mapped[Case] = relationship(back_populates="attachments")
-    event: Mapped[Optional[CaseEvent]] = relationship()
+    event: Mapped[CaseEvent | None] = relationship()
 
 
 class Rating(Base):
@@ -760,7 +796,7 @@ class Rating(Base):
     level: Mapped[RatingLevel] = mapped_column(_enum(RatingLevel))
     solved: Mapped[bool]
     comment: Mapped[str] = mapped_column(sa.Text, default="")
-    rated_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    rated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship(back_populates="ratings")
@@ -768,7 +804,8 @@ class Rating(Base):
 
 class ExtensionRequest(Base):
     """延期申请: the lead unit asks for more time with a reason; the unit's head decides
-    (Chaozhou 四(四)2 "经部门主要领导批准，可以适当延长办理时限，但延长时限最多不得超过10个工作日")."""
+    (Chaozhou 四(四)2 "经部门主要领导批准，可以适当延长办理时限，
+    但延长时限最多不得超过10个工作日")."""
 
     __tablename__ = "extension_request"
 
@@ -778,11 +815,11 @@ class ExtensionRequest(Base):
     reason: Mapped[str] = mapped_column(sa.Text)
     requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    approved: Mapped[Optional[bool]]  # None while waiting for the head
-    decided_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    approved: Mapped[bool | None]  # None while waiting for the head
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(sa.Text, default="")
-    new_due: Mapped[Optional[date]]
+    new_due: Mapped[date | None]
 
     case: Mapped[Case] = relationship(back_populates="extensions")
 
@@ -792,8 +829,9 @@ class Supervision(Base):
     (Chaozhou 四(四)4 "由本级领导小组办公室进行督办"; Shantou 三(五) 督办催办)."""
 
     __tablename__ = "supervision"
-    __table_args__ = (sa.Index("uq_supervision_office_year_seq", "office_id", "year", "seq",
-                               unique=True),)
+    __table_args__ = (
+        sa.Index("uq_supervision_office_year_seq", "office_id", "year", "seq", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
@@ -802,16 +840,16 @@ class Supervision(Base):
     seq: Mapped[int]
     reason: Mapped[str] = mapped_column(sa.String(20))  # unsatisfied | overdue | other
     note: Mapped[str] = mapped_column(sa.Text, default="")
-    unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("org_unit.id"))
-    opened_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
+    opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    reply_due: Mapped[Optional[date]]
-    replied_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    replied_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    reply_due: Mapped[date | None]
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     reply_text: Mapped[str] = mapped_column(sa.Text, default="")
 
     case: Mapped[Case] = relationship(back_populates="supervisions")
-    unit: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[unit_id])
+    unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[unit_id])
 
     @property
     def number(self) -> str:
@@ -841,8 +879,9 @@ class ContactRecord(Base):
     enterprise: Mapped[Enterprise] = relationship()
     unit: Mapped[OrgUnit] = relationship()
     user: Mapped[User] = relationship()
-    problems: Mapped[list["ContactProblem"]] = relationship(
-        back_populates="contact", order_by="ContactProblem.id")
+    problems: Mapped[list[ContactProblem]] = relationship(
+        back_populates="contact", order_by="ContactProblem.id"
+    )
 
 
 class ContactProblem(Base):
@@ -855,12 +894,12 @@ class ContactProblem(Base):
     contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contact_record.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     content: Mapped[str] = mapped_column(sa.Text)
-    case_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case.id"), index=True)
-    finished_on: Mapped[Optional[date]]
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    finished_on: Mapped[date | None]
     outcome: Mapped[str] = mapped_column(sa.Text, default="")
 
     contact: Mapped[ContactRecord] = relationship(back_populates="problems")
-    case: Mapped[Optional[Case]] = relationship()
+    case: Mapped[Case | None] = relationship()
 
 
 class LedgerSubmission(Base):
@@ -868,8 +907,9 @@ class LedgerSubmission(Base):
     later corrections are amendments."""
 
     __tablename__ = "ledger_submission"
-    __table_args__ = (sa.Index("uq_ledger_submission_unit_month", "unit_id", "year", "month",
-                               unique=True),)
+    __table_args__ = (
+        sa.Index("uq_ledger_submission_unit_month", "unit_id", "year", "month", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"))
@@ -880,8 +920,9 @@ class LedgerSubmission(Base):
 
     unit: Mapped[OrgUnit] = relationship()
     submitted_by: Mapped[User] = relationship()
-    amendments: Mapped[list["LedgerAmendment"]] = relationship(
-        back_populates="submission", order_by="LedgerAmendment.id")
+    amendments: Mapped[list[LedgerAmendment]] = relationship(
+        back_populates="submission", order_by="LedgerAmendment.id"
+    )
 
 
 class LedgerAmendment(Base):
@@ -890,8 +931,7 @@ class LedgerAmendment(Base):
     __tablename__ = "ledger_amendment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_submission.id"),
-                                               index=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_submission.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
     what: Mapped[str] = mapped_column(sa.Text)
@@ -912,7 +952,7 @@ class CalendarOverride(Base):
     day: Mapped[date] = mapped_column(primary_key=True)
     kind: Mapped[CalendarDayKind] = mapped_column(_enum(CalendarDayKind))
     note: Mapped[str] = mapped_column(sa.String(200), default="")
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -930,20 +970,20 @@ class Notification(Base):
     key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     channel: Mapped[str] = mapped_column(sa.String(10))  # in_app | sms | email
-    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    address: Mapped[Optional[str]] = mapped_column(sa.String(200))  # phone or e-mail
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    address: Mapped[str | None] = mapped_column(sa.String(200))  # phone or e-mail
     template: Mapped[str] = mapped_column(sa.String(40))
     params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    case_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case.id"), index=True)
     status: Mapped[str] = mapped_column(sa.String(10), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
-    next_attempt_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[Optional[User]] = relationship()
-    case: Mapped[Optional[Case]] = relationship()
+    user: Mapped[User | None] = relationship()
+    case: Mapped[Case | None] = relationship()
 
 
 class ApiClient(Base):
@@ -958,10 +998,10 @@ class ApiClient(Base):
     name: Mapped[str] = mapped_column(sa.String(100))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"))
-    webhook_url: Mapped[Optional[str]] = mapped_column(sa.String(500))
-    webhook_secret: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    webhook_url: Mapped[str | None] = mapped_column(sa.String(500))
+    webhook_secret: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
 
@@ -997,16 +1037,16 @@ class Answer(Base):
     question: Mapped[str] = mapped_column(sa.String(200))
     answer: Mapped[str] = mapped_column(sa.Text)
     source: Mapped[str] = mapped_column(sa.String(200), default="")  # 政策依据
-    source_date: Mapped[Optional[date]]
-    category_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("category.id"))
+    source_date: Mapped[date | None]
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"))
     keywords: Mapped[str] = mapped_column(sa.String(200), default="")
     published: Mapped[bool] = mapped_column(default=True)
-    from_case_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case.id"))
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    from_case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    category: Mapped[Optional[Category]] = relationship()
+    category: Mapped[Category | None] = relationship()
     jurisdiction: Mapped[Jurisdiction] = relationship()
 
 
@@ -1017,8 +1057,9 @@ class AnswerTerm(Base):
     __tablename__ = "answer_term"
     __table_args__ = (sa.Index("ix_answer_term_term", "term", "answer_id"),)
 
-    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    answer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True
+    )
     term: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
 
 
@@ -1031,8 +1072,8 @@ class Deflection(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id"), index=True)
     jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
-    enterprise_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("enterprise.id"))
-    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
+    enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprise.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
@@ -1054,10 +1095,10 @@ class IntakeMessage(Base):
     raw: Mapped[bytes] = mapped_column(sa.LargeBinary)
     status: Mapped[str] = mapped_column(sa.String(10))  # registered | review
     problem: Mapped[str] = mapped_column(sa.String(500), default="")
-    case_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("case.id"))
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case.id"))
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
-    case: Mapped[Optional[Case]] = relationship()
+    case: Mapped[Case | None] = relationship()
 
 
 class AuditLog(Base):
@@ -1072,15 +1113,15 @@ class AuditLog(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    user_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user.id"))
-    ip: Mapped[Optional[str]] = mapped_column(sa.String(45))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
     action: Mapped[str] = mapped_column(sa.String(40))
-    object_type: Mapped[Optional[str]] = mapped_column(sa.String(40))
-    object_id: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    object_type: Mapped[str | None] = mapped_column(sa.String(40))
+    object_id: Mapped[str | None] = mapped_column(sa.String(64))
     result: Mapped[str] = mapped_column(sa.String(20))
     detail: Mapped[str] = mapped_column(sa.String(500), default="")
-    prev_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
-    row_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    row_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 APPEND_ONLY_TABLES = ("case_event", "audit_log")

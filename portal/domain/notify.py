@@ -4,8 +4,8 @@ the same tick finds the key taken and writes nothing. Delivery is the job queue'
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,26 +17,47 @@ IN_APP, SMS, EMAIL = "in_app", "sms", "email"
 WEBHOOK = "webhook"
 
 
-def notify(session, *, key: str, template: str, at: datetime, user: Optional[User] = None,
-           channel: str = IN_APP, address: Optional[str] = None, case: Optional[Case] = None,
-           params: Optional[dict] = None) -> bool:
+def notify(
+    session,
+    *,
+    key: str,
+    template: str,
+    at: datetime,
+    user: User | None = None,
+    channel: str = IN_APP,
+    address: str | None = None,
+    case: Case | None = None,
+    params: dict | None = None,
+) -> bool:
     """Write one message unless its key exists; True when written. In-app messages are
     delivered by being written; SMS and e-mail wait for the job queue (`pending`)."""
-    values = dict(key=key[:120], created_at=at, channel=channel,
-                  user_id=user.id if user else None, address=address, template=template,
-                  params=params or {}, case_id=case.id if case else None,
-                  status="sent" if channel == IN_APP else "pending",
-                  sent_at=at if channel == IN_APP else None, attempts=0, last_error="")
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
-    written = session.execute(insert(Notification).values(**values)
-                              .on_conflict_do_nothing(index_elements=["key"])
-                              .returning(Notification.id)).first()
+    values = dict(
+        key=key[:120],
+        created_at=at,
+        channel=channel,
+        user_id=user.id if user else None,
+        address=address,
+        template=template,
+        params=params or {},
+        case_id=case.id if case else None,
+        status="sent" if channel == IN_APP else "pending",
+        sent_at=at if channel == IN_APP else None,
+        attempts=0,
+        last_error="",
+    )
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    written = session.execute(
+        insert(Notification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Notification.id)
+    ).first()
     return written is not None
 
 
-def notify_all(session, users: Iterable[User], *, key: str,
-               channels: tuple[str, ...] = (IN_APP,), **kwargs) -> int:
+def notify_all(
+    session, users: Iterable[User], *, key: str, channels: tuple[str, ...] = (IN_APP,), **kwargs
+) -> int:
     """The same message to each of `users` on each of `channels` the user can be reached
     on (SMS: a mobile or phone number; e-mail: an address), each once: the key gets the
     user's id and the channel. Returns how many in-app messages were written (the others
@@ -47,20 +68,36 @@ def notify_all(session, users: Iterable[User], *, key: str,
             address = {SMS: user.mobile or user.phone, EMAIL: user.email}.get(channel)
             if channel != IN_APP and not address:
                 continue
-            done = notify(session, key=f"{key}:u{user.id}:{channel}", user=user,
-                          channel=channel, address=address, **kwargs)
+            done = notify(
+                session,
+                key=f"{key}:u{user.id}:{channel}",
+                user=user,
+                channel=channel,
+                address=address,
+                **kwargs,
+            )
             written += done and channel == IN_APP
     return written
 
 
-def unit_staff(session, unit_id: Optional[int], roles: Iterable[Role]) -> list[User]:
+def unit_staff(session, unit_id: int | None, roles: Iterable[Role]) -> list[User]:
     if unit_id is None:
         return []
-    return list(session.scalars(sa.select(User).where(
-        User.unit_id == unit_id, User.role.in_(list(roles)), User.active)))
+    return list(
+        session.scalars(
+            sa.select(User).where(User.unit_id == unit_id, User.role.in_(list(roles)), User.active)
+        )
+    )
 
 
 def unread_count(session, user: User) -> int:
-    return session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.channel == IN_APP,
-        Notification.read_at.is_(None))) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == user.id,
+                Notification.channel == IN_APP,
+                Notification.read_at.is_(None),
+            )
+        )
+        or 0
+    )

@@ -17,11 +17,13 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def next_seq(session, jurisdiction_id: int, year: int) -> int:
-    """Take the next sequence number for (jurisdiction, year); call inside the case's transaction."""
+    """Take the next sequence number for (jurisdiction, year); call inside the case's
+    transaction."""
     dialect = session.get_bind().dialect.name
     insert = _INSERTS[dialect]
     stmt = insert(CaseNumberCounter).values(
-        jurisdiction_id=jurisdiction_id, year=year, last_value=1)
+        jurisdiction_id=jurisdiction_id, year=year, last_value=1
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[CaseNumberCounter.jurisdiction_id, CaseNumberCounter.year],
         set_={"last_value": CaseNumberCounter.last_value + 1},

@@ -9,7 +9,6 @@ profile without a code change.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Optional
 
 import sqlalchemy as sa
 
@@ -21,20 +20,20 @@ class ProfileSpec:
     key: str
     name: str
     source: str
-    contact_days: Optional[int] = None
-    dispatch_days: Optional[int] = None
-    sign_days: Optional[int] = None
+    contact_days: int | None = None
+    dispatch_days: int | None = None
+    sign_days: int | None = None
     sign_extra_days_lower_level: int = 0
-    finish_days: Optional[int] = None
+    finish_days: int | None = None
     finish_days_by_type: dict = field(default_factory=dict)
-    plan_days: Optional[int] = None
-    max_extension_days: Optional[int] = None
+    plan_days: int | None = None
+    max_extension_days: int | None = None
     extension_needs_approval: bool = False
-    reply_days: Optional[int] = None
+    reply_days: int | None = None
     rating_levels: int = 2
-    weekly_progress_weekday: Optional[int] = None
-    overdue_review_day: Optional[int] = None
-    ledger_due_day: Optional[int] = None
+    weekly_progress_weekday: int | None = None
+    overdue_review_day: int | None = None
+    ledger_due_day: int | None = None
     daily_tracking: bool = False
     monthly_bulletin: bool = False
 
@@ -124,7 +123,7 @@ SEED_PROFILES: tuple[ProfileSpec, ...] = (
 )
 
 
-def finish_days_for(profile: PolicyProfile, case_type: CaseType) -> Optional[int]:
+def finish_days_for(profile: PolicyProfile, case_type: CaseType) -> int | None:
     """The handling limit for a case of `case_type`: the per-type limit where the profile has
     one (Shantou), else the profile's general limit."""
     by_type = profile.finish_days_by_type or {}

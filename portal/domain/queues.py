@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Optional
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
@@ -19,11 +18,20 @@ from sqlalchemy.orm import selectinload
 
 from portal.domain.access import case_scope
 from portal.domain.calendar import BEIJING
-from portal.domain.numbering import CASE_NUMBER_PATTERN
 from portal.domain.models import (
-    NO_DUE, Case, CaseEvent, CaseState, ExtensionRequest, Jurisdiction, OrgUnit, Role,
-    Supervision, User, case_co_handler,
+    NO_DUE,
+    Case,
+    CaseEvent,
+    CaseState,
+    ExtensionRequest,
+    Jurisdiction,
+    OrgUnit,
+    Role,
+    Supervision,
+    User,
+    case_co_handler,
 )
+from portal.domain.numbering import CASE_NUMBER_PATTERN
 
 S = CaseState
 PAGE_SIZE = 20
@@ -73,14 +81,18 @@ def due_column() -> sa.ColumnElement:
 def refresh_due_keys(session, *where: sa.ColumnElement[bool]) -> None:
     """Recompute `Case.due_key` in SQL, for cases written around the ORM's flush (bulk loads,
     the migration that added it)."""
-    session.execute(sa.update(Case.__table__).where(*where).values(
-        due_key=sa.func.coalesce(due_column(), NO_DUE)))
+    session.execute(
+        sa.update(Case.__table__)
+        .where(*where)
+        .values(due_key=sa.func.coalesce(due_column(), NO_DUE))
+    )
 
 
 def callback_due(today: date) -> sa.ColumnElement[bool]:
     """The office owes a callback: unrated past the rating window, or drawn for the sample."""
-    return sa.or_(sa.and_(Case.state == S.AWAITING_RATING, Case.rating_due < today),
-                  Case.needs_callback)
+    return sa.or_(
+        sa.and_(Case.state == S.AWAITING_RATING, Case.rating_due < today), Case.needs_callback
+    )
 
 
 def on_my_desk(user: User, today: date) -> sa.ColumnElement[bool]:
@@ -89,27 +101,36 @@ def on_my_desk(user: User, today: date) -> sa.ColumnElement[bool]:
     if user.role is Role.OFFICE:
         # Triage, dispatch, rulings on returns, reviews, escalations; callbacks due; rated
         # cases to close off (销号).
-        return sa.and_(Case.office_id == unit_id, sa.or_(
-            Case.state.in_([S.SUBMITTED, S.ACCEPTED, S.REPLIED, S.RATED]),
-            sa.and_(Case.state == S.ESCALATED, ~Case.with_leaders),
-            callback_due(today)))
+        return sa.and_(
+            Case.office_id == unit_id,
+            sa.or_(
+                Case.state.in_([S.SUBMITTED, S.ACCEPTED, S.REPLIED, S.RATED]),
+                sa.and_(Case.state == S.ESCALATED, ~Case.with_leaders),
+                callback_due(today),
+            ),
+        )
     if user.role in (Role.HANDLER, Role.HEAD):
         co = sa.select(case_co_handler.c.case_id).where(case_co_handler.c.unit_id == unit_id)
         mine = sa.or_(
-            sa.and_(Case.lead_unit_id == unit_id,
-                    Case.state.in_([S.DISPATCHED, S.IN_HAND, S.LONG_TERM])),
-            sa.and_(Case.id.in_(co), Case.state.in_([S.IN_HAND, S.LONG_TERM])))
+            sa.and_(
+                Case.lead_unit_id == unit_id, Case.state.in_([S.DISPATCHED, S.IN_HAND, S.LONG_TERM])
+            ),
+            sa.and_(Case.id.in_(co), Case.state.in_([S.IN_HAND, S.LONG_TERM])),
+        )
         if user.role is Role.HEAD:
             open_notice = sa.select(Supervision.case_id).where(Supervision.replied_at.is_(None))
-            mine = sa.or_(mine, sa.and_(Case.lead_unit_id == unit_id,
-                                        Case.id.in_(open_notice)))
+            mine = sa.or_(mine, sa.and_(Case.lead_unit_id == unit_id, Case.id.in_(open_notice)))
         return mine
     if user.role is Role.LEADER:
         # Approvals (呈批) and escalations of the offices of the leaders' own level.
         offices = sa.select(OrgUnit.id).where(OrgUnit.jurisdiction_id == user.unit.jurisdiction_id)
-        return sa.and_(Case.office_id.in_(offices), sa.or_(
-            Case.state == S.AWAITING_APPROVAL,
-            sa.and_(Case.state == S.ESCALATED, Case.with_leaders)))
+        return sa.and_(
+            Case.office_id.in_(offices),
+            sa.or_(
+                Case.state == S.AWAITING_APPROVAL,
+                sa.and_(Case.state == S.ESCALATED, Case.with_leaders),
+            ),
+        )
     if user.role is Role.INSPECTOR:
         return sa.or_(Case.under_supervision, Case.accountability)
     return sa.false()
@@ -117,7 +138,7 @@ def on_my_desk(user: User, today: date) -> sa.ColumnElement[bool]:
 
 def day_start(day: date) -> datetime:
     """Midnight in Beijing, as UTC: dates typed by staff are local dates."""
-    return datetime.combine(day, time(), BEIJING).astimezone(timezone.utc)
+    return datetime.combine(day, time(), BEIJING).astimezone(UTC)
 
 
 @dataclass
@@ -125,12 +146,12 @@ class Filters:
     """A queue's filters, as typed in the query string (all optional)."""
 
     view: str = "desk"  # desk | all
-    state: Optional[CaseState] = None
-    category_id: Optional[int] = None
-    unit_id: Optional[int] = None
+    state: CaseState | None = None
+    category_id: int | None = None
+    unit_id: int | None = None
     overdue: bool = False
-    received_from: Optional[date] = None
-    received_to: Optional[date] = None
+    received_from: date | None = None
+    received_to: date | None = None
     q: str = ""
     page: int = 1
 
@@ -145,8 +166,9 @@ class QueuePage:
     keep: list = field(default_factory=list)  # objects the rows refer to, held in the session
 
 
-def queue(session, user: User, filters: Filters, today: date, *,
-          page_size: int = PAGE_SIZE) -> QueuePage:
+def queue(
+    session, user: User, filters: Filters, today: date, *, page_size: int = PAGE_SIZE
+) -> QueuePage:
     """One page of the cases `user` may see, filtered, most urgent first: overdue and soonest
     due at the top, cases without a running clock after them, newest first."""
     where = [case_scope(user)]
@@ -175,25 +197,36 @@ def queue(session, user: User, filters: Filters, today: date, *,
     page = min(max(1, filters.page), pages)
     # Sort and cut the ids alone, in the order of `ix_case_queue_order`, then load the page's
     # rows: the sort walks the index and never carries whole rows, however deep the page.
-    ids = list(session.scalars(
-        sa.select(Case.id).where(*where)
-        .order_by(Case.due_key, Case.received_at.desc(), Case.id.desc())
-        .limit(page_size).offset((page - 1) * page_size)))
-    found = {c.id: c for c in session.scalars(sa.select(Case).where(Case.id.in_(ids)))} \
-        if ids else {}
+    ids = list(
+        session.scalars(
+            sa.select(Case.id)
+            .where(*where)
+            .order_by(Case.due_key, Case.received_at.desc(), Case.id.desc())
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+    )
+    found = (
+        {c.id: c for c in session.scalars(sa.select(Case).where(Case.id.in_(ids)))} if ids else {}
+    )
     rows = [found[i] for i in ids]
     # What the rows show, each in one statement whatever the page holds: the units named
     # (lead, answerable office, receiving office), every jurisdiction with its policy (they
     # are few; kept on the page so the session holds them), the latest progress notes.
-    unit_ids = {u for c in rows for u in (c.lead_unit_id, c.office_id, c.receiving_unit_id)
-                if u is not None}
+    unit_ids = {
+        u for c in rows for u in (c.lead_unit_id, c.office_id, c.receiving_unit_id) if u is not None
+    }
     units = list(session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(unit_ids or {0}))))
-    places = list(session.scalars(
-        sa.select(Jurisdiction).options(selectinload(Jurisdiction.policy))))
-    last_progress = dict(session.execute(
-        sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
-        .where(CaseEvent.case_id.in_(ids or [0]), CaseEvent.action == "progress")
-        .group_by(CaseEvent.case_id)).all())
+    places = list(
+        session.scalars(sa.select(Jurisdiction).options(selectinload(Jurisdiction.policy)))
+    )
+    last_progress = dict(
+        session.execute(
+            sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
+            .where(CaseEvent.case_id.in_(ids or [0]), CaseEvent.action == "progress")
+            .group_by(CaseEvent.case_id)
+        ).all()
+    )
     return QueuePage(rows, total, page, pages, last_progress, keep=[units, places])
 
 
@@ -205,12 +238,19 @@ def returns_by_unit(session, office: OrgUnit) -> list[tuple[str, int]]:
         .join(Case, Case.id == CaseEvent.case_id)
         .join(OrgUnit, OrgUnit.id == CaseEvent.actor_unit_id)
         .where(CaseEvent.action == "return", Case.office_id == office.id)
-        .group_by(OrgUnit.name).order_by(sa.func.count(CaseEvent.id).desc(), OrgUnit.name))
+        .group_by(OrgUnit.name)
+        .order_by(sa.func.count(CaseEvent.id).desc(), OrgUnit.name)
+    )
     return [(name, count) for name, count in rows]
 
 
 def pending_extensions(session, unit_id: int) -> int:
     """Extension requests of the unit's cases waiting for its head."""
-    return session.scalar(
-        sa.select(sa.func.count(ExtensionRequest.id)).join(Case)
-        .where(Case.lead_unit_id == unit_id, ExtensionRequest.approved.is_(None))) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count(ExtensionRequest.id))
+            .join(Case)
+            .where(Case.lead_unit_id == unit_id, ExtensionRequest.approved.is_(None))
+        )
+        or 0
+    )

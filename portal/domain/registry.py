@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -26,33 +26,57 @@ from portal.domain import audit, credit_code
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.errors import N_, RuleViolation
 from portal.domain.models import (
-    AssignmentRule, Enterprise, EnterpriseKind, Jurisdiction, LiaisonAssignment,
-    OrgUnit, Role, UnitKind, User,
+    AssignmentRule,
+    Enterprise,
+    EnterpriseKind,
+    Jurisdiction,
+    LiaisonAssignment,
+    OrgUnit,
+    Role,
+    UnitKind,
+    User,
 )
 from portal.domain.text import clean
 
 # The import file's columns, as people title them (the first row); 企业名称 is required.
 COLUMNS = {
-    "企业名称": "name", "统一社会信用代码": "credit_code", "企业类别": "kind", "所属类别": "kind",
-    "行业": "industry", "地址": "address", "企业联络人员": "contact_name", "联系人": "contact_name",
-    "联系电话": "contact_phone", "所在村（社区）": "village", "所在镇街": "town",
+    "企业名称": "name",
+    "统一社会信用代码": "credit_code",
+    "企业类别": "kind",
+    "所属类别": "kind",
+    "行业": "industry",
+    "地址": "address",
+    "企业联络人员": "contact_name",
+    "联系人": "contact_name",
+    "联系电话": "contact_phone",
+    "所在村（社区）": "village",
+    "所在镇街": "town",
 }
 KIND_WORDS = {
-    "规上工业": EnterpriseKind.ABOVE_SCALE_INDUSTRY, "规上工业企业": EnterpriseKind.ABOVE_SCALE_INDUSTRY,
-    "四上企业": EnterpriseKind.FOUR_ABOVE, "中小微企业": EnterpriseKind.SME, "企业": EnterpriseKind.SME,
-    "个体工商户": EnterpriseKind.INDIVIDUAL, "个体": EnterpriseKind.INDIVIDUAL,
+    "规上工业": EnterpriseKind.ABOVE_SCALE_INDUSTRY,
+    "规上工业企业": EnterpriseKind.ABOVE_SCALE_INDUSTRY,
+    "四上企业": EnterpriseKind.FOUR_ABOVE,
+    "中小微企业": EnterpriseKind.SME,
+    "企业": EnterpriseKind.SME,
+    "个体工商户": EnterpriseKind.INDIVIDUAL,
+    "个体": EnterpriseKind.INDIVIDUAL,
 }
 MAX_ROWS = 5000
 # Cells longer than their column are refused with the row, never cut.
-LENGTH_CHECKED = {"name": "企业名称", "industry": "行业", "address": "地址",
-                  "contact_name": "企业联络人员", "contact_phone": "联系电话"}
+LENGTH_CHECKED = {
+    "name": "企业名称",
+    "industry": "行业",
+    "address": "地址",
+    "contact_name": "企业联络人员",
+    "contact_phone": "联系电话",
+}
 
 
 @dataclass
 class RowResult:
-    row: int          # the row number as the spreadsheet shows it (the header is row 1)
+    row: int  # the row number as the spreadsheet shows it (the header is row 1)
     name: str
-    outcome: str      # "imported" | "updated" | "refused"
+    outcome: str  # "imported" | "updated" | "refused"
     reason: str = ""  # an English msgid (the page translates it) …
     params: dict = field(default_factory=dict)  # … and its values
 
@@ -74,14 +98,18 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
     name = filename.lower()
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
+
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds for a damaged file
-            raise RuleViolation(N_("The file could not be read as an Excel workbook (.xlsx)."),
-                                field="file") from None
+            raise RuleViolation(
+                N_("The file could not be read as an Excel workbook (.xlsx)."), field="file"
+            ) from None
         sheet = book.worksheets[0]
-        rows = [["" if v is None else clean(str(v)).strip() for v in row]
-                for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
+        rows = [
+            ["" if v is None else clean(str(v)).strip() for v in row]
+            for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)
+        ]
         # One row past the limit is read, so that a longer file is refused, never cut.
         book.close()
         return rows
@@ -98,8 +126,9 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
     raise RuleViolation(N_("Choose an .xlsx or .csv file."), field="file")
 
 
-def import_rows(session, *, root: Jurisdiction, rows: list[list[str]],
-                at: datetime) -> ImportReport:
+def import_rows(
+    session, *, root: Jurisdiction, rows: list[list[str]], at: datetime
+) -> ImportReport:
     """Import a table whose first row names the columns (see COLUMNS) into the registry of
     `root` and below. Each good row is added or updated; each bad row is refused with its
     reason; one savepoint per row, so a bad row never takes good ones with it."""
@@ -108,19 +137,25 @@ def import_rows(session, *, root: Jurisdiction, rows: list[list[str]],
         report.error = N_("The file is empty.")
         return report
     header = [COLUMNS.get(h.strip()) for h in rows[0]]
-    report.ignored_columns = [h.strip() for h, key in zip(rows[0], header)
-                              if h.strip() and key is None]
+    report.ignored_columns = [
+        h.strip() for h, key in zip(rows[0], header) if h.strip() and key is None
+    ]
     if "name" not in header:
         report.error = N_("The first row must name the columns; 企业名称 is missing.")
         return report
     if len(rows) - 1 > MAX_ROWS:
         report.error = N_("At most 5000 enterprises per file.")
         return report
-    places = {j.name: j for j in session.scalars(sa.select(Jurisdiction).where(
-        Jurisdiction.id.in_(jurisdiction_subtree(root.id))))}
+    places = {
+        j.name: j
+        for j in session.scalars(
+            sa.select(Jurisdiction).where(Jurisdiction.id.in_(jurisdiction_subtree(root.id)))
+        )
+    }
     for number, cells in enumerate(rows[1:], start=2):
-        values = {key: cells[i].strip() if i < len(cells) else ""
-                  for i, key in enumerate(header) if key}
+        values = {
+            key: cells[i].strip() if i < len(cells) else "" for i, key in enumerate(header) if key
+        }
         if not any(values.values()):
             continue  # an empty line between blocks is not a row
         name = values.get("name", "")
@@ -129,35 +164,37 @@ def import_rows(session, *, root: Jurisdiction, rows: list[list[str]],
                 outcome = _import_one(session, root, places, values, at)
             report.rows.append(RowResult(number, name, outcome))
         except RuleViolation as refused:
-            report.rows.append(RowResult(number, name, "refused", refused.message,
-                                         refused.params))
+            report.rows.append(RowResult(number, name, "refused", refused.message, refused.params))
     return report
 
 
-def _import_one(session, root: Jurisdiction, places: dict, values: dict,
-                at: datetime) -> str:
+def _import_one(session, root: Jurisdiction, places: dict, values: dict, at: datetime) -> str:
     name = values.get("name", "")
     if not name:
         raise RuleViolation(N_("企业名称 is empty."))
     code = credit_code.normalise(values.get("credit_code", "")) or None
     if code is not None and not credit_code.is_valid(code):
-        raise RuleViolation(N_("The credit code %(code)s is not valid (check the 18 "
-                               "characters and the last one)."), code=code)
+        raise RuleViolation(
+            N_("The credit code %(code)s is not valid (check the 18 characters and the last one)."),
+            code=code,
+        )
     kind_word = values.get("kind", "")
     kind = KIND_WORDS.get(kind_word) if kind_word else EnterpriseKind.SME
     if kind is None:
-        raise RuleViolation(N_("Unknown kind %(kind)s: use 规上工业, 四上企业, 中小微企业 or "
-                               "个体工商户."), kind=kind_word)
+        raise RuleViolation(
+            N_("Unknown kind %(kind)s: use 规上工业, 四上企业, 中小微企业 or 个体工商户."),
+            kind=kind_word,
+        )
     place_name = values.get("village") or values.get("town") or ""
     place = places.get(place_name) if place_name else root
     if place is None:
-        raise RuleViolation(N_("%(place)s is not a place of this jurisdiction."),
-                            place=place_name)
+        raise RuleViolation(N_("%(place)s is not a place of this jurisdiction."), place=place_name)
     for key, title in LENGTH_CHECKED.items():
         limit = Enterprise.__table__.c[key].type.length
         if len(values.get(key, "")) > limit:
-            raise RuleViolation(N_("%(column)s is longer than %(num)d characters."),
-                                column=title, num=limit)
+            raise RuleViolation(
+                N_("%(column)s is longer than %(num)d characters."), column=title, num=limit
+            )
     phone = values.get("contact_phone", "")
     if phone and not all(ch.isdigit() or ch in "-+ " for ch in phone):
         raise RuleViolation(N_("The phone number %(phone)s is not a number."), phone=phone)
@@ -166,8 +203,11 @@ def _import_one(session, root: Jurisdiction, places: dict, values: dict,
     if code:
         found = session.scalar(sa.select(Enterprise).where(Enterprise.credit_code == code))
     if found is None:
-        found = session.scalar(sa.select(Enterprise).where(
-            Enterprise.name == name, sa.func.coalesce(Enterprise.address, "") == address))
+        found = session.scalar(
+            sa.select(Enterprise).where(
+                Enterprise.name == name, sa.func.coalesce(Enterprise.address, "") == address
+            )
+        )
     if found is not None and found.jurisdiction_id not in places_ids(places):
         raise RuleViolation(N_("This enterprise is registered in another jurisdiction."))
     enterprise = found or Enterprise(created_at=at)
@@ -188,12 +228,13 @@ def places_ids(places: dict) -> set[int]:
 
 # --------------------------------------------------------------------------- assignment
 
+
 @dataclass(frozen=True)
 class RuleSpec:
     description: str
-    unit: Optional[str] = None         # the unit's name in the jurisdiction
-    kind: Optional[EnterpriseKind] = None
-    not_kind: Optional[EnterpriseKind] = None
+    unit: str | None = None  # the unit's name in the jurisdiction
+    kind: EnterpriseKind | None = None
+    not_kind: EnterpriseKind | None = None
     industries: str = ""
     to_village: bool = False
 
@@ -204,38 +245,60 @@ class RuleSpec:
 # and what is left (工贸、服务) to 经发办.
 DALU_RULES = (
     RuleSpec("市场监管所负责餐饮企业（含个体工商户）", "市场监管所", industries="餐饮"),
-    RuleSpec("各村（社区）负责餐饮以外的个体工商户", kind=EnterpriseKind.INDIVIDUAL,
-             to_village=True),
+    RuleSpec(
+        "各村（社区）负责餐饮以外的个体工商户", kind=EnterpriseKind.INDIVIDUAL, to_village=True
+    ),
     RuleSpec("应急办负责砖厂、加油站", "应急办", industries="砖厂、砖瓦、加油站"),
-    RuleSpec("建设环保服务中心负责建筑施工企业（含临时搅拌站）", "建设环保服务中心",
-             industries="建筑施工、搅拌站"),
+    RuleSpec(
+        "建设环保服务中心负责建筑施工企业（含临时搅拌站）",
+        "建设环保服务中心",
+        industries="建筑施工、搅拌站",
+    ),
     RuleSpec("农业服务中心负责农业企业", "农业服务中心", industries="农业、茶叶、种植、养殖"),
     RuleSpec("社区文化服务中心负责文化娱乐企业", "社区文化服务中心", industries="文化娱乐"),
     RuleSpec("经发办负责工贸、服务企业", "经发办"),
 )
 
 
-def install_rules(session, jurisdiction: Jurisdiction,
-                  specs: Iterable[RuleSpec] = DALU_RULES) -> list[AssignmentRule]:
+def install_rules(
+    session, jurisdiction: Jurisdiction, specs: Iterable[RuleSpec] = DALU_RULES
+) -> list[AssignmentRule]:
     """Write a jurisdiction's rules (replacing any), its units found by name."""
-    units = {u.name: u for u in session.scalars(sa.select(OrgUnit).where(
-        OrgUnit.jurisdiction_id == jurisdiction.id))}
-    session.execute(sa.delete(AssignmentRule).where(
-        AssignmentRule.jurisdiction_id == jurisdiction.id))
-    rules = [AssignmentRule(jurisdiction_id=jurisdiction.id, position=n,
-                            description=spec.description, kind=spec.kind,
-                            not_kind=spec.not_kind, industries=spec.industries,
-                            unit=units.get(spec.unit) if spec.unit else None,
-                            to_village=spec.to_village)
-             for n, spec in enumerate(specs, start=1)]
+    units = {
+        u.name: u
+        for u in session.scalars(
+            sa.select(OrgUnit).where(OrgUnit.jurisdiction_id == jurisdiction.id)
+        )
+    }
+    session.execute(
+        sa.delete(AssignmentRule).where(AssignmentRule.jurisdiction_id == jurisdiction.id)
+    )
+    rules = [
+        AssignmentRule(
+            jurisdiction_id=jurisdiction.id,
+            position=n,
+            description=spec.description,
+            kind=spec.kind,
+            not_kind=spec.not_kind,
+            industries=spec.industries,
+            unit=units.get(spec.unit) if spec.unit else None,
+            to_village=spec.to_village,
+        )
+        for n, spec in enumerate(specs, start=1)
+    ]
     session.add_all(rules)
     session.flush()
     return rules
 
 
 def rules_of(session, jurisdiction_id: int) -> list[AssignmentRule]:
-    return list(session.scalars(sa.select(AssignmentRule).where(
-        AssignmentRule.jurisdiction_id == jurisdiction_id).order_by(AssignmentRule.position)))
+    return list(
+        session.scalars(
+            sa.select(AssignmentRule)
+            .where(AssignmentRule.jurisdiction_id == jurisdiction_id)
+            .order_by(AssignmentRule.position)
+        )
+    )
 
 
 def split_words(text: str) -> list[str]:
@@ -250,9 +313,18 @@ def fits_everything(rule: AssignmentRule) -> bool:
     return rule.kind is None and rule.not_kind is None and not rule.words
 
 
-def save_rule(session, *, root: Jurisdiction, rule: Optional[AssignmentRule],
-              description: str, words: str, kind: Optional[EnterpriseKind],
-              unit: Optional[OrgUnit], to_village: bool, position: int) -> AssignmentRule:
+def save_rule(
+    session,
+    *,
+    root: Jurisdiction,
+    rule: AssignmentRule | None,
+    description: str,
+    words: str,
+    kind: EnterpriseKind | None,
+    unit: OrgUnit | None,
+    to_village: bool,
+    position: int,
+) -> AssignmentRule:
     """Add a rule to `root`'s table (`rule` None) or change one: what it says, the industry
     words it looks for, the kind it is for, the unit it gives (or the enterprise's village
     committee, "各村（社区）负责餐饮以外的个体工商户"), and its place in the order; the others
@@ -260,18 +332,26 @@ def save_rule(session, *, root: Jurisdiction, rule: Optional[AssignmentRule],
     kind), as "经发办负责工贸、服务企业" does, since no rule after it would ever be tried."""
     description = description.strip()
     if not description:
-        raise RuleViolation(N_("Enter what the rule says, e.g. 应急办负责砖厂、加油站."),
-                            field="description")
+        raise RuleViolation(
+            N_("Enter what the rule says, e.g. 应急办负责砖厂、加油站."), field="description"
+        )
     if not to_village:
         if unit is None:
-            raise RuleViolation(N_("Choose the unit this rule gives the enterprises, or "
-                                   "their village or community."), field="unit")
-        if unit.jurisdiction_id not in set(session.scalars(sa.select(Jurisdiction.id).where(
-                Jurisdiction.id.in_(jurisdiction_subtree(root.id))))):
+            raise RuleViolation(
+                N_(
+                    "Choose the unit this rule gives the enterprises, or "
+                    "their village or community."
+                ),
+                field="unit",
+            )
+        if unit.jurisdiction_id not in set(
+            session.scalars(
+                sa.select(Jurisdiction.id).where(Jurisdiction.id.in_(jurisdiction_subtree(root.id)))
+            )
+        ):
             raise RuleViolation(N_("Choose a unit of this jurisdiction."), field="unit")
     if position < 1:
-        raise RuleViolation(N_("Enter the rule's place in the order: 1 or more."),
-                            field="position")
+        raise RuleViolation(N_("Enter the rule's place in the order: 1 or more."), field="position")
     others = [r for r in rules_of(session, root.id) if r is not rule]
     if rule is None:
         rule = AssignmentRule(jurisdiction_id=root.id)
@@ -284,14 +364,23 @@ def save_rule(session, *, root: Jurisdiction, rule: Optional[AssignmentRule],
         if not fits_everything(earlier):
             continue
         if earlier is rule:
-            raise RuleViolation(N_("Enter the industry words this rule looks for, e.g. "
-                                   "砖厂、加油站, or choose a kind: a rule with neither fits "
-                                   "every enterprise, so only the last rule may."),
-                                field="words")
-        raise RuleViolation(N_("Rule %(num)d, “%(rule)s”, fits every enterprise, so no rule "
-                               "after it is ever tried: give this rule %(num)d or less."),
-                            field="position", num=ordered.index(earlier) + 1,
-                            rule=earlier.description)
+            raise RuleViolation(
+                N_(
+                    "Enter the industry words this rule looks for, e.g. "
+                    "砖厂、加油站, or choose a kind: a rule with neither fits "
+                    "every enterprise, so only the last rule may."
+                ),
+                field="words",
+            )
+        raise RuleViolation(
+            N_(
+                "Rule %(num)d, “%(rule)s”, fits every enterprise, so no rule "
+                "after it is ever tried: give this rule %(num)d or less."
+            ),
+            field="position",
+            num=ordered.index(earlier) + 1,
+            rule=earlier.description,
+        )
     for n, each in enumerate(ordered, start=1):
         each.position = n
     session.add(rule)
@@ -308,13 +397,19 @@ def remove_rule(session, *, root: Jurisdiction, rule: AssignmentRule) -> None:
         each.position = n
 
 
-def _village_committee(session, enterprise: Enterprise) -> Optional[OrgUnit]:
-    return session.scalar(sa.select(OrgUnit).where(
-        OrgUnit.jurisdiction_id == enterprise.jurisdiction_id,
-        OrgUnit.kind == UnitKind.VILLAGE_COMMITTEE, OrgUnit.active).order_by(OrgUnit.id))
+def _village_committee(session, enterprise: Enterprise) -> OrgUnit | None:
+    return session.scalar(
+        sa.select(OrgUnit)
+        .where(
+            OrgUnit.jurisdiction_id == enterprise.jurisdiction_id,
+            OrgUnit.kind == UnitKind.VILLAGE_COMMITTEE,
+            OrgUnit.active,
+        )
+        .order_by(OrgUnit.id)
+    )
 
 
-def unit_for(session, rules: list[AssignmentRule], enterprise: Enterprise) -> Optional[OrgUnit]:
+def unit_for(session, rules: list[AssignmentRule], enterprise: Enterprise) -> OrgUnit | None:
     """The unit the first matching rule names; None when no rule fits (listed as
     unassigned, for a person to decide)."""
     for rule in rules:
@@ -323,15 +418,22 @@ def unit_for(session, rules: list[AssignmentRule], enterprise: Enterprise) -> Op
     return None
 
 
-def assign_by_rules(session, *, root: Jurisdiction, at: datetime,
-                    only_unassigned: bool = True, by: Optional[User] = None,
-                    ip: Optional[str] = None) -> int:
+def assign_by_rules(
+    session,
+    *,
+    root: Jurisdiction,
+    at: datetime,
+    only_unassigned: bool = True,
+    by: User | None = None,
+    ip: str | None = None,
+) -> int:
     """Apply `root`'s rules to the enterprises of `root` and below; returns how many got a
     (new) unit. A changed unit clears the person (the new unit chooses one). Each change
     leaves the audit row a reassignment leaves."""
     rules = rules_of(session, root.id)
-    query = sa.select(Enterprise).where(Enterprise.jurisdiction_id.in_(
-        jurisdiction_subtree(root.id)))
+    query = sa.select(Enterprise).where(
+        Enterprise.jurisdiction_id.in_(jurisdiction_subtree(root.id))
+    )
     changed = 0
     for enterprise in session.scalars(query):
         current = enterprise.liaison
@@ -342,39 +444,74 @@ def assign_by_rules(session, *, root: Jurisdiction, at: datetime,
             continue
         if current is None:
             before = "—"
-            session.add(LiaisonAssignment(enterprise=enterprise, unit=unit, user=None,
-                                          assigned_at=at))
+            session.add(
+                LiaisonAssignment(enterprise=enterprise, unit=unit, user=None, assigned_at=at)
+            )
         else:
             before = _holder(current.unit, current.user)
             current.unit, current.user, current.assigned_at = unit, None, at
-        _audit_move(session, enterprise, before, _holder(unit, None), at=at, by=by, ip=ip,
-                    action="assign_by_rules")
+        _audit_move(
+            session,
+            enterprise,
+            before,
+            _holder(unit, None),
+            at=at,
+            by=by,
+            ip=ip,
+            action="assign_by_rules",
+        )
         changed += 1
     return changed
 
 
-def _audit_move(session, enterprise: Enterprise, before: str, after: str, *, at: datetime,
-                by: Optional[User], ip: Optional[str], action: str) -> None:
-    audit.record(session, at=at, user_id=by.id if by else None, ip=ip, action=action,
-                 object_type="enterprise", object_id=str(enterprise.id), result="done",
-                 detail=f"{before} → {after}")
+def _audit_move(
+    session,
+    enterprise: Enterprise,
+    before: str,
+    after: str,
+    *,
+    at: datetime,
+    by: User | None,
+    ip: str | None,
+    action: str,
+) -> None:
+    audit.record(
+        session,
+        at=at,
+        user_id=by.id if by else None,
+        ip=ip,
+        action=action,
+        object_type="enterprise",
+        object_id=str(enterprise.id),
+        result="done",
+        detail=f"{before} → {after}",
+    )
 
 
-def check_reassignment(session, *, root: Jurisdiction, unit: OrgUnit,
-                       person: Optional[User]) -> None:
+def check_reassignment(session, *, root: Jurisdiction, unit: OrgUnit, person: User | None) -> None:
     """Refuse a unit outside `root` and below, or a person who is not a liaison of it."""
-    inside = set(session.scalars(sa.select(Jurisdiction.id).where(
-        Jurisdiction.id.in_(jurisdiction_subtree(root.id)))))
+    inside = set(
+        session.scalars(
+            sa.select(Jurisdiction.id).where(Jurisdiction.id.in_(jurisdiction_subtree(root.id)))
+        )
+    )
     if unit.jurisdiction_id not in inside:
         raise RuleViolation(N_("Choose a unit of this jurisdiction."), field="unit")
     if person is not None and (person.unit_id != unit.id or person.role is not Role.LIAISON):
-        raise RuleViolation(N_("The liaison person must work in the chosen unit."),
-                            field="person")
+        raise RuleViolation(N_("The liaison person must work in the chosen unit."), field="person")
 
 
-def reassign(session, *, root: Jurisdiction, enterprise_ids: list[int] | sa.Select,
-             unit: OrgUnit, person: Optional[User], at: datetime, by: User,
-             ip: Optional[str] = None) -> int:
+def reassign(
+    session,
+    *,
+    root: Jurisdiction,
+    enterprise_ids: list[int] | sa.Select,
+    unit: OrgUnit,
+    person: User | None,
+    at: datetime,
+    by: User,
+    ip: str | None = None,
+) -> int:
     """Bulk reassignment: these enterprises (ids, or a statement selecting them, such as
     every enterprise a registry search matches) to `unit` and, when given, its liaison
     `person` (by area, one person many enterprises). Each enterprise whose unit or person
@@ -383,55 +520,91 @@ def reassign(session, *, root: Jurisdiction, enterprise_ids: list[int] | sa.Sele
     if isinstance(enterprise_ids, list) and not enterprise_ids:
         raise RuleViolation(N_("Choose at least one enterprise."), field="enterprises")
     enterprises = session.scalars(
-        sa.select(Enterprise).outerjoin(LiaisonAssignment)
+        sa.select(Enterprise)
+        .outerjoin(LiaisonAssignment)
         .where(*_changing(root, enterprise_ids, unit, person))
-        .options(selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.unit),
-                 selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.user))
-        .order_by(Enterprise.id)).all()
+        .options(
+            selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.unit),
+            selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.user),
+        )
+        .order_by(Enterprise.id)
+    ).all()
     for enterprise in enterprises:
         current = enterprise.liaison
         if current is None:
             before = "—"
-            session.add(LiaisonAssignment(enterprise=enterprise, unit=unit, user=person,
-                                          assigned_at=at))
+            session.add(
+                LiaisonAssignment(enterprise=enterprise, unit=unit, user=person, assigned_at=at)
+            )
         else:
             before = _holder(current.unit, current.user)
             current.unit, current.user, current.assigned_at = unit, person, at
-        _audit_move(session, enterprise, before, _holder(unit, person), at=at, by=by, ip=ip,
-                    action="reassign")
+        _audit_move(
+            session,
+            enterprise,
+            before,
+            _holder(unit, person),
+            at=at,
+            by=by,
+            ip=ip,
+            action="reassign",
+        )
     return len(enterprises)
 
 
-def reassignment_count(session, *, root: Jurisdiction, enterprise_ids: list[int] | sa.Select,
-                       unit: OrgUnit, person: Optional[User]) -> int:
+def reassignment_count(
+    session,
+    *,
+    root: Jurisdiction,
+    enterprise_ids: list[int] | sa.Select,
+    unit: OrgUnit,
+    person: User | None,
+) -> int:
     """How many of these enterprises `reassign` would change (those already with this unit
     and person stay as they are): what the office confirms before a bulk change."""
-    return session.scalar(sa.select(sa.func.count()).select_from(Enterprise)
-                          .outerjoin(LiaisonAssignment)
-                          .where(*_changing(root, enterprise_ids, unit, person)))
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Enterprise)
+        .outerjoin(LiaisonAssignment)
+        .where(*_changing(root, enterprise_ids, unit, person))
+    )
 
 
-def _changing(root: Jurisdiction, enterprise_ids, unit: OrgUnit,
-              person: Optional[User]) -> list:
+def _changing(root: Jurisdiction, enterprise_ids, unit: OrgUnit, person: User | None) -> list:
     """Conditions on Enterprise outer-joined to its LiaisonAssignment: one of these ids,
     inside `root`, and not already with `unit` and `person`."""
-    other_person = LiaisonAssignment.user_id.is_not(None) if person is None else sa.or_(
-        LiaisonAssignment.user_id.is_(None), LiaisonAssignment.user_id != person.id)
-    return [Enterprise.id.in_(enterprise_ids),
-            Enterprise.jurisdiction_id.in_(jurisdiction_subtree(root.id)),
-            sa.or_(LiaisonAssignment.enterprise_id.is_(None),
-                   LiaisonAssignment.unit_id != unit.id, other_person)]
+    other_person = (
+        LiaisonAssignment.user_id.is_not(None)
+        if person is None
+        else sa.or_(LiaisonAssignment.user_id.is_(None), LiaisonAssignment.user_id != person.id)
+    )
+    return [
+        Enterprise.id.in_(enterprise_ids),
+        Enterprise.jurisdiction_id.in_(jurisdiction_subtree(root.id)),
+        sa.or_(
+            LiaisonAssignment.enterprise_id.is_(None),
+            LiaisonAssignment.unit_id != unit.id,
+            other_person,
+        ),
+    ]
 
 
-def _holder(unit: OrgUnit, person: Optional[User]) -> str:
+def _holder(unit: OrgUnit, person: User | None) -> str:
     return f"{unit.name}（{person.name}）" if person else unit.name
 
 
 def unassigned(session, root: Jurisdiction) -> list[Enterprise]:
     """Enterprises of `root` and below without a unit or without a person."""
-    return list(session.scalars(
-        sa.select(Enterprise).outerjoin(LiaisonAssignment)
-        .where(Enterprise.jurisdiction_id.in_(jurisdiction_subtree(root.id)),
-               sa.or_(LiaisonAssignment.enterprise_id.is_(None),
-                      LiaisonAssignment.user_id.is_(None)))
-        .order_by(Enterprise.name)))
+    return list(
+        session.scalars(
+            sa.select(Enterprise)
+            .outerjoin(LiaisonAssignment)
+            .where(
+                Enterprise.jurisdiction_id.in_(jurisdiction_subtree(root.id)),
+                sa.or_(
+                    LiaisonAssignment.enterprise_id.is_(None), LiaisonAssignment.user_id.is_(None)
+                ),
+            )
+            .order_by(Enterprise.name)
+        )
+    )

@@ -35,8 +35,13 @@ import sqlalchemy as sa
 from portal.domain.models import Case, CaseState, Notification
 
 MIN_AUDIT_DAYS = 180  # 网络安全法 §21: 留存相关的网络日志不少于六个月
-SETTLED = (CaseState.CLOSED, CaseState.ARCHIVED, CaseState.REFUSED, CaseState.MERGED,
-           CaseState.RATED)
+SETTLED = (
+    CaseState.CLOSED,
+    CaseState.ARCHIVED,
+    CaseState.REFUSED,
+    CaseState.MERGED,
+    CaseState.RATED,
+)
 ERASED = ""  # what an erased contact field holds (the columns are NOT NULL)
 
 
@@ -47,10 +52,12 @@ class Policy:
     case_contact_days: int = 3 * 365
 
     @classmethod
-    def from_config(cls, config) -> "Policy":
-        return cls(notification_days=int(config["RETENTION_NOTIFICATION_DAYS"]),
-                   tracking_days=int(config["RETENTION_TRACKING_DAYS"]),
-                   case_contact_days=int(config["RETENTION_CASE_CONTACT_DAYS"]))
+    def from_config(cls, config) -> Policy:
+        return cls(
+            notification_days=int(config["RETENTION_NOTIFICATION_DAYS"]),
+            tracking_days=int(config["RETENTION_TRACKING_DAYS"]),
+            case_contact_days=int(config["RETENTION_CASE_CONTACT_DAYS"]),
+        )
 
 
 @dataclass
@@ -60,8 +67,10 @@ class Report:
     case_contacts: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.notifications} notification address(es), {self.tracking_links} "
-                f"short link(s), {self.case_contacts} case contact(s) erased")
+        return (
+            f"{self.notifications} notification address(es), {self.tracking_links} "
+            f"short link(s), {self.case_contacts} case contact(s) erased"
+        )
 
 
 def purge(session, now: datetime, policy: Policy) -> Report:
@@ -71,23 +80,33 @@ def purge(session, now: datetime, policy: Policy) -> Report:
     report = Report()
     report.notifications = session.execute(
         sa.update(Notification)
-        .where(Notification.channel.in_(("sms", "email")),
-               Notification.status.in_(("sent", "failed")),
-               Notification.created_at < now - timedelta(days=policy.notification_days),
-               Notification.address.is_not(None))
+        .where(
+            Notification.channel.in_(("sms", "email")),
+            Notification.status.in_(("sent", "failed")),
+            Notification.created_at < now - timedelta(days=policy.notification_days),
+            Notification.address.is_not(None),
+        )
         .values(address=None, params={})
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     report.tracking_links = session.execute(
         sa.update(Case)
-        .where(Case.state.in_(SETTLED), Case.tracking_hash.is_not(None),
-               Case.last_event_at < now - timedelta(days=policy.tracking_days))
+        .where(
+            Case.state.in_(SETTLED),
+            Case.tracking_hash.is_not(None),
+            Case.last_event_at < now - timedelta(days=policy.tracking_days),
+        )
         .values(tracking_hash=None, version_id=Case.version_id + 1)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     report.case_contacts = session.execute(
         sa.update(Case)
-        .where(Case.state == CaseState.ARCHIVED,
-               Case.last_event_at < now - timedelta(days=policy.case_contact_days),
-               sa.or_(Case.contact_name != ERASED, Case.contact_phone != ERASED))
+        .where(
+            Case.state == CaseState.ARCHIVED,
+            Case.last_event_at < now - timedelta(days=policy.case_contact_days),
+            sa.or_(Case.contact_name != ERASED, Case.contact_phone != ERASED),
+        )
         .values(contact_name=ERASED, contact_phone=ERASED, version_id=Case.version_id + 1)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     return report

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime
-from typing import Optional
 
 import pyotp
 
@@ -26,8 +25,7 @@ def provisioning_uri(secret: str, account: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=ISSUER)
 
 
-def matching_step(secret: str, code: str, *, now: datetime,
-                  after: Optional[int] = None) -> Optional[int]:
+def matching_step(secret: str, code: str, *, now: datetime, after: int | None = None) -> int | None:
     """The time step whose code `code` is, within the allowed drift and later than `after`
     (the last step used), or None."""
     code = "".join(code.split())

@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -34,8 +33,15 @@ from portal.domain import ledger, workflow
 from portal.domain.calendar import WorkCalendar, local_date
 from portal.domain.figures import Period
 from portal.domain.models import (
-    Case, CaseState, CaseEvent, Jurisdiction, LedgerSubmission, LiaisonAssignment, OrgUnit,
-    Role, UnitKind,
+    Case,
+    CaseEvent,
+    CaseState,
+    Jurisdiction,
+    LedgerSubmission,
+    LiaisonAssignment,
+    OrgUnit,
+    Role,
+    UnitKind,
 )
 from portal.domain.notify import EMAIL, IN_APP, SMS, notify_all, unit_staff
 from portal.domain.queues import due_column
@@ -63,8 +69,7 @@ class TickReport:
 def _locked(session) -> bool:
     if session.get_bind().dialect.name != "postgresql":
         return True  # SQLite serialises writers; the keys keep it to one of each
-    return bool(session.scalar(sa.text("SELECT pg_try_advisory_xact_lock(:id)"),
-                               {"id": LOCK_ID}))
+    return bool(session.scalar(sa.text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": LOCK_ID}))
 
 
 def tick(session, calendar: WorkCalendar, now: datetime) -> TickReport:
@@ -104,7 +109,7 @@ class _Staff:
         return self.found[key]
 
 
-def _holder(case: Case) -> tuple[Optional[int], tuple[Role, ...]]:
+def _holder(case: Case) -> tuple[int | None, tuple[Role, ...]]:
     if case.state in WITH_UNIT and case.lead_unit_id is not None:
         return case.lead_unit_id, UNIT_STAFF
     return case.office_id, OFFICE_STAFF
@@ -114,71 +119,124 @@ def _deadlines(session, staff, calendar, now, today, report) -> None:
     due = due_column()
     horizon = today + timedelta(days=14)  # one working day ahead, across any holiday
     rows = session.execute(
-        sa.select(Case, due).where(due <= horizon)
-        .options(selectinload(Case.supervisions), selectinload(Case.jurisdiction)
-                 .selectinload(Jurisdiction.policy))).all()
+        sa.select(Case, due)
+        .where(due <= horizon)
+        .options(
+            selectinload(Case.supervisions),
+            selectinload(Case.jurisdiction).selectinload(Jurisdiction.policy),
+        )
+    ).all()
     for case, step_due in rows:
         unit_id, roles = _holder(case)
-        what = {"number": case.number, "title": case.title, "due": step_due.isoformat(),
-                "state": case.state.value}
+        what = {
+            "number": case.number,
+            "title": case.title,
+            "due": step_due.isoformat(),
+            "state": case.state.value,
+        }
         key = f"{case.id}:{case.state.value}:{step_due.isoformat()}"
         if step_due >= today:
             if calendar.working_days_between(today, step_due) <= 1:
                 report.written["due_soon"] += notify_all(
-                    session, staff(unit_id, roles), key=f"due-soon:{key}",
-                    channels=URGENT, template="due_soon", at=now, case=case, params=what)
+                    session,
+                    staff(unit_id, roles),
+                    key=f"due-soon:{key}",
+                    channels=URGENT,
+                    template="due_soon",
+                    at=now,
+                    case=case,
+                    params=what,
+                )
             continue
-        told = notify_all(session, staff(unit_id, roles),
-                          key=f"overdue:{key}", channels=URGENT, template="overdue",
-                          at=now, case=case,
-                          params=what)
+        told = notify_all(
+            session,
+            staff(unit_id, roles),
+            key=f"overdue:{key}",
+            channels=URGENT,
+            template="overdue",
+            at=now,
+            case=case,
+            params=what,
+        )
         if unit_id != case.office_id:
-            told += notify_all(session, staff(case.office_id, OFFICE_STAFF),
-                               key=f"overdue-office:{key}", channels=URGENT,
-                               template="overdue_office",
-                               at=now, case=case, params=what)
+            told += notify_all(
+                session,
+                staff(case.office_id, OFFICE_STAFF),
+                key=f"overdue-office:{key}",
+                channels=URGENT,
+                template="overdue_office",
+                at=now,
+                case=case,
+                params=what,
+            )
         if not told:
             continue  # told before: marked before
         report.written["overdue"] += told
-        workflow.record_event(session, case, action="overdue", by=None, at=now,
-                              note=step_due.isoformat(), data={"due": step_due.isoformat()})
+        workflow.record_event(
+            session,
+            case,
+            action="overdue",
+            by=None,
+            at=now,
+            note=step_due.isoformat(),
+            data={"due": step_due.isoformat()},
+        )
         policy = case.jurisdiction.policy
-        if policy is not None and policy.supervise_overdue and case.state in WITH_UNIT \
-                and workflow.open_supervision(case) is None:
-            workflow.open_overdue_supervision(session, calendar, case, at=now,
-                                              due=step_due)
+        if (
+            policy is not None
+            and policy.supervise_overdue
+            and case.state in WITH_UNIT
+            and workflow.open_supervision(case) is None
+        ):
+            workflow.open_overdue_supervision(session, calendar, case, at=now, due=step_due)
             report.written["supervision"] += 1
 
 
 def _callbacks(session, staff, now, today, report) -> None:
-    cases = session.scalars(sa.select(Case).where(
-        Case.state == S.AWAITING_RATING, Case.rating_due < today)).all()
+    cases = session.scalars(
+        sa.select(Case).where(Case.state == S.AWAITING_RATING, Case.rating_due < today)
+    ).all()
     for case in cases:
         report.written["callback"] += notify_all(
-            session, staff(case.office_id, OFFICE_STAFF),
-            key=f"callback:{case.id}:{case.rating_due.isoformat()}", channels=ROUTINE,
-            template="callback", at=now, case=case,
-            params={"number": case.number, "title": case.title})
+            session,
+            staff(case.office_id, OFFICE_STAFF),
+            key=f"callback:{case.id}:{case.rating_due.isoformat()}",
+            channels=ROUTINE,
+            template="callback",
+            at=now,
+            case=case,
+            params={"number": case.number, "title": case.title},
+        )
 
 
 def _progress(session, staff, now, today, report) -> None:
-    cases = session.scalars(sa.select(Case).where(Case.state.in_(workflow.HANDLING))
-                            .options(selectinload(Case.jurisdiction)
-                                     .selectinload(Jurisdiction.policy))).all()
+    cases = session.scalars(
+        sa.select(Case)
+        .where(Case.state.in_(workflow.HANDLING))
+        .options(selectinload(Case.jurisdiction).selectinload(Jurisdiction.policy))
+    ).all()
     ids = [c.id for c in cases]
-    last = dict(session.execute(
-        sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
-        .where(CaseEvent.case_id.in_(ids or [0]), CaseEvent.action == "progress")
-        .group_by(CaseEvent.case_id)).all())
+    last = dict(
+        session.execute(
+            sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.at))
+            .where(CaseEvent.case_id.in_(ids or [0]), CaseEvent.action == "progress")
+            .group_by(CaseEvent.case_id)
+        ).all()
+    )
     for case in cases:
         if not workflow.progress_due(case, today, last.get(case.id)):
             continue
         day = workflow.progress_report_day(case, today)
         report.written["progress"] += notify_all(
-            session, staff(case.lead_unit_id, UNIT_STAFF),
-            key=f"progress:{case.id}:{day.isoformat()}", channels=ROUTINE,
-            template="progress", at=now, case=case,
-            params={"number": case.number, "title": case.title, "day": day.isoformat()})
+            session,
+            staff(case.lead_unit_id, UNIT_STAFF),
+            key=f"progress:{case.id}:{day.isoformat()}",
+            channels=ROUTINE,
+            template="progress",
+            at=now,
+            case=case,
+            params={"number": case.number, "title": case.title, "day": day.isoformat()},
+        )
 
 
 def _ledgers(session, staff, now, today, report) -> None:
@@ -186,16 +244,25 @@ def _ledgers(session, staff, now, today, report) -> None:
     if today.day < 20:
         return
     submitted = sa.select(LedgerSubmission.unit_id).where(
-        LedgerSubmission.year == today.year, LedgerSubmission.month == today.month)
-    units = session.scalars(sa.select(sa.distinct(LiaisonAssignment.unit_id)).where(
-        LiaisonAssignment.unit_id.not_in(submitted))).all()
+        LedgerSubmission.year == today.year, LedgerSubmission.month == today.month
+    )
+    units = session.scalars(
+        sa.select(sa.distinct(LiaisonAssignment.unit_id)).where(
+            LiaisonAssignment.unit_id.not_in(submitted)
+        )
+    ).all()
     due = ledger.ledger_due(today.year, today.month)
     for unit_id in units:
         liaisons = staff(unit_id, (Role.LIAISON,))
         report.written["ledger"] += notify_all(
-            session, liaisons, key=f"ledger:{unit_id}:{today.year}-{today.month:02d}",
-            channels=ROUTINE, template="ledger", at=now,
-            params={"month": f"{today.year}-{today.month:02d}", "due": due.isoformat()})
+            session,
+            liaisons,
+            key=f"ledger:{unit_id}:{today.year}-{today.month:02d}",
+            channels=ROUTINE,
+            template="ledger",
+            at=now,
+            params={"month": f"{today.year}-{today.month:02d}", "due": due.isoformat()},
+        )
 
 
 def _bulletins(session, staff, now, today, report) -> None:
@@ -203,15 +270,21 @@ def _bulletins(session, staff, now, today, report) -> None:
         return
     month = str(Period.of(today).previous())
     offices = session.scalars(
-        sa.select(OrgUnit).join(Jurisdiction, Jurisdiction.id == OrgUnit.jurisdiction_id)
+        sa.select(OrgUnit)
+        .join(Jurisdiction, Jurisdiction.id == OrgUnit.jurisdiction_id)
         .where(OrgUnit.kind == UnitKind.OFFICE)
-        .options(selectinload(OrgUnit.jurisdiction).selectinload(Jurisdiction.policy))).all()
+        .options(selectinload(OrgUnit.jurisdiction).selectinload(Jurisdiction.policy))
+    ).all()
     for office in offices:
         policy = office.jurisdiction.policy
         if policy is None or not policy.monthly_bulletin:
             continue
         report.written["bulletin"] += notify_all(
-            session, staff(office.id, OFFICE_STAFF + (Role.LEADER,)),
-            key=f"bulletin:{office.id}:{month}", channels=ROUTINE, template="bulletin",
-            at=now, params={"month": month})
-
+            session,
+            staff(office.id, OFFICE_STAFF + (Role.LEADER,)),
+            key=f"bulletin:{office.id}:{month}",
+            channels=ROUTINE,
+            template="bulletin",
+            at=now,
+            params={"month": month},
+        )

@@ -27,27 +27,50 @@ TO_THE_SENDER = ("refuse", "merge", "publish_reply", "answer", "rate")
 
 def tell(session, case: Case, event: CaseEvent) -> None:
     action = event.action
-    if action not in ("dispatch", "approve_dispatch", "return", "supplement", "publish_reply",
-                      "answer", "supervise", "refuse", "merge", "rate"):
+    if action not in (
+        "dispatch",
+        "approve_dispatch",
+        "return",
+        "supplement",
+        "publish_reply",
+        "answer",
+        "supervise",
+        "refuse",
+        "merge",
+        "rate",
+    ):
         return
     if case.id is None:
         session.flush()
     key = f"step:{case.id}:{action}:{event.at.isoformat()}"
     if action in TO_THE_SENDER and case.channel.value != "portal":
         _tell_the_sender(session, case, action, key, event)
-    what = dict(template=action if action != "approve_dispatch" else "dispatch", at=event.at,
-                case=case, params={"number": case.number, "title": case.title})
+    what = dict(
+        template=action if action != "approve_dispatch" else "dispatch",
+        at=event.at,
+        case=case,
+        params={"number": case.number, "title": case.title},
+    )
     if action in ("dispatch", "approve_dispatch") and case.state is CaseState.DISPATCHED:
-        notify_all(session, unit_staff(session, case.lead_unit_id, (Role.HANDLER, Role.HEAD)),
-                   key=key, channels=URGENT, **what)
+        notify_all(
+            session,
+            unit_staff(session, case.lead_unit_id, (Role.HANDLER, Role.HEAD)),
+            key=key,
+            channels=URGENT,
+            **what,
+        )
     elif action == "return":
-        notify_all(session, unit_staff(session, case.office_id, (Role.OFFICE,)), key=key,
-                   channels=ROUTINE, **what)
+        notify_all(
+            session,
+            unit_staff(session, case.office_id, (Role.OFFICE,)),
+            key=key,
+            channels=ROUTINE,
+            **what,
+        )
     elif action == "supplement":
         holder = case.lead_unit_id if case.state in WITH_UNIT else case.office_id
         roles = (Role.HANDLER, Role.HEAD) if case.state in WITH_UNIT else (Role.OFFICE,)
-        notify_all(session, unit_staff(session, holder, roles), key=key, channels=ROUTINE,
-                   **what)
+        notify_all(session, unit_staff(session, holder, roles), key=key, channels=ROUTINE, **what)
     elif action in ("publish_reply", "answer"):
         what["template"] = "replied"
         if case.enterprise is not None:
@@ -56,9 +79,13 @@ def tell(session, case: Case, event: CaseEvent) -> None:
         if case.contact_phone:
             notify(session, key=f"{key}:sms", channel=SMS, address=case.contact_phone, **what)
     elif action == "supervise":
-        notify_all(session, unit_staff(session, case.lead_unit_id, (Role.HEAD,)), key=key,
-                   channels=URGENT, **what)
-
+        notify_all(
+            session,
+            unit_staff(session, case.lead_unit_id, (Role.HEAD,)),
+            key=key,
+            channels=URGENT,
+            **what,
+        )
 
 
 def _tell_the_sender(session, case: Case, action: str, key: str, event: CaseEvent) -> None:
@@ -67,10 +94,23 @@ def _tell_the_sender(session, case: Case, action: str, key: str, event: CaseEven
     sender = session.execute(
         sa.select(WorkOrder.external_id, ApiClient.id, ApiClient.webhook_url)
         .join(ApiClient, ApiClient.id == WorkOrder.client_id)
-        .where(WorkOrder.case_id == case.id, ApiClient.webhook_url.is_not(None))).first()
+        .where(WorkOrder.case_id == case.id, ApiClient.webhook_url.is_not(None))
+    ).first()
     if sender is None:
         return
     external_id, client_id, url = sender
-    notify(session, key=f"{key}:webhook", channel=WEBHOOK, address=url, template="work_order",
-           at=event.at, case=case, params={"client_id": client_id, "external_id": external_id,
-                                           "event": action, "at": event.at.isoformat()})
+    notify(
+        session,
+        key=f"{key}:webhook",
+        channel=WEBHOOK,
+        address=url,
+        template="work_order",
+        at=event.at,
+        case=case,
+        params={
+            "client_id": client_id,
+            "external_id": external_id,
+            "event": action,
+            "at": event.at.isoformat(),
+        },
+    )

@@ -79,8 +79,7 @@ def _strip_metadata(data: bytes, fmt: str) -> bytes:
             if fmt == "JPEG" and image.mode == "RGBA":
                 image = image.convert("RGB")
             clean = Image.frombytes(image.mode, image.size, image.tobytes())
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError,
-            ValueError):
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
         raise RuleViolation(N_("The picture could not be read. Take or choose it again.")) from None
     out = io.BytesIO()
     if fmt == "JPEG":

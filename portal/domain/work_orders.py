@@ -18,7 +18,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -27,7 +27,14 @@ from portal.domain.access import enterprise_timeline, jurisdiction_subtree
 from portal.domain.calendar import WorkCalendar
 from portal.domain.errors import N_
 from portal.domain.models import (
-    ApiClient, Case, CaseState, CaseType, Category, Channel, Enterprise, Jurisdiction,
+    ApiClient,
+    Case,
+    CaseState,
+    CaseType,
+    Category,
+    Channel,
+    Enterprise,
+    Jurisdiction,
     WorkOrder,
 )
 
@@ -35,28 +42,38 @@ EXTERNAL_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # The channels a work order may come by: every way a whistle reaches an office other than
 # the portal's own form and a liaison's contact.
 CHANNELS = tuple(c for c in Channel if c not in (Channel.PORTAL, Channel.LIAISON))
-LIMITS = {"title": 200, "text": 10000, "enterprise.name": 200, "contact.name": 64,
-          "contact.phone": 40}
+LIMITS = {
+    "title": 200,
+    "text": 10000,
+    "enterprise.name": 200,
+    "contact.name": 64,
+    "contact.phone": 40,
+}
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_client(session, *, name: str, jurisdiction: Jurisdiction, at: datetime,
-               webhook_url: Optional[str] = None) -> tuple[ApiClient, str]:
+def add_client(
+    session, *, name: str, jurisdiction: Jurisdiction, at: datetime, webhook_url: str | None = None
+) -> tuple[ApiClient, str]:
     """A new client and its token (returned once, never stored)."""
     token = "wo_" + secrets.token_urlsafe(32)
-    client = ApiClient(name=name, token_hash=hash_token(token), jurisdiction=jurisdiction,
-                       webhook_url=webhook_url or None,
-                       webhook_secret=secrets.token_hex(32) if webhook_url else None,
-                       created_at=at)
+    client = ApiClient(
+        name=name,
+        token_hash=hash_token(token),
+        jurisdiction=jurisdiction,
+        webhook_url=webhook_url or None,
+        webhook_secret=secrets.token_hex(32) if webhook_url else None,
+        created_at=at,
+    )
     session.add(client)
     session.flush()
     return client, token
 
 
-def client_for(session, token: Optional[str]) -> Optional[ApiClient]:
+def client_for(session, token: str | None) -> ApiClient | None:
     """The client a bearer token belongs to, if it is one and not revoked."""
     if not token:
         return None
@@ -80,10 +97,10 @@ class Order:
     channel: Channel
     case_type: CaseType
     enterprise_name: str
-    credit_code: Optional[str]
+    credit_code: str | None
     contact_name: str
     contact_phone: str
-    category_number: Optional[int]
+    category_number: int | None
     title: str
     text: str
     received_at: datetime
@@ -108,17 +125,20 @@ def _text(body: dict, path: str, problems: list, *, required: bool = True) -> st
     return value
 
 
-def parse(body: Any) -> tuple[Optional[Order], list[Problem]]:
+def parse(body: Any) -> tuple[Order | None, list[Problem]]:
     """Check a work order's JSON body; every problem is named with its field."""
     if not isinstance(body, dict):
         return None, [Problem("", N_("Send the work order as a JSON object."))]
     problems: list[Problem] = []
     external_id = _text(body, "external_id", problems)
     if external_id and not EXTERNAL_ID.fullmatch(external_id):
-        problems.append(Problem("external_id", N_(
-            "Use 8 to 64 letters, digits, hyphens or underscores.")))
-    choices = {"channel": ({c.value: c for c in CHANNELS}, Channel.HOTLINE_12345),
-               "type": ({t.value: t for t in CaseType}, CaseType.BUSINESS)}
+        problems.append(
+            Problem("external_id", N_("Use 8 to 64 letters, digits, hyphens or underscores."))
+        )
+    choices = {
+        "channel": ({c.value: c for c in CHANNELS}, Channel.HOTLINE_12345),
+        "type": ({t.value: t for t in CaseType}, CaseType.BUSINESS),
+    }
     chosen = {}
     for name, (allowed, default) in choices.items():
         value = body.get(name, default.value)
@@ -126,8 +146,9 @@ def parse(body: Any) -> tuple[Optional[Order], list[Problem]]:
             problems.append(Problem(name, N_("This value is not one of those allowed.")))
         chosen[name] = allowed.get(value, default)
     category = body.get("category")
-    if category is not None and (not isinstance(category, int) or isinstance(category, bool)
-                                 or category < 1):
+    if category is not None and (
+        not isinstance(category, int) or isinstance(category, bool) or category < 1
+    ):
         problems.append(Problem("category", N_("Give the category's number.")))
         category = None
     received = _text(body, "received_at", problems)
@@ -138,26 +159,41 @@ def parse(body: Any) -> tuple[Optional[Order], list[Problem]]:
         except ValueError:
             received_at = None
         if received_at is None or received_at.tzinfo is None:
-            problems.append(Problem("received_at", N_(
-                "Give the time as ISO 8601 with its offset, e.g. 2026-12-01T09:30:00+08:00.")))
+            problems.append(
+                Problem(
+                    "received_at",
+                    N_(
+                        "Give the time as ISO 8601 with its offset, e.g. 2026-12-01T09:30:00+08:00."
+                    ),
+                )
+            )
     order = Order(
-        external_id=external_id, channel=chosen["channel"], case_type=chosen["type"],
+        external_id=external_id,
+        channel=chosen["channel"],
+        case_type=chosen["type"],
         enterprise_name=_text(body, "enterprise.name", problems),
         credit_code=_text(body, "enterprise.credit_code", problems, required=False) or None,
         contact_name=_text(body, "contact.name", problems),
         contact_phone=_text(body, "contact.phone", problems),
-        category_number=category, title=_text(body, "title", problems),
-        text=_text(body, "text", problems), received_at=received_at)
+        category_number=category,
+        title=_text(body, "title", problems),
+        text=_text(body, "text", problems),
+        received_at=received_at,
+    )
     return (None if problems else order), problems
 
 
-def find(session, client: ApiClient, external_id: str) -> Optional[WorkOrder]:
-    return session.scalar(sa.select(WorkOrder).where(
-        WorkOrder.client_id == client.id, WorkOrder.external_id == external_id))
+def find(session, client: ApiClient, external_id: str) -> WorkOrder | None:
+    return session.scalar(
+        sa.select(WorkOrder).where(
+            WorkOrder.client_id == client.id, WorkOrder.external_id == external_id
+        )
+    )
 
 
-def hand_over(session, calendar: WorkCalendar, client: ApiClient, order: Order, *,
-              at: datetime) -> tuple[WorkOrder, bool]:
+def hand_over(
+    session, calendar: WorkCalendar, client: ApiClient, order: Order, *, at: datetime
+) -> tuple[WorkOrder, bool]:
     """Register `order` as a case of the client's jurisdiction, or find the one it already
     is. Returns the work order and whether it is new. Two requests at once both pass the
     lookup; the unique (client, external id) makes the second's commit fail, and the caller
@@ -168,28 +204,49 @@ def hand_over(session, calendar: WorkCalendar, client: ApiClient, order: Order, 
     places = jurisdiction_subtree(client.jurisdiction_id)
     enterprise = None
     if order.credit_code:
-        enterprise = session.scalar(sa.select(Enterprise).where(
-            Enterprise.credit_code == order.credit_code.upper(),
-            Enterprise.jurisdiction_id.in_(places)))
+        enterprise = session.scalar(
+            sa.select(Enterprise).where(
+                Enterprise.credit_code == order.credit_code.upper(),
+                Enterprise.jurisdiction_id.in_(places),
+            )
+        )
     category = None
     if order.category_number is not None:
-        category = session.scalar(sa.select(Category).where(
-            Category.number == order.category_number,
-            Category.jurisdiction_id == client.jurisdiction_id))
+        category = session.scalar(
+            sa.select(Category).where(
+                Category.number == order.category_number,
+                Category.jurisdiction_id == client.jurisdiction_id,
+            )
+        )
     case = workflow.register_case(
-        session, calendar, jurisdiction=client.jurisdiction,
+        session,
+        calendar,
+        jurisdiction=client.jurisdiction,
         applicant_name=enterprise.name if enterprise else order.enterprise_name,
-        contact_name=order.contact_name, contact_phone=order.contact_phone,
-        title=order.title, content=order.text, case_type=order.case_type,
-        channel=order.channel, at=at, by=None, enterprise=enterprise, category=category)
-    work_order = WorkOrder(client=client, external_id=order.external_id, case=case,
-                           received_at=order.received_at, created_at=at)
+        contact_name=order.contact_name,
+        contact_phone=order.contact_phone,
+        title=order.title,
+        content=order.text,
+        case_type=order.case_type,
+        channel=order.channel,
+        at=at,
+        by=None,
+        enterprise=enterprise,
+        category=category,
+    )
+    work_order = WorkOrder(
+        client=client,
+        external_id=order.external_id,
+        case=case,
+        received_at=order.received_at,
+        created_at=at,
+    )
     session.add(work_order)
     session.flush()
     return work_order, True
 
 
-def _iso(value) -> Optional[str]:
+def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
@@ -205,10 +262,18 @@ def status(session, work_order: WorkOrder) -> dict:
         "state": case.state.value,
         "received_at": _iso(case.received_at),
         "due": _iso(case.current_due),
-        "events": [{"at": _iso(e.at), "action": e.action,
-                    "state": e.to_state.value if e.to_state else None,
-                    "note": e.note_for_enterprise or None} for e in events],
-        "reply": None, "rating": None, "refusal": None,
+        "events": [
+            {
+                "at": _iso(e.at),
+                "action": e.action,
+                "state": e.to_state.value if e.to_state else None,
+                "note": e.note_for_enterprise or None,
+            }
+            for e in events
+        ],
+        "reply": None,
+        "rating": None,
+        "refusal": None,
     }
     if case.reply_published:
         out["reply"] = {"text": case.reply_text, "at": _iso(case.replied_at)}
@@ -216,7 +281,9 @@ def status(session, work_order: WorkOrder) -> dict:
         out["rating"] = {"level": case.rating_level.value, "solved": case.rating_solved}
     refusal = next((e for e in reversed(events) if e.action in ("refuse", "merge")), None)
     if refusal is not None and case.state in (CaseState.REFUSED, CaseState.MERGED):
-        out["refusal"] = {"action": refusal.action,
-                          "reason_code": (refusal.data or {}).get("reason"),
-                          "message": refusal.note_for_enterprise or None}
+        out["refusal"] = {
+            "action": refusal.action,
+            "reason_code": (refusal.data or {}).get("reason"),
+            "message": refusal.note_for_enterprise or None,
+        }
     return out

@@ -22,7 +22,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
@@ -31,29 +30,59 @@ from portal.domain import step_notices, uploads
 from portal.domain.calendar import WorkCalendar, local_date
 from portal.domain.errors import N_, RuleViolation
 from portal.domain.models import (
-    Attachment, Case, CaseEvent, CaseState, CaseType, Category, Channel, Enterprise,
-    ExtensionRequest, Jurisdiction, JurisdictionLevel, OrgUnit, Rating, RatingLevel, Role,
-    Supervision, UnitKind, User,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseState,
+    CaseType,
+    Category,
+    Channel,
+    Enterprise,
+    ExtensionRequest,
+    Jurisdiction,
+    JurisdictionLevel,
+    OrgUnit,
+    Rating,
+    RatingLevel,
+    Role,
+    Supervision,
+    UnitKind,
+    User,
 )
 from portal.domain.numbering import format_number, next_seq
 from portal.domain.policies import finish_days_for
 
-
 # Chaozhou 四(四)1: "非现场或电话接收的、有企业联系方式的，应在1个工作日内与企业取得对接联系" —
 # a whistle taken on the phone or face to face is already a contact.
-ALREADY_IN_CONTACT = frozenset({Channel.PHONE, Channel.VISIT, Channel.SERVICE_CENTRE,
-                                Channel.LEADER_VISIT})
+ALREADY_IN_CONTACT = frozenset(
+    {Channel.PHONE, Channel.VISIT, Channel.SERVICE_CENTRE, Channel.LEADER_VISIT}
+)
 
 
-def record_event(session, case: Case, *, action: str, by: Optional[User], at: datetime,
-                 to_state: Optional[CaseState] = None, note: str = "",
-                 visible_to_enterprise: bool = False, data: Optional[dict] = None) -> CaseEvent:
+def record_event(
+    session,
+    case: Case,
+    *,
+    action: str,
+    by: User | None,
+    at: datetime,
+    to_state: CaseState | None = None,
+    note: str = "",
+    visible_to_enterprise: bool = False,
+    data: dict | None = None,
+) -> CaseEvent:
     """Append an event and move the case to `to_state` (when given) in one step."""
     event = CaseEvent(
-        case=case, at=at, actor_id=by.id if by is not None else None,
-        actor_unit_id=by.unit_id if by is not None else None, action=action,
-        from_state=case.state, to_state=to_state or case.state, note=note,
-        visible_to_enterprise=visible_to_enterprise, data=data,
+        case=case,
+        at=at,
+        actor_id=by.id if by is not None else None,
+        actor_unit_id=by.unit_id if by is not None else None,
+        action=action,
+        from_state=case.state,
+        to_state=to_state or case.state,
+        note=note,
+        visible_to_enterprise=visible_to_enterprise,
+        data=data,
     )
     if to_state is not None:
         case.state = to_state
@@ -65,13 +94,25 @@ def record_event(session, case: Case, *, action: str, by: Optional[User], at: da
     return event
 
 
-def register_case(session, calendar: WorkCalendar, *, jurisdiction: Jurisdiction,
-                  applicant_name: str, contact_name: str, contact_phone: str, title: str,
-                  content: str, case_type: CaseType, channel: Channel, at: datetime,
-                  by: Optional[User], enterprise: Optional[Enterprise] = None,
-                  category: Optional[Category] = None,
-                  receiving_unit: Optional[OrgUnit] = None,
-                  submission_key: Optional[str] = None) -> Case:
+def register_case(
+    session,
+    calendar: WorkCalendar,
+    *,
+    jurisdiction: Jurisdiction,
+    applicant_name: str,
+    contact_name: str,
+    contact_phone: str,
+    title: str,
+    content: str,
+    case_type: CaseType,
+    channel: Channel,
+    at: datetime,
+    by: User | None,
+    enterprise: Enterprise | None = None,
+    category: Category | None = None,
+    receiving_unit: OrgUnit | None = None,
+    submission_key: str | None = None,
+) -> Case:
     """Register a whistle as a case (Chaozhou 四(四)1 受理登记, 附件2's fields).
 
     The case gets the next number of its jurisdiction and year, state SUBMITTED, and its
@@ -87,21 +128,42 @@ def register_case(session, calendar: WorkCalendar, *, jurisdiction: Jurisdiction
         receiving_unit = office_of(session, jurisdiction)
     policy = jurisdiction.effective_policy
     contact_due = None
-    if policy is not None and policy.contact_days is not None \
-            and channel not in ALREADY_IN_CONTACT:
+    if policy is not None and policy.contact_days is not None and channel not in ALREADY_IN_CONTACT:
         contact_due = calendar.due_date(at, policy.contact_days)
     case = Case(
-        number=format_number(jurisdiction, year, seq), jurisdiction=jurisdiction, year=year,
-        seq=seq, enterprise=enterprise, applicant_name=applicant_name,
-        contact_name=contact_name, contact_phone=contact_phone, title=title, content=content,
-        category=category, type=case_type, channel=channel, received_at=at,
-        receiving_unit=receiving_unit, office=receiving_unit, received_by=by if by and by.role.is_staff else None,
-        submitted_by=by if by and not by.role.is_staff else None, state=CaseState.SUBMITTED,
-        contact_due=contact_due, submission_key=submission_key, created_at=at,
+        number=format_number(jurisdiction, year, seq),
+        jurisdiction=jurisdiction,
+        year=year,
+        seq=seq,
+        enterprise=enterprise,
+        applicant_name=applicant_name,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        title=title,
+        content=content,
+        category=category,
+        type=case_type,
+        channel=channel,
+        received_at=at,
+        receiving_unit=receiving_unit,
+        office=receiving_unit,
+        received_by=by if by and by.role.is_staff else None,
+        submitted_by=by if by and not by.role.is_staff else None,
+        state=CaseState.SUBMITTED,
+        contact_due=contact_due,
+        submission_key=submission_key,
+        created_at=at,
     )
     session.add(case)
-    event = record_event(session, case, action="register", by=by, at=at,
-                         note=channel.value, visible_to_enterprise=True)
+    event = record_event(
+        session,
+        case,
+        action="register",
+        by=by,
+        at=at,
+        note=channel.value,
+        visible_to_enterprise=True,
+    )
     event.from_state = None
     return case
 
@@ -126,28 +188,49 @@ def whistle_targets(enterprise: Enterprise) -> dict[str, Jurisdiction]:
 def categories_of(session, jurisdiction: Jurisdiction) -> list[Category]:
     """The jurisdiction's whistle categories, or its nearest parent's when it has none."""
     for node in [jurisdiction, *jurisdiction.ancestors]:
-        found = session.scalars(sa.select(Category).where(
-            Category.jurisdiction_id == node.id, Category.active).order_by(Category.number)).all()
+        found = session.scalars(
+            sa.select(Category)
+            .where(Category.jurisdiction_id == node.id, Category.active)
+            .order_by(Category.number)
+        ).all()
         if found:
             return list(found)
     return []
 
 
-def office_of(session, jurisdiction: Jurisdiction) -> Optional[OrgUnit]:
+def office_of(session, jurisdiction: Jurisdiction) -> OrgUnit | None:
     """The office (领导小组办公室/工作专班) that receives whistles for `jurisdiction`."""
     for node in [jurisdiction, *jurisdiction.ancestors]:
-        office = session.scalar(sa.select(OrgUnit).where(
-            OrgUnit.jurisdiction_id == node.id, OrgUnit.kind == UnitKind.OFFICE,
-            OrgUnit.active).order_by(OrgUnit.id).limit(1))
+        office = session.scalar(
+            sa.select(OrgUnit)
+            .where(
+                OrgUnit.jurisdiction_id == node.id, OrgUnit.kind == UnitKind.OFFICE, OrgUnit.active
+            )
+            .order_by(OrgUnit.id)
+            .limit(1)
+        )
         if office is not None:
             return office
     return None
 
 
-def whistle(session, calendar: WorkCalendar, *, by: User, level: str, case_type: CaseType,
-            category_number: Optional[int], title: str, content: str, contact_name: str,
-            contact_phone: str, at: datetime, submission_key: str,
-            files: list[uploads.CheckedFile] = (), upload_root: Path) -> Case:
+def whistle(
+    session,
+    calendar: WorkCalendar,
+    *,
+    by: User,
+    level: str,
+    case_type: CaseType,
+    category_number: int | None,
+    title: str,
+    content: str,
+    contact_name: str,
+    contact_phone: str,
+    at: datetime,
+    submission_key: str,
+    files: list[uploads.CheckedFile] = (),
+    upload_root: Path,
+) -> Case:
     """An enterprise user whistles on the portal.
 
     Chaozhou 四(三)1: "属咨询事项的，企业可选择向市、县（区）两级部门进行吹哨；属业务办理事项的，
@@ -170,37 +253,75 @@ def whistle(session, calendar: WorkCalendar, *, by: User, level: str, case_type:
     if level not in targets:
         raise RuleViolation(N_("Choose where to whistle."), field="level")
     if level == CITY and case_type is CaseType.BUSINESS:
-        raise RuleViolation(N_("Business handling goes to your county, district or zone first. "
-                               "Choose the local level."), field="level")
+        raise RuleViolation(
+            N_(
+                "Business handling goes to your county, district or zone first. "
+                "Choose the local level."
+            ),
+            field="level",
+        )
     target = targets[level]
     category = None
     if category_number is not None:
-        category = next((c for c in categories_of(session, target)
-                         if c.number == category_number), None)
+        category = next(
+            (c for c in categories_of(session, target) if c.number == category_number), None
+        )
         if category is None:
-            raise RuleViolation(N_("This category is not used at the level you chose. Choose "
-                                   "another category or level."), field="category")
+            raise RuleViolation(
+                N_(
+                    "This category is not used at the level you chose. Choose "
+                    "another category or level."
+                ),
+                field="category",
+            )
     case = register_case(
-        session, calendar, jurisdiction=target, applicant_name=enterprise.name,
-        contact_name=contact_name, contact_phone=contact_phone, title=title, content=content,
-        case_type=case_type, channel=Channel.PORTAL, at=at, by=by, enterprise=enterprise,
-        category=category, receiving_unit=office_of(session, target),
-        submission_key=submission_key)
+        session,
+        calendar,
+        jurisdiction=target,
+        applicant_name=enterprise.name,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        title=title,
+        content=content,
+        case_type=case_type,
+        channel=Channel.PORTAL,
+        at=at,
+        by=by,
+        enterprise=enterprise,
+        category=category,
+        receiving_unit=office_of(session, target),
+        submission_key=submission_key,
+    )
     session.flush()
     for checked in files:
         attach(session, case, checked, by=by, at=at, upload_root=upload_root)
     return case
 
 
-def attach(session, case: Case, checked: uploads.CheckedFile, *, by: Optional[User],
-           at: datetime, upload_root: Path, event: Optional[CaseEvent] = None,
-           visible_to_enterprise: bool = True) -> Attachment:
+def attach(
+    session,
+    case: Case,
+    checked: uploads.CheckedFile,
+    *,
+    by: User | None,
+    at: datetime,
+    upload_root: Path,
+    event: CaseEvent | None = None,
+    visible_to_enterprise: bool = True,
+) -> Attachment:
     stored = uploads.store(upload_root, checked)
     attachment = Attachment(
-        case=case, event=event, filename=checked.filename, stored_name=stored,
-        content_type=checked.content_type, size=len(checked.data), sha256=checked.sha256,
-        uploaded_by_id=by.id if by is not None else None, uploaded_at=at,
-        visible_to_enterprise=visible_to_enterprise)
+        case=case,
+        event=event,
+        filename=checked.filename,
+        stored_name=stored,
+        content_type=checked.content_type,
+        size=len(checked.data),
+        sha256=checked.sha256,
+        uploaded_by_id=by.id if by is not None else None,
+        uploaded_at=at,
+        visible_to_enterprise=visible_to_enterprise,
+    )
     session.add(attachment)
     return attachment
 
@@ -226,7 +347,7 @@ class Step:
     roles: frozenset
     states: frozenset
     relation: str
-    when: Optional[str] = None  # a further condition, the name of a Case test below
+    when: str | None = None  # a further condition, the name of a Case test below
 
 
 def _step(roles, states, relation, when=None) -> Step:
@@ -271,33 +392,50 @@ STEPS: dict[str, Step] = {
     "rate": _step({Role.ENTERPRISE}, {S.AWAITING_RATING}, "own"),
     "callback": _step({Role.OFFICE}, {S.AWAITING_RATING, S.RATED}, "office"),
     # Supervision and accountability
-    "supervise": _step({Role.OFFICE, Role.INSPECTOR}, OPEN_WITH_UNIT, "oversight",
-                       "no_open_supervision"),
-    "answer_supervision": _step({Role.HEAD}, OPEN_WITH_UNIT | {S.REPLIED}, "lead_head",
-                                "open_supervision"),
-    "hold_accountable": _step({Role.INSPECTOR}, {
-        S.DISPATCHED, S.IN_HAND, S.LONG_TERM, S.ESCALATED, S.REPLIED, S.AWAITING_RATING,
-        S.RATED, S.CLOSED}, "oversight", "not_accountable"),
+    "supervise": _step(
+        {Role.OFFICE, Role.INSPECTOR}, OPEN_WITH_UNIT, "oversight", "no_open_supervision"
+    ),
+    "answer_supervision": _step(
+        {Role.HEAD}, OPEN_WITH_UNIT | {S.REPLIED}, "lead_head", "open_supervision"
+    ),
+    "hold_accountable": _step(
+        {Role.INSPECTOR},
+        {
+            S.DISPATCHED,
+            S.IN_HAND,
+            S.LONG_TERM,
+            S.ESCALATED,
+            S.REPLIED,
+            S.AWAITING_RATING,
+            S.RATED,
+            S.CLOSED,
+        },
+        "oversight",
+        "not_accountable",
+    ),
     # The end: 销号 and 归档
     "close": _step({Role.OFFICE}, {S.RATED, S.AWAITING_RATING}, "office", "closable"),
     "archive": _step({Role.OFFICE}, {S.CLOSED, S.REFUSED, S.MERGED}, "office"),
 }
 
 
-def acting_office_id(case: Case) -> Optional[int]:
+def acting_office_id(case: Case) -> int | None:
     # Through the relationships, not the *_id columns: those lag until the session flushes.
     office = case.office or case.receiving_unit
     return office.id if office is not None else None
 
 
-def _lead_id(case: Case) -> Optional[int]:
+def _lead_id(case: Case) -> int | None:
     return case.lead_unit.id if case.lead_unit is not None else None
 
 
 def _relation_holds(case: Case, user: User, relation: str) -> bool:
     if relation == "own":
-        return user.enterprise_id is not None and case.enterprise is not None \
+        return (
+            user.enterprise_id is not None
+            and case.enterprise is not None
             and user.enterprise_id == case.enterprise.id
+        )
     unit_id = user.unit_id
     if unit_id is None:
         return False
@@ -323,7 +461,7 @@ def _relation_holds(case: Case, user: User, relation: str) -> bool:
     raise ValueError(relation)
 
 
-def _condition(case: Case, name: str, at: Optional[datetime]) -> bool:
+def _condition(case: Case, name: str, at: datetime | None) -> bool:
     policy = case.jurisdiction.effective_policy
     if name == "return_pending":
         return case.return_pending
@@ -332,9 +470,12 @@ def _condition(case: Case, name: str, at: Optional[datetime]) -> bool:
     if name == "plans_allowed":
         return policy is not None and policy.plan_days is not None
     if name == "extension_possible":
-        return (policy is not None and policy.max_extension_days is not None
-                and pending_extension(case) is None
-                and extension_days_used(case) < policy.max_extension_days)
+        return (
+            policy is not None
+            and policy.max_extension_days is not None
+            and pending_extension(case) is None
+            and extension_days_used(case) < policy.max_extension_days
+        )
     if name == "extension_pending":
         return pending_extension(case) is not None
     if name == "clock_can_stop":
@@ -358,23 +499,35 @@ def _condition(case: Case, name: str, at: Optional[datetime]) -> bool:
     raise ValueError(name)
 
 
-def is_allowed(case: Case, user: Optional[User], action: str,
-               at: Optional[datetime] = None) -> bool:
+def is_allowed(case: Case, user: User | None, action: str, at: datetime | None = None) -> bool:
     step = STEPS[action]
-    return (user is not None and user.active and user.role in step.roles
-            and case.state in step.states and _relation_holds(case, user, step.relation)
-            and (step.when is None or _condition(case, step.when, at)))
+    return (
+        user is not None
+        and user.active
+        and user.role in step.roles
+        and case.state in step.states
+        and _relation_holds(case, user, step.relation)
+        and (step.when is None or _condition(case, step.when, at))
+    )
 
 
-def check(case: Case, user: Optional[User], action: str) -> None:
+def check(case: Case, user: User | None, action: str) -> None:
     """Raise RuleViolation unless `user` may take step `action` on `case` now."""
     step = STEPS[action]
-    if user is None or not user.active or user.role not in step.roles \
-            or not _relation_holds(case, user, step.relation):
+    if (
+        user is None
+        or not user.active
+        or user.role not in step.roles
+        or not _relation_holds(case, user, step.relation)
+    ):
         raise RuleViolation(N_("You may not take this step on this case."))
     if case.state not in step.states or (step.when and not _condition(case, step.when, None)):
-        raise RuleViolation(N_("This case has moved on and this step no longer applies. "
-                               "Its current state is shown on the page."))
+        raise RuleViolation(
+            N_(
+                "This case has moved on and this step no longer applies. "
+                "Its current state is shown on the page."
+            )
+        )
 
 
 def available_steps(case: Case, user: User) -> list[str]:
@@ -384,11 +537,12 @@ def available_steps(case: Case, user: User) -> list[str]:
 
 # --------------------------------------------------------------------------- shared pieces
 
+
 def _policy(case: Case):
     return case.jurisdiction.effective_policy
 
 
-def _due(calendar: WorkCalendar, at: datetime, days: Optional[int]) -> Optional[date]:
+def _due(calendar: WorkCalendar, at: datetime, days: int | None) -> date | None:
     return calendar.due_date(at, days) if days is not None else None
 
 
@@ -399,7 +553,7 @@ def _text(value: str, message: str, field: str = "note") -> str:
     return value
 
 
-def _upper_office(case: Case) -> Optional[OrgUnit]:
+def _upper_office(case: Case) -> OrgUnit | None:
     """The office of the jurisdiction above the answerable office's (county → city)."""
     office = case.office or case.receiving_unit
     if office is None:
@@ -411,7 +565,7 @@ def _upper_office(case: Case) -> Optional[OrgUnit]:
     return None
 
 
-def pending_extension(case: Case) -> Optional[ExtensionRequest]:
+def pending_extension(case: Case) -> ExtensionRequest | None:
     return next((x for x in case.extensions if x.approved is None), None)
 
 
@@ -419,7 +573,7 @@ def extension_days_used(case: Case) -> int:
     return sum(x.days for x in case.extensions if x.approved)
 
 
-def open_supervision(case: Case) -> Optional[Supervision]:
+def open_supervision(case: Case) -> Supervision | None:
     return next((x for x in case.supervisions if x.replied_at is None), None)
 
 
@@ -429,9 +583,9 @@ def open_supervision(case: Case) -> Optional[Supervision]:
 REFUSAL_REASONS = {
     1: "涉及国家秘密、商业机密、个人隐私的",
     2: "涉及军队和国家安全的问题",
-    3: "涉及党委、人大、政协、纪委监委、法院、检察院、民主党派、社会团体、军队和武警职能等非政府部门职能",
-    4: "涉法涉诉，及正在通过诉讼、仲裁、行政复议、信访、纪检监察机关、政府信息公开等法定途径解决的，"
-       "或已终结的诉讼案件、行政复议案件",
+    3: "涉及党委、人大、政协、纪委监委、法院、检察院、民主党派、社会团体、军队和武警职能等非政府部门职能",  # noqa: E501
+    4: "涉法涉诉，及正在通过诉讼、仲裁、行政复议、信访、纪检监察机关、政府信息公开等法定途径解决的，"  # noqa: E501
+    "或已终结的诉讼案件、行政复议案件",
     5: "诉求事项已依法依规办结，诉求人仍以同一事实和理由提出诉求的",
     6: "反映问题属于110、119、120、122等紧急救助系统受理的",
     7: "诉求事项不清，无具体诉求内容、联系方式不实的、按照联系方式多次联系不上的",
@@ -450,25 +604,42 @@ CALLBACK_METHODS = ("phone", "visit")
 CALLBACK_OUTCOMES = ("reached", "unreachable", "declined")
 
 
-def accept(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
-           note: str = "") -> CaseEvent:
+def accept(
+    session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime, note: str = ""
+) -> CaseEvent:
     """受理. The dispatch clock starts: Chengkou 五(三)1 "在2个工作日内分别交办"; Haimen
     三(二) "第一时间交办" (0 days: the same working day)."""
     check(case, by, "accept")
     case.dispatch_due = _due(calendar, at, _policy(case).dispatch_days if _policy(case) else None)
-    return record_event(session, case, action="accept", by=by, at=at, to_state=S.ACCEPTED,
-                        note=note.strip(), visible_to_enterprise=True)
+    return record_event(
+        session,
+        case,
+        action="accept",
+        by=by,
+        at=at,
+        to_state=S.ACCEPTED,
+        note=note.strip(),
+        visible_to_enterprise=True,
+    )
 
 
-def refuse(session, case: Case, *, by: User, at: datetime, reason: int,
-           message: str) -> CaseEvent:
+def refuse(session, case: Case, *, by: User, at: datetime, reason: int, message: str) -> CaseEvent:
     """不予受理 with one of Shantou 二's ten reasons and a message to the enterprise."""
     check(case, by, "refuse")
     if reason not in REFUSAL_REASONS:
         raise RuleViolation(N_("Choose one of the ten reasons."), field="reason")
     message = _text(message, N_("Tell the enterprise why, in plain words."), "message")
-    return record_event(session, case, action="refuse", by=by, at=at, to_state=S.REFUSED,
-                        note=message, visible_to_enterprise=True, data={"reason": reason})
+    return record_event(
+        session,
+        case,
+        action="refuse",
+        by=by,
+        at=at,
+        to_state=S.REFUSED,
+        note=message,
+        visible_to_enterprise=True,
+        data={"reason": reason},
+    )
 
 
 def merge(session, case: Case, *, by: User, at: datetime, into_number: str) -> CaseEvent:
@@ -476,38 +647,67 @@ def merge(session, case: Case, *, by: User, at: datetime, into_number: str) -> C
     不作为新增诉求，作重复件处理，直接交由承办单位办理". The text goes to the open case as
     information from the enterprise."""
     check(case, by, "merge")
-    target = session.scalar(sa.select(Case).where(Case.number == (into_number or "").strip()
-                                                  .upper()))
+    target = session.scalar(
+        sa.select(Case).where(Case.number == (into_number or "").strip().upper())
+    )
     if target is None or target.id == case.id or acting_office_id(target) != by.unit_id:
         raise RuleViolation(N_("No open case of this office has that number."), field="into")
     if not target.is_open or target.state is S.SUBMITTED:
-        raise RuleViolation(N_("Merge only into a case already accepted and still open."),
-                            field="into")
+        raise RuleViolation(
+            N_("Merge only into a case already accepted and still open."), field="into"
+        )
     if case.enterprise_id != target.enterprise_id or (
-            case.enterprise_id is None and case.contact_phone != target.contact_phone):
-        raise RuleViolation(N_("A duplicate comes from the same enterprise as the case it "
-                               "joins."), field="into")
+        case.enterprise_id is None and case.contact_phone != target.contact_phone
+    ):
+        raise RuleViolation(
+            N_("A duplicate comes from the same enterprise as the case it joins."), field="into"
+        )
     case.duplicate_of = target
-    record_event(session, target, action="supplement", by=by, at=at, visible_to_enterprise=True,
-                 note=f"{case.number}: {case.title}\n{case.content}",
-                 data={"merged": case.number})
-    return record_event(session, case, action="merge", by=by, at=at, to_state=S.MERGED,
-                        note=target.number, visible_to_enterprise=True,
-                        data={"into": target.number})
+    record_event(
+        session,
+        target,
+        action="supplement",
+        by=by,
+        at=at,
+        visible_to_enterprise=True,
+        note=f"{case.number}: {case.title}\n{case.content}",
+        data={"merged": case.number},
+    )
+    return record_event(
+        session,
+        case,
+        action="merge",
+        by=by,
+        at=at,
+        to_state=S.MERGED,
+        note=target.number,
+        visible_to_enterprise=True,
+        data={"into": target.number},
+    )
 
 
-def answer(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
-           text: str) -> CaseEvent:
+def answer(
+    session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime, text: str
+) -> CaseEvent:
     """现场办理/当场答复 (DOMAIN.md 2): the office settles it at once; the enterprise rates it."""
     check(case, by, "answer")
     text = _text(text, N_("Write the answer to the enterprise."), "text")
     _reply_reaches_enterprise(calendar, case, text, at)
-    return record_event(session, case, action="answer", by=by, at=at,
-                        to_state=S.AWAITING_RATING, note=text, visible_to_enterprise=True)
+    return record_event(
+        session,
+        case,
+        action="answer",
+        by=by,
+        at=at,
+        to_state=S.AWAITING_RATING,
+        note=text,
+        visible_to_enterprise=True,
+    )
 
 
-def contact(session, case: Case, *, by: User, at: datetime, method: str, when: datetime,
-            note: str) -> CaseEvent:
+def contact(
+    session, case: Case, *, by: User, at: datetime, method: str, when: datetime, note: str
+) -> CaseEvent:
     """对接联系 (Chaozhou 四(四)1 office on receipt; Shantou 三(三) "接到《转办函》后，需在1个
     工作日内联系诉求企业" for the unit). `when` is the time of the call or visit."""
     check(case, by, "office_contact" if by.role is Role.OFFICE else "contact")
@@ -517,13 +717,21 @@ def contact(session, case: Case, *, by: User, at: datetime, method: str, when: d
         raise RuleViolation(N_("The contact cannot be in the future."), field="when")
     if case.contacted_at is None:
         case.contacted_at = when
-    return record_event(session, case, action="contact", by=by, at=at, note=note.strip(),
-                        data={"method": method, "when": when.isoformat()})
+    return record_event(
+        session,
+        case,
+        action="contact",
+        by=by,
+        at=at,
+        note=note.strip(),
+        data={"method": method, "when": when.isoformat()},
+    )
 
 
 # --------------------------------------------------------------------------- dispatch
 
-def _dispatchable(session, case: Case, unit: Optional[OrgUnit]) -> OrgUnit:
+
+def _dispatchable(session, case: Case, unit: OrgUnit | None) -> OrgUnit:
     office = case.office or case.receiving_unit
     if unit is None or not unit.active or unit.kind in (UnitKind.OFFICE, UnitKind.LEADING_GROUP):
         raise RuleViolation(N_("Choose the department that leads."), field="lead")
@@ -550,9 +758,18 @@ def _start_clocks(calendar: WorkCalendar, case: Case, at: datetime, *, keep_fini
         case.finish_due = _due(calendar, at, finish_days_for(policy, case.type))
 
 
-def dispatch(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
-             lead: Optional[OrgUnit], co: list[OrgUnit] = (), note: str = "",
-             needs_approval: bool = False) -> CaseEvent:
+def dispatch(
+    session,
+    calendar: WorkCalendar,
+    case: Case,
+    *,
+    by: User,
+    at: datetime,
+    lead: OrgUnit | None,
+    co: list[OrgUnit] = (),
+    note: str = "",
+    needs_approval: bool = False,
+) -> CaseEvent:
     """交办/转办 to a lead unit plus co-handlers ("谁主办、谁反馈"). A matter that needs a
     leader (Shantou 三(二) "对需市领导协调的诉求呈报市领导审核同意后，向承办单位发出《转办函》")
     waits for approval first, and its clocks start when approved."""
@@ -567,58 +784,109 @@ def dispatch(session, calendar: WorkCalendar, case: Case, *, by: User, at: datet
     data = {"lead": lead.id, "co": [u.id for u in co]}
     if needs_approval:
         case.leaders_involved = True
-        return record_event(session, case, action="request_approval", by=by, at=at,
-                            to_state=S.AWAITING_APPROVAL, note=note.strip(), data=data)
+        return record_event(
+            session,
+            case,
+            action="request_approval",
+            by=by,
+            at=at,
+            to_state=S.AWAITING_APPROVAL,
+            note=note.strip(),
+            data=data,
+        )
     _start_clocks(calendar, case, at)
-    return record_event(session, case, action="dispatch", by=by, at=at, to_state=S.DISPATCHED,
-                        note=note.strip(), visible_to_enterprise=True, data=data)
+    return record_event(
+        session,
+        case,
+        action="dispatch",
+        by=by,
+        at=at,
+        to_state=S.DISPATCHED,
+        note=note.strip(),
+        visible_to_enterprise=True,
+        data=data,
+    )
 
 
-def approve_dispatch(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
-                     note: str = "") -> CaseEvent:
+def approve_dispatch(
+    session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime, note: str = ""
+) -> CaseEvent:
     check(case, by, "approve_dispatch")
     _start_clocks(calendar, case, at)
-    return record_event(session, case, action="approve_dispatch", by=by, at=at,
-                        to_state=S.DISPATCHED, note=note.strip(), visible_to_enterprise=True)
+    return record_event(
+        session,
+        case,
+        action="approve_dispatch",
+        by=by,
+        at=at,
+        to_state=S.DISPATCHED,
+        note=note.strip(),
+        visible_to_enterprise=True,
+    )
 
 
 def reject_dispatch(session, case: Case, *, by: User, at: datetime, note: str) -> CaseEvent:
     check(case, by, "reject_dispatch")
     note = _text(note, N_("Say what the office should do instead."))
     case.lead_unit, case.co_handlers = None, []
-    return record_event(session, case, action="reject_dispatch", by=by, at=at,
-                        to_state=S.ACCEPTED, note=note)
+    return record_event(
+        session, case, action="reject_dispatch", by=by, at=at, to_state=S.ACCEPTED, note=note
+    )
 
 
 def sign(session, case: Case, *, by: User, at: datetime) -> CaseEvent:
     """签收: the lead unit reports in."""
     check(case, by, "sign")
-    return record_event(session, case, action="sign", by=by, at=at, to_state=S.IN_HAND,
-                        visible_to_enterprise=True)
+    return record_event(
+        session, case, action="sign", by=by, at=at, to_state=S.IN_HAND, visible_to_enterprise=True
+    )
 
 
-def return_case(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
-                reason: str, note: str) -> CaseEvent:
+def return_case(
+    session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime, reason: str, note: str
+) -> CaseEvent:
     """退回 within the confirm limit (Shantou 三(二) "确认是否受理"), with a reason code. The
     office must rule on it within the profile's `return_ruling_days`. Every return is an
     event of the returning unit, so returns are counted per unit (the 退单拉锯 problem)."""
     check(case, by, "return")
     if case.sign_due is not None and local_date(at) > case.sign_due:
-        raise RuleViolation(N_("The time to return this case ended on %(day)s. Handle it, "
-                               "or escalate it to the office."), field="reason",
-                            day=case.sign_due.isoformat())
+        raise RuleViolation(
+            N_(
+                "The time to return this case ended on %(day)s. Handle it, "
+                "or escalate it to the office."
+            ),
+            field="reason",
+            day=case.sign_due.isoformat(),
+        )
     if reason not in RETURN_REASONS:
         raise RuleViolation(N_("Choose why the case is not yours."), field="reason")
     note = _text(note, N_("Explain the return so the office can rule on it."))
     case.return_pending = True
-    case.return_due = _due(calendar, at, _policy(case).return_ruling_days
-                           if _policy(case) else None)
-    return record_event(session, case, action="return", by=by, at=at, to_state=S.ACCEPTED,
-                        note=note, data={"reason": reason, "unit": _lead_id(case)})
+    case.return_due = _due(
+        calendar, at, _policy(case).return_ruling_days if _policy(case) else None
+    )
+    return record_event(
+        session,
+        case,
+        action="return",
+        by=by,
+        at=at,
+        to_state=S.ACCEPTED,
+        note=note,
+        data={"reason": reason, "unit": _lead_id(case)},
+    )
 
 
-def rule_on_return(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
-                   lead: Optional[OrgUnit], note: str) -> CaseEvent:
+def rule_on_return(
+    session,
+    calendar: WorkCalendar,
+    case: Case,
+    *,
+    by: User,
+    at: datetime,
+    lead: OrgUnit | None,
+    note: str,
+) -> CaseEvent:
     """The office rules on a return: keep the unit, or reassign.
 
     The clock rule for returns: a unit the office keeps gets a new sign limit from the ruling
@@ -634,24 +902,35 @@ def rule_on_return(session, calendar: WorkCalendar, case: Case, *, by: User, at:
         case.co_handlers = [u for u in case.co_handlers if u.id != lead.id]
     case.return_pending, case.return_due = False, None
     _start_clocks(calendar, case, at, keep_finish=keep and case.finish_due is not None)
-    return record_event(session, case, action="rule_on_return", by=by, at=at,
-                        to_state=S.DISPATCHED, note=note, visible_to_enterprise=not keep,
-                        data={"kept": keep, "lead": lead.id})
+    return record_event(
+        session,
+        case,
+        action="rule_on_return",
+        by=by,
+        at=at,
+        to_state=S.DISPATCHED,
+        note=note,
+        visible_to_enterprise=not keep,
+        data={"kept": keep, "lead": lead.id},
+    )
 
 
 # --------------------------------------------------------------------------- handling
 
-def progress(session, case: Case, *, by: User, at: datetime, text: str,
-             visible: bool = False) -> CaseEvent:
+
+def progress(
+    session, case: Case, *, by: User, at: datetime, text: str, visible: bool = False
+) -> CaseEvent:
     """进展: a note, internal or shown to the enterprise. Shantou 三(四) "承办单位需对于未办结
     事项每周四需向工作专班反馈一次进展情况" — `progress_due` says when one is owed."""
     check(case, by, "progress")
     text = _text(text, N_("Write the progress."), "text")
-    return record_event(session, case, action="progress", by=by, at=at, note=text,
-                        visible_to_enterprise=visible)
+    return record_event(
+        session, case, action="progress", by=by, at=at, note=text, visible_to_enterprise=visible
+    )
 
 
-def progress_report_day(case: Case, today: date) -> Optional[date]:
+def progress_report_day(case: Case, today: date) -> date | None:
     """This week's report day (the profile's weekday, Shantou: Thursday) when the case owes
     a report by then: being handled and dispatched before that day."""
     policy = _policy(case)
@@ -663,8 +942,7 @@ def progress_report_day(case: Case, today: date) -> Optional[date]:
     return report_day
 
 
-def progress_due(case: Case, today: date,
-                 last_progress: Optional[datetime] | str = "events") -> bool:
+def progress_due(case: Case, today: date, last_progress: datetime | None | str = "events") -> bool:
     """A weekly progress report is owed when no progress was written since this week's
     report day. `last_progress`: the latest progress time when the caller has it (a queue
     asks for a whole page at once), else the case's events are read."""
@@ -672,8 +950,9 @@ def progress_due(case: Case, today: date,
     if report_day is None:
         return False
     if last_progress == "events":
-        return not any(e.action == "progress" and local_date(e.at) >= report_day
-                       for e in case.events)
+        return not any(
+            e.action == "progress" and local_date(e.at) >= report_day for e in case.events
+        )
     return last_progress is None or local_date(last_progress) < report_day
 
 
@@ -685,8 +964,16 @@ def contribute(session, case: Case, *, by: User, at: datetime, text: str) -> Cas
     return record_event(session, case, action="contribute", by=by, at=at, note=text)
 
 
-def plan(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime, text: str,
-         promised: Optional[date]) -> CaseEvent:
+def plan(
+    session,
+    calendar: WorkCalendar,
+    case: Case,
+    *,
+    by: User,
+    at: datetime,
+    text: str,
+    promised: date | None,
+) -> CaseEvent:
     """办理计划 with a promised date (Chengkou 五(三)2 "短期内无法办结的，在5个工作日内制定办理
     计划、承诺办理时限"; Haimen 三(二) "初步答复，并在承诺的时间内办结"). The promised date becomes
     the finish date the enterprise sees."""
@@ -697,12 +984,21 @@ def plan(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
     if not calendar.is_working_day(promised):
         raise RuleViolation(N_("Promise a working day."), field="promised")
     case.finish_due = promised
-    return record_event(session, case, action="plan", by=by, at=at, note=text,
-                        visible_to_enterprise=True, data={"promised": promised.isoformat()})
+    return record_event(
+        session,
+        case,
+        action="plan",
+        by=by,
+        at=at,
+        note=text,
+        visible_to_enterprise=True,
+        data={"promised": promised.isoformat()},
+    )
 
 
-def request_extension(session, case: Case, *, by: User, at: datetime, days: Optional[int],
-                      reason: str) -> ExtensionRequest:
+def request_extension(
+    session, case: Case, *, by: User, at: datetime, days: int | None, reason: str
+) -> ExtensionRequest:
     """延期申请 (Chaozhou 四(四)2): never beyond the profile's cap, counted over all approved
     extensions of the case."""
     check(case, by, "request_extension")
@@ -710,35 +1006,61 @@ def request_extension(session, case: Case, *, by: User, at: datetime, days: Opti
     left = _policy(case).max_extension_days - extension_days_used(case)
     if days is None or days < 1 or days > left:
         raise RuleViolation(N_("Ask for 1 to %(left)d working days."), field="days", left=left)
-    request = ExtensionRequest(case=case, days=days, reason=reason, requested_by_id=by.id,
-                               requested_at=at)
+    request = ExtensionRequest(
+        case=case, days=days, reason=reason, requested_by_id=by.id, requested_at=at
+    )
     session.add(request)
-    record_event(session, case, action="request_extension", by=by, at=at, note=reason,
-                 data={"days": days})
+    record_event(
+        session, case, action="request_extension", by=by, at=at, note=reason, data={"days": days}
+    )
     return request
 
 
-def decide_extension(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
-                     approve: bool, note: str = "") -> CaseEvent:
+def decide_extension(
+    session,
+    calendar: WorkCalendar,
+    case: Case,
+    *,
+    by: User,
+    at: datetime,
+    approve: bool,
+    note: str = "",
+) -> CaseEvent:
     """The unit's head decides ("经部门主要领导批准"); an approval moves the finish date and the
     enterprise is told the new date and the reason ("延长时限和理由告知企业")."""
     check(case, by, "decide_extension")
     request = pending_extension(case)
     left = _policy(case).max_extension_days - extension_days_used(case)
     if approve and request.days > left:  # the cap holds at the decision too
-        raise RuleViolation(N_("Approving this would pass the limit: at most %(left)d more "
-                               "working days."), field="decision", left=left)
+        raise RuleViolation(
+            N_("Approving this would pass the limit: at most %(left)d more working days."),
+            field="decision",
+            left=left,
+        )
     request.approved, request.decided_by_id, request.decided_at = approve, by.id, at
     request.decision_note = note.strip()
     if approve:
         base = case.finish_due or local_date(at)
         request.new_due = case.finish_due = calendar.add_working_days(base, request.days)
-        return record_event(session, case, action="decide_extension", by=by, at=at,
-                            note=request.reason, visible_to_enterprise=True,
-                            data={"approved": True, "days": request.days,
-                                  "new_due": request.new_due.isoformat()})
-    return record_event(session, case, action="decide_extension", by=by, at=at,
-                        note=note.strip(), data={"approved": False, "days": request.days})
+        return record_event(
+            session,
+            case,
+            action="decide_extension",
+            by=by,
+            at=at,
+            note=request.reason,
+            visible_to_enterprise=True,
+            data={"approved": True, "days": request.days, "new_due": request.new_due.isoformat()},
+        )
+    return record_event(
+        session,
+        case,
+        action="decide_extension",
+        by=by,
+        at=at,
+        note=note.strip(),
+        data={"approved": False, "days": request.days},
+    )
 
 
 def long_term(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
@@ -746,8 +1068,16 @@ def long_term(session, case: Case, *, by: User, at: datetime, reason: str) -> Ca
     as long-term, with the reason told to the enterprise."""
     check(case, by, "long_term")
     reason = _text(reason, N_("Say why it must wait."), "reason")
-    return record_event(session, case, action="long_term", by=by, at=at, to_state=S.LONG_TERM,
-                        note=reason, visible_to_enterprise=True)
+    return record_event(
+        session,
+        case,
+        action="long_term",
+        by=by,
+        at=at,
+        to_state=S.LONG_TERM,
+        note=reason,
+        visible_to_enterprise=True,
+    )
 
 
 def stop_clock(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
@@ -756,24 +1086,33 @@ def stop_clock(session, case: Case, *, by: User, at: datetime, reason: str) -> C
     check(case, by, "stop_clock")
     reason = _text(reason, N_("Say which materials you are waiting for."), "reason")
     case.clock_stopped_at = at
-    return record_event(session, case, action="stop_clock", by=by, at=at, note=reason,
-                        visible_to_enterprise=True)
+    return record_event(
+        session, case, action="stop_clock", by=by, at=at, note=reason, visible_to_enterprise=True
+    )
 
 
-def resume_clock(session, calendar: WorkCalendar, case: Case, *, by: User,
-                 at: datetime) -> CaseEvent:
+def resume_clock(
+    session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime
+) -> CaseEvent:
     """The clock runs again; the finish date moves by the working days it stood still."""
     check(case, by, "resume_clock")
-    stood = max(0, calendar.working_days_between(local_date(case.clock_stopped_at),
-                                                 local_date(at)))
+    stood = max(0, calendar.working_days_between(local_date(case.clock_stopped_at), local_date(at)))
     if case.finish_due is not None and stood:
         case.finish_due = calendar.add_working_days(case.finish_due, stood)
     case.clock_stopped_at = None
-    return record_event(session, case, action="resume_clock", by=by, at=at,
-                        visible_to_enterprise=True, data={"days": stood})
+    return record_event(
+        session,
+        case,
+        action="resume_clock",
+        by=by,
+        at=at,
+        visible_to_enterprise=True,
+        data={"days": stood},
+    )
 
 
 # --------------------------------------------------------------------------- escalation
+
 
 def escalate(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
     """The lead unit cannot settle it alone: up to its office (DOMAIN.md 7; Chaozhou 四(三)2
@@ -781,8 +1120,16 @@ def escalate(session, case: Case, *, by: User, at: datetime, reason: str) -> Cas
     check(case, by, "escalate")
     reason = _text(reason, N_("Say why the unit cannot settle it."), "reason")
     case.with_leaders = False
-    return record_event(session, case, action="escalate", by=by, at=at, to_state=S.ESCALATED,
-                        note=reason, visible_to_enterprise=False)
+    return record_event(
+        session,
+        case,
+        action="escalate",
+        by=by,
+        at=at,
+        to_state=S.ESCALATED,
+        note=reason,
+        visible_to_enterprise=False,
+    )
 
 
 def refer_to_leaders(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
@@ -798,14 +1145,23 @@ def refer_up(session, case: Case, *, by: User, at: datetime, reason: str) -> Cas
     check(case, by, "refer_up")
     reason = _text(reason, N_("Say why the level above must act."), "reason")
     upper = _upper_office(case)
-    event = record_event(session, case, action="refer_up", by=by, at=at, note=reason,
-                         visible_to_enterprise=True, data={"office": upper.id})
+    event = record_event(
+        session,
+        case,
+        action="refer_up",
+        by=by,
+        at=at,
+        note=reason,
+        visible_to_enterprise=True,
+        data={"office": upper.id},
+    )
     case.office = upper
     return event
 
 
-def instruct(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
-             text: str) -> CaseEvent:
+def instruct(
+    session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime, text: str
+) -> CaseEvent:
     """The leaders' instruction (批示). The lead unit handles it again with a full limit; a
     case without a lead unit goes back to its office to dispatch."""
     check(case, by, "instruct")
@@ -815,10 +1171,10 @@ def instruct(session, calendar: WorkCalendar, case: Case, *, by: User, at: datet
     if case.lead_unit is not None:
         to_state = S.IN_HAND
         policy = _policy(case)
-        case.finish_due = _due(calendar, at, finish_days_for(policy, case.type)
-                               if policy else None)
-    return record_event(session, case, action="instruct", by=by, at=at, to_state=to_state,
-                        note=text)
+        case.finish_due = _due(calendar, at, finish_days_for(policy, case.type) if policy else None)
+    return record_event(
+        session, case, action="instruct", by=by, at=at, to_state=to_state, note=text
+    )
 
 
 # --------------------------------------------------------------------------- reply, review
@@ -826,8 +1182,9 @@ def instruct(session, calendar: WorkCalendar, case: Case, *, by: User, at: datet
 REPLY_ACTIONS = ("reply", "answer")
 
 
-def reply(session, calendar: WorkCalendar, case: Case, *, by: User, text: str,
-          at: datetime) -> CaseEvent:
+def reply(
+    session, calendar: WorkCalendar, case: Case, *, by: User, text: str, at: datetime
+) -> CaseEvent:
     """办结反馈 by the lead unit ("谁主办、谁反馈", Chaozhou 四(四)3), consolidating its
     co-handlers' parts. The office reviews it before the enterprise sees it, within its own
     limit (`review_days`; DOMAIN.md 8)."""
@@ -836,30 +1193,38 @@ def reply(session, calendar: WorkCalendar, case: Case, *, by: User, text: str,
     case.clock_stopped_at = None
     policy = _policy(case)
     case.review_due = _due(calendar, at, policy.review_days if policy else None)
-    return record_event(session, case, action="reply", by=by, at=at, to_state=S.REPLIED,
-                        note=text)
+    return record_event(session, case, action="reply", by=by, at=at, to_state=S.REPLIED, note=text)
 
 
-def approve_reply(session, calendar: WorkCalendar, case: Case, *, by: User,
-                  at: datetime) -> CaseEvent:
+def approve_reply(
+    session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime
+) -> CaseEvent:
     """审核 passed: the enterprise sees the reply and may rate it."""
     check(case, by, "approve_reply")
     event = latest_reply(case)
     _reply_reaches_enterprise(calendar, case, event.note, at)
-    return record_event(session, case, action="publish_reply", by=by, at=at,
-                        to_state=S.AWAITING_RATING, note=event.note, visible_to_enterprise=True)
+    return record_event(
+        session,
+        case,
+        action="publish_reply",
+        by=by,
+        at=at,
+        to_state=S.AWAITING_RATING,
+        note=event.note,
+        visible_to_enterprise=True,
+    )
 
 
 def send_back(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
     """审核 failed: back to the lead unit with the office's reason; the finish date stands."""
     check(case, by, "send_back")
     reason = _text(reason, N_("Say what the reply lacks."), "reason")
-    return record_event(session, case, action="send_back", by=by, at=at, to_state=S.IN_HAND,
-                        note=reason)
+    return record_event(
+        session, case, action="send_back", by=by, at=at, to_state=S.IN_HAND, note=reason
+    )
 
 
-def _reply_reaches_enterprise(calendar: WorkCalendar, case: Case, text: str,
-                              at: datetime) -> None:
+def _reply_reaches_enterprise(calendar: WorkCalendar, case: Case, text: str, at: datetime) -> None:
     """The enterprise reads the reply from now on and may rate it within the profile's
     window; past it the office calls back (Chaozhou 四(四)4 "对企业未评价的……进行回访")."""
     policy = _policy(case)
@@ -867,7 +1232,7 @@ def _reply_reaches_enterprise(calendar: WorkCalendar, case: Case, text: str,
     case.rating_due = _due(calendar, at, policy.rating_window_days if policy else None)
 
 
-def latest_reply(case: Case) -> Optional[CaseEvent]:
+def latest_reply(case: Case) -> CaseEvent | None:
     replies = [e for e in case.events if e.action in REPLY_ACTIONS]
     return replies[-1] if replies else None
 
@@ -908,9 +1273,18 @@ def rating_window_closed(case: Case, calendar: WorkCalendar, today: date) -> boo
     return case.state is S.AWAITING_RATING and deadline is not None and today > deadline
 
 
-def rate(session, calendar: WorkCalendar, case: Case, *, by: Optional[User],
-         level: RatingLevel, solved: bool, comment: str, at: datetime,
-         by_callback: bool = False) -> Rating:
+def rate(
+    session,
+    calendar: WorkCalendar,
+    case: Case,
+    *,
+    by: User | None,
+    level: RatingLevel,
+    solved: bool,
+    comment: str,
+    at: datetime,
+    by_callback: bool = False,
+) -> Rating:
     """服务反馈评价 (Chaozhou 四(四)4, 附件3; Chengkou 五(三)3; Haimen 附件1 回访情况).
 
     Satisfied (or basically satisfied) closes the loop as RATED. Unsatisfied sends the case
@@ -928,26 +1302,52 @@ def rate(session, calendar: WorkCalendar, case: Case, *, by: Optional[User],
         raise RuleViolation(N_("Choose one of the ratings offered."), field="level")
     deadline = rating_deadline(case, calendar)
     if not by_callback and deadline is not None and local_date(at) > deadline:
-        raise RuleViolation(N_("The time for rating this reply has passed; the office will "
-                               "call you to ask."))
+        raise RuleViolation(
+            N_("The time for rating this reply has passed; the office will call you to ask.")
+        )
     if event.id is None:
         session.flush()
-    rating = Rating(case=case, reply_event_id=event.id, level=level, solved=solved,
-                    comment=comment.strip(), rated_by_id=by.id if by else None, at=at)
+    rating = Rating(
+        case=case,
+        reply_event_id=event.id,
+        level=level,
+        solved=solved,
+        comment=comment.strip(),
+        rated_by_id=by.id if by else None,
+        at=at,
+    )
     session.add(rating)
     case.rating_level, case.rating_solved = level, solved
     data = {"level": level.value, "solved": solved, "callback": by_callback}
     if level is RatingLevel.UNSATISFIED:
         to_state = S.IN_HAND if case.lead_unit is not None else S.ACCEPTED
-        record_event(session, case, action="rate", by=by, at=at, to_state=to_state,
-                     note=comment.strip(), visible_to_enterprise=True, data=data)
+        record_event(
+            session,
+            case,
+            action="rate",
+            by=by,
+            at=at,
+            to_state=to_state,
+            note=comment.strip(),
+            visible_to_enterprise=True,
+            data=data,
+        )
         if to_state is S.ACCEPTED:
             policy = _policy(case)
             case.dispatch_due = _due(calendar, at, policy.dispatch_days if policy else None)
         _rehandle(session, calendar, case, at=at)
     else:
-        record_event(session, case, action="rate", by=by, at=at, to_state=S.RATED,
-                     note=comment.strip(), visible_to_enterprise=True, data=data)
+        record_event(
+            session,
+            case,
+            action="rate",
+            by=by,
+            at=at,
+            to_state=S.RATED,
+            note=comment.strip(),
+            visible_to_enterprise=True,
+            data=data,
+        )
         case.under_supervision = False  # the supervised round ended in satisfaction
         # The office samples satisfied cases for a callback (DOMAIN.md 9).
         case.needs_callback = not by_callback and callback_sampled(case)
@@ -964,13 +1364,29 @@ def _rehandle(session, calendar: WorkCalendar, case: Case, *, at: datetime) -> N
         upper = _upper_office(case)
         note = f"round {case.rehandle_rounds}"
         if upper is not None:
-            record_event(session, case, action="refer_up", by=None, at=at, to_state=S.ESCALATED,
-                         note=note, visible_to_enterprise=True, data={"office": upper.id})
+            record_event(
+                session,
+                case,
+                action="refer_up",
+                by=None,
+                at=at,
+                to_state=S.ESCALATED,
+                note=note,
+                visible_to_enterprise=True,
+                data={"office": upper.id},
+            )
             case.office = upper
         else:
             case.with_leaders = case.leaders_involved = True
-            record_event(session, case, action="refer_to_leaders", by=None, at=at,
-                         to_state=S.ESCALATED, note=note)
+            record_event(
+                session,
+                case,
+                action="refer_to_leaders",
+                by=None,
+                at=at,
+                to_state=S.ESCALATED,
+                note=note,
+            )
         return
     _open_supervision(session, calendar, case, by=None, at=at, reason="unsatisfied", note="")
 
@@ -980,34 +1396,60 @@ def _rehandle(session, calendar: WorkCalendar, case: Case, *, at: datetime) -> N
 SUPERVISION_REASONS = ("unsatisfied", "overdue", "other")
 
 
-def _open_supervision(session, calendar, case: Case, *, by: Optional[User], at: datetime,
-                      reason: str, note: str) -> Supervision:
+def _open_supervision(
+    session, calendar, case: Case, *, by: User | None, at: datetime, reason: str, note: str
+) -> Supervision:
     office_id = acting_office_id(case)
     year = local_date(at).year
-    seq = (session.scalar(sa.select(sa.func.max(Supervision.seq)).where(
-        Supervision.office_id == office_id, Supervision.year == year)) or 0) + 1
+    seq = (
+        session.scalar(
+            sa.select(sa.func.max(Supervision.seq)).where(
+                Supervision.office_id == office_id, Supervision.year == year
+            )
+        )
+        or 0
+    ) + 1
     policy = _policy(case)
     supervision = Supervision(
-        case=case, office_id=office_id, year=year, seq=seq, reason=reason, note=note,
-        unit_id=_lead_id(case), opened_by_id=by.id if by else None, opened_at=at,
-        reply_due=_due(calendar, at, policy.supervision_reply_days if policy else None))
+        case=case,
+        office_id=office_id,
+        year=year,
+        seq=seq,
+        reason=reason,
+        note=note,
+        unit_id=_lead_id(case),
+        opened_by_id=by.id if by else None,
+        opened_at=at,
+        reply_due=_due(calendar, at, policy.supervision_reply_days if policy else None),
+    )
     session.add(supervision)
     case.under_supervision, case.supervision_due = True, supervision.reply_due
-    record_event(session, case, action="supervise", by=by, at=at, note=note,
-                 visible_to_enterprise=True, data={"reason": reason, "seq": seq})
+    record_event(
+        session,
+        case,
+        action="supervise",
+        by=by,
+        at=at,
+        note=note,
+        visible_to_enterprise=True,
+        data={"reason": reason, "seq": seq},
+    )
     return supervision
 
 
-def open_overdue_supervision(session, calendar: WorkCalendar, case: Case, *, at: datetime,
-                             due) -> Supervision:
+def open_overdue_supervision(
+    session, calendar: WorkCalendar, case: Case, *, at: datetime, due
+) -> Supervision:
     """The scheduler's 督办 of an overdue step (Chaozhou 四(四)4 "对……超时办理的……进行督办"),
     where the profile says so (`supervise_overdue`)."""
-    return _open_supervision(session, calendar, case, by=None, at=at, reason="overdue",
-                             note=f"{due.isoformat()}")
+    return _open_supervision(
+        session, calendar, case, by=None, at=at, reason="overdue", note=f"{due.isoformat()}"
+    )
 
 
-def supervise(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
-              reason: str, note: str) -> Supervision:
+def supervise(
+    session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime, reason: str, note: str
+) -> Supervision:
     """督办 (Chaozhou 四(四)4; Shantou 三(五)): a numbered 督办单 to the lead unit's head, with
     the profile's reply limit (`supervision_reply_days`, the office's own limit: the seeds
     give none)."""
@@ -1025,8 +1467,15 @@ def answer_supervision(session, case: Case, *, by: User, at: datetime, text: str
     supervision = open_supervision(case)
     supervision.replied_at, supervision.replied_by_id, supervision.reply_text = at, by.id, text
     case.supervision_due = None
-    record_event(session, case, action="answer_supervision", by=by, at=at, note=text,
-                 data={"seq": supervision.seq})
+    record_event(
+        session,
+        case,
+        action="answer_supervision",
+        by=by,
+        at=at,
+        note=text,
+        data={"seq": supervision.seq},
+    )
     return supervision
 
 
@@ -1040,6 +1489,7 @@ def hold_accountable(session, case: Case, *, by: User, at: datetime, note: str) 
 
 # --------------------------------------------------------------------------- callback, close
 
+
 def callback_sampled(case: Case) -> bool:
     """Is this satisfied case in the profile's callback sample? Decided from the case number
     (stable, reproducible, not chosen by anyone): the first 16 bits of its SHA-256 below the
@@ -1049,9 +1499,19 @@ def callback_sampled(case: Case) -> bool:
     return int(hashlib.sha256(case.number.encode()).hexdigest()[:4], 16) % 100 < share
 
 
-def callback(session, calendar: WorkCalendar, case: Case, *, by: User, at: datetime,
-             method: str, outcome: str, level: Optional[RatingLevel], solved: Optional[bool],
-             note: str) -> CaseEvent:
+def callback(
+    session,
+    calendar: WorkCalendar,
+    case: Case,
+    *,
+    by: User,
+    at: datetime,
+    method: str,
+    outcome: str,
+    level: RatingLevel | None,
+    solved: bool | None,
+    note: str,
+) -> CaseEvent:
     """回访 (Chaozhou 四(四)4 "对企业未评价的……进行回访"; Shantou 三(六)). Every attempt is
     recorded. When the enterprise is reached on a case it has not rated, its answer is
     its rating (and not satisfied sends the case back, as a rating would)."""
@@ -1062,14 +1522,34 @@ def callback(session, calendar: WorkCalendar, case: Case, *, by: User, at: datet
         raise RuleViolation(N_("Choose the outcome."), field="outcome")
     if outcome == "reached" and level is None:
         raise RuleViolation(N_("Record whether the enterprise is satisfied."), field="level")
-    event = record_event(session, case, action="callback", by=by, at=at, note=note.strip(),
-                         data={"method": method, "outcome": outcome,
-                               "level": level.value if level else None, "solved": solved})
+    event = record_event(
+        session,
+        case,
+        action="callback",
+        by=by,
+        at=at,
+        note=note.strip(),
+        data={
+            "method": method,
+            "outcome": outcome,
+            "level": level.value if level else None,
+            "solved": solved,
+        },
+    )
     if outcome != "unreachable":  # an unanswered call stays on the list, to try again
         case.needs_callback = False
     if outcome == "reached" and case.state is S.AWAITING_RATING:
-        rate(session, calendar, case, by=by, level=level, solved=bool(solved),
-             comment=note, at=at, by_callback=True)
+        rate(
+            session,
+            calendar,
+            case,
+            by=by,
+            level=level,
+            solved=bool(solved),
+            comment=note,
+            at=at,
+            by_callback=True,
+        )
     return event
 
 
@@ -1077,8 +1557,16 @@ def close(session, case: Case, *, by: User, at: datetime, note: str = "") -> Cas
     """销号 (Haimen 四(三)): rated, or unrated with a callback on record."""
     check(case, by, "close")
     case.closed_at, case.under_supervision = at, False
-    return record_event(session, case, action="close", by=by, at=at, to_state=S.CLOSED,
-                        note=note.strip(), visible_to_enterprise=True)
+    return record_event(
+        session,
+        case,
+        action="close",
+        by=by,
+        at=at,
+        to_state=S.CLOSED,
+        note=note.strip(),
+        visible_to_enterprise=True,
+    )
 
 
 def archive(session, case: Case, *, by: User, at: datetime) -> CaseEvent:
@@ -1087,8 +1575,16 @@ def archive(session, case: Case, *, by: User, at: datetime) -> CaseEvent:
     return record_event(session, case, action="archive", by=by, at=at, to_state=S.ARCHIVED)
 
 
-def supplement(session, case: Case, *, by: User, text: str, at: datetime,
-               files: list[uploads.CheckedFile] = (), upload_root: Path) -> CaseEvent:
+def supplement(
+    session,
+    case: Case,
+    *,
+    by: User,
+    text: str,
+    at: datetime,
+    files: list[uploads.CheckedFile] = (),
+    upload_root: Path,
+) -> CaseEvent:
     """The enterprise adds information or files to an open case (also the way to handle a
     duplicate: Shantou 二 "再次反映同样问题的或提交补充材料的，不作为新增诉求"). The event
     tells the unit holding the case."""
@@ -1098,8 +1594,15 @@ def supplement(session, case: Case, *, by: User, text: str, at: datetime,
         raise RuleViolation(N_("Write what you want to add, or attach a file."), field="text")
     if len(files) > uploads.MAX_FILES:
         raise RuleViolation(N_("Attach at most 5 files."), field="attachments")
-    event = record_event(session, case, action="supplement", by=by, at=at, note=text.strip(),
-                         visible_to_enterprise=True)
+    event = record_event(
+        session,
+        case,
+        action="supplement",
+        by=by,
+        at=at,
+        note=text.strip(),
+        visible_to_enterprise=True,
+    )
     session.flush()
     for checked in files:
         attach(session, case, checked, by=by, at=at, upload_root=upload_root, event=event)
@@ -1107,6 +1610,7 @@ def supplement(session, case: Case, *, by: User, text: str, at: datetime,
 
 
 # --------------------------------------------------------------------------- tracking codes
+
 
 def issue_tracking_code(case: Case) -> str:
     """A code for the short link in SMS messages (/t/<code>). Only its hash is stored; a new
@@ -1120,7 +1624,7 @@ def hash_tracking_code(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def find_tracked_case(session, number: str, mobile: str) -> Optional[Case]:
+def find_tracked_case(session, number: str, mobile: str) -> Case | None:
     """The case with this number whose registered contact mobile is `mobile` (the /track
     page: no account needed)."""
     case = session.scalar(sa.select(Case).where(Case.number == number.strip().upper()))

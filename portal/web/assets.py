@@ -49,8 +49,11 @@ def static_file(filename: str):
     take gzip (every phone browser does). Paths, 404s and 304s stay Flask's."""
     # Flask answers 304 itself only for its own ETag; ours carries "-gzip", checked below.
     response = current_app.send_static_file(filename)
-    if response.status_code != 200 or response.mimetype not in PRECOMPRESSED \
-            or "gzip" not in request.accept_encodings:
+    if (
+        response.status_code != 200
+        or response.mimetype not in PRECOMPRESSED
+        or "gzip" not in request.accept_encodings
+    ):
         return response
     path = Path(safe_join(current_app.static_folder, filename))
     response.direct_passthrough = False
@@ -64,8 +67,9 @@ def static_file(filename: str):
 
 
 def init_app(app) -> None:
-    app.config.setdefault("COMPRESS_MIMETYPES", [
-        "text/css", "text/javascript", "application/javascript"])
+    app.config.setdefault(
+        "COMPRESS_MIMETYPES", ["text/css", "text/javascript", "application/javascript"]
+    )
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_BR_LEVEL", 6)  # level 4 made htmx larger than gzip
     # Static files are streamed; phones on plain-HTTP intranets only offer gzip.

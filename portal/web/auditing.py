@@ -12,11 +12,26 @@ from portal.extensions import db
 from portal.web.sessions import utcnow
 
 
-def audit_request(action: str, *, result: str, object_type: str | None = None,
-                  object_id: str | None = None, detail: str = "", user=None):
+def audit_request(
+    action: str,
+    *,
+    result: str,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    detail: str = "",
+    user=None,
+):
     """Append the row for this request (to the open transaction; the caller commits).
     `user`: the actor, by default the signed-in user (none when anonymous)."""
     user = current_user if user is None else user
-    return audit.record(db.session, at=utcnow(), user_id=getattr(user, "id", None),
-                        ip=request.remote_addr, action=action, object_type=object_type,
-                        object_id=object_id, result=result, detail=detail)
+    return audit.record(
+        db.session,
+        at=utcnow(),
+        user_id=getattr(user, "id", None),
+        ip=request.remote_addr,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        result=result,
+        detail=detail,
+    )

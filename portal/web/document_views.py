@@ -24,16 +24,19 @@ from portal.web.pdf import pdf_response
 
 EXPORT = "export"
 # A PDF costs a second of CPU: each signed-in user may ask for this many a minute, in all.
-PDF_LIMIT = limiter.shared_limit("60 per minute", scope="documents",
-                                 key_func=lambda: f"user:{current_user.get_id()}")
+PDF_LIMIT = limiter.shared_limit(
+    "60 per minute", scope="documents", key_func=lambda: f"user:{current_user.get_id()}"
+)
 
 
 def _document_view(document: documents.Document, *, for_enterprise: bool):
     def view(number: str):
         case = load_case(number, current_user, action=EXPORT, detail=document.key)
-        data = documents.document_pdf(case, document, for_enterprise=for_enterprise,
-                                      viewer=current_user)
+        data = documents.document_pdf(
+            case, document, for_enterprise=for_enterprise, viewer=current_user
+        )
         return pdf_response(data, f"{document.title}{case.number}.pdf")
+
     view.__name__ = f"document_{document.key}"
     view.__doc__ = f"{document.title} of one case, as PDF."
     return view
@@ -43,18 +46,22 @@ def register_staff(bp, *roles: Role) -> None:
     """Every form of a case, its dossier and the month's summary list, on `bp` (the office
     or the workbench), for the roles that see its case pages."""
     for document in documents.DOCUMENTS:
-        bp.add_url_rule(f"/cases/<case_number:number>/{document.slug}.pdf",
-                        endpoint=f"document_{document.key}",
-                        view_func=requires(*roles)(PDF_LIMIT(
-                            _document_view(document, for_enterprise=False))))
+        bp.add_url_rule(
+            f"/cases/<case_number:number>/{document.slug}.pdf",
+            endpoint=f"document_{document.key}",
+            view_func=requires(*roles)(PDF_LIMIT(_document_view(document, for_enterprise=False))),
+        )
 
     @bp.get("/cases/<case_number:number>/dossier.pdf")
     @requires(*roles)
     @PDF_LIMIT
     def dossier(number: str):
         case = load_case(number, current_user, action=EXPORT, detail="dossier")
-        return pdf_response(documents.dossier_pdf(case, current_user),
-                            f"{documents.DOSSIER_TITLE}{case.number}.pdf", download=True)
+        return pdf_response(
+            documents.dossier_pdf(case, current_user),
+            f"{documents.DOSSIER_TITLE}{case.number}.pdf",
+            download=True,
+        )
 
     @bp.get("/summary-list.pdf")
     @requires(*roles)
@@ -65,19 +72,29 @@ def register_staff(bp, *roles: Role) -> None:
         first, last = month_range(year, month)
         cases = documents.summary_cases(current_user, first, last)
         period = f"{year}年{month}月"
-        audit_request(EXPORT, object_type="summary_list", object_id=f"{year}-{month:02d}",
-                      result="ok",
-                      detail=f"{len(cases)} rows: " + " ".join(c.number for c in cases))
+        audit_request(
+            EXPORT,
+            object_type="summary_list",
+            object_id=f"{year}-{month:02d}",
+            result="ok",
+            detail=f"{len(cases)} rows: " + " ".join(c.number for c in cases),
+        )
         db.session.commit()
-        return pdf_response(documents.summary_pdf(current_user, cases, period),
-                            f"{documents.SUMMARY_TITLE}{period}.pdf", download=True)
+        return pdf_response(
+            documents.summary_pdf(current_user, cases, period),
+            f"{documents.SUMMARY_TITLE}{period}.pdf",
+            download=True,
+        )
 
 
 def register_enterprise(bp) -> None:
     """The forms the enterprise may have of its own case: 受理登记表 and 服务反馈评价单."""
     for document in documents.DOCUMENTS:
         if document.for_enterprise:
-            bp.add_url_rule(f"/cases/<case_number:number>/{document.slug}.pdf",
-                            endpoint=f"document_{document.key}",
-                            view_func=requires(Role.ENTERPRISE)(PDF_LIMIT(
-                                _document_view(document, for_enterprise=True))))
+            bp.add_url_rule(
+                f"/cases/<case_number:number>/{document.slug}.pdf",
+                endpoint=f"document_{document.key}",
+                view_func=requires(Role.ENTERPRISE)(
+                    PDF_LIMIT(_document_view(document, for_enterprise=True))
+                ),
+            )

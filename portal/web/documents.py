@@ -23,10 +23,10 @@ its own rating, never an internal note (`CaseFacts.for_enterprise`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Callable, Optional
 
 import sqlalchemy as sa
 from flask import g
@@ -50,9 +50,11 @@ _LANGUAGE_CACHES = ("_labels", "_translations", "_day_format")
 @contextmanager
 def official_language():
     """Write the documents in Chinese, whatever language the reader chose for the pages."""
+
     def forget():
         for name in _LANGUAGE_CACHES:
             g.pop(name, None)
+
     forget()
     try:
         with force_locale(OFFICIAL_LOCALE):
@@ -62,6 +64,7 @@ def official_language():
 
 
 # --------------------------------------------------------------------------- the record
+
 
 @dataclass
 class Step:
@@ -85,7 +88,7 @@ class CaseFacts:
 
     case: Case
     for_enterprise: bool
-    office: Optional[OrgUnit]
+    office: OrgUnit | None
     events: list[CaseEvent] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)
     users: dict[int, User] = field(default_factory=dict)
@@ -126,31 +129,37 @@ class CaseFacts:
         return self.office.name if self.office else ""
 
     # --- dispatch (交办/转办) and approval (呈批)
-    def last(self, *actions: str) -> Optional[CaseEvent]:
+    def last(self, *actions: str) -> CaseEvent | None:
         found = [e for e in self.events if e.action in actions]
         return found[-1] if found else None
 
     @property
-    def dispatch(self) -> Optional[CaseEvent]:
+    def dispatch(self) -> CaseEvent | None:
         """The dispatch in force: the latest one, or the approved request for approval."""
         return self.last("dispatch", "approve_dispatch", "rule_on_return")
 
     @property
-    def dispatch_order(self) -> Optional[CaseEvent]:
+    def dispatch_order(self) -> CaseEvent | None:
         """The office's own dispatch (its note is the 转办意见)."""
         return self.last("dispatch", "request_approval", "rule_on_return")
 
     @property
-    def approval_request(self) -> Optional[CaseEvent]:
+    def approval_request(self) -> CaseEvent | None:
         return self.last("request_approval")
 
     @property
-    def approval_decision(self) -> Optional[CaseEvent]:
+    def approval_decision(self) -> CaseEvent | None:
         request = self.approval_request
         if request is None:
             return None
-        return next((e for e in self.events if e.id > request.id
-                     and e.action in ("approve_dispatch", "reject_dispatch")), None)
+        return next(
+            (
+                e
+                for e in self.events
+                if e.id > request.id and e.action in ("approve_dispatch", "reject_dispatch")
+            ),
+            None,
+        )
 
     @property
     def lead_unit(self) -> str:
@@ -161,13 +170,13 @@ class CaseFacts:
         return "、".join(u.name for u in self.case.co_handlers)
 
     @property
-    def finish_days(self) -> Optional[int]:
+    def finish_days(self) -> int | None:
         policy = self.case.jurisdiction.effective_policy
         return finish_days_for(policy, self.case.type) if policy else None
 
     # --- handling, reply (办理情况回复)
     @property
-    def reply(self) -> Optional[CaseEvent]:
+    def reply(self) -> CaseEvent | None:
         """The reply as the enterprise read it (published or answered on the spot)."""
         return self.last("publish_reply", "answer")
 
@@ -176,7 +185,7 @@ class CaseFacts:
         return self.case.reply_text or ""
 
     @property
-    def reply_author(self) -> Optional[User]:
+    def reply_author(self) -> User | None:
         """The lead unit's person who wrote the reply, else who signed for the case."""
         event = self.last("reply") or self.last("sign")
         return self.users.get(event.actor_id) if event and event.actor_id else None
@@ -190,17 +199,17 @@ class CaseFacts:
         return "、".join(_label_of("contact", m) for m in methods)
 
     @property
-    def plan(self) -> Optional[CaseEvent]:
+    def plan(self) -> CaseEvent | None:
         return self.last("plan")
 
     @property
-    def review(self) -> Optional[CaseEvent]:
+    def review(self) -> CaseEvent | None:
         """The office's review of the latest reply (审核): sent or sent back."""
         return self.last("publish_reply", "send_back")
 
     # --- evaluation (评价) and callback (回访)
     @property
-    def rating(self) -> Optional[Rating]:
+    def rating(self) -> Rating | None:
         return self.ratings[-1] if self.ratings else None
 
     @property
@@ -208,13 +217,16 @@ class CaseFacts:
         return workflow.rating_levels(self.case)
 
     @property
-    def callback(self) -> Optional[CaseEvent]:
+    def callback(self) -> CaseEvent | None:
         """The latest callback that reached the enterprise (Haimen 附件1 回访情况)."""
-        reached = [e for e in self.events if e.action == "callback" and e.data
-                   and e.data.get("outcome") == "reached"]
+        reached = [
+            e
+            for e in self.events
+            if e.action == "callback" and e.data and e.data.get("outcome") == "reached"
+        ]
         return reached[-1] if reached else None
 
-    def name_of(self, event: Optional[CaseEvent]) -> str:
+    def name_of(self, event: CaseEvent | None) -> str:
         if event is None or event.actor_id is None:
             return ""
         user = self.users.get(event.actor_id)
@@ -223,9 +235,11 @@ class CaseFacts:
     @property
     def evaluations(self) -> list[tuple[Rating, str]]:
         """Each rating with how it was given: by the enterprise, or on the office's callback."""
+
         def how(r: Rating) -> str:
             user = self.users.get(r.rated_by_id) if r.rated_by_id else None
             return "回访" if user is not None and user.role.is_staff else "企业评价"
+
         return [(r, how(r)) for r in self.ratings]
 
     # --- the whole record, for the dossier
@@ -236,6 +250,7 @@ class CaseFacts:
 
 def _label_of(kind: str, code) -> str:
     from portal.web.casework import label_of  # casework links to the documents
+
     return label_of(kind, code)
 
 
@@ -245,28 +260,49 @@ def _step(e: CaseEvent, users: dict[int, User]) -> Step:
     states = label(e.to_state) if e.to_state and e.to_state != e.from_state else ""
     data = e.data or {}
     detail = {
-        "refuse": lambda: f"{data.get('reason')}. {workflow.REFUSAL_REASONS.get(data.get('reason'), '')}",
+        "refuse": lambda: (
+            f"{data.get('reason')}. {workflow.REFUSAL_REASONS.get(data.get('reason'), '')}"
+        ),
         "contact": lambda: label_of("contact", data.get("method")),
         "return": lambda: label_of("return", data.get("reason")),
-        "callback": lambda: "，".join(p for p in (
-            label_of("callback", data.get("method")), label_of("outcome", data.get("outcome")),
-            label(RatingLevel(data["level"])) if data.get("level") else "",
-            solved_word(data.get("solved"))) if p),
-        "rate": lambda: "，".join(p for p in (
-            label(RatingLevel(data["level"])) if data.get("level") else "",
-            solved_word(data.get("solved"))) if p),
+        "callback": lambda: "，".join(
+            p
+            for p in (
+                label_of("callback", data.get("method")),
+                label_of("outcome", data.get("outcome")),
+                label(RatingLevel(data["level"])) if data.get("level") else "",
+                solved_word(data.get("solved")),
+            )
+            if p
+        ),
+        "rate": lambda: "，".join(
+            p
+            for p in (
+                label(RatingLevel(data["level"])) if data.get("level") else "",
+                solved_word(data.get("solved")),
+            )
+            if p
+        ),
         "supervise": lambda: label_of("supervision", data.get("reason")),
         "plan": lambda: f"承诺办理时限 {data.get('promised') or ''}",
         "request_extension": lambda: f"{data.get('days')} 个工作日",
-        "decide_extension": lambda: f"{data.get('days') or ''} 个工作日 {data.get('new_due') or ''}",
+        "decide_extension": lambda: (
+            f"{data.get('days') or ''} 个工作日 {data.get('new_due') or ''}"
+        ),
         "merge": lambda: f"并入 {data.get('into', '')}",
         "register": lambda: label(e.case.channel),
     }.get(e.action, lambda: "")()
-    return Step(at=e.at, action=e.action, who=actor.name if actor else "系统",
-                unit=e.actor_unit.name if e.actor_unit else "", what=action_label(e.action),
-                states=states, detail=detail,
-                note="" if e.action == "register" else e.note or "",  # its note is the channel
-                shown=e.visible_to_enterprise)
+    return Step(
+        at=e.at,
+        action=e.action,
+        who=actor.name if actor else "系统",
+        unit=e.actor_unit.name if e.actor_unit else "",
+        what=action_label(e.action),
+        states=states,
+        detail=detail,
+        note="" if e.action == "register" else e.note or "",  # its note is the channel
+        shown=e.visible_to_enterprise,
+    )
 
 
 def solved_word(solved) -> str:
@@ -282,28 +318,38 @@ def facts(case: Case, *, for_enterprise: bool, viewer: User | None = None) -> Ca
         events = [e for e in _events(case) if e.visible_to_enterprise]
     else:
         events = _events(case)
-    ratings = list(db.session.scalars(
-        sa.select(Rating).where(Rating.case_id == case.id).order_by(Rating.id)))
+    ratings = list(
+        db.session.scalars(sa.select(Rating).where(Rating.case_id == case.id).order_by(Rating.id))
+    )
     ids = {e.actor_id for e in events if e.actor_id}
-    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))} \
-        if ids else {}
+    users = (
+        {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+        if ids
+        else {}
+    )
     whole = for_enterprise or (viewer is not None and sees_contact(case, viewer))
     return CaseFacts(case, for_enterprise, office, events, ratings, users, phone_whole=whole)
 
 
 def _events(case: Case) -> list[CaseEvent]:
-    return list(db.session.scalars(
-        sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
-        .options(selectinload(CaseEvent.actor_unit)).order_by(CaseEvent.id)))
+    return list(
+        db.session.scalars(
+            sa.select(CaseEvent)
+            .where(CaseEvent.case_id == case.id)
+            .options(selectinload(CaseEvent.actor_unit))
+            .order_by(CaseEvent.id)
+        )
+    )
 
 
 # --------------------------------------------------------------------------- the documents
 
+
 @dataclass(frozen=True)
 class Document:
-    key: str          # the route's name: `<blueprint>.document_<key>`
-    slug: str         # the file in the URL: /cases/<number>/<slug>.pdf
-    title: str        # the seed's title
+    key: str  # the route's name: `<blueprint>.document_<key>`
+    slug: str  # the file in the URL: /cases/<number>/<slug>.pdf
+    title: str  # the seed's title
     template: str
     for_enterprise: bool
     applies: Callable[[CaseFacts], bool]
@@ -314,18 +360,47 @@ def _dispatched(f: CaseFacts) -> bool:
 
 
 DOCUMENTS: tuple[Document, ...] = (
-    Document("registration", "registration", "“企业吹哨、部门报到”受理登记表",
-             "pdf/registration.html", True, lambda f: True),
-    Document("approval", "approval-form", "呈批表", "pdf/approval.html", False,
-             lambda f: f.approval_request is not None),
+    Document(
+        "registration",
+        "registration",
+        "“企业吹哨、部门报到”受理登记表",
+        "pdf/registration.html",
+        True,
+        lambda f: True,
+    ),
+    Document(
+        "approval",
+        "approval-form",
+        "呈批表",
+        "pdf/approval.html",
+        False,
+        lambda f: f.approval_request is not None,
+    ),
     Document("transfer", "transfer-letter", "转办函", "pdf/transfer.html", False, _dispatched),
-    Document("assignment", "assignment-slip", "企业问题诉求部门交办单", "pdf/assignment.html",
-             False, _dispatched),
-    Document("handling", "handling-form", "“企业吹哨·部门报到”事项办理（反馈）表",
-             "pdf/handling.html", False, _dispatched),
-    Document("evaluation", "evaluation", "“企业吹哨、部门报到”服务反馈评价单",
-             "pdf/evaluation.html", True,
-             lambda f: f.case.replied_at is not None or bool(f.ratings)),
+    Document(
+        "assignment",
+        "assignment-slip",
+        "企业问题诉求部门交办单",
+        "pdf/assignment.html",
+        False,
+        _dispatched,
+    ),
+    Document(
+        "handling",
+        "handling-form",
+        "“企业吹哨·部门报到”事项办理（反馈）表",
+        "pdf/handling.html",
+        False,
+        _dispatched,
+    ),
+    Document(
+        "evaluation",
+        "evaluation",
+        "“企业吹哨、部门报到”服务反馈评价单",
+        "pdf/evaluation.html",
+        True,
+        lambda f: f.case.replied_at is not None or bool(f.ratings),
+    ),
 )
 BY_KEY = {d.key: d for d in DOCUMENTS}
 DOSSIER_TITLE = "企业诉求办理档案"
@@ -333,22 +408,30 @@ DOSSIER_TITLE = "企业诉求办理档案"
 
 def applicable(case_facts: CaseFacts) -> list[Document]:
     """The documents this case has (in the order of its life); the enterprise's only."""
-    return [d for d in DOCUMENTS if d.applies(case_facts)
-            and (d.for_enterprise or not case_facts.for_enterprise)]
+    return [
+        d
+        for d in DOCUMENTS
+        if d.applies(case_facts) and (d.for_enterprise or not case_facts.for_enterprise)
+    ]
 
 
 def _render(template: str, **context) -> bytes:
     return render_pdf(template, local_date=local_date, label_of=_label_of, **context)
 
 
-def document_pdf(case: Case, document: Document, *, for_enterprise: bool,
-                 viewer: User | None = None) -> bytes:
+def document_pdf(
+    case: Case, document: Document, *, for_enterprise: bool, viewer: User | None = None
+) -> bytes:
     """One form of the case. A form the case does not have yet still prints, blank where
     the record is silent, to be filled in by hand."""
     with official_language():
         f = facts(case, for_enterprise=for_enterprise, viewer=viewer)
-        return _render("pdf/case_document.html", f=f, documents=[document],
-                       title=f"{document.title} {case.number}")
+        return _render(
+            "pdf/case_document.html",
+            f=f,
+            documents=[document],
+            title=f"{document.title} {case.number}",
+        )
 
 
 def dossier_pdf(case: Case, viewer: User | None = None) -> bytes:
@@ -357,8 +440,9 @@ def dossier_pdf(case: Case, viewer: User | None = None) -> bytes:
     when, what, why) and the evaluation, in one PDF. Staff only."""
     with official_language():
         f = facts(case, for_enterprise=False, viewer=viewer)
-        return _render("pdf/dossier.html", f=f, documents=applicable(f),
-                       title=f"{DOSSIER_TITLE} {case.number}")
+        return _render(
+            "pdf/dossier.html", f=f, documents=applicable(f), title=f"{DOSSIER_TITLE} {case.number}"
+        )
 
 
 SUMMARY_TITLE = "企业问题诉求汇总清单"
@@ -370,10 +454,14 @@ def summary_cases(user: User, first: date, last: date) -> list[Case]:
     in number order: the rows of 汇总清单 (Haimen 附件2)."""
     start = datetime.combine(first, time(), BEIJING)
     end = datetime.combine(last + timedelta(days=1), time(), BEIJING)
-    return list(db.session.scalars(
-        sa.select(Case).where(case_scope(user), Case.received_at >= start,
-                              Case.received_at < end)
-        .order_by(Case.year, Case.seq, Case.id).limit(SUMMARY_LIMIT)))
+    return list(
+        db.session.scalars(
+            sa.select(Case)
+            .where(case_scope(user), Case.received_at >= start, Case.received_at < end)
+            .order_by(Case.year, Case.seq, Case.id)
+            .limit(SUMMARY_LIMIT)
+        )
+    )
 
 
 def summary_pdf(user: User, cases: list[Case], period: str) -> bytes:
@@ -386,6 +474,13 @@ def summary_pdf(user: User, cases: list[Case], period: str) -> bytes:
     if office is None and user.unit is not None:
         office = workflow.office_of(db.session, user.unit.jurisdiction)
     with official_language():
-        return _render("pdf/summary.html", cases=cases, unit=user.unit, filler=user,
-                       phone_of=lambda case: case_contact_phone(case, user),
-                       office=office, period=period, title=SUMMARY_TITLE)
+        return _render(
+            "pdf/summary.html",
+            cases=cases,
+            unit=user.unit,
+            filler=user,
+            phone_of=lambda case: case_contact_phone(case, user),
+            office=office,
+            period=period,
+            title=SUMMARY_TITLE,
+        )

@@ -25,28 +25,43 @@ def _messages():
     return {
         400: (_("Bad request"), _("The request could not be understood. Go back and try again.")),
         403: (_("Not allowed"), _("Your account does not have access to this page.")),
-        404: (_("Page not found"),
-              _("Check the address, or go back to the home page.")),
+        404: (_("Page not found"), _("Check the address, or go back to the home page.")),
         405: (_("Not allowed"), _("This page cannot be used that way.")),
         409: (_("Conflict"), _("Someone else changed this in the meantime. Reload and try again.")),
         413: (_("File too large"), _("The upload is larger than allowed. Choose a smaller file.")),
         429: (_("Too many attempts"), _("Wait a minute, then try again.")),
-        500: (_("Something went wrong"),
-              _("The problem has been recorded. Try again in a moment; if it keeps happening, "
-                "call the office and quote the error id.")),
-        503: (_("Service unavailable"), _("The service is not available right now. Try again soon.")),
+        500: (
+            _("Something went wrong"),
+            _(
+                "The problem has been recorded. Try again in a moment; if it keeps happening, "
+                "call the office and quote the error id."
+            ),
+        ),
+        503: (
+            _("Service unavailable"),
+            _("The service is not available right now. Try again soon."),
+        ),
     }
 
 
 def _page(code: int, error_id: str | None = None, detail: str | None = None):
     title, text = _messages().get(code, (_("Error"), ""))
-    return render_screen("errors/error.html", code=code, title=title, text=detail or text,
-                         error_id=error_id, status=code)
+    return render_screen(
+        "errors/error.html",
+        code=code,
+        title=title,
+        text=detail or text,
+        error_id=error_id,
+        status=code,
+    )
 
 
 # Never shown again on the page: secrets, tokens and codes (by the field's name).
-SECRET_NAMES = re.compile(r"password|passwd|csrf|token|secret|code|otp|submission_key|version"
-                          r"|^next$|^lang$", re.IGNORECASE)
+SECRET_NAMES = re.compile(
+    r"password|passwd|csrf|token|secret|code|otp|submission_key|version"
+    r"|^next$|^lang$",
+    re.IGNORECASE,
+)
 
 
 def _form_classes(cls=FlaskForm):
@@ -62,8 +77,9 @@ def _fields_of(form) -> dict[str, tuple[object, bool]]:
         unbound = getattr(form, name, None)
         if isinstance(unbound, UnboundField):
             label = unbound.kwargs.get("label", unbound.args[0] if unbound.args else None)
-            typed = issubclass(unbound.field_class, (StringField, TextAreaField)) and not \
-                issubclass(unbound.field_class, (PasswordField, HiddenField))
+            typed = issubclass(
+                unbound.field_class, (StringField, TextAreaField)
+            ) and not issubclass(unbound.field_class, (PasswordField, HiddenField))
             fields[name] = (label, typed)
     return fields
 
@@ -83,8 +99,9 @@ def typed_fields() -> list[tuple[str, str]]:
     never passwords, tokens, codes or hidden fields; files cannot be kept. The labels are
     those of the app's form that has the most of the posted fields."""
     posted = [n for n in request.form if not SECRET_NAMES.search(n)]
-    best = max(_forms(), key=lambda f: (sum(n in f or _short(n) in f for n in posted), -len(f)),
-               default={})
+    best = max(
+        _forms(), key=lambda f: (sum(n in f or _short(n) in f for n in posted), -len(f)), default={}
+    )
     shown = []
     for name in posted:
         value = "\n".join(v for v in request.form.getlist(name) if v.strip())
@@ -102,8 +119,12 @@ def back_url() -> str | None:
     if adapter.test(request.path, method="GET"):
         return request.path
     referrer = urlsplit(request.headers.get("HX-Current-URL") or request.referrer or "")
-    if referrer.netloc == request.host and referrer.scheme in ("http", "https") \
-            and referrer.path.startswith("/") and not referrer.path.startswith("//"):
+    if (
+        referrer.netloc == request.host
+        and referrer.scheme in ("http", "https")
+        and referrer.path.startswith("/")
+        and not referrer.path.startswith("//")
+    ):
         return referrer.path
     return None
 
@@ -113,12 +134,19 @@ def init_app(app) -> None:
     def _csrf(error):
         """400, in the page or (htmx) the fragment being swapped; what was typed is shown
         read-only to copy back, and files must be chosen again."""
-        return render_screen("errors/csrf.html", status=400, code=400, title=_("Bad request"),
-                             text=_("Your form expired or came from another site. "
-                                    "Go back, reload the page and submit it again."),
-                             typed=typed_fields(), had_files=any(
-                                 f.filename for f in request.files.values()),
-                             back=back_url())
+        return render_screen(
+            "errors/csrf.html",
+            status=400,
+            code=400,
+            title=_("Bad request"),
+            text=_(
+                "Your form expired or came from another site. "
+                "Go back, reload the page and submit it again."
+            ),
+            typed=typed_fields(),
+            had_files=any(f.filename for f in request.files.values()),
+            back=back_url(),
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error):

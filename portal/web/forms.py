@@ -3,7 +3,8 @@ commit once; on RuleViolation put the message on the form and re-render)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import abort
 from flask_babel import gettext as _
@@ -17,8 +18,9 @@ from portal.domain.errors import RuleViolation
 from portal.extensions import db
 
 
-def commit_or_explain(form, default_field: str, verb: Callable[[], Any],
-                      on_stale: Callable[[], None] | None = None) -> tuple[bool, Any]:
+def commit_or_explain(
+    form, default_field: str, verb: Callable[[], Any], on_stale: Callable[[], None] | None = None
+) -> tuple[bool, Any]:
     """Run `verb` and commit. When a rule forbids it, roll back, put the rule's message (in
     the user's language) beside the field it names, or beside `default_field`, and return
     (False, None); otherwise (True, what the verb returned). When someone else changed the

@@ -30,8 +30,9 @@ def requires(*roles: Role):
                 return unauthorized()
             if current_user.role not in roles:
                 db.session.rollback()
-                audit_request("authorise", object_type="endpoint",
-                              object_id=request.endpoint, result="denied")
+                audit_request(
+                    "authorise", object_type="endpoint", object_id=request.endpoint, result="denied"
+                )
                 db.session.commit()
                 abort(403)
             return view(*args, **kwargs)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
-from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from babel import dates as babel_dates
@@ -44,10 +44,11 @@ class _DayFormat:
         return _written_day(self.locale, self.style, day)
 
     def moment(self, value: datetime) -> str:
-        local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(
-            self.zone)
-        return (f"{_written_day(self.locale, self.style, local.date())} "
-                f"{_written_minute(self.locale, time(local.hour, local.minute))}")
+        local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(self.zone)
+        return (
+            f"{_written_day(self.locale, self.style, local.date())} "
+            f"{_written_minute(self.locale, time(local.hour, local.minute))}"
+        )
 
 
 def _day_format() -> _DayFormat:
@@ -79,8 +80,7 @@ def _template_ngettext(singular: str, plural: str, num: int) -> str:
 def init_app(app) -> None:
     # Templates' _() and ngettext() read the request's catalogue once; Babel's own
     # callables stay for Python code. Same newstyle semantics as Flask-Babel installs.
-    app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext,
-                                            newstyle=True)
+    app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
 
     @app.template_filter("day")
     def _day(value: date | datetime | str | None) -> str:
@@ -100,7 +100,6 @@ def init_app(app) -> None:
             "current_language": current,
             "html_lang": "zh-CN" if current.startswith("zh") else "en",
             "other_languages": [
-                (code, label) for code, label in app.config["LANGUAGES"].items()
-                if code != current
+                (code, label) for code, label in app.config["LANGUAGES"].items() if code != current
             ],
         }

@@ -21,11 +21,13 @@ class CleanParameters(ImmutableMultiDict):
             return
         super().__init__(
             (clean(key), clean(value) if isinstance(value, str) else value)
-            for key, value in iter_multi_items(mapping))
+            for key, value in iter_multi_items(mapping)
+        )
 
 
 def init_app(app) -> None:
     """Clean the parameters of the app's request class (after htmx-flask installed its own,
     which adds `request.htmx`)."""
-    app.request_class = type("CleanRequest", (app.request_class,),
-                             {"parameter_storage_class": CleanParameters})
+    app.request_class = type(
+        "CleanRequest", (app.request_class,), {"parameter_storage_class": CleanParameters}
+    )

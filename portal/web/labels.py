@@ -8,7 +8,13 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.domain.access import sees_contact
 from portal.domain.models import (
-    CalendarDayKind, CaseState, CaseType, Channel, ContactMethod, EnterpriseKind, RatingLevel,
+    CalendarDayKind,
+    CaseState,
+    CaseType,
+    Channel,
+    ContactMethod,
+    EnterpriseKind,
+    RatingLevel,
     Role,
 )
 

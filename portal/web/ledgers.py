@@ -22,7 +22,13 @@ from sqlalchemy.orm import selectinload
 from portal.domain import ledger
 from portal.domain.calendar import local_date
 from portal.domain.models import (
-    ContactProblem, ContactRecord, Enterprise, LedgerSubmission, OrgUnit, UnitKind, User,
+    ContactProblem,
+    ContactRecord,
+    Enterprise,
+    LedgerSubmission,
+    OrgUnit,
+    UnitKind,
+    User,
 )
 from portal.web.labels import label, masked_mobile
 from portal.web.pdf import render_pdf
@@ -33,11 +39,28 @@ TITLE_MONTHLY = "“企业吹哨 部门报到”全覆盖联系服务企业月�
 # 联系服务企业月台账情况表 村（社区）". An official form is copied as it stands.
 TITLE_MONTHLY_VILLAGE = "“企业吹哨 部门报到”全覆盖联系服务企业月台账情况表"
 TITLE_PROBLEMS = "“企业吹哨 部门报到”全覆盖联系服务企业解决问题诉求登载表"
-MONTHLY_COLUMNS = ("序号", "企业名称", "所属类别", "企业联络人员及电话", "联系服务部门",
-                   "联系服务领导及电话", "联系服务人及电话", "联系时间",
-                   "联系形式（电话收集、座谈、走访等）", "收集问题诉求个数")
-PROBLEM_COLUMNS = ("序号", "企业名称", "问题诉求名称", "企业联络人员及电话",
-                   "部门联系服务人及电话", "具体内容", "办结时间", "办理情况")
+MONTHLY_COLUMNS = (
+    "序号",
+    "企业名称",
+    "所属类别",
+    "企业联络人员及电话",
+    "联系服务部门",
+    "联系服务领导及电话",
+    "联系服务人及电话",
+    "联系时间",
+    "联系形式（电话收集、座谈、走访等）",
+    "收集问题诉求个数",
+)
+PROBLEM_COLUMNS = (
+    "序号",
+    "企业名称",
+    "问题诉求名称",
+    "企业联络人员及电话",
+    "部门联系服务人及电话",
+    "具体内容",
+    "办结时间",
+    "办理情况",
+)
 REMARK = "备注：企业行业类别为中小微企业、个体工商户。"
 
 
@@ -73,15 +96,24 @@ class LedgerDocument:
 
     @property
     def header_fields(self) -> list[tuple[str, str]]:
-        """附件1/3: 填报科室、填报人、科室负责人、分管领导、填报时间; 附件2/4: 填报村（社区）、填报人、
+        """附件1/3: 填报科室、填报人、科室负责人、分管领导、填报时间;
+        附件2/4: 填报村（社区）、填报人、
         村（社区）书记、填报时间."""
         day = f"{self.filled_on.year}年{self.filled_on.month}月{self.filled_on.day}日"
         if self.is_village:
-            return [("填报村（社区）", self.unit.name), ("填报人", self.filled_by),
-                    ("村（社区）书记", self.unit.head_name or ""), ("填报时间", day)]
-        return [("填报科室", self.unit.name), ("填报人", self.filled_by),
-                ("科室负责人", self.unit.head_name or ""), ("分管领导", self.unit.leader_name or ""),
-                ("填报时间", day)]
+            return [
+                ("填报村（社区）", self.unit.name),
+                ("填报人", self.filled_by),
+                ("村（社区）书记", self.unit.head_name or ""),
+                ("填报时间", day),
+            ]
+        return [
+            ("填报科室", self.unit.name),
+            ("填报人", self.filled_by),
+            ("科室负责人", self.unit.head_name or ""),
+            ("分管领导", self.unit.leader_name or ""),
+            ("填报时间", day),
+        ]
 
     @property
     def title_monthly(self) -> str:
@@ -96,53 +128,88 @@ class LedgerDocument:
         return f"{self.unit.name}{self.year}年{self.month}月台帐"
 
 
-def build(session, unit: OrgUnit, year: int, month: int, *, reader: User,
-          today: date) -> LedgerDocument:
+def build(
+    session, unit: OrgUnit, year: int, month: int, *, reader: User, today: date
+) -> LedgerDocument:
     """The unit's month: one row per contact (附件1/2) and one per problem (附件3/4), in date
     order; a forwarded problem's 办结时间 and 办理情况 come from its case."""
     first, last = ledger.month_range(year, month)
-    done = session.scalar(sa.select(LedgerSubmission).where(
-        LedgerSubmission.unit_id == unit.id, LedgerSubmission.year == year,
-        LedgerSubmission.month == month))
+    done = session.scalar(
+        sa.select(LedgerSubmission).where(
+            LedgerSubmission.unit_id == unit.id,
+            LedgerSubmission.year == year,
+            LedgerSubmission.month == month,
+        )
+    )
     contacts = session.scalars(
         sa.select(ContactRecord)
-        .where(ContactRecord.unit_id == unit.id,
-               ContactRecord.contacted_on.between(first, last))
-        .options(selectinload(ContactRecord.enterprise), selectinload(ContactRecord.user),
-                 selectinload(ContactRecord.problems).selectinload(ContactProblem.case))
-        .order_by(ContactRecord.contacted_on, ContactRecord.id)).all()
+        .where(ContactRecord.unit_id == unit.id, ContactRecord.contacted_on.between(first, last))
+        .options(
+            selectinload(ContactRecord.enterprise),
+            selectinload(ContactRecord.user),
+            selectinload(ContactRecord.problems).selectinload(ContactProblem.case),
+        )
+        .order_by(ContactRecord.contacted_on, ContactRecord.id)
+    ).all()
     filler = done.submitted_by if done else reader
-    doc = LedgerDocument(unit, year, month, filled_by=filler.name,
-                         filled_on=local_date(done.submitted_at) if done else today,
-                         submitted=done is not None)
+    doc = LedgerDocument(
+        unit,
+        year,
+        month,
+        filled_by=filler.name,
+        filled_on=local_date(done.submitted_at) if done else today,
+        submitted=done is not None,
+    )
     with force_locale("zh_Hans_CN"):
         for n, c in enumerate(contacts, start=1):
             e: Enterprise = c.enterprise
-            doc.monthly.append((
-                n, e.name, label(e.kind), _enterprise_contact(c, reader),
-                unit.name, _with_phone(unit.leader_name, unit.leader_phone),
-                _with_phone(c.user.name, c.user.phone), c.contacted_on.isoformat(),
-                label(c.method), len(c.problems)))
+            doc.monthly.append(
+                (
+                    n,
+                    e.name,
+                    label(e.kind),
+                    _enterprise_contact(c, reader),
+                    unit.name,
+                    _with_phone(unit.leader_name, unit.leader_phone),
+                    _with_phone(c.user.name, c.user.phone),
+                    c.contacted_on.isoformat(),
+                    label(c.method),
+                    len(c.problems),
+                )
+            )
         n = 0
         for c in contacts:
             for p in c.problems:
                 n += 1
                 finished, outcome = _progress(p)
-                doc.problems.append((
-                    n, c.enterprise.name, p.name,
-                    _enterprise_contact(c, reader),
-                    _with_phone(c.user.name, c.user.phone), p.content, finished, outcome))
+                doc.problems.append(
+                    (
+                        n,
+                        c.enterprise.name,
+                        p.name,
+                        _enterprise_contact(c, reader),
+                        _with_phone(c.user.name, c.user.phone),
+                        p.content,
+                        finished,
+                        outcome,
+                    )
+                )
     return doc
 
 
 def _progress(problem: ContactProblem) -> tuple[str, str]:
     case = problem.case
     if case is None:
-        return (problem.finished_on.isoformat() if problem.finished_on else "",
-                problem.outcome or "办理中")
+        return (
+            problem.finished_on.isoformat() if problem.finished_on else "",
+            problem.outcome or "办理中",
+        )
     state = label(case.state)
-    finished = local_date(case.closed_at or case.replied_at).isoformat() \
-        if (case.closed_at or case.replied_at) else ""
+    finished = (
+        local_date(case.closed_at or case.replied_at).isoformat()
+        if (case.closed_at or case.replied_at)
+        else ""
+    )
     text = f"已报送经发办（编号{case.number}），{state}"
     if case.reply_text:
         text += f"：{case.reply_text}"
@@ -157,8 +224,17 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def _sheet(book: Workbook, title: str, heading: str, subtitle: str, header_fields,
-           columns, rows, widths, remark: str | None = None) -> None:
+def _sheet(
+    book: Workbook,
+    title: str,
+    heading: str,
+    subtitle: str,
+    header_fields,
+    columns,
+    rows,
+    widths,
+    remark: str | None = None,
+) -> None:
     sheet = book.create_sheet(title[:31])
     span = len(columns)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=span)
@@ -185,11 +261,27 @@ def _sheet(book: Workbook, title: str, heading: str, subtitle: str, header_field
 
 
 def add_to_workbook(book: Workbook, doc: LedgerDocument, *, prefix: str = "") -> None:
-    _sheet(book, f"{prefix}月台帐", doc.title_monthly, doc.subtitle, doc.header_fields,
-           MONTHLY_COLUMNS, doc.monthly, (6, 28, 14, 22, 16, 20, 20, 12, 16, 10), REMARK)
-    _sheet(book, f"{prefix}问题诉求登载表", TITLE_PROBLEMS, doc.subtitle,
-           [f for f in doc.header_fields], PROBLEM_COLUMNS, doc.problems,
-           (6, 24, 20, 22, 22, 36, 12, 36))
+    _sheet(
+        book,
+        f"{prefix}月台帐",
+        doc.title_monthly,
+        doc.subtitle,
+        doc.header_fields,
+        MONTHLY_COLUMNS,
+        doc.monthly,
+        (6, 28, 14, 22, 16, 20, 20, 12, 16, 10),
+        REMARK,
+    )
+    _sheet(
+        book,
+        f"{prefix}问题诉求登载表",
+        TITLE_PROBLEMS,
+        doc.subtitle,
+        [f for f in doc.header_fields],
+        PROBLEM_COLUMNS,
+        doc.problems,
+        (6, 24, 20, 22, 22, 36, 12, 36),
+    )
 
 
 def workbook_bytes(docs: list[LedgerDocument], *, prefixed: bool = False) -> bytes:
@@ -203,5 +295,11 @@ def workbook_bytes(docs: list[LedgerDocument], *, prefixed: bool = False) -> byt
 
 
 def pdf_bytes(doc: LedgerDocument) -> bytes:
-    return render_pdf("pdf/ledger.html", doc=doc, title_problems=TITLE_PROBLEMS, monthly_columns=MONTHLY_COLUMNS,
-                      problem_columns=PROBLEM_COLUMNS, remark=REMARK)
+    return render_pdf(
+        "pdf/ledger.html",
+        doc=doc,
+        title_problems=TITLE_PROBLEMS,
+        monthly_columns=MONTHLY_COLUMNS,
+        problem_columns=PROBLEM_COLUMNS,
+        remark=REMARK,
+    )

@@ -43,8 +43,10 @@ class _StorageFailureIsAnError(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if "unreachable" in record.getMessage():
             record.levelno, record.levelname = logging.ERROR, "ERROR"
-            record.msg = ("rate-limit storage (Redis) unreachable: limits now counted in "
-                          "this worker's memory, the login limit stricter")
+            record.msg = (
+                "rate-limit storage (Redis) unreachable: limits now counted in "
+                "this worker's memory, the login limit stricter"
+            )
             record.args = ()
         return True
 

@@ -18,20 +18,26 @@ def load_case(number: str, for_user, *, action: str = "view", detail: str = "") 
     another unit's case cannot be told apart from one that does not exist. `action` and
     `detail` say what the look was for the audit log (a view, a document exported).
     """
-    case = db.session.scalar(
-        sa.select(Case).where(Case.number == number, case_scope(for_user)))
+    case = db.session.scalar(sa.select(Case).where(Case.number == number, case_scope(for_user)))
     audit_case_view(number, for_user, found=case is not None, action=action, detail=detail)
     if case is None:
         abort(404)
     return case
 
 
-def audit_case_view(number: str, user, *, found: bool, action: str = "view",
-                    detail: str = "") -> None:
+def audit_case_view(
+    number: str, user, *, found: bool, action: str = "view", detail: str = ""
+) -> None:
     """Every look at a case, and every refused one, is recorded (Shantou 五(一); SECURITY.md
     checklist 28). Its own transaction: the record stays whatever the request does next."""
-    audit_request(action, object_type="case", object_id=number,
-                  result="ok" if found else "denied", detail=detail, user=user)
+    audit_request(
+        action,
+        object_type="case",
+        object_id=number,
+        result="ok" if found else "denied",
+        detail=detail,
+        user=user,
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         # A view record need not wait for the disk (case changes still do): PostgreSQL
         # writes it within wal_writer_delay; only a server crash in that instant loses it.

@@ -9,22 +9,23 @@ MESSAGES = {
     "due_soon": _l("Case %(number)s “%(title)s” is due on %(due)s."),
     "overdue": _l("Case %(number)s “%(title)s” is overdue: it was due on %(due)s."),
     "overdue_office": _l("Case %(number)s “%(title)s” is overdue at its unit (due %(due)s)."),
-    "callback": _l("Case %(number)s “%(title)s” was not rated in time: call the enterprise "
-                   "back."),
-    "progress": _l("Case %(number)s “%(title)s” owes this week's progress report (due "
-                   "%(day)s)."),
+    "callback": _l("Case %(number)s “%(title)s” was not rated in time: call the enterprise back."),
+    "progress": _l("Case %(number)s “%(title)s” owes this week's progress report (due %(day)s)."),
     "ledger": _l("The contact ledger of %(month)s is due on %(due)s."),
     "bulletin": _l("The monthly bulletin of %(month)s is ready."),
-    "dispatch": _l("Case %(number)s “%(title)s” was dispatched to your unit: please sign for "
-                   "it."),
+    "dispatch": _l("Case %(number)s “%(title)s” was dispatched to your unit: please sign for it."),
     "return": _l("Case %(number)s “%(title)s” was returned by its unit: please rule on it."),
     "supplement": _l("The enterprise added information to case %(number)s “%(title)s”."),
-    "replied": _l("Your case %(number)s “%(title)s” has a reply: please read it and rate "
-                  "the service."),
-    "intake_received": _l("Your e-mail reached the office and was registered as case "
-                          "%(number)s “%(title)s”. You will be told of its reply."),
-    "supervise": _l("Case %(number)s “%(title)s” is under supervision (督办): please answer "
-                    "the notice."),
+    "replied": _l(
+        "Your case %(number)s “%(title)s” has a reply: please read it and rate the service."
+    ),
+    "intake_received": _l(
+        "Your e-mail reached the office and was registered as case "
+        "%(number)s “%(title)s”. You will be told of its reply."
+    ),
+    "supervise": _l(
+        "Case %(number)s “%(title)s” is under supervision (督办): please answer the notice."
+    ),
 }
 
 

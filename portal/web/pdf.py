@@ -39,8 +39,9 @@ class StaticOnlyFetcher(URLFetcher):
 def render_pdf(template: str, **context) -> bytes:
     html = render_template(template, **context)
     root = Path(current_app.static_folder)
-    document = HTML(string=html, base_url=root.resolve().as_uri() + "/",
-                    url_fetcher=StaticOnlyFetcher(root))
+    document = HTML(
+        string=html, base_url=root.resolve().as_uri() + "/", url_fetcher=StaticOnlyFetcher(root)
+    )
     return document.write_pdf()
 
 
@@ -49,5 +50,6 @@ def pdf_response(data: bytes, filename: str, *, download: bool = False):
     response.mimetype = "application/pdf"
     disposition = "attachment" if download else "inline"
     response.headers["Content-Disposition"] = (
-        f"{disposition}; filename=\"document.pdf\"; filename*=UTF-8''{quote(filename)}")
+        f"{disposition}; filename=\"document.pdf\"; filename*=UTF-8''{quote(filename)}"
+    )
     return response

@@ -14,18 +14,18 @@ session holds a short-lived note for the code step, and no page opens with it.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from portal.extensions import db
 from portal.domain.models import User
+from portal.extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def load_user(token: str):
@@ -85,8 +85,12 @@ def await_second_factor(user: User, next_url: str | None) -> None:
     """The password was right and a code is due: a fresh session that only names the user
     (with the session version) for the code step, and when the password was given."""
     _fresh_session()
-    session[PENDING] = {"user": user.id, "version": user.session_version,
-                        "at": utcnow().timestamp(), "next": next_url or ""}
+    session[PENDING] = {
+        "user": user.id,
+        "version": user.session_version,
+        "at": utcnow().timestamp(),
+        "next": next_url or "",
+    }
 
 
 def awaiting_second_factor() -> tuple[User, str] | None:
@@ -118,8 +122,11 @@ def account_step(user) -> str | None:
         return None
     if user.must_change_password:
         return "auth.password"
-    if (user.role.is_staff and not user.has_second_factor
-            and current_app.config["REQUIRE_STAFF_MFA"]):
+    if (
+        user.role.is_staff
+        and not user.has_second_factor
+        and current_app.config["REQUIRE_STAFF_MFA"]
+    ):
         return "auth.second_factor_enrol"
     return None
 

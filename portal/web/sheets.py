@@ -5,7 +5,7 @@ a download. The ledgers of the contact module have their own seed-shaped sheets
 from __future__ import annotations
 
 import io
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from urllib.parse import quote
 
 from flask import make_response
@@ -21,15 +21,28 @@ EXPORT_ROWS = 10_000  # a list longer than this is exported from its most urgent
 
 def case_columns() -> tuple[str, ...]:
     """The columns every exported list of cases starts with."""
-    return (_("Case number"), _("Title"), _("Enterprise"), _("Received"), _("Status"),
-            _("Lead department"))
+    return (
+        _("Case number"),
+        _("Title"),
+        _("Enterprise"),
+        _("Received"),
+        _("Status"),
+        _("Lead department"),
+    )
 
 
 def case_row(case) -> tuple:
     from portal.domain.calendar import local_date
     from portal.web.labels import label
-    return (case.number, case.title, case.applicant_name, local_date(case.received_at),
-            label(case.state), case.lead_unit.name if case.lead_unit else "")
+
+    return (
+        case.number,
+        case.title,
+        case.applicant_name,
+        local_date(case.received_at),
+        label(case.state),
+        case.lead_unit.name if case.lead_unit else "",
+    )
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -50,8 +63,9 @@ def put(sheet, row: int, col: int, value):
     return cell
 
 
-def add_sheet(book: Workbook, name: str, title: str, columns: Sequence[str],
-              rows: Iterable[Sequence]) -> None:
+def add_sheet(
+    book: Workbook, name: str, title: str, columns: Sequence[str], rows: Iterable[Sequence]
+) -> None:
     sheet = book.create_sheet(name[:31])
     put(sheet, 1, 1, title).font = Font(bold=True, size=14)
     for col, heading in enumerate(columns, start=1):
@@ -81,5 +95,6 @@ def download(data: bytes, filename: str, mimetype: str = XLSX):
     response = make_response(data)
     response.mimetype = mimetype
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"download.xlsx\"; filename*=UTF-8''{quote(filename)}")
+        f"attachment; filename=\"download.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    )
     return response

@@ -18,14 +18,25 @@ def send_attachment(case: Case, attachment_id: int, *, staff: bool = False):
     """Serve a file of `case`: always as a download, with its checked type, never rendered
     inline (an uploaded file is never run as a page). The enterprise gets only the files
     it may see; staff who may see the case get them all."""
-    found = next((a for a in case.attachments
-                  if a.id == attachment_id and (staff or a.visible_to_enterprise)), None)
+    found = next(
+        (
+            a
+            for a in case.attachments
+            if a.id == attachment_id and (staff or a.visible_to_enterprise)
+        ),
+        None,
+    )
     if found is None:
         abort(404)
     path = upload_root() / found.stored_name
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=found.content_type, as_attachment=True,
-                         download_name=found.filename, max_age=0)
+    response = send_file(
+        path,
+        mimetype=found.content_type,
+        as_attachment=True,
+        download_name=found.filename,
+        max_age=0,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -25,8 +25,13 @@ ARTIFACTS = ROOT / "test-artifacts"  # screenshots for manual review (git-ignore
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
 ]
 VIEWPORT = {"width": 360, "height": 640}
 LOCALE = "zh-CN"
@@ -35,6 +40,7 @@ BLOCKING = ("serious", "critical")  # axe impacts that fail a test
 
 
 # -- the live server ---------------------------------------------------------------------
+
 
 @pytest.fixture
 def live_server(database, tmp_path) -> Iterator[str]:
@@ -47,8 +53,9 @@ def live_server(database, tmp_path) -> Iterator[str]:
         _db.session.commit()
         _db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="live-server", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -63,13 +70,15 @@ def live_server(database, tmp_path) -> Iterator[str]:
 
 # -- the browser ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make setup-test` (Debian's chromium package)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -83,8 +92,9 @@ def js(request) -> bool:
 @pytest.fixture
 def context(browser, live_server, js) -> Iterator[BrowserContext]:
     # Depends on live_server, so the context (and its keep-alive connections) closes first.
-    ctx = browser.new_context(base_url=live_server, viewport=VIEWPORT, locale=LOCALE,
-                              java_script_enabled=js)
+    ctx = browser.new_context(
+        base_url=live_server, viewport=VIEWPORT, locale=LOCALE, java_script_enabled=js
+    )
     ctx.set_default_timeout(10_000)
     yield ctx
     ctx.close()
@@ -96,6 +106,7 @@ def page(context) -> Page:
 
 
 # -- accessibility -------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
@@ -161,6 +172,7 @@ def check_accessibility(js, replay, axe_source) -> Callable[[Page], None]:
     markup is carried over: text typed into a field after the page loaded is not, and axe
     does not judge it.)
     """
+
     def check(page: Page) -> None:
         page.wait_for_load_state("load")  # the stylesheet is in: contrast and layout are real
         target = page if js else replay.show(page)
@@ -192,8 +204,10 @@ def _run_axe(page: Page, source: str) -> list[dict]:
 
 
 def _describe(url: str, js: bool, violations: list[dict]) -> str:
-    lines = [f"axe: {len(violations)} serious/critical violation(s) on {url} "
-             f"(JavaScript {'on' if js else 'off'}):"]
+    lines = [
+        f"axe: {len(violations)} serious/critical violation(s) on {url} "
+        f"(JavaScript {'on' if js else 'off'}):"
+    ]
     for v in violations:
         lines.append(f"  {v['id']} [{v['impact']}] {v['help']}: {', '.join(v['targets'])}")
     return "\n".join(lines)
@@ -201,12 +215,14 @@ def _describe(url: str, js: bool, violations: list[dict]) -> str:
 
 # -- layout --------------------------------------------------------------------------------
 
+
 def assert_no_horizontal_scroll(page: Page) -> None:
     """Nothing wider than the 360 px viewport. Synchronous evaluate works with JavaScript
     off too (tried: only timers and animation frames stop), so this runs both ways."""
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= VIEWPORT["width"], (
-        f"{page.url} scrolls sideways at {VIEWPORT['width']} px: scrollWidth is {width}")
+        f"{page.url} scrolls sideways at {VIEWPORT['width']} px: scrollWidth is {width}"
+    )
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -28,7 +28,11 @@ def test_c24_no_htmx_history_in_local_storage(page, js, check_accessibility):
     from playwright.sync_api import expect
 
     from tests.browser.test_enterprise_flow import (
-        DEMO_ENTERPRISE, inspect, path_is, settled, sign_in,
+        DEMO_ENTERPRISE,
+        inspect,
+        path_is,
+        settled,
+        sign_in,
     )
     from tests.browser.test_workbench_flow import OFFICE, Walk
 

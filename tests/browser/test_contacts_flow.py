@@ -35,12 +35,24 @@ from playwright.sync_api import Page, expect
 from portal.demo import utcnow
 from portal.domain.calendar import local_date
 from portal.domain.models import (
-    Case, CaseState, Channel, ContactMethod, ContactRecord, Enterprise, EnterpriseKind,
-    Jurisdiction, LiaisonAssignment, Role,
+    Case,
+    CaseState,
+    Channel,
+    ContactMethod,
+    ContactRecord,
+    Enterprise,
+    EnterpriseKind,
+    Jurisdiction,
+    LiaisonAssignment,
+    Role,
 )
 from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, screenshot
 from tests.browser.test_enterprise_flow import (  # noqa: F401  (domain: a fixture)
-    domain, inspect, main_button, notice, path_is,
+    domain,
+    inspect,
+    main_button,
+    notice,
+    path_is,
 )
 from tests.browser.test_smoke import HOME, open_login, sign_in
 from tests.factories import credit_code
@@ -59,11 +71,28 @@ LIAISON_CHANNEL = "联系服务人报送"  # labels.py: Channel.LIAISON, "Forwar
 WAITING_FOR_ME = "待我办理"
 SUBMITTED = "待受理"
 
-MONTHLY_COLUMNS = ("序号", "企业名称", "所属类别", "企业联络人员及电话", "联系服务部门",
-                   "联系服务领导及电话", "联系服务人及电话", "联系时间",
-                   "联系形式（电话收集、座谈、走访等）", "收集问题诉求个数")
-PROBLEM_COLUMNS = ("序号", "企业名称", "问题诉求名称", "企业联络人员及电话",
-                   "部门联系服务人及电话", "具体内容", "办结时间", "办理情况")
+MONTHLY_COLUMNS = (
+    "序号",
+    "企业名称",
+    "所属类别",
+    "企业联络人员及电话",
+    "联系服务部门",
+    "联系服务领导及电话",
+    "联系服务人及电话",
+    "联系时间",
+    "联系形式（电话收集、座谈、走访等）",
+    "收集问题诉求个数",
+)
+PROBLEM_COLUMNS = (
+    "序号",
+    "企业名称",
+    "问题诉求名称",
+    "企业联络人员及电话",
+    "部门联系服务人及电话",
+    "具体内容",
+    "办结时间",
+    "办理情况",
+)
 
 
 def suffix(js: bool) -> str:
@@ -76,6 +105,7 @@ def today() -> date:
 
 
 # -- signing in and out -------------------------------------------------------------------
+
 
 def sign_in_as(page: Page, js: bool, check_accessibility, login: str) -> None:
     home, heading = HOME[ROLE[login]]
@@ -95,6 +125,7 @@ def sign_out(page: Page, js: bool, check_accessibility) -> None:
 
 # -- 1: the liaison's month and three contacts ---------------------------------------------
 
+
 @dataclass(frozen=True)
 class Problem:
     name: str
@@ -110,11 +141,19 @@ class Contact:
 
 
 CONTACTS = (
-    Contact("电话", "电话了解本月生产经营情况。",
-            (Problem("用电负荷不足", "新增窑炉后高峰期跳闸，请协调供电所增容。"),)),
-    Contact("走访", "实地走访，与企业负责人面谈。",
-            (Problem("厂区门前道路破损", "货车进出困难，雨天积水，不属镇经发办职责。", forward=True),
-             Problem("招工难", "缺普工约20人，希望参加镇专场招聘会。"))),
+    Contact(
+        "电话",
+        "电话了解本月生产经营情况。",
+        (Problem("用电负荷不足", "新增窑炉后高峰期跳闸，请协调供电所增容。"),),
+    ),
+    Contact(
+        "走访",
+        "实地走访，与企业负责人面谈。",
+        (
+            Problem("厂区门前道路破损", "货车进出困难，雨天积水，不属镇经发办职责。", forward=True),
+            Problem("招工难", "缺普工约20人，希望参加镇专场招聘会。"),
+        ),
+    ),
     Contact("座谈", "参加镇企业座谈会，无新问题。"),
 )
 FORWARDED = CONTACTS[1].problems[0]  # 不属本单位职责
@@ -133,7 +172,7 @@ def expect_month(page: Page, done: int, total: int) -> None:
     # Those not yet contacted come first, each saying so; then those contacted.
     texts = items.all_inner_texts()
     assert [NOT_YET in t for t in texts] == [True] * (total - done) + [False] * done, texts
-    assert all("已联系" in t for t in texts[total - done:]), texts
+    assert all("已联系" in t for t in texts[total - done :]), texts
 
 
 def problem_slot(page: Page, n: int):
@@ -148,8 +187,15 @@ def fill_problem(page: Page, n: int, problem: Problem) -> None:
         slot.get_by_label(FORWARD, exact=True).check()
 
 
-def record_contact(page: Page, js: bool, check_accessibility, contact: Contact,
-                   shot: str, *, first_without_details: bool = False) -> tuple[str, int]:
+def record_contact(
+    page: Page,
+    js: bool,
+    check_accessibility,
+    contact: Contact,
+    shot: str,
+    *,
+    first_without_details: bool = False,
+) -> tuple[str, int]:
     """From /contacts/, the first enterprise not yet contacted: open "登记联系情况", fill it
     in and save. Returns the enterprise's name and id; lands back on /contacts/.
 
@@ -177,16 +223,20 @@ def record_contact(page: Page, js: bool, check_accessibility, contact: Contact,
         fill_problem(page, 1, Problem(named.name, ""))
         main_button(page, "保存联系记录").click()
         problems = page.locator("#problems")
-        expect(problems.locator(".error-message")).to_have_text("错误： 问题诉求1：请填写具体内容。")
+        expect(problems.locator(".error-message")).to_have_text(
+            "错误： 问题诉求1：请填写具体内容。"
+        )
         expect(problems).to_have_attribute("aria-describedby", "problems-error")
         expect(page).to_have_title(re.compile(r"^错误："))
         expect(page.locator("h1")).to_have_text(RECORD_HEADING)
         # Everything typed is kept.
-        expect(page.get_by_role("group", name="方式").get_by_label(contact.method, exact=True)
-               ).to_be_checked()
+        expect(
+            page.get_by_role("group", name="方式").get_by_label(contact.method, exact=True)
+        ).to_be_checked()
         expect(page.get_by_label("备注（选填）")).to_have_value(contact.note)
-        expect(problem_slot(page, 1).get_by_label("问题诉求名称", exact=True)
-               ).to_have_value(named.name)
+        expect(problem_slot(page, 1).get_by_label("问题诉求名称", exact=True)).to_have_value(
+            named.name
+        )
         inspect(page, js, check_accessibility)
         screenshot(page, f"contacts-{shot}-refused-{suffix(js)}")
     for n, problem in enumerate(contact.problems, start=1):
@@ -203,7 +253,8 @@ def record_contact(page: Page, js: bool, check_accessibility, contact: Contact,
 
 
 def test_three_contacts_one_forwarded_to_the_office_and_the_month_ledger(
-        page, js, check_accessibility, domain, tmp_path):
+    page, js, check_accessibility, domain, tmp_path
+):
     # 1. The liaison's month: nobody contacted yet.
     sign_in_as(page, js, check_accessibility, LIAISON)
     total = my_enterprises(page).count()
@@ -214,8 +265,11 @@ def test_three_contacts_one_forwarded_to_the_office_and_the_month_ledger(
     recorded: list[tuple[str, int]] = []
     number = None
     for n, contact in enumerate(CONTACTS, start=1):
-        recorded.append(record_contact(page, js, check_accessibility, contact, f"contact{n}",
-                                       first_without_details=n == 1))
+        recorded.append(
+            record_contact(
+                page, js, check_accessibility, contact, f"contact{n}", first_without_details=n == 1
+            )
+        )
         shown = notice(page).inner_text()
         if any(p.forward for p in contact.problems):
             found = re.search(r"已报送办公室，事项编号(\S+?)。", shown)
@@ -231,13 +285,15 @@ def test_three_contacts_one_forwarded_to_the_office_and_the_month_ledger(
     # What the pages did, read from the database.
     with domain.session() as session:
         for (name, enterprise_id), contact in zip(recorded, CONTACTS):
-            record, = session.scalars(sa.select(ContactRecord).where(
-                ContactRecord.enterprise_id == enterprise_id)).all()
+            (record,) = session.scalars(
+                sa.select(ContactRecord).where(ContactRecord.enterprise_id == enterprise_id)
+            ).all()
             assert record.enterprise.name == name
             assert record.contacted_on == today() and record.method is METHODS[contact.method]
             assert record.note == contact.note and record.user.username == LIAISON
             assert [(p.name, p.content, p.case is not None) for p in record.problems] == [
-                (p.name, p.content, p.forward) for p in contact.problems]
+                (p.name, p.content, p.forward) for p in contact.problems
+            ]
         case = session.scalar(sa.select(Case).where(Case.number == number))
         assert case.channel is Channel.LIAISON and case.state is CaseState.SUBMITTED
         assert case.title == FORWARDED.name and case.content == FORWARDED.content
@@ -251,10 +307,12 @@ def test_three_contacts_one_forwarded_to_the_office_and_the_month_ledger(
     listed = page.locator("main ul.list > li")
     expect(listed).to_have_count(3)
     expect(listed.filter(has_text=FORWARDED.name)).to_contain_text(
-        f"已报送办公室，事项编号{number}：{SUBMITTED}")
+        f"已报送办公室，事项编号{number}：{SUBMITTED}"
+    )
     for problem in (CONTACTS[0].problems[0], CONTACTS[1].problems[1]):
-        expect(listed.filter(has_text=problem.name).get_by_role("link", name="登记办理情况")
-               ).to_be_visible()
+        expect(
+            listed.filter(has_text=problem.name).get_by_role("link", name="登记办理情况")
+        ).to_be_visible()
     inspect(page, js, check_accessibility)
     screenshot(page, f"contacts-problems-{suffix(js)}")
 
@@ -316,6 +374,7 @@ def test_three_contacts_one_forwarded_to_the_office_and_the_month_ledger(
 
 # -- 3: the month's ledger ------------------------------------------------------------------
 
+
 def download(page: Page, link, folder: Path) -> Path:
     with page.expect_download() as info:
         link.click()
@@ -355,24 +414,32 @@ def check_workbook(path: Path, recorded: list[tuple[str, int]], number: str) -> 
 
 
 def check_pdf(path: Path, shot: str) -> None:
-    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
-                           check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     cjk = [line for line in fonts.splitlines()[2:] if "Noto-Sans-CJK" in line]
     assert cjk, fonts
     assert all(line.split()[-5] == "yes" for line in cjk), fonts  # the "emb" column
     ARTIFACTS.mkdir(exist_ok=True)
     for old in ARTIFACTS.glob(f"{shot}-*.png"):
         old.unlink()
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(ARTIFACTS / shot)],
-                   check=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(ARTIFACTS / shot)], check=True)
     pages = sorted(ARTIFACTS.glob(f"{shot}-*.png"))
     assert [p.name for p in pages] == [f"{shot}-1.png", f"{shot}-2.png"], pages
 
 
 # -- 4: importing into the registry ---------------------------------------------------------
 
-HEADER = ["企业名称", "统一社会信用代码", "企业类别", "行业", "地址", "联系人", "联系电话",
-          "所在村（社区）"]
+HEADER = [
+    "企业名称",
+    "统一社会信用代码",
+    "企业类别",
+    "行业",
+    "地址",
+    "联系人",
+    "联系电话",
+    "所在村（社区）",
+]
 NEW_CODE = credit_code(8801)
 NEW = "潮州市庵埠新悦包装材料有限公司"
 SHOP = "庵埠镇文里阿香糖水铺"
@@ -389,18 +456,29 @@ def spreadsheet(path: Path, update_code: str) -> Path:
         ["坏码公司", BAD_CODE, "中小微企业", "", "", "", "", ""],
         ["外资示范公司", "", "外资企业", "", "", "", "", ""],
         ["", "", "中小微企业", "五金", "庵埠镇某路", "", "", ""],
-        ["潮州市福源陶瓷有限公司", update_code, "规上工业", "陶瓷制造", "", "王福源", "13800000001", ""],
+        [
+            "潮州市福源陶瓷有限公司",
+            update_code,
+            "规上工业",
+            "陶瓷制造",
+            "",
+            "王福源",
+            "13800000001",
+            "",
+        ],
     ):
         sheet.append(row)
     book.save(path)
     return path
 
 
-def test_town_office_imports_a_spreadsheet_and_reads_every_row(page, js, check_accessibility,
-                                                               domain, tmp_path):
+def test_town_office_imports_a_spreadsheet_and_reads_every_row(
+    page, js, check_accessibility, domain, tmp_path
+):
     with domain.session() as session:
-        update_code = session.scalar(sa.select(Enterprise.credit_code).where(
-            Enterprise.name == "潮州市福源陶瓷有限公司"))
+        update_code = session.scalar(
+            sa.select(Enterprise.credit_code).where(Enterprise.name == "潮州市福源陶瓷有限公司")
+        )
         before = session.scalar(sa.select(sa.func.count()).select_from(Enterprise))
     assert update_code
     path = spreadsheet(tmp_path / "庵埠镇企业名单.xlsx", update_code)
@@ -422,27 +500,35 @@ def test_town_office_imports_a_spreadsheet_and_reads_every_row(page, js, check_a
     inspect(page, js, check_accessibility)
 
     page.get_by_label("表格文件（.xlsx或.csv）").set_input_files(path)
-    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith(
-            "/contacts/registry/import")) as posted:
+    with page.expect_request(
+        lambda r: r.method == "POST" and r.url.endswith("/contacts/registry/import")
+    ) as posted:
         main_button(page, "导入").click()
     headers = posted.value.headers
     assert headers["content-type"].startswith("multipart/form-data"), headers
     assert headers.get("hx-request") is None, headers  # staff pages are not boosted
     expect(page).to_have_url(path_is("/contacts/registry/import"))
-    report = page.locator("main section").filter(
-        has=page.get_by_role("heading", name="导入结果"))
+    report = page.locator("main section").filter(has=page.get_by_role("heading", name="导入结果"))
     expect(report).to_contain_text("新增2家，更新1家，未导入3行。")
     rows = report.locator("table tbody tr")
     expect(rows).to_have_count(6)
-    got = [[" ".join(cell.split()) for cell in row.locator("td").all_inner_texts()]
-           for row in rows.all()]
+    got = [
+        [" ".join(cell.split()) for cell in row.locator("td").all_inner_texts()]
+        for row in rows.all()
+    ]
     assert got == [
         ["2", NEW, "已新增"],
         ["3", SHOP, "已新增"],
-        ["4", "坏码公司",
-         f"未导入： 统一社会信用代码{BAD_CODE}无效（请核对18位代码及最后一位校验码）。"],
-        ["5", "外资示范公司",
-         "未导入： 企业类别“外资企业”无法识别：请填写规上工业、四上企业、中小微企业或个体工商户。"],
+        [
+            "4",
+            "坏码公司",
+            f"未导入： 统一社会信用代码{BAD_CODE}无效（请核对18位代码及最后一位校验码）。",
+        ],
+        [
+            "5",
+            "外资示范公司",
+            "未导入： 企业类别“外资企业”无法识别：请填写规上工业、四上企业、中小微企业或个体工商户。",  # noqa: E501
+        ],
         ["6", "", "未导入： 企业名称为空。"],
         ["7", "潮州市福源陶瓷有限公司", "已更新"],
     ], got
@@ -460,15 +546,16 @@ def test_town_office_imports_a_spreadsheet_and_reads_every_row(page, js, check_a
         assert shop.jurisdiction.name == "庵埠镇文里社区"
         for refused in ("坏码公司", "外资示范公司"):
             assert session.scalar(sa.select(Enterprise).where(Enterprise.name == refused)) is None
-        updated = session.scalar(sa.select(Enterprise).where(
-            Enterprise.credit_code == update_code))
+        updated = session.scalar(sa.select(Enterprise).where(Enterprise.credit_code == update_code))
         assert updated.contact_name == "王福源" and updated.jurisdiction.name == "庵埠镇"
 
 
 # -- 5: the assignment rules --------------------------------------------------------------
 
-def test_town_office_adds_a_rule_with_a_mistake_then_applies_it(page, js, check_accessibility,
-                                                                domain):
+
+def test_town_office_adds_a_rule_with_a_mistake_then_applies_it(
+    page, js, check_accessibility, domain
+):
     """Dalu's table on the page that lists it: a rule added before the catch-all; empty words
     said beside the field with what was typed kept; the next run of the rules uses it."""
     sign_in_as(page, js, check_accessibility, TOWN_OFFICE)
@@ -491,10 +578,16 @@ def test_town_office_adds_a_rule_with_a_mistake_then_applies_it(page, js, check_
     expect(page.locator("main ol.rules > li").first).to_contain_text("应急办负责汽修厂")
     inspect(page, js, check_accessibility)
     with domain.session() as session:
-        town = session.scalar(sa.select(Enterprise).where(
-            Enterprise.name == "潮州市福源陶瓷有限公司")).jurisdiction
-        garage = Enterprise(name="庵埠汽修厂", kind=EnterpriseKind.SME, industry="汽车维修",
-                            jurisdiction=town, created_at=utcnow())
+        town = session.scalar(
+            sa.select(Enterprise).where(Enterprise.name == "潮州市福源陶瓷有限公司")
+        ).jurisdiction
+        garage = Enterprise(
+            name="庵埠汽修厂",
+            kind=EnterpriseKind.SME,
+            industry="汽车维修",
+            jurisdiction=town,
+            created_at=utcnow(),
+        )
         session.add(garage)
         session.commit()
     page.get_by_role("button", name="按规则分配").click()
@@ -506,8 +599,10 @@ def test_town_office_adds_a_rule_with_a_mistake_then_applies_it(page, js, check_
 
 # -- 6: a place's enterprises reassigned at once --------------------------------------------
 
+
 def test_town_office_reassigns_a_communitys_enterprises_after_confirming(
-        page, js, check_accessibility, domain):
+    page, js, check_accessibility, domain
+):
     sign_in_as(page, js, check_accessibility, TOWN_OFFICE)
     page.goto("/contacts/registry")
     page.get_by_label("镇街、村（社区）").select_option(label="庵埠镇文里社区")
@@ -515,10 +610,14 @@ def test_town_office_reassigns_a_communitys_enterprises_after_confirming(
     expect(page.get_by_label("镇街、村（社区）")).to_have_value(re.compile(r"\d+"))
     inspect(page, js, check_accessibility)
     with domain.session() as session:
-        place = session.scalar(sa.select(Jurisdiction.id).where(
-            Jurisdiction.name == "庵埠镇文里社区"))
-        expected = session.scalar(sa.select(sa.func.count()).select_from(Enterprise).where(
-            Enterprise.jurisdiction_id == place))
+        place = session.scalar(
+            sa.select(Jurisdiction.id).where(Jurisdiction.name == "庵埠镇文里社区")
+        )
+        expected = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Enterprise)
+            .where(Enterprise.jurisdiction_id == place)
+        )
     assert expected
     page.get_by_label("本次搜索找到的全部企业（含各页）").check()
     page.get_by_label("单位", exact=True).select_option(label="文里社区居委会")
@@ -533,7 +632,8 @@ def test_town_office_reassigns_a_communitys_enterprises_after_confirming(
     confirm.click()
     expect(page.get_by_text(f"已重新分配{changing}家企业。")).to_be_visible()
     with domain.session() as session:
-        holders = session.scalars(sa.select(LiaisonAssignment).join(Enterprise).where(
-            Enterprise.jurisdiction_id == place)).all()
+        holders = session.scalars(
+            sa.select(LiaisonAssignment).join(Enterprise).where(Enterprise.jurisdiction_id == place)
+        ).all()
         assert len(holders) == expected
         assert {(h.unit.name, h.user.name) for h in holders} == {("文里社区居委会", "蔡秀英")}

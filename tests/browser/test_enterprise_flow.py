@@ -26,7 +26,13 @@ from portal.demo import utcnow
 from portal.domain import workflow
 from portal.domain.calendar import load_calendar
 from portal.domain.models import (
-    Case, CaseState, CaseType, Channel, Jurisdiction, Role, User,
+    Case,
+    CaseState,
+    CaseType,
+    Channel,
+    Jurisdiction,
+    Role,
+    User,
 )
 from portal.extensions import db as _db
 from tests.browser.conftest import DEMO_PASSWORD, assert_no_horizontal_scroll, screenshot
@@ -46,6 +52,7 @@ NO_MATCH = "没有与该事项编号和手机号码相符的诉求，请核对�
 
 # -- the domain side: the live server's database, through an app of our own -------------
 
+
 class Domain:
     """Staff steps and set-up through the domain layer, on the database the live server
     uses (each call is one transaction, committed before the browser looks)."""
@@ -64,8 +71,9 @@ class Domain:
 
     @staticmethod
     def _user(session, login: str) -> User:
-        user = session.scalar(sa.select(User).where(
-            sa.or_(User.username == login, User.mobile == login)))
+        user = session.scalar(
+            sa.select(User).where(sa.or_(User.username == login, User.mobile == login))
+        )
         assert user is not None, f"no user {login}"
         return user
 
@@ -81,10 +89,14 @@ class Domain:
         domain: the workbench's own browser test walks them through its pages)."""
         with self.session() as session:
             case = self._case(session, number)
-            office = session.scalar(sa.select(User).where(
-                User.role == Role.OFFICE, User.unit_id == case.office_id))
-            handler = next(u for u in session.scalars(sa.select(User).where(
-                User.role == Role.HANDLER)) if u.unit.jurisdiction_id == case.jurisdiction_id)
+            office = session.scalar(
+                sa.select(User).where(User.role == Role.OFFICE, User.unit_id == case.office_id)
+            )
+            handler = next(
+                u
+                for u in session.scalars(sa.select(User).where(User.role == Role.HANDLER))
+                if u.unit.jurisdiction_id == case.jurisdiction_id
+            )
             calendar, now = load_calendar(session), utcnow()
             if case.state is CaseState.SUBMITTED:
                 workflow.accept(session, calendar, case, by=office, at=now)
@@ -99,11 +111,20 @@ class Domain:
             office = self._user(session, "office")
             city = session.scalar(sa.select(Jurisdiction).where(Jurisdiction.code == "445100"))
             case = workflow.register_case(
-                session, load_calendar(session), jurisdiction=city,
-                applicant_name="潮州市新兴砖厂", contact_name="李先生", contact_phone=mobile,
-                title=title, content=content, case_type=CaseType.CONSULTATION,
-                channel=Channel.HOTLINE_12345, at=utcnow(), by=office,
-                receiving_unit=office.unit)
+                session,
+                load_calendar(session),
+                jurisdiction=city,
+                applicant_name="潮州市新兴砖厂",
+                contact_name="李先生",
+                contact_phone=mobile,
+                title=title,
+                content=content,
+                case_type=CaseType.CONSULTATION,
+                channel=Channel.HOTLINE_12345,
+                at=utcnow(),
+                by=office,
+                receiving_unit=office.unit,
+            )
             session.flush()
             return case.number
 
@@ -112,11 +133,20 @@ class Domain:
         with self.session() as session:
             user = self._user(session, login)
             case = workflow.whistle(
-                session, load_calendar(session), by=user, level=workflow.LOCAL,
-                case_type=CaseType.BUSINESS, category_number=None, title=title,
-                content=content, contact_name=user.name, contact_phone=user.mobile,
-                at=utcnow(), submission_key=secrets.token_urlsafe(16),
-                upload_root=Path(self.app.instance_path) / "uploads")
+                session,
+                load_calendar(session),
+                by=user,
+                level=workflow.LOCAL,
+                case_type=CaseType.BUSINESS,
+                category_number=None,
+                title=title,
+                content=content,
+                contact_name=user.name,
+                contact_phone=user.mobile,
+                at=utcnow(),
+                submission_key=secrets.token_urlsafe(16),
+                upload_root=Path(self.app.instance_path) / "uploads",
+            )
             session.flush()
             return case.number
 
@@ -151,6 +181,7 @@ def domain(live_server, database, tmp_path) -> Iterator[Domain]:
 
 
 # -- page helpers ---------------------------------------------------------------------------
+
 
 def settled(page: Page, js: bool) -> None:
     """Loaded, and with JavaScript no htmx request or swap under way."""
@@ -204,8 +235,19 @@ def png(tmp_path: Path, name: str) -> Path:
     return path
 
 
-def register(page: Page, js: bool, check_accessibility, *, enterprise: str, kind: str,
-             credit_code: str, place: str, name: str, mobile: str, shot: str) -> None:
+def register(
+    page: Page,
+    js: bool,
+    check_accessibility,
+    *,
+    enterprise: str,
+    kind: str,
+    credit_code: str,
+    place: str,
+    name: str,
+    mobile: str,
+    shot: str,
+) -> None:
     page.goto("/auth/register")
     expect(page.locator("h1")).to_have_text("企业注册")
     inspect(page, js, check_accessibility, f"{shot}-form")
@@ -233,18 +275,30 @@ REPLY = "住建局已派员查看，维修补贴申请表已发至企业邮箱�
 COMMENT = "补贴表格已收到，但屋顶至今无人来修。"
 
 
-def test_register_whistle_reply_and_rate_unsatisfied(page, js, check_accessibility, domain,
-                                                     tmp_path):
+def test_register_whistle_reply_and_rate_unsatisfied(
+    page, js, check_accessibility, domain, tmp_path
+):
     # 1. A new enterprise registers and lands on the whistle form.
-    register(page, js, check_accessibility, enterprise="潮州市瓷都新材料有限公司",
-             kind="中小微企业", credit_code="91440300708461136T", place="潮安区",
-             name="陈美玲", mobile="13912345678", shot="registered")
+    register(
+        page,
+        js,
+        check_accessibility,
+        enterprise="潮州市瓷都新材料有限公司",
+        kind="中小微企业",
+        credit_code="91440300708461136T",
+        place="潮安区",
+        name="陈美玲",
+        mobile="13912345678",
+        shot="registered",
+    )
 
     # 2. It whistles, with a photo.
     expect(page.get_by_label("联系人", exact=True)).to_have_value("陈美玲")
     expect(page.get_by_label("联系人手机号码")).to_have_value("13912345678")
     page.get_by_role("group", name="诉求类型").get_by_label("业务办理").check()
-    page.get_by_role("group", name="向哪一级吹哨").get_by_label("属地（县区、开发区）：潮安区").check()
+    page.get_by_role("group", name="向哪一级吹哨").get_by_label(
+        "属地（县区、开发区）：潮安区"
+    ).check()
     page.get_by_label("诉求类别").select_option(label="6. 项目落地建设")
     page.get_by_label("诉求事项").fill(TITLE)
     page.get_by_label("诉求内容").fill(CONTENT)
@@ -305,9 +359,18 @@ def test_register_whistle_reply_and_rate_unsatisfied(page, js, check_accessibili
 
 
 def test_register_an_individual_business_without_credit_code(page, js, check_accessibility):
-    register(page, js, check_accessibility, enterprise="庵埠镇老郑糖水铺", kind="个体工商户",
-             credit_code="", place="潮安区 · 庵埠镇", name="郑阿伯", mobile="13712345678",
-             shot="registered-individual")
+    register(
+        page,
+        js,
+        check_accessibility,
+        enterprise="庵埠镇老郑糖水铺",
+        kind="个体工商户",
+        credit_code="",
+        place="潮安区 · 庵埠镇",
+        name="郑阿伯",
+        mobile="13712345678",
+        shot="registered-individual",
+    )
     # The town's county is the local level: the whistle form offers it and the city.
     expect(page.get_by_role("group", name="向哪一级吹哨").get_by_role("radio")).to_have_count(2)
 
@@ -330,8 +393,7 @@ def open_track(page: Page, js: bool, check_accessibility, number: str, mobile: s
 
 
 def test_track_a_staff_registered_case_and_rate_it(page, js, check_accessibility, domain):
-    number = domain.staff_case(mobile=HOTLINE_MOBILE, title=HOTLINE_TITLE,
-                               content=HOTLINE_CONTENT)
+    number = domain.staff_case(mobile=HOTLINE_MOBILE, title=HOTLINE_TITLE, content=HOTLINE_CONTENT)
     domain.reply(number, HOTLINE_REPLY)
 
     open_track(page, js, check_accessibility, number.lower(), HOTLINE_MOBILE)  # any case
@@ -358,10 +420,8 @@ def test_track_a_staff_registered_case_and_rate_it(page, js, check_accessibility
     assert state is CaseState.IN_HAND and supervised
 
 
-def test_track_with_a_wrong_mobile_shows_nothing_of_the_case(page, js, check_accessibility,
-                                                             domain):
-    number = domain.staff_case(mobile=HOTLINE_MOBILE, title=HOTLINE_TITLE,
-                               content=HOTLINE_CONTENT)
+def test_track_with_a_wrong_mobile_shows_nothing_of_the_case(page, js, check_accessibility, domain):
+    number = domain.staff_case(mobile=HOTLINE_MOBILE, title=HOTLINE_TITLE, content=HOTLINE_CONTENT)
 
     open_track(page, js, check_accessibility, number, "13622223334")
     summary = page.locator(".error-summary[role=alert]")
@@ -385,8 +445,7 @@ def test_track_with_a_wrong_mobile_shows_nothing_of_the_case(page, js, check_acc
 
 
 def test_sms_short_link_opens_the_case(page, js, check_accessibility, domain):
-    number = domain.staff_case(mobile=HOTLINE_MOBILE, title=HOTLINE_TITLE,
-                               content=HOTLINE_CONTENT)
+    number = domain.staff_case(mobile=HOTLINE_MOBILE, title=HOTLINE_TITLE, content=HOTLINE_CONTENT)
     code = domain.tracking_code(number)
 
     page.goto(f"/t/{code}")
@@ -437,8 +496,7 @@ def test_live_duplicate_hint_adds_to_the_open_case(page, js, check_accessibility
 
 
 @pytest.mark.parametrize("js", [False], ids=["nojs"])
-def test_duplicate_is_asked_on_submit_without_javascript(page, js, check_accessibility,
-                                                          domain):
+def test_duplicate_is_asked_on_submit_without_javascript(page, js, check_accessibility, domain):
     """Without JavaScript the hint comes on submit, with the choice to add or go on."""
     number = domain.whistle(DEMO_ENTERPRISE, title=OPEN_TITLE, content=OPEN_CONTENT)
     sign_in(page, js, check_accessibility, DEMO_ENTERPRISE)

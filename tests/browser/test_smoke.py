@@ -29,8 +29,10 @@ HOME = {
 }
 LOGIN_PATH = "/auth/login"
 LOGIN_HEADING = "登录"
-WRONG_LOGIN = ("手机号码、用户名或密码不正确，或账户因多次失败已被锁定。"
-               "请核对后重试；连续失败5次后请等待15分钟。")
+WRONG_LOGIN = (
+    "手机号码、用户名或密码不正确，或账户因多次失败已被锁定。"
+    "请核对后重试；连续失败5次后请等待15分钟。"
+)
 
 
 def test_home_table_covers_every_role():
@@ -72,8 +74,11 @@ def sign_in(page: Page, login: str, password: str) -> None:
     page.locator("main").get_by_role("button", name=LOGIN_HEADING).click()
 
 
-@pytest.mark.parametrize(("login", "role"), [(login, role) for login, role, _ in DEMO_ACCOUNTS],
-                         ids=[login for login, _, _ in DEMO_ACCOUNTS])
+@pytest.mark.parametrize(
+    ("login", "role"),
+    [(login, role) for login, role, _ in DEMO_ACCOUNTS],
+    ids=[login for login, _, _ in DEMO_ACCOUNTS],
+)
 def test_demo_account_signs_in_and_out(page, js, check_accessibility, login, role):
     home_path, heading = HOME[role]
     open_login(page, js, check_accessibility)
@@ -121,8 +126,10 @@ def test_the_office_reads_its_figures_and_lists(page, js, check_accessibility):
     screenshot(page, f"figures-{'js' if js else 'nojs'}")
     page.locator("table.figures").first.locator("tbody tr").nth(2).locator("a").first.click()
     inspect(page, js, check_accessibility, re.compile("接哨率 · 分子"))
-    for link, heading in (("25日未办结梳理", re.compile("^截至.*未办结诉求$")),
-                          ("每周进展待反馈", "每周进展待反馈"),
-                          ("上会建议清单", "市政企直通车工作会议上会建议清单")):
+    for link, heading in (
+        ("25日未办结梳理", re.compile("^截至.*未办结诉求$")),
+        ("每周进展待反馈", "每周进展待反馈"),
+        ("上会建议清单", "市政企直通车工作会议上会建议清单"),
+    ):
         page.get_by_role("navigation", name="统计与清单").get_by_role("link", name=link).click()
         inspect(page, js, check_accessibility, heading)

@@ -27,21 +27,36 @@ from portal.domain.calendar import BEIJING
 from portal.domain.models import CaseState
 from tests.browser.conftest import DEMO_PASSWORD, screenshot
 from tests.browser.test_enterprise_flow import (  # noqa: F401  (domain: a fixture)
-    BEING_HANDLED, CASE_URL, DEMO_ENTERPRISE, THANKS_REOPENED, UNDER_SUPERVISION, domain,
-    inspect, main_button, notice, path_is, settled, sign_in,
+    BEING_HANDLED,
+    CASE_URL,
+    DEMO_ENTERPRISE,
+    THANKS_REOPENED,
+    UNDER_SUPERVISION,
+    domain,
+    inspect,
+    main_button,
+    notice,
+    path_is,
+    settled,
+    sign_in,
 )
 
 pytestmark = pytest.mark.browser
 
 OFFICE, HANDLER, HEAD = "chaoan-office", "chaoan-handler", "chaoan-head"
-HOME = {OFFICE: ("/office/", "领导小组办公室"), HANDLER: ("/workbench/", "部门工作台"),
-        HEAD: ("/workbench/", "部门工作台")}
+HOME = {
+    OFFICE: ("/office/", "领导小组办公室"),
+    HANDLER: ("/workbench/", "部门工作台"),
+    HEAD: ("/workbench/", "部门工作台"),
+}
 BUREAU = "区人力资源和社会保障局"  # 潮安区's labour bureau: the choice the county office has
 
 # What the enterprise writes, and what staff write back.
 TITLE = "稳岗返还补贴申请三个月未到账"
-CONTENT = ("我司去年按时足额缴纳失业保险，今年三月通过人社系统申请稳岗返还补贴，至今未到账，"
-           "也无人说明原因，请人社部门核查办理进度。")
+CONTENT = (
+    "我司去年按时足额缴纳失业保险，今年三月通过人社系统申请稳岗返还补贴，至今未到账，"
+    "也无人说明原因，请人社部门核查办理进度。"
+)
 ACCEPT_NOTE = "属人社职责，拟交区人社局办理。"
 DISPATCH_NOTE = "请一个工作日内联系企业，核查补贴审核进度。"
 CONTACT_NOTE = "电话联系王总，企业申请材料齐全，待财政拨付。"
@@ -49,15 +64,29 @@ EXTENSION_REASON = "补贴资金需财政局审核拨付，需多3个工作日�
 REPLY = "经核查，贵司稳岗返还补贴已审核通过，将于本月底前拨付到账。"
 UNSATISFIED = "答复只说月底，没有说明为什么拖了三个月。"
 SUPERVISION_ANSWER = "已责成经办科室说明延误原因，本周内再次答复企业。"
-SECOND_REPLY = ("延误原因：系统对接故障导致审核积压，现已修复；补贴12万元已于今日拨付，"
-                "请查收。")
+SECOND_REPLY = "延误原因：系统对接故障导致审核积压，现已修复；补贴12万元已于今日拨付，请查收。"
 SATISFIED = "补贴已到账，感谢。"
 CLOSE_NOTE = "企业满意，问题已解决。"
 
 # The case's record, event by event (CaseEvent.action), when the loop is closed.
-LOOP = ["register", "accept", "dispatch", "sign", "contact", "request_extension",
-        "decide_extension", "reply", "publish_reply", "rate", "supervise",
-        "answer_supervision", "reply", "publish_reply", "rate", "close"]
+LOOP = [
+    "register",
+    "accept",
+    "dispatch",
+    "sign",
+    "contact",
+    "request_extension",
+    "decide_extension",
+    "reply",
+    "publish_reply",
+    "rate",
+    "supervise",
+    "answer_supervision",
+    "reply",
+    "publish_reply",
+    "rate",
+    "close",
+]
 
 
 STAFF_PAGE = re.compile(r"^https?://[^/]+/(office|workbench)/")
@@ -66,6 +95,7 @@ STAFF_STYLED = """() => [...document.styleSheets].some(
 
 
 # -- page helpers ---------------------------------------------------------------------------
+
 
 class Walk:
     """One browser page walking the loop: every page it lands on is inspected (one h1,
@@ -81,8 +111,9 @@ class Walk:
             assert self.page.evaluate(STAFF_STYLED), f"{self.page.url}: no staff.css"
         if shot:
             self.shots += 1
-            screenshot(self.page,
-                       f"workbench-{self.shots:02d}-{shot}-{'js' if self.js else 'nojs'}")
+            screenshot(
+                self.page, f"workbench-{self.shots:02d}-{shot}-{'js' if self.js else 'nojs'}"
+            )
 
     # -- signing in and out
 
@@ -163,8 +194,8 @@ def beijing_now() -> str:
 
 # -- the loop -------------------------------------------------------------------------------
 
-def test_a_whistle_goes_round_the_loop_and_is_closed_off(page, js, check_accessibility,
-                                                         domain):
+
+def test_a_whistle_goes_round_the_loop_and_is_closed_off(page, js, check_accessibility, domain):
     walk = Walk(page, js, check_accessibility)
 
     # 1. The enterprise whistles to its local level, 潮安区.
@@ -175,7 +206,8 @@ def test_a_whistle_goes_round_the_loop_and_is_closed_off(page, js, check_accessi
     walk.inspect("whistle-form")
     page.get_by_role("group", name="诉求类型").get_by_label("业务办理").check()
     page.get_by_role("group", name="向哪一级吹哨").get_by_label(
-        "属地（县区、开发区）：潮安区", exact=True).check()
+        "属地（县区、开发区）：潮安区", exact=True
+    ).check()
     page.get_by_label("诉求类别").select_option(label="4. 引才用工")
     page.get_by_label("诉求事项").fill(TITLE)
     page.get_by_label("诉求内容").fill(CONTENT)
@@ -235,7 +267,8 @@ def test_a_whistle_goes_round_the_loop_and_is_closed_off(page, js, check_accessi
     extension.get_by_label("延期理由（将告知企业）").fill(EXTENSION_REASON)
     walk.submit(extension, "申请延期", number, "handler-extension-asked")
     expect(page.locator("#status")).to_contain_text(
-        f"已申请延期3个工作日，待部门主要领导审批：{EXTENSION_REASON}")
+        f"已申请延期3个工作日，待部门主要领导审批：{EXTENSION_REASON}"
+    )
     walk.expect_no_step("request_extension")  # one request at a time
     walk.sign_out()
 
@@ -350,6 +383,7 @@ def rate(walk: Walk, number: str, reply: str, level: str, solved: str, comment: 
 
 
 # -- staff pages keep their stylesheet -----------------------------------------------------
+
 
 @pytest.mark.parametrize("js", [True], ids=["js"])
 def test_staff_pages_reached_from_the_login_form_are_styled(page, js):

@@ -38,15 +38,17 @@ PUBLIC = {
     "auth.login",
     "auth.language",
     "auth.register",
-    "auth.second_factor",       # the code step: only with a right password's note (check 9)
+    "auth.second_factor",  # the code step: only with a right password's note (check 9)
     "enterprise.track",
-    "enterprise.tracked",       # after a case number + mobile match, kept in the session
+    "enterprise.tracked",  # after a case number + mobile match, kept in the session
     "enterprise.track_rate",
     "enterprise.short_link",
-    "api.openapi",              # the API's description; its calls need a token instead
+    "api.openapi",  # the API's description; its calls need a token instead
 }
-KEBAB = re.compile(r"^(/([a-z0-9]+(-[a-z0-9]+)*|<(int|case_number|token|step):[a-z_]+>|"
-                   r"[a-z0-9-]+\.(pdf|csv|xlsx|json)))*/?$")
+KEBAB = re.compile(
+    r"^(/([a-z0-9]+(-[a-z0-9]+)*|<(int|case_number|token|step):[a-z_]+>|"
+    r"[a-z0-9-]+\.(pdf|csv|xlsx|json)))*/?$"
+)
 ARG = re.compile(r"<(?:[a-z_]+:)?([a-z_]+)>")
 FIXED = {"action": "progress", "filename": "css/portal.css"}
 
@@ -56,15 +58,19 @@ def _rules(app):
 
 
 def _keys(app) -> set[str]:
-    return {f"{method} {rule.rule}" for rule in app.url_map.iter_rules()
-            for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return {
+        f"{method} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
 
 
 def test_c10_every_endpoint_is_guarded_or_public(app):
     unguarded = [
-        rule.endpoint for rule in _rules(app)
-        if rule.endpoint not in PUBLIC and not getattr(app.view_functions[rule.endpoint],
-                                                       "access", None)
+        rule.endpoint
+        for rule in _rules(app)
+        if rule.endpoint not in PUBLIC
+        and not getattr(app.view_functions[rule.endpoint], "access", None)
     ]
     assert unguarded == []
 
@@ -77,9 +83,12 @@ def test_c10_ids_are_typed_and_paths_kebab_case(app):
     for rule in _rules(app):
         assert KEBAB.match(rule.rule), f"{rule.rule} is not kebab-case with typed ids"
         for name, converter in rule._converters.items():  # werkzeug keeps them here
-            assert type(converter).__name__ in {"IntegerConverter", "CaseNumberConverter",
-                                                "TokenConverter", "StepConverter"}, \
-                f"{rule.rule}: <{name}> needs a typed converter"
+            assert type(converter).__name__ in {
+                "IntegerConverter",
+                "CaseNumberConverter",
+                "TokenConverter",
+                "StepConverter",
+            }, f"{rule.rule}: <{name}> needs a typed converter"
 
 
 def test_c10_every_route_is_in_the_matrix_and_nothing_else(app):
@@ -87,8 +96,7 @@ def test_c10_every_route_is_in_the_matrix_and_nothing_else(app):
     assert sorted(keys - MATRIX.keys()) == [], "routes missing from permissions.yaml"
     assert sorted(MATRIX.keys() - keys) == [], "permissions.yaml lists routes that are gone"
     for key, variants in MATRIX.items():
-        expected = {"own", "other"} if ARG.search(key.replace("<path:filename>", "")) \
-            else {"any"}
+        expected = {"own", "other"} if ARG.search(key.replace("<path:filename>", "")) else {"any"}
         assert set(variants) == expected, key
 
 
@@ -104,8 +112,9 @@ def _url(key: str, values: dict) -> tuple[str, str]:
 
 
 def _status(response) -> int | str:
-    if response.status_code in (302, 303) and \
-            response.headers.get("Location", "").startswith("/auth/login"):
+    if response.status_code in (302, 303) and response.headers.get("Location", "").startswith(
+        "/auth/login"
+    ):
         return "login"
     return response.status_code
 
@@ -124,15 +133,18 @@ def test_c11_the_matrix_holds_for(app, client, db, world, login_as, role):
     for key in sorted(MATRIX, key=lambda k: (k.endswith("/auth/logout"), k)):
         for variant, cells in MATRIX[key].items():
             method, url = _url(key, scene.other if variant == "other" else scene.own)
-            response = client.get(url) if method == "GET" else \
-                client.post(url, data={"csrf_token": token})
+            response = (
+                client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
+            )
             seen += 1
             if _status(response) != _expected(cells, role):
-                wrong.append(f"{key} [{variant}]: {_status(response)}, "
-                             f"expected {_expected(cells, role)}")
+                wrong.append(
+                    f"{key} [{variant}]: {_status(response)}, expected {_expected(cells, role)}"
+                )
             if variant == "other":
-                leaks += [f"{key}: {text}" for text in scene.secrets
-                          if text.encode() in response.data]
+                leaks += [
+                    f"{key}: {text}" for text in scene.secrets if text.encode() in response.data
+                ]
     assert seen > 100
     assert wrong == []
     assert leaks == []
@@ -154,8 +166,9 @@ def test_c11_a_refused_page_is_audited(client, db, world, login_as):
 
 def test_c12_an_enterprise_lists_only_its_own_cases(client, db, world, login_as):
     mine = factories.case(db.session, world.city, enterprise=world.enterprise, title="我家的事")
-    theirs = factories.case(db.session, world.county, enterprise=world.other_enterprise,
-                            title="别家的事")
+    theirs = factories.case(
+        db.session, world.county, enterprise=world.other_enterprise, title="别家的事"
+    )
     db.session.commit()
     login_as("enterprise")
     page = client.get("/cases").text
@@ -163,16 +176,17 @@ def test_c12_an_enterprise_lists_only_its_own_cases(client, db, world, login_as)
     assert theirs.number not in page and "别家的事" not in page
 
 
-@pytest.mark.parametrize("role,prefix", [("enterprise", "/cases"),
-                                         ("handler", "/workbench/cases"),
-                                         ("office", "/office/cases")])
-def test_c12_anothers_file_under_ones_own_case_is_404(app, client, db, world, login_as,
-                                                      role, prefix):
+@pytest.mark.parametrize(
+    "role,prefix",
+    [("enterprise", "/cases"), ("handler", "/workbench/cases"), ("office", "/office/cases")],
+)
+def test_c12_anothers_file_under_ones_own_case_is_404(
+    app, client, db, world, login_as, role, prefix
+):
     """The file's id is checked against the case named in the path: another city's file
     under one's own case number is not found, and none of its bytes are sent."""
     scene = build_scene(db.session, world, app.instance_path)
     db.session.commit()
     login_as(role)
-    response = client.get(f"{prefix}/{scene.own['number']}/files/"
-                          f"{scene.other['attachment_id']}")
+    response = client.get(f"{prefix}/{scene.own['number']}/files/{scene.other['attachment_id']}")
     assert response.status_code == 404 and b"far-secret" not in response.data

@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ from bs4 import BeautifulSoup
 
 from portal.domain import audit, retention, workflow
 from portal.domain.calendar import WorkCalendar
-from portal.domain.models import AuditLog, Case, CaseState, Notification, Role, User
+from portal.domain.models import AuditLog, Case, CaseState, Notification, Role
 from portal.extensions import db as _db
 from portal.web.sessions import utcnow
 from tests import factories
@@ -41,6 +41,7 @@ ROLES = [r.value for r in Role]
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def rows(db, **where) -> list[AuditLog]:
     query = sa.select(AuditLog).order_by(AuditLog.id)
@@ -71,9 +72,17 @@ def assert_no_secret(db, *secrets: str) -> None:
 
 
 def write(db, n: int, *, at=None, action="view") -> list[AuditLog]:
-    written = [audit.record(db.session, at=at or factories.now(), action=action, result="ok",
-                            object_type="case", object_id=f"445100-2026-{i:05d}")
-               for i in range(n)]
+    written = [
+        audit.record(
+            db.session,
+            at=at or factories.now(),
+            action=action,
+            result="ok",
+            object_type="case",
+            object_id=f"445100-2026-{i:05d}",
+        )
+        for i in range(n)
+    ]
     db.session.commit()
     return written
 
@@ -96,18 +105,24 @@ def verify_cli(runner, *args):
 
 def login(client, login_name: str, password: str):
     token = csrf_from(client.get("/auth/login").text)
-    return client.post("/auth/login", data={"login": login_name, "password": password,
-                                            "csrf_token": token})
+    return client.post(
+        "/auth/login", data={"login": login_name, "password": password, "csrf_token": token}
+    )
 
 
 # --------------------------------------------------------------------------- 28 coverage
+
 
 def test_c28_login_success(client, db, world):
     office = world.users["office"]
     assert login(client, "office", factories.PASSWORD).status_code == 303
     row = one_row(db, action="login")
     assert (row.user_id, row.object_type, row.object_id, row.result) == (
-        office.id, "user", str(office.id), "success")
+        office.id,
+        "user",
+        str(office.id),
+        "success",
+    )
     assert_no_secret(db, factories.PASSWORD)
 
 
@@ -121,8 +136,9 @@ def test_c28_login_failure_known_and_unknown_user(client, db, world):
     assert (unknown.user_id, unknown.object_id) == (None, None)
     # Neither password, nor the login typed for a missing account (it may be a password
     # typed into the wrong field), nor a password hash is anywhere in the log.
-    assert_no_secret(db, "wrong-Secret-1", "typed-Secret-2", "nobody-here", "scrypt:",
-                     office.password_hash)
+    assert_no_secret(
+        db, "wrong-Secret-1", "typed-Secret-2", "nobody-here", "scrypt:", office.password_hash
+    )
 
 
 def test_c28_case_view(client, db, world, login_as):
@@ -132,7 +148,11 @@ def test_c28_case_view(client, db, world, login_as):
     assert client.get(f"/office/cases/{case.number}").status_code == 200
     row = one_row(db, action="view")
     assert (row.user_id, row.object_type, row.object_id, row.result) == (
-        office.id, "case", case.number, "ok")
+        office.id,
+        "case",
+        case.number,
+        "ok",
+    )
 
 
 def test_c28_export(client, db, world, login_as):
@@ -143,7 +163,12 @@ def test_c28_export(client, db, world, login_as):
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     row = one_row(db, action="export")
     assert (row.user_id, row.object_type, row.object_id, row.result, row.detail) == (
-        office.id, "case", case.number, "ok", "dossier")
+        office.id,
+        "case",
+        case.number,
+        "ok",
+        "dossier",
+    )
 
 
 def test_c28_case_status_change(client, db, world, login_as):
@@ -151,11 +176,25 @@ def test_c28_case_status_change(client, db, world, login_as):
     workflow.accept(db.session, CAL, case, by=world.users["office"], at=factories.now())
     db.session.commit()
     office = login_as("office")
-    assert post_step(client, "/office", case, "dispatch", lead=str(world.department.id),
-                     note="请尽快联系企业").status_code == 303
+    assert (
+        post_step(
+            client,
+            "/office",
+            case,
+            "dispatch",
+            lead=str(world.department.id),
+            note="请尽快联系企业",
+        ).status_code
+        == 303
+    )
     row = one_row(db, action="step")
     assert (row.user_id, row.object_type, row.object_id, row.result, row.detail) == (
-        office.id, "case", case.number, "ok", "dispatch: accepted → dispatched")
+        office.id,
+        "case",
+        case.number,
+        "ok",
+        "dispatch: accepted → dispatched",
+    )
     db.session.expire_all()
     assert db.session.get(Case, case.id).state is CaseState.DISPATCHED
 
@@ -177,18 +216,26 @@ def test_c28_failed_authorisation(client, db, world, login_as):
     assert client.get("/admin/").status_code == 403
     row = one_row(db, action="authorise")
     assert (row.user_id, row.object_type, row.object_id, row.result) == (
-        handler.id, "endpoint", "admin.index", "denied")
+        handler.id,
+        "endpoint",
+        "admin.index",
+        "denied",
+    )
 
 
 def test_c28_every_audit_row_goes_through_one_writer():
     """Only portal/domain/audit.py builds an AuditLog: every other writer calls
     `audit.record` (directly or through portal/web/auditing.py), so every row is chained."""
-    builders = [str(p.relative_to(ROOT)) for p in (ROOT / "portal").rglob("*.py")
-                if re.search(r"(?<!class )\bAuditLog\(", p.read_text(encoding="utf-8"))]
+    builders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "portal").rglob("*.py")
+        if re.search(r"(?<!class )\bAuditLog\(", p.read_text(encoding="utf-8"))
+    ]
     assert builders == ["portal/domain/audit.py"]
 
 
 # --------------------------------------------------------------------------- 29 immutability
+
 
 @pytest.mark.parametrize("sql", ["UPDATE audit_log SET result = 'ok'", "DELETE FROM audit_log"])
 def test_c29_update_and_delete_are_refused_by_the_trigger(db, world, sql):
@@ -204,10 +251,15 @@ def _libpq_url(url: sa.URL, **overrides) -> str:
     return url.set(drivername="postgresql", **overrides).render_as_string(hide_password=False)
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite has no roles or grants; its check is the "
-                    "trigger (test_c29_update_and_delete_are_refused_by_the_trigger)")
-@pytest.mark.skipif(shutil.which("psql") is None, reason="psql is needed to run "
-                    "deploy/sql/app_role.sql as a deployment would")
+@pytest.mark.skipif(
+    not IS_POSTGRES,
+    reason="SQLite has no roles or grants; its check is the "
+    "trigger (test_c29_update_and_delete_are_refused_by_the_trigger)",
+)
+@pytest.mark.skipif(
+    shutil.which("psql") is None,
+    reason="psql is needed to run deploy/sql/app_role.sql as a deployment would",
+)
 def test_c29_the_app_role_may_insert_but_not_change(db, world):
     """deploy/sql/app_role.sql, run by psql on this test database under a role name of its
     own; then connected as that role: INSERT works, UPDATE/DELETE/TRUNCATE on audit_log
@@ -218,9 +270,24 @@ def test_c29_the_app_role_may_insert_but_not_change(db, world):
     factories.case(db.session, world.city, enterprise=world.enterprise)  # one case event
     write(db, 1)
     url = db.engine.url
-    subprocess.run(["psql", "-X", "-q", "-v", f"role={role}", "-v", f"password={password}",
-                    "-d", _libpq_url(url), "-f", str(ROOT / "deploy/sql/app_role.sql")],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            f"role={role}",
+            "-v",
+            f"password={password}",
+            "-d",
+            _libpq_url(url),
+            "-f",
+            str(ROOT / "deploy/sql/app_role.sql"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     engine = sa.create_engine(url.set(username=role, password=password))
     try:
         with engine.connect() as conn:
@@ -229,8 +296,7 @@ def test_c29_the_app_role_may_insert_but_not_change(db, world):
             audit.record(session, at=factories.now(), action="view", result="ok")
             session.commit()
         for table in ("audit_log", "case_event"):
-            for sql in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}",
-                        f"TRUNCATE {table}"):
+            for sql in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}", f"TRUNCATE {table}"):
                 with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
                     with engine.begin() as conn:
                         conn.execute(sa.text(sql))
@@ -257,8 +323,9 @@ def test_c29_the_verifier_passes_a_clean_chain(runner, db, world):
 
 def test_c29_the_verifier_finds_a_hand_edited_row(runner, db, world):
     written = write(db, 4)
-    behind_the_trigger(db, "UPDATE audit_log SET result = 'denied' WHERE id = :id",
-                       {"id": written[2].id})
+    behind_the_trigger(
+        db, "UPDATE audit_log SET result = 'denied' WHERE id = :id", {"id": written[2].id}
+    )
     result = verify_cli(runner)
     assert result.exit_code == 1
     assert f"row {written[2].id} was changed after it was written" in result.output
@@ -277,10 +344,13 @@ def test_c29_the_verifier_finds_an_inserted_row(runner, db, world):
     write(db, 2)
     head = audit.last_hash(db.session)
     with db.engine.begin() as conn:  # INSERT is allowed: the forger only lacks the format
-        conn.execute(sa.text(
-            "INSERT INTO audit_log (at, action, result, detail, prev_hash, row_hash) "
-            "VALUES ('2026-11-25 02:00:00', 'view', 'ok', '', :prev, :own)"),
-            {"prev": head, "own": "f" * 64})
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit_log (at, action, result, detail, prev_hash, row_hash) "
+                "VALUES ('2026-11-25 02:00:00', 'view', 'ok', '', :prev, :own)"
+            ),
+            {"prev": head, "own": "f" * 64},
+        )
     inserted = rows(db)[-1].id
     result = verify_cli(runner)
     assert result.exit_code == 1
@@ -293,10 +363,13 @@ def test_c29_a_fork_of_the_chain_is_refused(db, world):
     first, _second = write(db, 2)
     with pytest.raises(sa.exc.IntegrityError):
         with db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO audit_log (at, action, result, detail, prev_hash, row_hash) "
-                "VALUES ('2026-11-25 02:00:00', 'view', 'ok', '', :prev, :own)"),
-                {"prev": first.row_hash, "own": "e" * 64})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO audit_log (at, action, result, detail, prev_hash, row_hash) "
+                    "VALUES ('2026-11-25 02:00:00', 'view', 'ok', '', :prev, :own)"
+                ),
+                {"prev": first.row_hash, "own": "e" * 64},
+            )
 
 
 def test_c29_concurrent_writers_do_not_fork_the_chain(app, db, world):
@@ -315,8 +388,14 @@ def test_c29_concurrent_writers_do_not_fork_the_chain(app, db, world):
             with sa.orm.Session(engine) as session:
                 for i in range(each):
                     barrier.wait(timeout=30)
-                    audit.record(session, at=factories.now(), action="view", result="ok",
-                                 object_type="case", object_id=f"t{k}-{i}")
+                    audit.record(
+                        session,
+                        at=factories.now(),
+                        action="view",
+                        result="ok",
+                        object_type="case",
+                        object_id=f"t{k}-{i}",
+                    )
                     if IS_POSTGRES:
                         session.execute(sa.text("SELECT pg_sleep(0.005)"))
                     session.commit()
@@ -338,14 +417,18 @@ def test_c29_concurrent_writers_do_not_fork_the_chain(app, db, world):
 def test_c29_the_migration_chains_existing_rows(scratch_url):  # noqa: F811
     """Rows written before revision 0011 get their hashes in id order when it runs."""
     from flask_migrate import upgrade
+
     with scratch_app(scratch_url):
         upgrade(revision="0010")
         with _db.engine.begin() as conn:
             for n in range(3):
-                conn.execute(sa.text(
-                    "INSERT INTO audit_log (at, ip, action, result, detail) VALUES "
-                    "(:at, '10.0.0.1', 'login', 'success', :d)"),
-                    {"at": datetime(2026, 11, 20, 1, n), "d": f"old {n}"})
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO audit_log (at, ip, action, result, detail) VALUES "
+                        "(:at, '10.0.0.1', 'login', 'success', :d)"
+                    ),
+                    {"at": datetime(2026, 11, 20, 1, n), "d": f"old {n}"},
+                )
         upgrade()
         verdict = audit.verify(_db.session)
         assert (verdict.ok, verdict.checked) == (True, 3)
@@ -358,6 +441,7 @@ def test_c29_the_migration_chains_existing_rows(scratch_url):  # noqa: F811
 
 
 # --------------------------------------------------------------------------- 16 separation
+
 
 @pytest.mark.parametrize("role", ROLES)
 def test_c16_only_the_auditor_reads_the_audit_log(client, db, world, login_as, role):
@@ -375,8 +459,9 @@ def test_c16_anonymous_users_are_sent_to_login(client, world):
 
 
 def test_c16_the_audit_viewer_is_get_only(app, client, world, login_as):
-    methods = {m for r in app.url_map.iter_rules() if r.endpoint.startswith("audit.")
-               for m in r.methods}
+    methods = {
+        m for r in app.url_map.iter_rules() if r.endpoint.startswith("audit.") for m in r.methods
+    }
     assert methods <= {"GET", "HEAD", "OPTIONS"}
     login_as("inspector")
     token = csrf_from(client.get("/audit/").text)
@@ -384,8 +469,12 @@ def test_c16_the_audit_viewer_is_get_only(app, client, world, login_as):
 
 
 def _sample_path(rule) -> str:
-    values = {name: {"IntegerConverter": 1, "CaseNumberConverter": "445100-2026-00001"}
-              .get(type(conv).__name__, "x") for name, conv in rule._converters.items()}
+    values = {
+        name: {"IntegerConverter": 1, "CaseNumberConverter": "445100-2026-00001"}.get(
+            type(conv).__name__, "x"
+        )
+        for name, conv in rule._converters.items()
+    }
     return rule.build(values, append_unknown=False)[1]
 
 
@@ -397,24 +486,40 @@ def test_c16_no_post_the_admin_can_reach_changes_audit_rows(app, client, db, wor
     login_as("admin")
     before = [(r.id, r.row_hash) for r in rows(db)]
     token = csrf_from(client.get("/auth/password").text)
-    reachable = [r for r in app.url_map.iter_rules() if "POST" in r.methods and (
-        getattr(app.view_functions[r.endpoint], "access", None) is None
-        or Role.ADMIN in app.view_functions[r.endpoint].access)]
+    reachable = [
+        r
+        for r in app.url_map.iter_rules()
+        if "POST" in r.methods
+        and (
+            getattr(app.view_functions[r.endpoint], "access", None) is None
+            or Role.ADMIN in app.view_functions[r.endpoint].access
+        )
+    ]
     reachable.sort(key=lambda r: r.endpoint == "auth.logout")  # signing out last
     assert {r.endpoint for r in reachable} >= {"admin.calendar", "auth.password"}
     for rule in reachable:
-        response = client.post(_sample_path(rule), data={
-            "csrf_token": token, "id": before[0][0], "action": "login", "result": "ok",
-            "detail": "", "row_hash": "0" * 64, "audit_id": before[0][0]})
+        response = client.post(
+            _sample_path(rule),
+            data={
+                "csrf_token": token,
+                "id": before[0][0],
+                "action": "login",
+                "result": "ok",
+                "detail": "",
+                "row_hash": "0" * 64,
+                "audit_id": before[0][0],
+            },
+        )
         assert response.status_code < 500, rule.endpoint
     after = [(r.id, r.row_hash) for r in rows(db)]
-    assert after[:len(before)] == before
+    assert after[: len(before)] == before
     assert audit.verify(db.session).ok
 
 
 def test_c16_the_viewer_filters_pages_and_shows_no_case_content(client, db, world, login_as):
-    secret = factories.case(db.session, world.city, enterprise=world.enterprise,
-                            title="机密标题甲乙丙")
+    secret = factories.case(
+        db.session, world.city, enterprise=world.enterprise, title="机密标题甲乙丙"
+    )
     db.session.commit()
     old = factories.now() - timedelta(days=30)
     write(db, 55, action="view")
@@ -446,10 +551,18 @@ def test_c16_the_viewer_filters_pages_and_shows_no_case_content(client, db, worl
 
 # --------------------------------------------------------------------------- 30 retention
 
+
 def _sms(db, user, *, created, status) -> Notification:
-    n = Notification(key=f"k{uuid.uuid4().hex}", created_at=created, channel="sms",
-                     user_id=user.id, address="13800000001", template="case_replied",
-                     params={"number": "445100-2026-00001"}, status=status)
+    n = Notification(
+        key=f"k{uuid.uuid4().hex}",
+        created_at=created,
+        channel="sms",
+        user_id=user.id,
+        address="13800000001",
+        template="case_replied",
+        params={"number": "445100-2026-00001"},
+        status=status,
+    )
     db.session.add(n)
     return n
 
@@ -490,7 +603,8 @@ def test_c30_expired_personal_information_is_purged_the_rest_kept(db, world):
     assert closed_lately.tracking_hash is not None
     assert open_old.tracking_hash is not None and open_old.contact_phone == "13900000000"
     assert str(retention.purge(db.session, now, retention.Policy())) == (
-        "0 notification address(es), 0 short link(s), 0 case contact(s) erased")
+        "0 notification address(es), 0 short link(s), 0 case contact(s) erased"
+    )
 
 
 def test_c30_retention_run_from_the_command_line(runner, db, world):
@@ -499,8 +613,14 @@ def test_c30_retention_run_from_the_command_line(runner, db, world):
     result = runner.invoke(args=["retention", "run"])
     assert result.exit_code == 0, result.output
     assert "1 notification address(es)" in result.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.address.is_not(None))) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.address.is_not(None))
+        )
+        == 0
+    )
 
 
 def test_c30_audit_rows_are_never_purged(runner, db, world):
@@ -515,11 +635,11 @@ def test_c30_audit_rows_are_never_purged(runner, db, world):
 @pytest.mark.parametrize("days", [0, 90, 179])
 def test_c30_an_audit_retention_under_180_days_is_refused(app, days):
     from portal import create_app
+
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     with pytest.raises(RuntimeError, match="AUDIT_RETENTION_DAYS must be at least 180"):
         create_app(_config(url, AUDIT_RETENTION_DAYS=days))
-    assert create_app(_config(url, AUDIT_RETENTION_DAYS=180)).config["AUDIT_RETENTION_DAYS"] \
-        == 180
+    assert create_app(_config(url, AUDIT_RETENTION_DAYS=180)).config["AUDIT_RETENTION_DAYS"] == 180
 
 
 def test_c30_audit_export_writes_the_chain_as_json_lines(runner, db, world, tmp_path):
@@ -534,10 +654,8 @@ def test_c30_audit_export_writes_the_chain_as_json_lines(runner, db, world, tmp_
     for line in lines:  # the copy verifies on its own, without the database
         assert line["prev_hash"] == previous
         assert line["at"].endswith("Z")
-        stamp = datetime.strptime(line["at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-            tzinfo=timezone.utc)
-        assert audit.row_hash_of(type("R", (), {**line, "at": stamp}), previous) \
-            == line["row_hash"]
+        stamp = datetime.strptime(line["at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        assert audit.row_hash_of(type("R", (), {**line, "at": stamp}), previous) == line["row_hash"]
         previous = line["row_hash"]
 
 
@@ -554,9 +672,11 @@ def test_c30_the_export_finds_rows_cut_off_the_end(runner, db, world, tmp_path):
     assert f"row {written[-1].id} is in the exported copy but missing here" in result.output
 
 
-@pytest.mark.skip(reason="copying the export to another host (rsync, object storage) is the "
-                  "deployment's job and there is no second host here; the nearest real "
-                  "checks are test_c30_audit_export_writes_the_chain_as_json_lines and "
-                  "test_c30_the_export_finds_rows_cut_off_the_end")
+@pytest.mark.skip(
+    reason="copying the export to another host (rsync, object storage) is the "
+    "deployment's job and there is no second host here; the nearest real "
+    "checks are test_c30_audit_export_writes_the_chain_as_json_lines and "
+    "test_c30_the_export_finds_rows_cut_off_the_end"
+)
 def test_c30_the_copy_is_kept_off_this_host():
     """SECURITY.md "nothing lost" 5: a DB superuser can bypass the trigger."""

@@ -44,8 +44,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _post_login(client, login, password, **extra):
     token = csrf_from(client.get("/auth/login").text)
-    return client.post("/auth/login", data={"login": login, "password": password,
-                                            "csrf_token": token, **extra})
+    return client.post(
+        "/auth/login", data={"login": login, "password": password, "csrf_token": token, **extra}
+    )
 
 
 def _post(client, path, data=None, page=None, **kwargs):
@@ -60,10 +61,10 @@ def _get(client, path, htmx):
 
 def _sent_to_login(response, htmx) -> bool:
     if htmx:
-        return (response.status_code == 401
-                and response.headers["HX-Redirect"].startswith("/auth/login"))
-    return (response.status_code == 302
-            and response.headers["Location"].startswith("/auth/login"))
+        return response.status_code == 401 and response.headers["HX-Redirect"].startswith(
+            "/auth/login"
+        )
+    return response.status_code == 302 and response.headers["Location"].startswith("/auth/login")
 
 
 def _sent_to(response, path, htmx) -> bool:
@@ -78,14 +79,16 @@ def _error(response, field) -> str:
 
 
 def _user(db, login) -> User:
-    return db.session.scalar(sa.select(User).where(
-        sa.or_(User.username == login, User.mobile == login)))
+    return db.session.scalar(
+        sa.select(User).where(sa.or_(User.username == login, User.mobile == login))
+    )
 
 
 HTMX = pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 
 
 # --------------------------------------------------------------------------- 1. lockout
+
 
 def test_c01_five_failures_lock_the_account_even_for_the_right_password(client, db, world):
     """Lockout after 5 failures; each failure audited."""
@@ -95,8 +98,9 @@ def test_c01_five_failures_lock_the_account_even_for_the_right_password(client, 
     assert response.status_code == 200
     assert FAILURE in response.text
     assert client.get("/office/").status_code == 302
-    results = db.session.scalars(sa.select(AuditLog.result).where(
-        AuditLog.action == "login").order_by(AuditLog.id)).all()
+    results = db.session.scalars(
+        sa.select(AuditLog.result).where(AuditLog.action == "login").order_by(AuditLog.id)
+    ).all()
     assert results == ["failure"] * 5 + ["locked"]
 
 
@@ -128,22 +132,24 @@ STAFF = accounts.PasswordPolicy.for_role(Role.OFFICE, {})
 ENTERPRISE = accounts.PasswordPolicy.for_role(Role.ENTERPRISE, {})
 
 
-@pytest.mark.parametrize("password,message", [
-    ("Ab1-xyz", "Use at least %(num)d characters for the password."),
-    ("alllowercaseletters", "Use at least %(num)d of these"),
-    ("lowercase and spaces", "Use at least %(num)d of these"),  # 2 classes
-    ("12345678", "too common"),
-    ("123456", "Use at least"),
-    ("a123456", "Use at least"),
-    ("woaini1314", "too common"),
-    ("qq123456", "too common"),
-    ("Password", "too common"),
-    ("P@ssw0rd", "too common"),
-    ("aaaaaaaaaaaa", "too common"),
-    ("office-Pass-9", "must not contain your username"),
-])
-def test_c02_staff_passwords_need_length_composition_and_no_common_or_own_name(password,
-                                                                               message):
+@pytest.mark.parametrize(
+    "password,message",
+    [
+        ("Ab1-xyz", "Use at least %(num)d characters for the password."),
+        ("alllowercaseletters", "Use at least %(num)d of these"),
+        ("lowercase and spaces", "Use at least %(num)d of these"),  # 2 classes
+        ("12345678", "too common"),
+        ("123456", "Use at least"),
+        ("a123456", "Use at least"),
+        ("woaini1314", "too common"),
+        ("qq123456", "too common"),
+        ("Password", "too common"),
+        ("P@ssw0rd", "too common"),
+        ("aaaaaaaaaaaa", "too common"),
+        ("office-Pass-9", "must not contain your username"),
+    ],
+)
+def test_c02_staff_passwords_need_length_composition_and_no_common_or_own_name(password, message):
     """等保 测评: 8 characters and 3 of the 4 classes for staff, not on the common list, not
     the username or mobile."""
     with pytest.raises(RuleViolation) as refused:
@@ -158,8 +164,8 @@ def test_c02_good_staff_passwords_pass(password):
 
 
 def test_c02_enterprise_users_get_length_and_the_common_list_only():
-    ENTERPRISE.check("justlowercase", names=("13800000001",))   # one class is enough
-    ENTERPRISE.check("13800000001x", names=("13800000001",))    # names are a staff rule
+    ENTERPRISE.check("justlowercase", names=("13800000001",))  # one class is enough
+    ENTERPRISE.check("13800000001x", names=("13800000001",))  # names are a staff rule
     for weak in ("short", "qq123456", "woaini1314", "password", "11111111"):
         with pytest.raises(RuleViolation):
             ENTERPRISE.check(weak)
@@ -171,26 +177,30 @@ def test_c02_the_common_list_holds_the_chinese_favourites():
     assert len(common) >= 100
 
 
-@pytest.mark.parametrize("lang,new,field,message", [
-    ("zh_Hans_CN", "woaini1314", "password", "太常见"),
-    ("en", "woaini1314", "password", "too common"),
-    ("zh_Hans_CN", "alllowercase", "password", "大写字母、小写字母、数字、符号中的3类"),
-    ("en", "alllowercase", "password", "capital letters, small letters, digits and symbols"),
-    ("zh_Hans_CN", "Short1!", "password", "至少8个字符"),
-    ("zh_Hans_CN", "office-Pass-9", "password", "不得包含您的用户名"),
-    ("en", "office-Pass-9", "password", "must not contain your username"),
-])
-def test_c02_weak_passwords_are_refused_beside_the_field(client, db, world, login_as, lang,
-                                                         new, field, message):
+@pytest.mark.parametrize(
+    "lang,new,field,message",
+    [
+        ("zh_Hans_CN", "woaini1314", "password", "太常见"),
+        ("en", "woaini1314", "password", "too common"),
+        ("zh_Hans_CN", "alllowercase", "password", "大写字母、小写字母、数字、符号中的3类"),
+        ("en", "alllowercase", "password", "capital letters, small letters, digits and symbols"),
+        ("zh_Hans_CN", "Short1!", "password", "至少8个字符"),
+        ("zh_Hans_CN", "office-Pass-9", "password", "不得包含您的用户名"),
+        ("en", "office-Pass-9", "password", "must not contain your username"),
+    ],
+)
+def test_c02_weak_passwords_are_refused_beside_the_field(
+    client, db, world, login_as, lang, new, field, message
+):
     login_as("office")
-    _post(client, "/auth/language", {"lang": lang, "next": "/auth/password"},
-          page="/auth/password")
-    response = _post(client, "/auth/password", {"current": factories.PASSWORD,
-                                                "password": new})
+    _post(client, "/auth/language", {"lang": lang, "next": "/auth/password"}, page="/auth/password")
+    response = _post(client, "/auth/password", {"current": factories.PASSWORD, "password": new})
     assert response.status_code == 200
     assert message in _error(response, field)
-    assert "password-error" in BeautifulSoup(response.text, "html.parser").select_one(
-        "#password")["aria-describedby"]
+    assert (
+        "password-error"
+        in BeautifulSoup(response.text, "html.parser").select_one("#password")["aria-describedby"]
+    )
     assert accounts.verify_password(_user(db, "office"), factories.PASSWORD)
 
 
@@ -198,21 +208,21 @@ def test_c02_changing_the_password_needs_the_current_one(client, db, world, logi
     login_as("office")
     wrong = _post(client, "/auth/password", {"current": "nope", "password": "brand new 9"})
     assert "当前密码不正确" in _error(wrong, "current")
-    short = _post(client, "/auth/password", {"current": factories.PASSWORD,
-                                             "password": "short"})
+    short = _post(client, "/auth/password", {"current": factories.PASSWORD, "password": "short"})
     assert _error(short, "password")
-    ok = _post(client, "/auth/password", {"current": factories.PASSWORD,
-                                          "password": "brand new 9"})
+    ok = _post(client, "/auth/password", {"current": factories.PASSWORD, "password": "brand new 9"})
     assert ok.status_code == 303
     assert client.get("/office/").status_code == 200  # this session carries on
-    assert _post_login(client.application.test_client(), "office",
-                       "brand new 9").status_code == 303
+    assert _post_login(client.application.test_client(), "office", "brand new 9").status_code == 303
 
 
 def test_c02_the_staff_hint_states_the_rules(client, world, login_as):
     login_as("office")
-    hint = BeautifulSoup(client.get("/auth/password").text, "html.parser").select_one(
-        "#password-hint").text
+    hint = (
+        BeautifulSoup(client.get("/auth/password").text, "html.parser")
+        .select_one("#password-hint")
+        .text
+    )
     assert "至少8个字符" in hint and "3类" in hint
 
 
@@ -232,8 +242,11 @@ class TestRotation:
         with time_machine.travel(factories.now(), tick=False):
             assert _post_login(client, "office", factories.PASSWORD).status_code == 303
             assert _sent_to(client.get("/office/"), "/auth/password", htmx=False)
-            _post(client, "/auth/password", {"current": factories.PASSWORD,
-                                             "password": "Fresh-Pass-7"})
+            _post(
+                client,
+                "/auth/password",
+                {"current": factories.PASSWORD, "password": "Fresh-Pass-7"},
+            )
             assert client.get("/office/").status_code == 200
             assert _user(db, "office").password_changed_at == factories.now()
             other = client.application.test_client()
@@ -251,20 +264,29 @@ class TestRotation:
 def test_c02_production_defaults_turn_the_staff_rules_on():
     """Config read in a fresh interpreter with PRODUCTION=1: 8 characters, 3 classes and a
     90-day rotation; without it rotation is off."""
-    code = ("from portal.config import Config as C; print(C.STAFF_PASSWORD_MIN_LENGTH, "
-            "C.STAFF_PASSWORD_CLASSES, C.STAFF_PASSWORD_MAX_AGE_DAYS)")
+    code = (
+        "from portal.config import Config as C; print(C.STAFF_PASSWORD_MIN_LENGTH, "
+        "C.STAFF_PASSWORD_CLASSES, C.STAFF_PASSWORD_MAX_AGE_DAYS)"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("STAFF_PASSWORD")}
 
     def read(production):
-        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
-                             capture_output=True, text=True,
-                             env={**env, "PRODUCTION": production})
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**env, "PRODUCTION": production},
+        )
         return out.stdout.split()
+
     assert read("1") == ["8", "3", "90"]
     assert read("0") == ["8", "3", "0"]
 
 
 # --------------------------------------------------------------------------- 3. hash storage
+
 
 def test_c03_passwords_are_stored_as_scrypt_hashes(db, world, runner):
     result = runner.invoke(args=["accounts", "create-admin", "root"])
@@ -279,6 +301,7 @@ def test_c03_passwords_are_stored_as_scrypt_hashes(db, world, runner):
 
 # --------------------------------------------------------------------------- 4. fixation
 
+
 def test_c04_signing_in_starts_a_new_session_and_the_old_cookie_stays_anonymous(client, world):
     client.get("/auth/login")
     before = client.get_cookie("session").value
@@ -291,6 +314,7 @@ def test_c04_signing_in_starts_a_new_session_and_the_old_cookie_stays_anonymous(
 
 
 # --------------------------------------------------------------------------- 5. revocation
+
 
 @HTMX
 def test_c05_a_cookie_replayed_after_logout_is_dead(client, world, login_as, htmx):
@@ -308,8 +332,12 @@ def test_c05_disabling_an_account_ends_its_sessions(client, db, world, login_as,
     stolen = client.get_cookie("session").value
     admin = app.test_client()
     assert _post_login(admin, "admin", factories.PASSWORD).status_code == 303
-    assert _post(admin, f"/admin/users/{user.id}/active", {"active": "0"},
-                 page=f"/admin/users/{user.id}").status_code == 303
+    assert (
+        _post(
+            admin, f"/admin/users/{user.id}/active", {"active": "0"}, page=f"/admin/users/{user.id}"
+        ).status_code
+        == 303
+    )
     assert _sent_to_login(_get(client, "/workbench/", htmx), htmx)
     client.set_cookie("session", stolen)
     assert _sent_to_login(_get(client, "/workbench/", htmx), htmx)
@@ -331,8 +359,7 @@ def test_c05_a_password_change_ends_other_sessions(client, db, world, login_as, 
     elsewhere = app.test_client()
     _post_login(elsewhere, "office", factories.PASSWORD)
     assert elsewhere.get("/office/").status_code == 200
-    _post(client, "/auth/password", {"current": factories.PASSWORD,
-                                     "password": "brand new 9"})
+    _post(client, "/auth/password", {"current": factories.PASSWORD, "password": "brand new 9"})
     assert client.get("/office/").status_code == 200
     assert _sent_to_login(_get(elsewhere, "/office/", htmx), htmx)
     client.set_cookie("session", old_cookie)
@@ -346,6 +373,7 @@ def test_c05_requests_without_a_session_are_sent_to_login(client, world, htmx):
 
 
 # --------------------------------------------------------------------------- 6. timeouts
+
 
 @HTMX
 def test_c06_idle_sessions_end(client, world, login_as, htmx):
@@ -364,6 +392,7 @@ def test_c06_active_sessions_end_after_the_absolute_limit(client, world, login_a
 
 
 # --------------------------------------------------------------------------- 7. cookies
+
 
 def test_c07_session_cookie_is_httponly_and_lax_over_plain_http(client, world):
     cookie = _post_login(client, "office", factories.PASSWORD).headers["Set-Cookie"]
@@ -389,10 +418,16 @@ class TestProductionCookies:
 
     def _sign_in(self, client):
         page = client.get("/auth/login", base_url=HTTPS)
-        return client.post("/auth/login", base_url=HTTPS,
-                           headers={"Referer": f"{HTTPS}/auth/login"},
-                           data={"login": "office", "password": factories.PASSWORD,
-                                 "csrf_token": csrf_from(page.text)})
+        return client.post(
+            "/auth/login",
+            base_url=HTTPS,
+            headers={"Referer": f"{HTTPS}/auth/login"},
+            data={
+                "login": "office",
+                "password": factories.PASSWORD,
+                "csrf_token": csrf_from(page.text),
+            },
+        )
 
     def test_c07_the_exact_production_set_cookie(self, client, world):
         response = self._sign_in(client)
@@ -431,8 +466,12 @@ class TestProductionCookies:
                     if tag.get(attr):
                         addresses.append(tag[attr])
                         target = urlsplit(tag[attr])
-                        if attr == "href" and not target.netloc and target.path.startswith(
-                                "/") and not target.path.startswith("/static/"):
+                        if (
+                            attr == "href"
+                            and not target.netloc
+                            and target.path.startswith("/")
+                            and not target.path.startswith("/static/")
+                        ):
                             queue.append(tag[attr])
         assert len(seen) > 5
         for address in addresses:
@@ -446,8 +485,15 @@ class TestProductionCookies:
 
 # --------------------------------------------------------------------------- 8. bootstrap
 
-KNOWN_PASSWORDS = ("admin", "admin123", "123456", "password", "root", "demo12345",
-                   factories.PASSWORD)
+KNOWN_PASSWORDS = (
+    "admin",
+    "admin123",
+    "123456",
+    "password",
+    "root",
+    "demo12345",
+    factories.PASSWORD,
+)
 
 
 def _one_time_password(result) -> str:
@@ -470,8 +516,7 @@ def test_c08_production_bootstrap_leaves_no_account_with_a_known_password(app, d
     assert [u.username for u in users] == ["root", "ops"]
     for user in users:
         assert user.role is Role.ADMIN and user.must_change_password
-        for known in (*KNOWN_PASSWORDS, app.config["DEMO_PASSWORD"],
-                      *accounts.common_passwords()):
+        for known in (*KNOWN_PASSWORDS, app.config["DEMO_PASSWORD"], *accounts.common_passwords()):
             assert not accounts.verify_password(user, known)
     taken = runner.invoke(args=["accounts", "create-admin", "root"])
     assert taken.exit_code != 0 and "taken" in taken.output
@@ -497,12 +542,20 @@ def test_c08_first_login_forces_a_password_change(client, db, runner, app, htmx)
     assert not _user(db, "root").must_change_password
 
 
-def test_c08_an_account_made_by_the_admin_must_change_at_first_login(client, db, world,
-                                                                       login_as, app):
+def test_c08_an_account_made_by_the_admin_must_change_at_first_login(
+    client, db, world, login_as, app
+):
     login_as("admin")
-    response = _post(client, "/admin/users/new", {
-        "name": "新同事", "username": "newbie", "role": "handler",
-        "unit": str(world.department.id)})
+    response = _post(
+        client,
+        "/admin/users/new",
+        {
+            "name": "新同事",
+            "username": "newbie",
+            "role": "handler",
+            "unit": str(world.department.id),
+        },
+    )
     assert response.status_code == 200
     shown = BeautifulSoup(response.text, "html.parser").select_one("code.secret").text
     user = _user(db, "newbie")
@@ -519,8 +572,9 @@ def test_c08_an_admin_reset_gives_a_new_one_time_password(client, db, world, log
     victim = app.test_client()
     _post_login(victim, "handler", factories.PASSWORD)
     login_as("admin")
-    response = _post(client, f"/admin/users/{handler.id}/password",
-                     page=f"/admin/users/{handler.id}")
+    response = _post(
+        client, f"/admin/users/{handler.id}/password", page=f"/admin/users/{handler.id}"
+    )
     shown = BeautifulSoup(response.text, "html.parser").select_one("code.secret").text
     assert _sent_to_login(victim.get("/workbench/"), htmx=False)
     assert _post_login(victim, "handler", factories.PASSWORD).status_code == 200
@@ -536,6 +590,7 @@ def test_c08_demo_accounts_keep_the_demo_password_without_the_flag(runner, db, a
 
 
 # --------------------------------------------------------------------------- 9. MFA
+
 
 @pytest.fixture
 def frozen():
@@ -564,8 +619,9 @@ def _wrong(totp) -> str:
     return next(c for c in ("123456", "654321", "111111", "222222") if c not in near)
 
 
-def test_c09_staff_enrol_with_a_secret_shown_as_text_and_an_inline_qr(client, db, world,
-                                                                        login_as, frozen):
+def test_c09_staff_enrol_with_a_secret_shown_as_text_and_an_inline_qr(
+    client, db, world, login_as, frozen
+):
     login_as("office")
     page = BeautifulSoup(client.get("/auth/second-factor/enrol").text, "html.parser")
     svg = page.select_one("figure.qr svg[role=img]")
@@ -579,8 +635,9 @@ def test_c09_staff_enrol_with_a_secret_shown_as_text_and_an_inline_qr(client, db
     assert right.status_code == 303
     user = _user(db, "office")
     assert user.totp_secret == secret
-    assert db.session.scalar(sa.select(AuditLog.object_id).where(
-        AuditLog.action == "second_factor_enrol")) == str(user.id)
+    assert db.session.scalar(
+        sa.select(AuditLog.object_id).where(AuditLog.action == "second_factor_enrol")
+    ) == str(user.id)
     assert "已开启" in client.get("/auth/second-factor/enrol").text
 
 
@@ -590,8 +647,7 @@ def test_c09_enterprise_users_have_no_enrolment_page(client, world, login_as):
 
 
 @HTMX
-def test_c09_login_without_the_second_factor_is_denied(client, db, world, enrolled, frozen,
-                                                       htmx):
+def test_c09_login_without_the_second_factor_is_denied(client, db, world, enrolled, frozen, htmx):
     """The right password alone leaves a note for the code step, not a session."""
     response = _post_login(client, "office", factories.PASSWORD)
     assert response.headers["Location"] == "/auth/second-factor"
@@ -607,8 +663,9 @@ def test_c09_a_wrong_code_is_denied(client, db, world, enrolled, frozen):
     assert wrong.status_code == 200
     assert "验证码不正确" in _error(wrong, "code")
     assert _sent_to_login(client.get("/office/"), htmx=False)
-    results = db.session.scalars(sa.select(AuditLog.result).where(
-        AuditLog.action == "login").order_by(AuditLog.id)).all()
+    results = db.session.scalars(
+        sa.select(AuditLog.result).where(AuditLog.action == "login").order_by(AuditLog.id)
+    ).all()
     assert results == ["second_factor", "failure"]
 
 
@@ -645,8 +702,7 @@ def test_c09_wrong_codes_count_toward_the_lockout(client, db, world, enrolled, f
     assert again.status_code == 200 and FAILURE in again.text
 
 
-def test_c09_a_right_password_does_not_reset_the_failures(client, db, world, enrolled,
-                                                          frozen):
+def test_c09_a_right_password_does_not_reset_the_failures(client, db, world, enrolled, frozen):
     """Password, 4 wrong codes, password again, 1 wrong code: locked (the count is kept
     until a right code)."""
     wrong = _wrong(enrolled)
@@ -669,26 +725,34 @@ def test_c09_without_a_password_the_code_step_is_closed(client, world, enrolled,
     response = client.get("/auth/second-factor")
     assert response.headers["Location"] == "/auth/login"
     token = csrf_from(client.get("/auth/login").text)
-    posted = client.post("/auth/second-factor", data={"csrf_token": token,
-                                                      "code": enrolled.now()})
+    posted = client.post("/auth/second-factor", data={"csrf_token": token, "code": enrolled.now()})
     assert posted.headers["Location"] == "/auth/login"
     assert _sent_to_login(client.get("/office/"), htmx=False)
 
 
-def test_c09_an_admin_resets_a_lost_second_factor(client, db, world, enrolled, frozen, app,
-                                                  login_as):
+def test_c09_an_admin_resets_a_lost_second_factor(
+    client, db, world, enrolled, frozen, app, login_as
+):
     office = app.test_client()
     _post_login(office, "office", factories.PASSWORD)
     _code(office, enrolled.now())
     login_as("admin")
     user = _user(db, "office")
-    assert _post(client, f"/admin/users/{user.id}/second-factor",
-                 page=f"/admin/users/{user.id}").status_code == 303
+    assert (
+        _post(
+            client, f"/admin/users/{user.id}/second-factor", page=f"/admin/users/{user.id}"
+        ).status_code
+        == 303
+    )
     assert _user(db, "office").totp_secret is None
     assert _sent_to_login(office.get("/office/"), htmx=False)
     assert _post_login(office, "office", factories.PASSWORD).headers["Location"] == "/office/"
-    assert db.session.scalar(sa.select(AuditLog.user_id).where(
-        AuditLog.action == "second_factor_reset")) == world.users["admin"].id
+    assert (
+        db.session.scalar(
+            sa.select(AuditLog.user_id).where(AuditLog.action == "second_factor_reset")
+        )
+        == world.users["admin"].id
+    )
 
 
 class TestRequiredForStaff:
@@ -700,8 +764,7 @@ class TestRequiredForStaff:
         return {"REQUIRE_STAFF_MFA": True}
 
     @HTMX
-    def test_c09_staff_without_a_factor_must_enrol_first(self, client, db, world, frozen,
-                                                         htmx):
+    def test_c09_staff_without_a_factor_must_enrol_first(self, client, db, world, frozen, htmx):
         assert _post_login(client, "handler", factories.PASSWORD).status_code == 303
         for path in ("/workbench/", "/auth/password", "/notifications/", "/"):
             assert _sent_to(_get(client, path, htmx), "/auth/second-factor/enrol", htmx)
@@ -717,29 +780,39 @@ class TestRequiredForStaff:
 
 # --------------------------------------------------------------------------- admin pages
 
+
 def _admin_posts(user_id):
-    return {f"/admin/users/{user_id}/role": {"role": "head", "unit": ""},
-            f"/admin/users/{user_id}/active": {"active": "0"},
-            f"/admin/users/{user_id}/password": {},
-            f"/admin/users/{user_id}/second-factor": {},
-            "/admin/users/new": {"name": "x", "username": "xx", "role": "office", "unit": ""}}
+    return {
+        f"/admin/users/{user_id}/role": {"role": "head", "unit": ""},
+        f"/admin/users/{user_id}/active": {"active": "0"},
+        f"/admin/users/{user_id}/password": {},
+        f"/admin/users/{user_id}/second-factor": {},
+        "/admin/users/new": {"name": "x", "username": "xx", "role": "office", "unit": ""},
+    }
 
 
 def test_c28_a_role_change_is_audited(client, db, world, login_as):
     """One audit row: who (the admin), whom (the user), old → new role, UTC time, IP."""
     admin = login_as("admin")
     handler = world.users["handler"]
-    response = _post(client, f"/admin/users/{handler.id}/role",
-                     {"role": "head", "unit": str(world.department.id)},
-                     page=f"/admin/users/{handler.id}")
+    response = _post(
+        client,
+        f"/admin/users/{handler.id}/role",
+        {"role": "head", "unit": str(world.department.id)},
+        page=f"/admin/users/{handler.id}",
+    )
     assert response.status_code == 303
     assert _user(db, "handler").role is Role.HEAD
-    rows = db.session.scalars(sa.select(AuditLog).where(
-        AuditLog.action == "role_change")).all()
+    rows = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "role_change")).all()
     assert len(rows) == 1
     row = rows[0]
     assert (row.user_id, row.object_type, row.object_id, row.result, row.ip) == (
-        admin.id, "user", str(handler.id), "success", "127.0.0.1")
+        admin.id,
+        "user",
+        str(handler.id),
+        "success",
+        "127.0.0.1",
+    )
     assert "handler\u2192head" in row.detail
     assert row.at.tzinfo is not None
     assert factories.PASSWORD not in row.detail
@@ -753,12 +826,22 @@ def test_c28_every_account_change_is_audited(client, db, world, login_as):
             data = {"role": "head", "unit": str(world.department.id)}
         if path.endswith("/new"):
             data = {**data, "unit": str(world.office.id)}
-        _post(client, path, data, page="/admin/users/new" if path.endswith("/new")
-              else f"/admin/users/{handler.id}")
-    actions = db.session.scalars(sa.select(AuditLog.action).where(
-        AuditLog.object_type == "user", AuditLog.action != "login")).all()
-    assert sorted(actions) == ["password_reset", "role_change", "second_factor_reset",
-                               "user_create", "user_disable"]
+        _post(
+            client,
+            path,
+            data,
+            page="/admin/users/new" if path.endswith("/new") else f"/admin/users/{handler.id}",
+        )
+    actions = db.session.scalars(
+        sa.select(AuditLog.action).where(AuditLog.object_type == "user", AuditLog.action != "login")
+    ).all()
+    assert sorted(actions) == [
+        "password_reset",
+        "role_change",
+        "second_factor_reset",
+        "user_create",
+        "user_disable",
+    ]
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role if r is not Role.ADMIN])
@@ -789,16 +872,16 @@ def test_c11_anonymous_users_are_sent_to_login(client, world):
 
 
 @pytest.mark.parametrize("token", [None, "wrong"], ids=["no-token", "wrong-token"])
-def test_c21_every_user_management_post_needs_a_csrf_token(client, db, world, login_as,
-                                                           token):
+def test_c21_every_user_management_post_needs_a_csrf_token(client, db, world, login_as, token):
     login_as("admin")
     handler = world.users["handler"]
     before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog))
     for path, data in _admin_posts(handler.id).items():
         form = dict(data) if token is None else {"csrf_token": token, **data}
         assert client.post(path, data=form).status_code == 400, path
-        htmx = client.post(path, data=data, headers={"HX-Request": "true",
-                                                      "X-CSRFToken": token or ""})
+        htmx = client.post(
+            path, data=data, headers={"HX-Request": "true", "X-CSRFToken": token or ""}
+        )
         assert htmx.status_code == 400, path
     user = _user(db, "handler")
     assert (user.role, user.active, user.session_version) == (Role.HANDLER, True, 1)

@@ -33,10 +33,16 @@ def _count(model) -> int:
 
 
 def _whistle_data(token=None, **overrides):
-    data = {"submission_key": "k-csrf-1", "level": "local", "case_type": "business",
-            "category": "4", "title": "春节后缺工30人",
-            "content": "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。",
-            "contact_name": "王经理", "contact_phone": "13800000001"}
+    data = {
+        "submission_key": "k-csrf-1",
+        "level": "local",
+        "case_type": "business",
+        "category": "4",
+        "title": "春节后缺工30人",
+        "content": "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。",
+        "contact_name": "王经理",
+        "contact_phone": "13800000001",
+    }
     if token is not None:
         data["csrf_token"] = token
     data.update(overrides)
@@ -54,16 +60,19 @@ def _other_sessions_token(app) -> str:
 
 # ------------------------------------------------------------------------------- 21
 
+
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
 @pytest.mark.parametrize("token", ["none", "wrong", "other-session"])
 def test_c21_a_post_without_a_good_token_is_refused_and_changes_nothing(
-        app, client, db, world, login_as, htmx, token):
+    app, client, db, world, login_as, htmx, token
+):
     """A whistle (enterprise) and a step (office), each POSTed as a form and as htmx would
     (HX-Request, the token in X-CSRFToken): 400 and not a row more."""
     case = factories.case(db.session, world.city, enterprise=world.enterprise)
     db.session.commit()
-    value = {"none": None, "wrong": "not-a-token",
-             "other-session": _other_sessions_token(app)}[token]
+    value = {"none": None, "wrong": "not-a-token", "other-session": _other_sessions_token(app)}[
+        token
+    ]
 
     def post(path, data):
         headers = {}
@@ -83,17 +92,18 @@ def test_c21_a_post_without_a_good_token_is_refused_and_changes_nothing(
 
     sign_out(client)
     login_as("office")
-    response = post(f"/office/cases/{case.number}/accept",
-                    {"accept-version": str(case.version_id)})
+    response = post(f"/office/cases/{case.number}/accept", {"accept-version": str(case.version_id)})
     assert response.status_code == 400
     db.session.expire_all()
     assert case.state.value == "submitted" and _count(CaseEvent) == events
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
-@pytest.mark.parametrize("referer", [None, "https://evil.example/auth/login",
-                                     "http://portal.example/auth/login"],
-                         ids=["none", "other-site", "plain-http"])
+@pytest.mark.parametrize(
+    "referer",
+    [None, "https://evil.example/auth/login", "http://portal.example/auth/login"],
+    ids=["none", "other-site", "plain-http"],
+)
 def test_c21_a_cross_origin_referer_is_refused_on_https(production, htmx, referer):
     """Production config over HTTPS: WTF_CSRF_SSL_STRICT (on, the default) wants a Referer
     of this very origin on every POST, so a right token from another site, from plain
@@ -115,8 +125,12 @@ def test_c21_a_cross_origin_referer_is_refused_on_https(production, htmx, refere
     response = client.post("/auth/login", data=data, headers=headers, base_url=https)
     assert response.status_code == 400
     assert client.get("/office/", base_url=https).status_code == 302  # not signed in
-    same = client.post("/auth/login", data=data, base_url=https,
-                       headers={**headers, "Referer": f"{https}/auth/login"})
+    same = client.post(
+        "/auth/login",
+        data=data,
+        base_url=https,
+        headers={**headers, "Referer": f"{https}/auth/login"},
+    )
     assert same.status_code == 303
     assert client.get("/office/", base_url=https).status_code == 200
 
@@ -126,8 +140,9 @@ def test_c21_a_valid_token_succeeds(client, db, world, login_as, htmx):
     login_as("enterprise")
     token = csrf_from(client.get("/whistle").text)
     if htmx:
-        response = client.post("/whistle", data=_whistle_data(),
-                               headers={"HX-Request": "true", "X-CSRFToken": token})
+        response = client.post(
+            "/whistle", data=_whistle_data(), headers={"HX-Request": "true", "X-CSRFToken": token}
+        )
     else:
         response = client.post("/whistle", data=_whistle_data(token))
     assert response.status_code == 303
@@ -139,15 +154,20 @@ def test_c21_the_refusal_keeps_what_was_typed(client, db, world, login_as):
     come back, escaped, read-only to copy; the password, token and submission key do not;
     the files are to be chosen again; a link leads back to the form."""
     login_as("enterprise")
-    data = _whistle_data("expired-token", title="<b>缺工</b>30人",
-                         content="<script>alert(1)</script>一线工人缺口约30人，招不到人。")
+    data = _whistle_data(
+        "expired-token",
+        title="<b>缺工</b>30人",
+        content="<script>alert(1)</script>一线工人缺口约30人，招不到人。",
+    )
     data["attachments"] = [(io.BytesIO(b"%PDF-1.4 x"), "证明.pdf")]
     response = client.post("/whistle", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     assert "<script>alert(1)" not in response.text and "<b>缺工" not in response.text
     page = BeautifulSoup(response.text, "html.parser")
-    typed = {page.select_one(f'label[for="{t["id"]}"]').text: t.text
-             for t in page.select("textarea[readonly]")}
+    typed = {
+        page.select_one(f'label[for="{t["id"]}"]').text: t.text
+        for t in page.select("textarea[readonly]")
+    }
     assert typed["诉求事项"] == "<b>缺工</b>30人"
     assert typed["诉求内容"].startswith("<script>alert(1)</script>一线工人")
     assert typed["联系人"] == "王经理"
@@ -172,11 +192,15 @@ def test_c21_an_htmx_refusal_is_a_fragment(client, db, world, login_as):
     db.session.commit()
     login_as("office")
     here = f"http://localhost/office/cases/{case.number}"
-    response = client.post(f"/office/cases/{case.number}/refuse",
-                           headers={"HX-Request": "true", "X-CSRFToken": "stale",
-                                    "HX-Current-URL": here},
-                           data={"refuse-version": "1", "refuse-reason": "7",
-                                 "refuse-message": "联系不上，请重新提交联系方式。"})
+    response = client.post(
+        f"/office/cases/{case.number}/refuse",
+        headers={"HX-Request": "true", "X-CSRFToken": "stale", "HX-Current-URL": here},
+        data={
+            "refuse-version": "1",
+            "refuse-reason": "7",
+            "refuse-message": "联系不上，请重新提交联系方式。",
+        },
+    )
     assert response.status_code == 400
     assert "<html" not in response.text
     typed = [t.text for t in BeautifulSoup(response.text, "html.parser").select("textarea")]
@@ -188,15 +212,22 @@ def test_c21_the_back_link_stays_on_the_site(client, db, world, login_as):
     login_as("enterprise")
     case = factories.case(db.session, world.city, enterprise=world.enterprise)
     db.session.commit()
-    away = client.post(f"/cases/{case.number}/rating", data={"rating-comment": "好"},
-                       headers={"Referer": "https://evil.example/phish"})
+    away = client.post(
+        f"/cases/{case.number}/rating",
+        data={"rating-comment": "好"},
+        headers={"Referer": "https://evil.example/phish"},
+    )
     assert away.status_code == 400 and "evil.example" not in away.text
-    home = client.post(f"/cases/{case.number}/rating", data={"rating-comment": "好"},
-                       headers={"Referer": f"http://localhost/cases/{case.number}"})
+    home = client.post(
+        f"/cases/{case.number}/rating",
+        data={"rating-comment": "好"},
+        headers={"Referer": f"http://localhost/cases/{case.number}"},
+    )
     assert f'href="/cases/{case.number}"' in home.text
 
 
 # ------------------------------------------------------------------------------- 22
+
 
 def _tables() -> list[str]:
     return [t for t in sa.inspect(_db.engine).get_table_names() if t != "alembic_version"]
@@ -205,10 +236,12 @@ def _tables() -> list[str]:
 def _row_counts() -> dict[str, int]:
     counts = {t: _db.session.scalar(sa.text(f'SELECT count(*) FROM "{t}"')) for t in _tables()}
     # Not rows but marks: notifications read, and every case's version (a step bumps it).
-    counts["notification read"] = _db.session.scalar(sa.text(
-        "SELECT count(*) FROM notification WHERE read_at IS NOT NULL"))
-    counts["case versions"] = _db.session.scalar(sa.text(
-        'SELECT coalesce(sum(version_id), 0) FROM "case"'))
+    counts["notification read"] = _db.session.scalar(
+        sa.text("SELECT count(*) FROM notification WHERE read_at IS NOT NULL")
+    )
+    counts["case versions"] = _db.session.scalar(
+        sa.text('SELECT coalesce(sum(version_id), 0) FROM "case"')
+    )
     return counts
 
 
@@ -264,19 +297,24 @@ def test_c22_the_crawl_reaches_every_get_route(app, db, world):
 
 # ------------------------------------------------------------------------------- 23
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
 SANDBOX = "default-src 'none'; sandbox"
 
 
 def _check_headers(response, where: str, csp: str = CSP) -> None:
     got = response.headers
     assert got["Content-Security-Policy"].strip() == csp, where
-    directives = dict(d.strip().split(" ", 1) if " " in d.strip() else (d.strip(), "")
-                      for d in got["Content-Security-Policy"].split(";"))
+    directives = dict(
+        d.strip().split(" ", 1) if " " in d.strip() else (d.strip(), "")
+        for d in got["Content-Security-Policy"].split(";")
+    )
     for name in ("script-src", "style-src", "default-src"):
-        assert "unsafe-eval" not in directives.get(name, "") \
-            and "unsafe-inline" not in directives.get(name, ""), where
+        assert "unsafe-eval" not in directives.get(
+            name, ""
+        ) and "unsafe-inline" not in directives.get(name, ""), where
     assert got["X-Content-Type-Options"] == "nosniff", where
     assert got["X-Frame-Options"] == "DENY", where
     assert "frame-ancestors 'none'" in got["Content-Security-Policy"] or "sandbox" in csp
@@ -299,21 +337,25 @@ def test_c23_headers_on_every_kind_of_response(app, client, db, world, login_as)
         "405": client.delete("/auth/login"),
     }
     login_as("enterprise")
-    checked.update({
-        "403": client.get("/office/"),
-        "case page": client.get(f"/cases/{number}"),
-        "case fragment": client.get(f"/cases/{number}/status", headers=fragment),
-        "case pdf": client.get(f"/cases/{number}/registration.pdf"),
-    })
+    checked.update(
+        {
+            "403": client.get("/office/"),
+            "case page": client.get(f"/cases/{number}"),
+            "case fragment": client.get(f"/cases/{number}/status", headers=fragment),
+            "case pdf": client.get(f"/cases/{number}/registration.pdf"),
+        }
+    )
     attachment = client.get(f"/cases/{number}/files/{file_id}")
     sign_out(client)
     login_as("office")
-    checked.update({
-        "staff case": client.get(f"/office/cases/{number}"),
-        "queue fragment": client.get("/office/?view=all", headers=fragment),
-        "dossier": client.get(f"/office/cases/{number}/dossier.pdf"),
-        "xlsx": client.get("/figures/bulletin.xlsx"),
-    })
+    checked.update(
+        {
+            "staff case": client.get(f"/office/cases/{number}"),
+            "queue fragment": client.get("/office/?view=all", headers=fragment),
+            "dossier": client.get(f"/office/cases/{number}/dossier.pdf"),
+            "xlsx": client.get("/figures/bulletin.xlsx"),
+        }
+    )
     staff_file = client.get(f"/office/cases/{number}/files/{file_id}")
     for where, response in checked.items():
         assert response.status_code in (200, 403, 404, 405), where
@@ -328,6 +370,7 @@ def test_c23_headers_on_every_kind_of_response(app, client, db, world, login_as)
 
 def test_c23_500_pages_carry_the_headers(database, tmp_path):
     from tests.security.test_faults import _production_app
+
     app = _production_app(database, tmp_path)
 
     @app.get("/boom")
@@ -344,6 +387,7 @@ def test_c23_500_pages_carry_the_headers(database, tmp_path):
 @pytest.fixture
 def production(database, tmp_path):
     from tests.security.test_faults import _production_app
+
     app = _production_app(database, tmp_path)
     yield app
     with app.app_context():
@@ -386,6 +430,7 @@ def test_c23_templates_have_no_inline_script_or_hx_on():
 
 def test_c23_htmx_is_configured_for_the_csp(client, world):
     import json
+
     page = BeautifulSoup(client.get("/").text, "html.parser")
     config = json.loads(page.select_one('meta[name="htmx-config"]')["content"])
     assert config["allowEval"] is False
@@ -401,10 +446,14 @@ def test_c23_case_pages_keep_out_of_htmx_history(app, client, db, world, login_a
     db.session.commit()
     number = scene.own["number"]
     login_as("enterprise")
-    assert BeautifulSoup(client.get(f"/cases/{number}").text,
-                         "html.parser").body["hx-history"] == "false"
-    for role, path in (("office", f"/office/cases/{number}"),
-                       ("handler", f"/workbench/cases/{number}")):
+    assert (
+        BeautifulSoup(client.get(f"/cases/{number}").text, "html.parser").body["hx-history"]
+        == "false"
+    )
+    for role, path in (
+        ("office", f"/office/cases/{number}"),
+        ("handler", f"/workbench/cases/{number}"),
+    ):
         sign_out(client)
         login_as(role)
         body = BeautifulSoup(client.get(path).text, "html.parser").body

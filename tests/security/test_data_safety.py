@@ -42,7 +42,10 @@ from portal.domain.models import Attachment, Case, CaseEvent
 from tests import factories
 from tests.conftest import IS_POSTGRES
 from tests.security.test_faults import (
-    as_postgres, migrate_with_demo_data, needs_cluster, private_postgres,
+    as_postgres,
+    migrate_with_demo_data,
+    needs_cluster,
+    private_postgres,
 )
 from tests.test_migrations import scalar, scratch_app, scratch_url  # noqa: F401 (a fixture)
 
@@ -54,16 +57,26 @@ import audit_deps  # noqa: E402  (tools/ is no package: the script make audit-de
 def _cases_with_events_and_attachments(db, world, count: int = 5) -> None:
     office, calendar = world.users["office"], WorkCalendar()
     for n in range(count):
-        case = factories.case(db.session, world.city, enterprise=world.enterprise,
-                              title=f"备份演练{n}")
+        case = factories.case(
+            db.session, world.city, enterprise=world.enterprise, title=f"备份演练{n}"
+        )
         workflow.accept(db.session, calendar, case, by=office, at=factories.now())
-        workflow.dispatch(db.session, calendar, case, by=office, at=factories.now(),
-                          lead=world.department)
+        workflow.dispatch(
+            db.session, calendar, case, by=office, at=factories.now(), lead=world.department
+        )
         for k in range(2):
-            db.session.add(Attachment(
-                case=case, filename=f"材料{n}-{k}.pdf", stored_name=secrets.token_hex(16),
-                content_type="application/pdf", size=1000 + k, sha256=secrets.token_hex(32),
-                uploaded_by_id=world.users["enterprise"].id, uploaded_at=factories.now()))
+            db.session.add(
+                Attachment(
+                    case=case,
+                    filename=f"材料{n}-{k}.pdf",
+                    stored_name=secrets.token_hex(16),
+                    content_type="application/pdf",
+                    size=1000 + k,
+                    sha256=secrets.token_hex(32),
+                    uploaded_by_id=world.users["enterprise"].id,
+                    uploaded_at=factories.now(),
+                )
+            )
     db.session.commit()
 
 
@@ -74,11 +87,25 @@ def _records(url: str) -> dict[str, set]:
         with engine.connect() as conn:
             return {
                 "case": set(conn.execute(sa.select(Case.number, Case.title, Case.state))),
-                "event": set(conn.execute(sa.select(
-                    CaseEvent.id, CaseEvent.case_id, CaseEvent.action, CaseEvent.to_state))),
-                "attachment": set(conn.execute(sa.select(
-                    Attachment.id, Attachment.case_id, Attachment.filename,
-                    Attachment.stored_name, Attachment.sha256, Attachment.size))),
+                "event": set(
+                    conn.execute(
+                        sa.select(
+                            CaseEvent.id, CaseEvent.case_id, CaseEvent.action, CaseEvent.to_state
+                        )
+                    )
+                ),
+                "attachment": set(
+                    conn.execute(
+                        sa.select(
+                            Attachment.id,
+                            Attachment.case_id,
+                            Attachment.filename,
+                            Attachment.stored_name,
+                            Attachment.sha256,
+                            Attachment.size,
+                        )
+                    )
+                ),
             }
     finally:
         engine.dispose()
@@ -86,14 +113,17 @@ def _records(url: str) -> dict[str, set]:
 
 # ------------------------------------------------------------------ 37
 
+
 def test_c37_a_backup_restores_into_a_fresh_database_with_every_record(
-        app, db, world, runner, tmp_path, scratch_url):
+    app, db, world, runner, tmp_path, scratch_url
+):
     _cases_with_events_and_attachments(db, world)
     source = app.config["SQLALCHEMY_DATABASE_URI"]
     result = runner.invoke(args=["backup", "--to", str(tmp_path / "backups")])
     assert result.exit_code == 0, result.output
-    [dump] = [p for p in (tmp_path / "backups").iterdir()
-              if not p.name.endswith(backups.MANIFEST_SUFFIX)]
+    [dump] = [
+        p for p in (tmp_path / "backups").iterdir() if not p.name.endswith(backups.MANIFEST_SUFFIX)
+    ]
     manifest = backups.read_manifest(dump)
     assert manifest["format"] == ("postgresql" if IS_POSTGRES else "sqlite")
     assert manifest["sha256"] == backups.sha256_file(dump)
@@ -117,8 +147,11 @@ def test_c37_a_backup_restores_into_a_fresh_database_with_every_record(
 def test_c37_a_changed_dump_is_refused(app, db, world, runner, tmp_path, scratch_url):
     _cases_with_events_and_attachments(db, world, count=1)
     assert runner.invoke(args=["backup", "--to", str(tmp_path)]).exit_code == 0
-    [dump] = [p for p in tmp_path.iterdir()
-              if p.name.startswith("portal-") and not p.name.endswith(backups.MANIFEST_SUFFIX)]
+    [dump] = [
+        p
+        for p in tmp_path.iterdir()
+        if p.name.startswith("portal-") and not p.name.endswith(backups.MANIFEST_SUFFIX)
+    ]
     data = bytearray(dump.read_bytes())
     data[len(data) // 2] ^= 0xFF
     dump.write_bytes(bytes(data))
@@ -127,8 +160,11 @@ def test_c37_a_changed_dump_is_refused(app, db, world, runner, tmp_path, scratch
     assert "SHA-256 differs from the manifest" in result.output
 
 
-@pytest.mark.skipif(IS_POSTGRES, reason="the SQLite backup API under load; on PostgreSQL "
-                    "the pg_dump drill (test_c37_a_backup_restores...) covers check 37")
+@pytest.mark.skipif(
+    IS_POSTGRES,
+    reason="the SQLite backup API under load; on PostgreSQL "
+    "the pg_dump drill (test_c37_a_backup_restores...) covers check 37",
+)
 def test_c37_sqlite_backup_under_write_load_is_whole(app, db, world, runner, tmp_path):
     """SECURITY.md "nothing lost" 6: `sqlite3.Connection.backup`, never `cp` of a live
     database. A writer keeps adding an event and an attachment record in one transaction
@@ -143,15 +179,33 @@ def test_c37_sqlite_backup_under_write_load_is_whole(app, db, world, runner, tmp
     def write():
         while not stop.is_set():
             with engine.begin() as conn:
-                event_id = conn.execute(sa.insert(CaseEvent).values(
-                    case_id=case_id, at=factories.now(), action="supplement",
-                    from_state="submitted", to_state="submitted", note="写入中",
-                    visible_to_enterprise=True).returning(CaseEvent.id)).scalar()
-                conn.execute(sa.insert(Attachment).values(
-                    case_id=case_id, event_id=event_id, filename="f.pdf",
-                    stored_name=secrets.token_hex(16), content_type="application/pdf",
-                    size=1, sha256="0" * 64, uploaded_by_id=user_id,
-                    uploaded_at=factories.now(), visible_to_enterprise=True))
+                event_id = conn.execute(
+                    sa.insert(CaseEvent)
+                    .values(
+                        case_id=case_id,
+                        at=factories.now(),
+                        action="supplement",
+                        from_state="submitted",
+                        to_state="submitted",
+                        note="写入中",
+                        visible_to_enterprise=True,
+                    )
+                    .returning(CaseEvent.id)
+                ).scalar()
+                conn.execute(
+                    sa.insert(Attachment).values(
+                        case_id=case_id,
+                        event_id=event_id,
+                        filename="f.pdf",
+                        stored_name=secrets.token_hex(16),
+                        content_type="application/pdf",
+                        size=1,
+                        sha256="0" * 64,
+                        uploaded_by_id=user_id,
+                        uploaded_at=factories.now(),
+                        visible_to_enterprise=True,
+                    )
+                )
             written[0] += 1
 
     writer = threading.Thread(target=write)
@@ -174,7 +228,8 @@ def test_c37_sqlite_backup_under_write_load_is_whole(app, db, world, runner, tmp
             assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             events, files = copy.execute(
                 "SELECT (SELECT count(*) FROM case_event WHERE action = 'supplement'), "
-                "(SELECT count(*) FROM attachment)").fetchone()
+                "(SELECT count(*) FROM attachment)"
+            ).fetchone()
         assert events == files > 0  # whole transactions, never half of one
         restored = f"sqlite:///{tmp_path / f'restored{n}.db'}"
         result = runner.invoke(args=["backup", "restore", str(dump), "--into", restored])
@@ -188,8 +243,10 @@ def test_c37_point_in_time_recovery_to_a_fresh_instance():
     server may not be reconfigured, so on a private cluster with `archive_mode=on`: a base
     backup, then work goes on; a fresh instance recovers from the base backup and the WAL
     archive to a moment in between and holds exactly what was committed by then."""
-    archive_options = ("-c wal_level=replica -c archive_mode=on -c archive_timeout=0 "
-                       "-c archive_command='cp %p {archive}/%f'")
+    archive_options = (
+        "-c wal_level=replica -c archive_mode=on -c archive_timeout=0 "
+        "-c archive_command='cp %p {archive}/%f'"
+    )
     with private_postgres() as cluster:
         archive = cluster.folder / "wal-archive"
         as_postgres("mkdir", "-m", "700", archive)
@@ -197,28 +254,49 @@ def test_c37_point_in_time_recovery_to_a_fresh_instance():
         cluster.restart()
         migrate_with_demo_data(cluster.url())
         base = cluster.folder / "base"
-        as_postgres(cluster.bin_dir / "pg_basebackup", "-h", "127.0.0.1", "-p", cluster.port,
-                    "-U", "postgres", "-D", base, "-X", "fetch", "--checkpoint=fast")
+        as_postgres(
+            cluster.bin_dir / "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            cluster.port,
+            "-U",
+            "postgres",
+            "-D",
+            base,
+            "-X",
+            "fetch",
+            "--checkpoint=fast",
+        )
 
         engine = sa.create_engine(cluster.url())
         with engine.begin() as conn:  # after the base backup, before the target: kept
-            conn.execute(sa.text("INSERT INTO calendar_override (day, kind, note, created_at) "
-                                 "VALUES ('2031-03-03', 'workday', 'kept', now())"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO calendar_override (day, kind, note, created_at) "
+                    "VALUES ('2031-03-03', 'workday', 'kept', now())"
+                )
+            )
         with engine.connect() as conn:
             target = conn.scalar(sa.text("SELECT clock_timestamp()"))
         time.sleep(1.1)
         with engine.begin() as conn:  # after the target: not recovered
-            conn.execute(sa.text("UPDATE calendar_override SET note = 'too late' "
-                                 "WHERE day = '2031-03-03'"))
-            conn.execute(sa.text(
-                "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
-                "SELECT min(id), now(), 'supplement', 'too late', false FROM \"case\""))
+            conn.execute(
+                sa.text("UPDATE calendar_override SET note = 'too late' WHERE day = '2031-03-03'")
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
+                    "SELECT min(id), now(), 'supplement', 'too late', false FROM \"case\""
+                )
+            )
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT pg_switch_wal()"))
             conn.commit()
             deadline = time.monotonic() + 30
-            while not conn.scalar(sa.text("SELECT last_archived_time > :t FROM "
-                                          "pg_stat_archiver"), {"t": target}):
+            while not conn.scalar(
+                sa.text("SELECT last_archived_time > :t FROM pg_stat_archiver"), {"t": target}
+            ):
                 assert time.monotonic() < deadline, "the WAL segment was never archived"
                 conn.rollback()  # statistics are read once per transaction
                 time.sleep(0.2)
@@ -232,9 +310,11 @@ def test_c37_point_in_time_recovery_to_a_fresh_instance():
         (base / "recovery.signal").touch()
         shutil.chown(base / "recovery.signal", "postgres", "postgres")
         with open(base / "postgresql.auto.conf", "a") as conf:
-            conf.write(f"restore_command = 'cp {archive}/%f %p'\n"
-                       f"recovery_target_time = '{target.isoformat()}'\n"
-                       "recovery_target_action = 'promote'\narchive_mode = off\n")
+            conf.write(
+                f"restore_command = 'cp {archive}/%f %p'\n"
+                f"recovery_target_time = '{target.isoformat()}'\n"
+                "recovery_target_action = 'promote'\narchive_mode = off\n"
+            )
         restored.start()
         try:
             check = sa.create_engine(restored.url())
@@ -244,8 +324,9 @@ def test_c37_point_in_time_recovery_to_a_fresh_instance():
                     assert time.monotonic() < deadline, "recovery did not finish"
                     time.sleep(0.2)
                     conn.rollback()
-                note = conn.scalar(sa.text("SELECT note FROM calendar_override "
-                                           "WHERE day = '2031-03-03'"))
+                note = conn.scalar(
+                    sa.text("SELECT note FROM calendar_override WHERE day = '2031-03-03'")
+                )
                 events = conn.scalar(sa.text("SELECT count(*) FROM case_event"))
             check.dispose()
             got = backups.table_summary(restored.url())
@@ -263,27 +344,38 @@ NUMBERS = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE 
 
 def _thousands_of_rows(conn, cases: int) -> None:
     """`cases` cases with two events each, in revision 0001's columns, made by SQL."""
-    conn.execute(sa.text(
-        "INSERT INTO jurisdiction (id, code, name, level) VALUES (1, '445100', '潮州市', 'city')"))
-    conn.execute(sa.text(
-        'INSERT INTO "case" (id, number, jurisdiction_id, year, seq, applicant_name, '
-        "contact_name, contact_phone, title, content, type, channel, received_at, state, "
-        "version_id, created_at) " + NUMBERS.format(count=cases) +
-        "SELECT i, '445100-2026-' || CAST(100000 + i AS TEXT), 1, 2026, i, '企业' || "
-        "CAST(i AS TEXT), '联系人', '13800000000', '标题' || CAST(i AS TEXT), '内容', "
-        "'business', 'portal', '2026-11-25 02:00:00', 'submitted', 1, '2026-11-25 02:00:00' "
-        "FROM n"))
+    conn.execute(
+        sa.text(
+            "INSERT INTO jurisdiction (id, code, name, level) VALUES (1, '445100', '潮州市', 'city')"  # noqa: E501
+        )
+    )
+    conn.execute(
+        sa.text(
+            'INSERT INTO "case" (id, number, jurisdiction_id, year, seq, applicant_name, '
+            "contact_name, contact_phone, title, content, type, channel, received_at, state, "
+            "version_id, created_at) "
+            + NUMBERS.format(count=cases)
+            + "SELECT i, '445100-2026-' || CAST(100000 + i AS TEXT), 1, 2026, i, '企业' || "
+            "CAST(i AS TEXT), '联系人', '13800000000', '标题' || CAST(i AS TEXT), '内容', "
+            "'business', 'portal', '2026-11-25 02:00:00', 'submitted', 1, '2026-11-25 02:00:00' "
+            "FROM n"
+        )
+    )
     for action in ("register", "accept"):
-        conn.execute(sa.text(
-            "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
-            f"SELECT id, '2026-11-25 02:00:00', '{action}', title, true FROM \"case\""))
+        conn.execute(
+            sa.text(
+                "INSERT INTO case_event (case_id, at, action, note, visible_to_enterprise) "
+                f"SELECT id, '2026-11-25 02:00:00', '{action}', title, true FROM \"case\""
+            )
+        )
 
 
 def _kept(conn) -> tuple:
     """Counts and a checksum of the columns every revision keeps."""
     cases = conn.execute(sa.text('SELECT id, number, title FROM "case" ORDER BY id')).all()
-    events = conn.execute(sa.text(
-        "SELECT id, case_id, action, note FROM case_event ORDER BY id")).all()
+    events = conn.execute(
+        sa.text("SELECT id, case_id, action, note FROM case_event ORDER BY id")
+    ).all()
     return len(cases), len(events), hash(tuple(map(tuple, cases)) + tuple(map(tuple, events)))
 
 
@@ -291,6 +383,7 @@ def test_c38_upgrade_and_downgrade_a_copy_of_thousands_of_rows_loses_nothing(scr
     """SECURITY.md "nothing lost" 7: a rehearsal on a copy. 3,000 cases and 6,000 events
     under revision 0001, up to the head, down to 0001, up again: every row kept."""
     from flask_migrate import downgrade, upgrade
+
     from portal.extensions import db
 
     with scratch_app(scratch_url):
@@ -310,11 +403,17 @@ def test_c38_upgrade_and_downgrade_a_copy_of_thousands_of_rows_loses_nothing(scr
 
 # ------------------------------------------------------------------ 39
 
+
 def test_c39_dependency_audit_finds_nothing_above_the_threshold():
     """`make audit-deps` runs this script: pip-audit over requirements.txt and npm audit
     --omit=dev. A finding fails here as in CI; an unreachable advisory database skips."""
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "audit_deps.py")],
-                         capture_output=True, text=True, timeout=600, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "audit_deps.py")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     lines = run.stdout.strip().splitlines()
     assert run.returncode == 0, run.stdout + run.stderr
     assert len(lines) == 2 and all(line.startswith("audit-deps: ") for line in lines), lines
@@ -325,25 +424,49 @@ def test_c39_dependency_audit_finds_nothing_above_the_threshold():
 
 def test_c39_a_finding_fails_and_an_unreachable_database_does_not():
     """The verdicts the script prints and exits by, on reports of each kind."""
-    found = {"dependencies": [
-        {"name": "flask", "version": "3.1.3", "vulns": []},
-        {"name": "jinja2", "version": "2.0", "vulns": [
-            {"id": "PYSEC-2019-217", "fix_versions": ["2.10.1"]}]}], "fixes": []}
+    found = {
+        "dependencies": [
+            {"name": "flask", "version": "3.1.3", "vulns": []},
+            {
+                "name": "jinja2",
+                "version": "2.0",
+                "vulns": [{"id": "PYSEC-2019-217", "fix_versions": ["2.10.1"]}],
+            },
+        ],
+        "fixes": [],
+    }
     status, message = audit_deps.pip_verdict(json.dumps(found), "")
     assert status == audit_deps.FINDING and "PYSEC-2019-217" in message
     clean = {"dependencies": [{"name": "flask", "version": "3.1.3", "vulns": []}]}
     assert audit_deps.pip_verdict(json.dumps(clean), "")[0] == audit_deps.OK
-    offline = {"dependencies": [{"name": "flask", "skip_reason": "Dependency not found on "
-                                 "PyPI and could not be audited: flask (3.1.3)"}]}
+    offline = {
+        "dependencies": [
+            {
+                "name": "flask",
+                "skip_reason": "Dependency not found on "
+                "PyPI and could not be audited: flask (3.1.3)",
+            }
+        ]
+    }
     assert audit_deps.pip_verdict(json.dumps(offline), "")[0] == audit_deps.UNCHECKED
     assert audit_deps.pip_verdict("", "ConnectionError: timed out")[0] == audit_deps.UNCHECKED
 
     def npm(**counts):
         levels = {"info": 0, "low": 0, "moderate": 0, "high": 0, "critical": 0, **counts}
-        return json.dumps({"auditReportVersion": 2, "vulnerabilities": {"htmx.org": {}},
-                           "metadata": {"vulnerabilities": levels}})
+        return json.dumps(
+            {
+                "auditReportVersion": 2,
+                "vulnerabilities": {"htmx.org": {}},
+                "metadata": {"vulnerabilities": levels},
+            }
+        )
+
     assert audit_deps.npm_verdict(npm(high=1))[0] == audit_deps.FINDING
     assert audit_deps.npm_verdict(npm(critical=2))[0] == audit_deps.FINDING
     assert audit_deps.npm_verdict(npm(moderate=3))[0] == audit_deps.OK
-    assert audit_deps.npm_verdict(json.dumps({"statusCode": 405, "message": "405 Method Not "
-                                              "Allowed"}))[0] == audit_deps.UNCHECKED
+    assert (
+        audit_deps.npm_verdict(
+            json.dumps({"statusCode": 405, "message": "405 Method Not Allowed"})
+        )[0]
+        == audit_deps.UNCHECKED
+    )

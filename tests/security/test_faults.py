@@ -67,9 +67,9 @@ needs_gunicorn = pytest.mark.skipif(not GUNICORN.exists(), reason="needs the ven
 needs_cluster = pytest.mark.skipif(
     not sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or shutil.which("runuser") is None,
     reason="needs PostgreSQL's initdb (/usr/lib/postgresql/*/bin) and runuser to run a "
-           "private cluster")
-needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None,
-                                 reason="needs redis-server")
+    "private cluster",
+)
+needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 SECRET = "two-instances-share-this-secret-" + "x" * 32
 
 
@@ -91,18 +91,38 @@ def wait_for(port: int, path: str = "/healthz", timeout: float = 30) -> None:
 
 
 @contextmanager
-def gunicorns(database_url: str, log_dir: Path, *, count: int = 1, workers: int = 1,
-              **env_extra):
+def gunicorns(database_url: str, log_dir: Path, *, count: int = 1, workers: int = 1, **env_extra):
     """`count` gunicorn instances of `workers` workers each on the same database; yields
     their ports; their error logs go to log_dir/gunicorn-<port>.log."""
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET,
-           "REDIS_URL": "memory://", "JOBS_BACKEND": "immediate", **env_extra}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET,
+        "REDIS_URL": "memory://",
+        "JOBS_BACKEND": "immediate",
+        **env_extra,
+    }
     ports, processes = [free_port() for _ in range(count)], []
     for port in ports:
-        processes.append(subprocess.Popen(
-            [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-             "--timeout", "60", "--chdir", str(ROOT), "wsgi:app"], env=env,
-            stdout=subprocess.DEVNULL, stderr=open(log_dir / f"gunicorn-{port}.log", "w")))
+        processes.append(
+            subprocess.Popen(
+                [
+                    str(GUNICORN),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(workers),
+                    "--timeout",
+                    "60",
+                    "--chdir",
+                    str(ROOT),
+                    "wsgi:app",
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=open(log_dir / f"gunicorn-{port}.log", "w"),
+            )
+        )
     try:
         for port in ports:
             wait_for(port)
@@ -118,9 +138,21 @@ def gunicorns(database_url: str, log_dir: Path, *, count: int = 1, workers: int 
 def redis_port():
     """A Redis of this test's own, so that stopping it touches nobody else."""
     port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                               "--save", "", "--appendonly", "no"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with socket.socket() as s:
@@ -137,10 +169,14 @@ def redis_port():
 def instances(app, world, redis_port, tmp_path):
     """Two gunicorn instances that share only the database and Redis, as behind nginx."""
     port_redis, _server = redis_port
-    with gunicorns(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, count=2,
-                   REDIS_URL=f"redis://127.0.0.1:{port_redis}/0",
-                   LOGIN_RATE_LIMIT="4 per minute",
-                   LOGIN_FALLBACK_RATE_LIMIT="2 per minute") as ports:
+    with gunicorns(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        tmp_path,
+        count=2,
+        REDIS_URL=f"redis://127.0.0.1:{port_redis}/0",
+        LOGIN_RATE_LIMIT="4 per minute",
+        LOGIN_FALLBACK_RATE_LIMIT="2 per minute",
+    ) as ports:
         yield ports
 
 
@@ -149,8 +185,9 @@ class Browser:
 
     def __init__(self):
         self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
-                                                  NoRedirect)
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect
+        )
 
     def get(self, port: int, path: str) -> tuple[int, str]:
         return self._open(urllib.request.Request(f"http://127.0.0.1:{port}{path}"))
@@ -161,8 +198,9 @@ class Browser:
 
     def post_for_location(self, port: int, path: str, data: dict) -> tuple[int, str]:
         """POST; the status and the Location answered (a redirect is not followed)."""
-        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
-                                         data=urllib.parse.urlencode(data).encode())
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}", data=urllib.parse.urlencode(data).encode()
+        )
         try:
             with self.opener.open(request, timeout=30) as response:
                 return response.status, response.headers.get("Location", "")
@@ -182,8 +220,9 @@ class Browser:
 
     def sign_in(self, port: int, login: str, password: str) -> int:
         token = self.token(port, "/auth/login")
-        status, _html = self.post(port, "/auth/login", {"login": login, "password": password,
-                                                        "csrf_token": token})
+        status, _html = self.post(
+            port, "/auth/login", {"login": login, "password": password, "csrf_token": token}
+        )
         return status
 
     def cookie_header(self) -> str:
@@ -199,16 +238,24 @@ def whistle_form(browser: Browser, port: int, **overrides) -> dict:
     """The whistle form as the page gives it (CSRF token, a fresh submission_key), filled."""
     _status, html = browser.get(port, "/whistle")
     soup = BeautifulSoup(html, "html.parser")
-    data = {"csrf_token": csrf_from(html),
-            "submission_key": soup.select_one("#submission_key")["value"], "level": "local",
-            "case_type": "business", "category": "4", "title": "春节后缺工30人",
-            "content": "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。",
-            "contact_name": "王经理", "contact_phone": "13800000001", "confirm_new": "1"}
+    data = {
+        "csrf_token": csrf_from(html),
+        "submission_key": soup.select_one("#submission_key")["value"],
+        "level": "local",
+        "case_type": "business",
+        "category": "4",
+        "title": "春节后缺工30人",
+        "content": "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。",
+        "contact_name": "王经理",
+        "contact_phone": "13800000001",
+        "confirm_new": "1",
+    }
     data.update(overrides)
     return data
 
 
 # ------------------------------------------------------------------ 34 (and 26): two instances
+
 
 def _office_on_a(instances, db, world):
     """The two ports, a new case, and the office's browser signed in on the first."""
@@ -234,11 +281,13 @@ def test_c34_two_instances_share_sessions_limits_and_cases(instances, db, world)
     _s, on_b = browser.get(b, f"/office/cases/{case.number}")
     version = re.search(r'name="accept-version"[^>]*value="(\d+)"', on_a)[1]
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', on_b)[1]
-    status, _html = browser.post(a, f"/office/cases/{case.number}/accept",
-                                 {"csrf_token": token, "accept-version": version})
+    status, _html = browser.post(
+        a, f"/office/cases/{case.number}/accept", {"csrf_token": token, "accept-version": version}
+    )
     assert status == 303
-    status, html = browser.post(b, f"/office/cases/{case.number}/accept",
-                                {"csrf_token": token, "accept-version": version})
+    status, html = browser.post(
+        b, f"/office/cases/{case.number}/accept", {"csrf_token": token, "accept-version": version}
+    )
     assert status == 409
 
     # The login limit (4 a minute from one address here) counts the attempts made on either
@@ -257,10 +306,15 @@ def test_a_case_registered_on_one_is_handled_on_the_other(instances, db, world):
     handler = Browser()
     assert handler.sign_in(b, world.users["handler"].username, factories.PASSWORD) == 303
     case = factories.case(db.session, world.city, enterprise=world.enterprise, title="跨实例")
-    workflow.accept(db.session, WorkCalendar(), case, by=world.users["office"],
-                    at=factories.now())
-    workflow.dispatch(db.session, WorkCalendar(), case, by=world.users["office"],
-                      at=factories.now(), lead=world.department)
+    workflow.accept(db.session, WorkCalendar(), case, by=world.users["office"], at=factories.now())
+    workflow.dispatch(
+        db.session,
+        WorkCalendar(),
+        case,
+        by=world.users["office"],
+        at=factories.now(),
+        lead=world.department,
+    )
     db.session.commit()
     for port in (a, b):
         status, page = handler.get(port, "/workbench/")
@@ -269,10 +323,12 @@ def test_a_case_registered_on_one_is_handled_on_the_other(instances, db, world):
 
 # ------------------------------------------------------------------ 27
 
+
 @needs_gunicorn
 @needs_redis
 def test_c27_redis_stopped_the_site_serves_the_login_limit_holds_and_is_logged(
-        instances, db, world, redis_port, tmp_path):
+    instances, db, world, redis_port, tmp_path
+):
     """SECURITY.md: "Rate limits use Redis in production with an in-memory fallback when
     Redis is down (stricter for login), never a 500"; "alert on storage errors"."""
     a, b, case, browser = _office_on_a(instances, db, world)
@@ -309,13 +365,20 @@ def test_c27_redis_stopped_the_site_serves_the_login_limit_holds_and_is_logged(
 
 # ------------------------------------------------------------------ 32
 
+
 def _production_app(database, tmp_path):
     """The app as production configures it: Config (not TestConfig), DEBUG and
     PROPAGATE_EXCEPTIONS off, secure cookies; on PostgreSQL with PRODUCTION=1."""
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
-    config.update(SQLALCHEMY_DATABASE_URI=database.fresh(tmp_path), SECRET_KEY=SECRET,
-                  DEBUG=False, TESTING=False, PROPAGATE_EXCEPTIONS=False,
-                  SECURE_COOKIES=True, RATELIMIT_STORAGE_URI="memory://")
+    config.update(
+        SQLALCHEMY_DATABASE_URI=database.fresh(tmp_path),
+        SECRET_KEY=SECRET,
+        DEBUG=False,
+        TESTING=False,
+        PROPAGATE_EXCEPTIONS=False,
+        SECURE_COOKIES=True,
+        RATELIMIT_STORAGE_URI="memory://",
+    )
     if IS_POSTGRES:
         config.update(PRODUCTION=True, JOBS_BACKEND="redis")
     return create_app(config)
@@ -323,7 +386,8 @@ def _production_app(database, tmp_path):
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
 def test_c32_an_exception_in_production_config_shows_an_id_and_no_trace(
-        database, tmp_path, caplog, htmx):
+    database, tmp_path, caplog, htmx
+):
     app = _production_app(database, tmp_path)
     assert not app.debug and not app.testing and app.config["PROPAGATE_EXCEPTIONS"] is False
 
@@ -333,8 +397,9 @@ def test_c32_an_exception_in_production_config_shows_an_id_and_no_trace(
 
     headers = {"HX-Request": "true"} if htmx else {}
     with caplog.at_level(logging.ERROR):
-        response = app.test_client().get("/boom", headers=headers,
-                                         base_url="https://portal.example")
+        response = app.test_client().get(
+            "/boom", headers=headers, base_url="https://portal.example"
+        )
     assert response.status_code == 500
     for leak in ("secret detail", "hunter2", "RuntimeError", "Traceback", 'File "', "/srv/"):
         assert leak not in response.text
@@ -348,10 +413,12 @@ def test_c32_an_exception_in_production_config_shows_an_id_and_no_trace(
     assert logged and logged[0].exc_info is not None
     with app.app_context():
         from portal.extensions import db
+
         db.engine.dispose()
 
 
 # ------------------------------------------------------------------ 33
+
 
 @needs_gunicorn
 def test_c33_concurrent_duplicate_posts_and_a_retry_make_one_case(app, db, world, tmp_path):
@@ -360,8 +427,7 @@ def test_c33_concurrent_duplicate_posts_and_a_retry_make_one_case(app, db, world
     then the same form sent again by a client that gave up waiting: one case, one receipt."""
     with gunicorns(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, workers=2) as [port]:
         browser = Browser()
-        assert browser.sign_in(port, world.users["enterprise"].mobile,
-                               factories.PASSWORD) == 303
+        assert browser.sign_in(port, world.users["enterprise"].mobile, factories.PASSWORD) == 303
         form = whistle_form(browser, port)
         start, answers = threading.Barrier(6), []
 
@@ -383,10 +449,13 @@ def test_c33_concurrent_duplicate_posts_and_a_retry_make_one_case(app, db, world
         retry = whistle_form(browser, port, title="节后返岗")
         body = urllib.parse.urlencode(retry).encode()
         with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
-            raw.sendall(b"POST /whistle HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        b"Content-Type: application/x-www-form-urlencoded\r\n"
-                        + f"Content-Length: {len(body)}\r\nCookie: {browser.cookie_header()}"
-                          "\r\n\r\n".encode() + body)
+            raw.sendall(
+                b"POST /whistle HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                + f"Content-Length: {len(body)}\r\nCookie: {browser.cookie_header()}"
+                "\r\n\r\n".encode()
+                + body
+            )
         status, again = browser.post_for_location(port, "/whistle", retry)
         assert status == 303 and again.startswith("/cases/") and again != receipt
         status, second = browser.post_for_location(port, "/whistle", retry)
@@ -399,18 +468,19 @@ def test_c33_concurrent_duplicate_posts_and_a_retry_make_one_case(app, db, world
 
 # ------------------------------------------------------------------ 34
 
+
 def _signed_in(app, user):
     client = app.test_client()
     token = csrf_from(client.get("/auth/login").text)
-    response = client.post("/auth/login", data={"login": user.username,
-                                                "password": factories.PASSWORD,
-                                                "csrf_token": token})
+    response = client.post(
+        "/auth/login",
+        data={"login": user.username, "password": factories.PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 303
     return client
 
 
-def test_c34_two_sessions_save_the_same_case_the_second_gets_the_conflict_page(
-        app, db, world):
+def test_c34_two_sessions_save_the_same_case_the_second_gets_the_conflict_page(app, db, world):
     """Two office sessions open one case; the first accepts it; the second's refusal,
     made on the page it loaded before, gets the conflict page (409) with the case as it is
     now and what was typed kept; nothing of it is saved."""
@@ -418,15 +488,27 @@ def test_c34_two_sessions_save_the_same_case_the_second_gets_the_conflict_page(
     db.session.commit()
     first, second = _signed_in(app, world.users["office"]), _signed_in(app, world.users["office"])
     pages = [c.get(f"/office/cases/{case.number}") for c in (first, second)]
-    versions = [BeautifulSoup(p.text, "html.parser").select_one(
-        'input[name="accept-version"]')["value"] for p in pages]
+    versions = [
+        BeautifulSoup(p.text, "html.parser").select_one('input[name="accept-version"]')["value"]
+        for p in pages
+    ]
     assert versions[0] == versions[1]
-    assert first.post(f"/office/cases/{case.number}/accept", data={
-        "csrf_token": csrf_from(pages[0].text), "accept-version": versions[0]}
-    ).status_code == 303
-    response = second.post(f"/office/cases/{case.number}/refuse", data={
-        "csrf_token": csrf_from(pages[1].text), "refuse-version": versions[1],
-        "refuse-reason": "7", "refuse-message": "联系不上，请重新提交联系方式。"})
+    assert (
+        first.post(
+            f"/office/cases/{case.number}/accept",
+            data={"csrf_token": csrf_from(pages[0].text), "accept-version": versions[0]},
+        ).status_code
+        == 303
+    )
+    response = second.post(
+        f"/office/cases/{case.number}/refuse",
+        data={
+            "csrf_token": csrf_from(pages[1].text),
+            "refuse-version": versions[1],
+            "refuse-reason": "7",
+            "refuse-message": "联系不上，请重新提交联系方式。",
+        },
+    )
     assert response.status_code == 409
     soup = BeautifulSoup(response.text, "html.parser")
     assert "有人修改了该诉求" in soup.text
@@ -439,10 +521,11 @@ def test_c34_two_sessions_save_the_same_case_the_second_gets_the_conflict_page(
 
 # ------------------------------------------------------------------ 35
 
-@pytest.mark.parametrize("failing", ["case_event", "notification", "audit_log"],
-                         ids=["event", "outbox", "audit"])
-def test_c35_a_failed_insert_mid_step_leaves_nothing(app, db, world, client, login_as,
-                                                     failing):
+
+@pytest.mark.parametrize(
+    "failing", ["case_event", "notification", "audit_log"], ids=["event", "outbox", "audit"]
+)
+def test_c35_a_failed_insert_mid_step_leaves_nothing(app, db, world, client, login_as, failing):
     """SECURITY.md "nothing lost" 4: status change, history, audit and outbox are one
     transaction. The office dispatches a case through the page; the database refuses the
     INSERT of its event (or of the lead unit's notifications, or of the step's audit row,
@@ -451,8 +534,7 @@ def test_c35_a_failed_insert_mid_step_leaves_nothing(app, db, world, client, log
     any notification is kept."""
     app.config["PROPAGATE_EXCEPTIONS"] = False
     case = factories.case(db.session, world.city, enterprise=world.enterprise)
-    workflow.accept(db.session, WorkCalendar(), case, by=world.users["office"],
-                    at=factories.now())
+    workflow.accept(db.session, WorkCalendar(), case, by=world.users["office"], at=factories.now())
     db.session.commit()
     number, case_id = case.number, case.id
     login_as("office")
@@ -463,36 +545,46 @@ def test_c35_a_failed_insert_mid_step_leaves_nothing(app, db, world, client, log
         # The step's audit row, not the view of the page the form is read from.
         step = failing != "audit_log" or "step" in str(params)
         if step and re.match(rf'\s*INSERT INTO "?{failing}"?\s', statement):
-            seen_in_transaction.append(conn.exec_driver_sql(
-                f'SELECT state FROM "case" WHERE id = {case_id}').scalar())
+            seen_in_transaction.append(
+                conn.exec_driver_sql(f'SELECT state FROM "case" WHERE id = {case_id}').scalar()
+            )
             raise RuntimeError("disk full")
 
     sa.event.listen(db.engine, "before_cursor_execute", fail)
     try:
-        response = post_step(client, "/office", case, "dispatch",
-                             lead=str(world.department.id), note="请尽快联系企业")
+        response = post_step(
+            client,
+            "/office",
+            case,
+            "dispatch",
+            lead=str(world.department.id),
+            note="请尽快联系企业",
+        )
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", fail)
     assert response.status_code == 500
-    assert re.fullmatch(r"[0-9a-f]{8}",
-                        BeautifulSoup(response.text, "html.parser").code.text.strip())
+    assert re.fullmatch(
+        r"[0-9a-f]{8}", BeautifulSoup(response.text, "html.parser").code.text.strip()
+    )
     assert "disk full" not in response.text
     # The UPDATE had been sent in the step's transaction, then the insert failed.
     assert seen_in_transaction == ["dispatched"]
     db.session.expire_all()
     with db.engine.connect() as conn:
-        assert conn.scalar(sa.select(Case.state).where(Case.number == number)) \
-            is CaseState.ACCEPTED
-        assert conn.scalars(sa.select(CaseEvent.action).where(CaseEvent.case_id == case_id)
-                            .order_by(CaseEvent.id)).all() == ["register", "accept"]
+        assert conn.scalar(sa.select(Case.state).where(Case.number == number)) is CaseState.ACCEPTED
+        assert conn.scalars(
+            sa.select(CaseEvent.action).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+        ).all() == ["register", "accept"]
         assert conn.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
         assert conn.scalar(sa.select(Case.lead_unit_id).where(Case.id == case_id)) is None
     # The looks at the case are recorded on their own; the failed step left no record.
-    assert set(db.session.scalars(sa.select(AuditLog.action).where(
-        AuditLog.id > audited_before))) <= {"view"}
+    assert set(
+        db.session.scalars(sa.select(AuditLog.action).where(AuditLog.id > audited_before))
+    ) <= {"view"}
 
 
 # ------------------------------------------------------------------ 36
+
 
 def _pg_bin() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -501,8 +593,13 @@ def _pg_bin() -> Path | None:
 
 def as_postgres(*command, check=True) -> subprocess.CompletedProcess:
     """Run a PostgreSQL tool as the `postgres` OS user (initdb refuses root)."""
-    return subprocess.run(["runuser", "-u", "postgres", "--", *map(str, command)],
-                          capture_output=True, text=True, check=check, timeout=120)
+    return subprocess.run(
+        ["runuser", "-u", "postgres", "--", *map(str, command)],
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+    )
 
 
 @dataclass
@@ -523,22 +620,29 @@ class Cluster:
         self.pg_ctl("-o", self.options, "-l", self.folder / f"{self.data.name}.log", "start")
 
     def restart(self):
-        self.pg_ctl("-m", "fast", "-o", self.options, "-l",
-                    self.folder / f"{self.data.name}.log", "restart")
+        self.pg_ctl(
+            "-m", "fast", "-o", self.options, "-l", self.folder / f"{self.data.name}.log", "restart"
+        )
 
     def url(self, database: str = "portal") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def another(self, data: Path, options: str = "") -> "Cluster":
+    def another(self, data: Path, options: str = "") -> Cluster:
         """A second server of the same folder (for a restored copy), on a port of its own."""
         port = free_port()
-        return Cluster(self.folder, data, port, f"-p {port} -k {self.folder} "
-                       f"-c listen_addresses=127.0.0.1 {options}", self.bin_dir)
+        return Cluster(
+            self.folder,
+            data,
+            port,
+            f"-p {port} -k {self.folder} -c listen_addresses=127.0.0.1 {options}",
+            self.bin_dir,
+        )
 
 
 def migrate_with_demo_data(url: str) -> None:
     """The schema (the migrations) and the demo data (`flask demo`) in the database at url."""
     from flask_migrate import upgrade
+
     from portal import demo as demo_data
     from portal.extensions import db as _db
     from tests.conftest import _config
@@ -559,9 +663,22 @@ def private_postgres(options: str = ""):
     folder = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
     shutil.chown(folder, "postgres", "postgres")
     cluster = Cluster(folder, folder / "data", 0, "", _pg_bin()).another(
-        folder / "data", f"-c fsync=off {options}")
-    as_postgres(cluster.bin_dir / "initdb", "-D", cluster.data, "-A", "trust", "-U",
-                "postgres", "--no-sync", "-E", "UTF8", "--locale", "C.UTF-8")
+        folder / "data", f"-c fsync=off {options}"
+    )
+    as_postgres(
+        cluster.bin_dir / "initdb",
+        "-D",
+        cluster.data,
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+        "--no-sync",
+        "-E",
+        "UTF8",
+        "--locale",
+        "C.UTF-8",
+    )
     cluster.start()
     try:
         admin = sa.create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT")
@@ -605,9 +722,13 @@ def test_c36_postgresql_restarted_under_load(tmp_path):
                     sent = time.monotonic()
                     try:
                         if i % 6 == 5 and sum(1 for e in log if e[1] == "whistle") < 24:
-                            form = whistle_form(user, port, title=f"压力{n}-{i}",
-                                                content=f"重启期间提交的诉求 {uuid.uuid4().hex}，"
-                                                        "请核实企业用工情况。")
+                            form = whistle_form(
+                                user,
+                                port,
+                                title=f"压力{n}-{i}",
+                                content=f"重启期间提交的诉求 {uuid.uuid4().hex}，"
+                                "请核实企业用工情况。",
+                            )
                             status, where = user.post_for_location(port, "/whistle", form)
                             entry = (sent, "whistle", status, where, form["submission_key"])
                         else:
@@ -658,8 +779,11 @@ def test_c36_postgresql_restarted_under_load(tmp_path):
                 assert new
                 for case in new:
                     assert [e.action for e in case.events] == ["register"]
-                seqs = sorted(c.seq for c in cases if c.year == new[0].year
-                              and c.jurisdiction_id == new[0].jurisdiction_id)
+                seqs = sorted(
+                    c.seq
+                    for c in cases
+                    if c.year == new[0].year and c.jurisdiction_id == new[0].jurisdiction_id
+                )
                 assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
                 _db.session.remove()
                 _db.engine.dispose()

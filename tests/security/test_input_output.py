@@ -42,14 +42,15 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from portal.domain import workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.models import Case, Enterprise, RatingLevel
-from portal.extensions import limiter
 from portal.domain.text import clean
+from portal.extensions import limiter
 from portal.web.pdf import StaticOnlyFetcher
 from tests import factories
 from tests.conftest import csrf_from
@@ -75,6 +76,7 @@ def _clock():
 
 # --------------------------------------------------------------------------- helpers
 
+
 def assert_inert(html: str, *, shown: tuple[str, ...] = ()) -> None:
     """No element or attribute came from the corpus, and each text in `shown` appears as
     text (escaped in the markup, whole in the parsed page)."""
@@ -88,8 +90,11 @@ def assert_inert(html: str, *, shown: tuple[str, ...] = ()) -> None:
             value = " ".join(value) if isinstance(value, list) else str(value)
             assert not name.startswith("on"), element
             assert not (name.startswith("hx-") and "/admin/" in value), element
-            assert not (name.startswith("hx-trigger") and value.strip() == "load"
-                        and "/admin/" in str(element)), element
+            assert not (
+                name.startswith("hx-trigger")
+                and value.strip() == "load"
+                and "/admin/" in str(element)
+            ), element
             if name in ("href", "src", "action", "formaction", "hx-get", "hx-post"):
                 assert not value.strip().lower().startswith("javascript:"), element
     text = soup.get_text()
@@ -119,10 +124,12 @@ def _pdf_text(tmp_path: Path, data: bytes) -> tuple[str, str]:
     assert data.startswith(b"%PDF")
     path = tmp_path / "doc.pdf"
     path.write_bytes(data)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
-    info = subprocess.run(["pdfinfo", "-js", "-url", str(path)], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    info = subprocess.run(
+        ["pdfinfo", "-js", "-url", str(path)], capture_output=True, text=True, check=True
+    ).stdout
     return text, info
 
 
@@ -142,12 +149,23 @@ def corpus_cases(db, world):
     cases = []
     for payload in CORPUS:
         case = workflow.register_case(
-            s, CAL, jurisdiction=world.city, applicant_name=world.enterprise.name,
-            contact_name=payload, contact_phone="13900000000", title=payload,
-            content=payload + " 请协调。", case_type=factories.CaseType.BUSINESS,
-            channel=factories.Channel.PORTAL, at=t, by=company, enterprise=world.enterprise)
-        workflow.supplement(s, case, by=company, text="补充 " + payload, at=t,
-                            upload_root=Path("/nonexistent"))
+            s,
+            CAL,
+            jurisdiction=world.city,
+            applicant_name=world.enterprise.name,
+            contact_name=payload,
+            contact_phone="13900000000",
+            title=payload,
+            content=payload + " 请协调。",
+            case_type=factories.CaseType.BUSINESS,
+            channel=factories.Channel.PORTAL,
+            at=t,
+            by=company,
+            enterprise=world.enterprise,
+        )
+        workflow.supplement(
+            s, case, by=company, text="补充 " + payload, at=t, upload_root=Path("/nonexistent")
+        )
         workflow.accept(s, CAL, case, by=office, at=t)
         workflow.dispatch(s, CAL, case, by=office, at=t, lead=world.department, note=payload)
         workflow.sign(s, case, by=handler, at=t)
@@ -155,8 +173,16 @@ def corpus_cases(db, world):
         workflow.progress(s, case, by=handler, at=t, text="进展 " + payload, visible=True)
         workflow.reply(s, CAL, case, by=handler, text="答复 " + payload, at=t)
         workflow.approve_reply(s, CAL, case, by=office, at=t)
-        workflow.rate(s, CAL, case, by=company, level=RatingLevel.SATISFIED, solved=True,
-                      comment="评价 " + payload, at=t)
+        workflow.rate(
+            s,
+            CAL,
+            case,
+            by=company,
+            level=RatingLevel.SATISFIED,
+            solved=True,
+            comment="评价 " + payload,
+            at=t,
+        )
         cases.append(case)
     refused = factories.case(s, world.city, enterprise=world.enterprise, title="拒收件")
     workflow.refuse(s, refused, by=office, at=t, reason=1, message=" | ".join(CORPUS))
@@ -166,8 +192,8 @@ def corpus_cases(db, world):
 
 # --------------------------------------------------------------------------- check 17
 
-def test_c17_corpus_is_inert_in_lists_pages_and_fragments(client, world, login_as,
-                                                          corpus_cases):
+
+def test_c17_corpus_is_inert_in_lists_pages_and_fragments(client, world, login_as, corpus_cases):
     """SECURITY.md check 17: list, detail and fragment, for the office, the department and
     the enterprise."""
     cases, refused = corpus_cases
@@ -177,12 +203,16 @@ def test_c17_corpus_is_inert_in_lists_pages_and_fragments(client, world, login_a
     assert_inert(_page(client, "/office/?view=all", **htmx), shown=CORPUS)
     assert_inert(_page(client, "/office/?view=all&q=" + "%3Cscript%3E"))
     for case in cases:
-        assert_inert(_page(client, f"/office/cases/{case.number}"),
-                     shown=(case.title, "答复 " + case.title, "进展 " + case.title))
+        assert_inert(
+            _page(client, f"/office/cases/{case.number}"),
+            shown=(case.title, "答复 " + case.title, "进展 " + case.title),
+        )
     assert_inert(_page(client, f"/office/cases/{refused.number}"), shown=CORPUS)
     for part in ("numerator", "denominator"):  # the cases counted in a figure
-        assert_inert(_page(client, f"/figures/counted?figure=replied&part={part}"
-                                   "&month=2026-11"), shown=CORPUS)
+        assert_inert(
+            _page(client, f"/figures/counted?figure=replied&part={part}&month=2026-11"),
+            shown=CORPUS,
+        )
     assert_inert(_page(client, "/figures/?month=2026-11"))
     assert_inert(_page(client, "/notifications/"))
     _sign_out(client)
@@ -191,15 +221,19 @@ def test_c17_corpus_is_inert_in_lists_pages_and_fragments(client, world, login_a
     assert_inert(_page(client, "/workbench/?view=all"), shown=CORPUS)
     assert_inert(_page(client, "/workbench/?view=all", **htmx), shown=CORPUS)
     for case in cases:
-        assert_inert(_page(client, f"/workbench/cases/{case.number}"),
-                     shown=(case.title, "评价 " + case.title))
+        assert_inert(
+            _page(client, f"/workbench/cases/{case.number}"),
+            shown=(case.title, "评价 " + case.title),
+        )
     _sign_out(client)
 
     login_as("enterprise")
     assert_inert(_page(client, "/cases"), shown=CORPUS)
     for case in cases:
-        assert_inert(_page(client, f"/cases/{case.number}"),
-                     shown=(case.title, "答复 " + case.title, "补充 " + case.title))
+        assert_inert(
+            _page(client, f"/cases/{case.number}"),
+            shown=(case.title, "答复 " + case.title, "补充 " + case.title),
+        )
         assert_inert(_page(client, f"/cases/{case.number}/status", **{"HX-Request": "true"}))
     assert_inert(_page(client, f"/cases/{refused.number}"), shown=CORPUS)
     assert_inert(_page(client, "/notifications/"))
@@ -212,18 +246,29 @@ def test_c17_corpus_typed_into_the_forms_is_inert(client, db, world, login_as):
     for n, payload in enumerate(CORPUS):
         page = _page(client, "/whistle")
         key = BeautifulSoup(page, "html.parser").select_one("#submission_key")["value"]
-        response = client.post("/whistle", data={
-            "csrf_token": csrf_from(page), "submission_key": key, "level": "local",
-            "case_type": "business", "category": "4", "title": payload,
-            "content": f"{payload} 第{n}件，春节后缺工。", "contact_name": payload,
-            "contact_phone": "13800000001", "confirm_new": "1"})
+        response = client.post(
+            "/whistle",
+            data={
+                "csrf_token": csrf_from(page),
+                "submission_key": key,
+                "level": "local",
+                "case_type": "business",
+                "category": "4",
+                "title": payload,
+                "content": f"{payload} 第{n}件，春节后缺工。",
+                "contact_name": payload,
+                "contact_phone": "13800000001",
+                "confirm_new": "1",
+            },
+        )
         assert response.status_code == 303, response.text[:800]
         assert_inert(_page(client, response.headers["Location"]), shown=(payload,))
     assert_inert(_page(client, "/cases"), shown=CORPUS)
     # A form sent back with errors shows the typed text in its inputs, escaped.
     page = _page(client, "/whistle")
-    response = client.post("/whistle", data={"csrf_token": csrf_from(page),
-                                             "title": CORPUS[3], "content": CORPUS[1]})
+    response = client.post(
+        "/whistle", data={"csrf_token": csrf_from(page), "title": CORPUS[3], "content": CORPUS[1]}
+    )
     assert response.status_code == 200
     assert_inert(response.text)
     soup = BeautifulSoup(response.text, "html.parser")
@@ -233,31 +278,49 @@ def test_c17_corpus_typed_into_the_forms_is_inert(client, db, world, login_as):
     login_as("office")
     for payload in CORPUS:
         page = _page(client, "/office/register")
-        response = client.post("/office/register", data={
-            "csrf_token": csrf_from(page), "channel": "phone", "applicant_name": payload,
-            "contact_name": payload, "contact_phone": "13900000002", "case_type": "business",
-            "title": payload, "content": payload + " 电话登记的诉求。"})
+        response = client.post(
+            "/office/register",
+            data={
+                "csrf_token": csrf_from(page),
+                "channel": "phone",
+                "applicant_name": payload,
+                "contact_name": payload,
+                "contact_phone": "13900000002",
+                "case_type": "business",
+                "title": payload,
+                "content": payload + " 电话登记的诉求。",
+            },
+        )
         assert response.status_code == 303, response.text[:800]
         assert_inert(_page(client, response.headers["Location"]), shown=(payload,))
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise))
     for n, payload in enumerate(CORPUS):  # the registry's own form
         page = _page(client, "/contacts/registry/new")
         place = BeautifulSoup(page, "html.parser").select('select[name="place"] option')[-1]
-        response = client.post("/contacts/registry/new", data={
-            "csrf_token": csrf_from(page), "name": f"{payload}{n}", "kind": "sme",
-            "industry": payload, "place": place["value"], "address": payload,
-            "contact_name": payload, "contact_phone": "0768-2200000"})
+        response = client.post(
+            "/contacts/registry/new",
+            data={
+                "csrf_token": csrf_from(page),
+                "name": f"{payload}{n}",
+                "kind": "sme",
+                "industry": payload,
+                "place": place["value"],
+                "address": payload,
+                "contact_name": payload,
+                "contact_phone": "0768-2200000",
+            },
+        )
         assert response.status_code == 303, response.text[:800]
-        edited = db.session.scalar(sa.select(Enterprise).where(
-            Enterprise.name == f"{payload}{n}"))
+        edited = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == f"{payload}{n}"))
         form = _page(client, f"/contacts/registry/{edited.id}")
         assert_inert(form)
         address = BeautifulSoup(form, "html.parser").select_one('input[name="address"]')
         assert address["value"] == payload  # kept as typed, in an escaped attribute
     registry = _page(client, "/contacts/registry")
     assert_inert(registry, shown=tuple(f"{p}{n}" for n, p in enumerate(CORPUS)))
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise)) \
-        == before + len(CORPUS)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enterprise)) == before + len(
+        CORPUS
+    )
     assert_inert(_page(client, "/office/?view=all"), shown=CORPUS)
 
 
@@ -268,10 +331,17 @@ def test_c17_corpus_in_the_contact_ledger_is_inert(client, db, world, login_as, 
     url = f"/contacts/enterprises/{world.enterprise.id}/contact"
     for payload in CORPUS:
         page = _page(client, url)
-        response = client.post(url, data={
-            "csrf_token": csrf_from(page), "contacted_on": "2026-11-25", "method": "visit",
-            "note": payload, "problems-0-name": payload,
-            "problems-0-content": "详情 " + payload})
+        response = client.post(
+            url,
+            data={
+                "csrf_token": csrf_from(page),
+                "contacted_on": "2026-11-25",
+                "method": "visit",
+                "note": payload,
+                "problems-0-name": payload,
+                "problems-0-content": "详情 " + payload,
+            },
+        )
         assert response.status_code == 303, response.text[:800]
     assert_inert(_page(client, url))  # its history names dates and methods only
     assert_inert(_page(client, "/contacts/problems"), shown=CORPUS)
@@ -289,8 +359,7 @@ def test_c17_corpus_in_the_contact_ledger_is_inert(client, db, world, login_as, 
     assert _squash(CORPUS[0]) in _squash(text) and "javascript" not in info.lower()
 
 
-def test_c17_corpus_prints_as_text_in_the_pdfs(client, world, login_as, corpus_cases,
-                                               tmp_path):
+def test_c17_corpus_prints_as_text_in_the_pdfs(client, world, login_as, corpus_cases, tmp_path):
     """Check 17 in the PDFs: the payloads print as text; no JavaScript and no link in the
     document comes from them."""
     cases, refused = corpus_cases
@@ -329,8 +398,7 @@ def test_c17_exports_never_hold_a_formula(client, db, world, login_as, corpus_ca
         factories.enterprise(db.session, world.city, name=f"{formula}{n}")
     db.session.commit()
     login_as("office")
-    exports = ["/office/?view=all&format=xlsx", "/figures/bulletin.xlsx",
-               "/contacts/ledgers.xlsx"]
+    exports = ["/office/?view=all&format=xlsx", "/figures/bulletin.xlsx", "/contacts/ledgers.xlsx"]
     seen = set()
     for path in exports:
         response = client.get(path)
@@ -348,7 +416,9 @@ def test_c17_put_writes_text_for_formula_starts():
     """The cell writer itself (`web/sheets.py` put): formulas become text, characters XML
     cannot hold are dropped, numbers stay numbers."""
     from openpyxl import Workbook
+
     from portal.web.sheets import put
+
     sheet = Workbook().active
     assert put(sheet, 1, 1, "=1+1").data_type == "s"
     assert put(sheet, 1, 2, "a\x00b\x1bc").value == "abc"
@@ -358,8 +428,19 @@ def test_c17_put_writes_text_for_formula_starts():
 
 # --------------------------------------------------------------------------- check 18
 
-METACHARACTERS = ("' OR '1'='1", "%", "_", "\\", '"; DROP TABLE "case"; --', "a\x00b",
-                  "x" * 5000, "%' --", "/", "\r\n", " ")
+METACHARACTERS = (
+    "' OR '1'='1",
+    "%",
+    "_",
+    "\\",
+    '"; DROP TABLE "case"; --',
+    "a\x00b",
+    "x" * 5000,
+    "%' --",
+    "/",
+    "\r\n",
+    " ",
+)
 
 
 def _rows(html: str) -> int:
@@ -380,8 +461,18 @@ def test_c18_metacharacters_in_queue_search_and_filters(client, db, world, login
     before = _case_count(db)
     login_as("office")
     assert _rows(_page(client, "/office/?view=all&q=公司")) == 2  # the honest search
-    for param in ("q", "state", "category", "unit", "received_from", "received_to", "page",
-                  "view", "overdue", "format"):
+    for param in (
+        "q",
+        "state",
+        "category",
+        "unit",
+        "received_from",
+        "received_to",
+        "page",
+        "view",
+        "overdue",
+        "format",
+    ):
         query = {"view": "all", param: value} if param != "view" else {param: value}
         response = client.get("/office/", query_string=query)
         assert response.status_code == 200, (param, response.status_code)
@@ -406,20 +497,28 @@ def test_c18_metacharacters_in_queue_search_and_filters(client, db, world, login
 
 
 @pytest.mark.parametrize("value", METACHARACTERS)
-def test_c18_metacharacters_in_the_registry_figures_and_contacts(client, db, world,
-                                                                 login_as, value):
+def test_c18_metacharacters_in_the_registry_figures_and_contacts(
+    client, db, world, login_as, value
+):
     """Check 18 on the registry search (autoescaped LIKE), the figures' periods and the
     contact module's filters."""
     login_as("office")
     honest = _page(client, "/contacts/registry", q="")
     assert world.enterprise.name in honest
-    response = client.get("/contacts/registry", query_string={"q": value, "page": value,
-                                                              "place": value, "only": value})
+    response = client.get(
+        "/contacts/registry",
+        query_string={"q": value, "page": value, "place": value, "only": value},
+    )
     assert response.status_code == 200
     found = BeautifulSoup(response.text, "html.parser").get_text()
     assert (world.enterprise.name in found) == (not value.strip())  # blanks: no search
-    for path in ("/figures/", "/figures/review", "/figures/progress", "/figures/meeting",
-                 "/figures/counted"):
+    for path in (
+        "/figures/",
+        "/figures/review",
+        "/figures/progress",
+        "/figures/meeting",
+        "/figures/counted",
+    ):
         for param in ("month", "period", "page", "figure", "part", "format"):
             response = client.get(path, query_string={param: value})
             assert response.status_code in (200, 400, 404), (path, param, response.status_code)
@@ -438,11 +537,20 @@ def test_c18_nul_and_control_characters_are_removed_from_input(client, db, world
     login_as("enterprise")
     page = _page(client, "/whistle")
     key = BeautifulSoup(page, "html.parser").select_one("#submission_key")["value"]
-    response = client.post("/whistle", data={
-        "csrf_token": csrf_from(page), "submission_key": key, "level": "local",
-        "case_type": "business", "category": "4", "title": "缺\x00工\x1b三十人",
-        "content": "春节后\r\n缺工\x00约三十人\t，请协调。", "contact_name": "王\x07经理",
-        "contact_phone": "13800000001"})
+    response = client.post(
+        "/whistle",
+        data={
+            "csrf_token": csrf_from(page),
+            "submission_key": key,
+            "level": "local",
+            "case_type": "business",
+            "category": "4",
+            "title": "缺\x00工\x1b三十人",
+            "content": "春节后\r\n缺工\x00约三十人\t，请协调。",
+            "contact_name": "王\x07经理",
+            "contact_phone": "13800000001",
+        },
+    )
     assert response.status_code == 303, response.text[:500]
     case = db.session.scalar(sa.select(Case))
     assert (case.title, case.contact_name) == ("缺工三十人", "王经理")
@@ -456,9 +564,11 @@ def test_c18_an_imported_registry_file_is_stored_clean(client, db, world, login_
     login_as("office")
     text = '企业名称,行业,地址\n甲\x00砖厂,砖\x1b瓦,"=HYPERLINK(""http://evil.example"")"\n'
     page = _page(client, "/contacts/registry/import")
-    response = client.post("/contacts/registry/import", data={
-        "csrf_token": csrf_from(page), "file": (io.BytesIO(text.encode()), "名单.csv")},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/contacts/registry/import",
+        data={"csrf_token": csrf_from(page), "file": (io.BytesIO(text.encode()), "名单.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200, response.status_code
     assert_inert(response.text)
     shop = db.session.scalar(sa.select(Enterprise).where(Enterprise.name == "甲砖厂"))
@@ -468,9 +578,18 @@ def test_c18_an_imported_registry_file_is_stored_clean(client, db, world, login_
 
 # --------------------------------------------------------------------------- check 19
 
-OFFSITE = ("//evil.com", "https://evil.com", "/\\evil.com", "\\\\evil.com",
-           "javascript:alert(1)", "%2F%2Fevil.com", "/\t/evil.com", "http:evil.com",
-           "///evil.com", " //evil.com")
+OFFSITE = (
+    "//evil.com",
+    "https://evil.com",
+    "/\\evil.com",
+    "\\\\evil.com",
+    "javascript:alert(1)",
+    "%2F%2Fevil.com",
+    "/\t/evil.com",
+    "http:evil.com",
+    "///evil.com",
+    " //evil.com",
+)
 
 
 @pytest.mark.parametrize("target", OFFSITE + ("/ok",))
@@ -479,9 +598,15 @@ def test_c19_login_lands_on_the_default_page(client, world, target):
     (on the site) is followed."""
     page = _page(client, "/auth/login?" + f"next={target}")
     user = world.users["office"]
-    response = client.post("/auth/login", data={
-        "login": user.username, "password": factories.PASSWORD, "csrf_token": csrf_from(page),
-        "next": BeautifulSoup(page, "html.parser").select_one('input[name="next"]')["value"]})
+    response = client.post(
+        "/auth/login",
+        data={
+            "login": user.username,
+            "password": factories.PASSWORD,
+            "csrf_token": csrf_from(page),
+            "next": BeautifulSoup(page, "html.parser").select_one('input[name="next"]')["value"],
+        },
+    )
     assert response.status_code == 303
     expected = "/ok" if target == "/ok" else "/office/"
     assert response.headers["Location"] == expected, (target, response.headers["Location"])
@@ -491,14 +616,16 @@ def test_c19_login_lands_on_the_default_page(client, world, target):
 def test_c19_the_language_switch_stays_on_the_site(client, world, target):
     """Check 19 for the other redirect that takes a target (the language switch)."""
     page = _page(client, "/auth/login")
-    response = client.post("/auth/language", data={"csrf_token": csrf_from(page),
-                                                   "lang": "en", "next": target})
+    response = client.post(
+        "/auth/language", data={"csrf_token": csrf_from(page), "lang": "en", "next": target}
+    )
     assert response.status_code == 303
     expected = "/ok" if target == "/ok" else "/"
     assert response.headers["Location"] == expected, (target, response.headers["Location"])
 
 
 # --------------------------------------------------------------------------- check 20
+
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
     seen: list[str] = []
@@ -531,50 +658,72 @@ def listener():
 
 
 def _ssrf_text(base: str) -> str:
-    return (f'<img src="{base}/img"> <img src="http://169.254.169.254/latest/meta-data/">'
-            f'<link rel=stylesheet href="{base}/css"> '
-            '<link rel=stylesheet href="file:///etc/passwd"> <iframe src=file:///etc/passwd>'
-            f'<div style="background:url({base}/bg)">x</div> '
-            f"<style>@import url({base}/import); p{{background:url({base}/p)}}</style>")
+    return (
+        f'<img src="{base}/img"> <img src="http://169.254.169.254/latest/meta-data/">'
+        f'<link rel=stylesheet href="{base}/css"> '
+        '<link rel=stylesheet href="file:///etc/passwd"> <iframe src=file:///etc/passwd>'
+        f'<div style="background:url({base}/bg)">x</div> '
+        f"<style>@import url({base}/import); p{{background:url({base}/p)}}</style>"
+    )
 
 
-def test_c20_case_text_fetches_nothing_when_printed(client, db, world, login_as, listener,
-                                                    tmp_path):
+def test_c20_case_text_fetches_nothing_when_printed(
+    client, db, world, login_as, listener, tmp_path
+):
     """SECURITY.md check 20: case text naming a local server, the metadata address and
     /etc/passwd, printed in every PDF that prints case text: no request reaches the
     server, no file's content is printed. The same HTML rendered by WeasyPrint's own
     fetcher does reach the server, so the listener would have seen a fetch."""
     from weasyprint import HTML
+
     base, seen = listener
     HTML(string=f'<img src="{base}/control">').write_pdf()
     assert seen == ["/control"]  # the listener works
     seen.clear()
     text = _ssrf_text(base)
-    case = factories.case(db.session, world.city, enterprise=world.enterprise,
-                          title=f'<img src="{base}/t">')
+    case = factories.case(
+        db.session, world.city, enterprise=world.enterprise, title=f'<img src="{base}/t">'
+    )
     case.content, case.contact_name = text, f"<link rel=stylesheet href={base}/n>"
     t = factories.now()
     workflow.accept(db.session, CAL, case, by=world.users["office"], at=t)
-    workflow.dispatch(db.session, CAL, case, by=world.users["office"], at=t,
-                      lead=world.department, note=text)
+    workflow.dispatch(
+        db.session, CAL, case, by=world.users["office"], at=t, lead=world.department, note=text
+    )
     workflow.sign(db.session, case, by=world.users["handler"], at=t)
     workflow.reply(db.session, CAL, case, by=world.users["handler"], text=text, at=t)
     workflow.approve_reply(db.session, CAL, case, by=world.users["office"], at=t)
-    workflow.rate(db.session, CAL, case, by=world.users["enterprise"],
-                  level=RatingLevel.SATISFIED, solved=True, comment=text, at=t)
+    workflow.rate(
+        db.session,
+        CAL,
+        case,
+        by=world.users["enterprise"],
+        level=RatingLevel.SATISFIED,
+        solved=True,
+        comment=text,
+        at=t,
+    )
     db.session.commit()
     passwd = Path("/etc/passwd").read_text().splitlines()[0]
     login_as("office")
-    docs = ["dossier", "registration", "approval-form", "transfer-letter", "assignment-slip",
-            "handling-form", "evaluation"]
+    docs = [
+        "dossier",
+        "registration",
+        "approval-form",
+        "transfer-letter",
+        "assignment-slip",
+        "handling-form",
+        "evaluation",
+    ]
     urls = [f"/office/cases/{case.number}/{d}.pdf" for d in docs] + ["/office/summary-list.pdf"]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
         printed, _info = _pdf_text(tmp_path, response.data)
         assert passwd not in printed, url
-    assert "169.254.169.254" in _squash(_pdf_text(
-        tmp_path, client.get(f"/office/cases/{case.number}/dossier.pdf").data)[0])
+    assert "169.254.169.254" in _squash(
+        _pdf_text(tmp_path, client.get(f"/office/cases/{case.number}/dossier.pdf").data)[0]
+    )
     _sign_out(client)
     login_as("enterprise")
     for doc in ("registration", "evaluation"):
@@ -594,26 +743,52 @@ def test_c20_the_url_fetcher_reads_only_static_files(app, listener, tmp_path):
     assert fetcher.fetch("data:text/plain,hi").read() == b"hi"
     secret = tmp_path / "secret.txt"
     secret.write_text("secret")
-    for url in (f"{base}/x", "http://169.254.169.254/latest/meta-data/", "file:///etc/passwd",
-                secret.as_uri(), (root / ".." / ".." / "pyproject.toml").as_uri(),
-                root.resolve().as_uri() + "/../__init__.py",
-                root.resolve().as_uri() + "/%2e%2e/__init__.py",
-                "file://evil.com/etc/passwd", "ftp://127.0.0.1/", "gopher://127.0.0.1:9/"):
-        with pytest.raises(Exception):
+    for url in (
+        f"{base}/x",
+        "http://169.254.169.254/latest/meta-data/",
+        "file:///etc/passwd",
+        secret.as_uri(),
+        (root / ".." / ".." / "pyproject.toml").as_uri(),
+        root.resolve().as_uri() + "/../__init__.py",
+        root.resolve().as_uri() + "/%2e%2e/__init__.py",
+        "file://evil.com/etc/passwd",
+        "ftp://127.0.0.1/",
+        "gopher://127.0.0.1:9/",
+    ):
+        with pytest.raises(Exception):  # noqa: B017 (refused, however the fetcher says so)
             fetcher.fetch(url).read()
     assert seen == []
 
 
 # --------------------------------------------------------------------------- item 10
 
-NASTY = st.sampled_from([
-    "<script>alert(1)</script>", '" hx-get="/admin/" hx-trigger="load', "' OR '1'='1",
-    "%", "_", "\\", "\x00", "\r\n", "\x1b[31m", "\u202e", "\u200f", "😀👍", "{{7*7}}",
-    "x" * 3000, "'; --", "<img src=x onerror=alert(1)>"])
+NASTY = st.sampled_from(
+    [
+        "<script>alert(1)</script>",
+        '" hx-get="/admin/" hx-trigger="load',
+        "' OR '1'='1",
+        "%",
+        "_",
+        "\\",
+        "\x00",
+        "\r\n",
+        "\x1b[31m",
+        "\u202e",
+        "\u200f",
+        "😀👍",
+        "{{7*7}}",
+        "x" * 3000,
+        "'; --",
+        "<img src=x onerror=alert(1)>",
+    ]
+)
 FUZZ = st.lists(st.one_of(NASTY, st.text(max_size=40)), min_size=1, max_size=4).map("".join)
-FAST = settings(max_examples=15, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FAST = settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _reflected_safely(response) -> None:
@@ -628,17 +803,34 @@ def test_i10_fuzz_public_forms(client, db, world, login, password, number, mobil
     """Issue 9 item 10: /auth/login, /track and /auth/register with generated text: never
     a 500, never reflected unescaped, never a case or an account more."""
     limiter.reset()  # each example is a fresh visitor; the limits have tests of their own
-    cases, users = _case_count(db), db.session.scalar(sa.text("SELECT count(*) FROM \"user\""))
+    cases, users = _case_count(db), db.session.scalar(sa.text('SELECT count(*) FROM "user"'))
     token = csrf_from(_page(client, "/auth/login"))
-    _reflected_safely(client.post("/auth/login", data={
-        "login": login, "password": password, "next": name, "csrf_token": token}))
-    _reflected_safely(client.post("/track", data={"number": number, "mobile": mobile,
-                                                  "csrf_token": token}))
-    _reflected_safely(client.post("/auth/register", data={
-        "name": name, "mobile": mobile, "password": password, "enterprise_name": name,
-        "kind": login, "credit_code": number, "jurisdiction": number, "csrf_token": token}))
+    _reflected_safely(
+        client.post(
+            "/auth/login",
+            data={"login": login, "password": password, "next": name, "csrf_token": token},
+        )
+    )
+    _reflected_safely(
+        client.post("/track", data={"number": number, "mobile": mobile, "csrf_token": token})
+    )
+    _reflected_safely(
+        client.post(
+            "/auth/register",
+            data={
+                "name": name,
+                "mobile": mobile,
+                "password": password,
+                "enterprise_name": name,
+                "kind": login,
+                "credit_code": number,
+                "jurisdiction": number,
+                "csrf_token": token,
+            },
+        )
+    )
     assert _case_count(db) == cases
-    assert db.session.scalar(sa.text("SELECT count(*) FROM \"user\"")) == users
+    assert db.session.scalar(sa.text('SELECT count(*) FROM "user"')) == users
 
 
 @pytest.fixture
@@ -648,10 +840,10 @@ def signed_in_enterprise(client, login_as):
 
 
 @FAST
-@given(title=FUZZ, content=FUZZ, contact=FUZZ,
-       phone=st.one_of(st.just("13800000001"), FUZZ))
-def test_i10_fuzz_the_whistle_and_its_hint(signed_in_enterprise, db, title, content,
-                                           contact, phone):
+@given(title=FUZZ, content=FUZZ, contact=FUZZ, phone=st.one_of(st.just("13800000001"), FUZZ))
+def test_i10_fuzz_the_whistle_and_its_hint(
+    signed_in_enterprise, db, title, content, contact, phone
+):
     """Item 10 on /whistle (signed in as an enterprise) and its live hint: a post either
     makes one case or re-renders with errors; never a 500, nothing reflected unescaped."""
     client = signed_in_enterprise
@@ -660,17 +852,32 @@ def test_i10_fuzz_the_whistle_and_its_hint(signed_in_enterprise, db, title, cont
     page = _page(client, "/whistle")
     token = csrf_from(page)
     key = BeautifulSoup(page, "html.parser").select_one("#submission_key")["value"]
-    response = client.post("/whistle", data={
-        "csrf_token": token, "submission_key": key, "level": "local", "case_type": "business",
-        "category": "4", "title": title, "content": content, "contact_name": contact,
-        "contact_phone": phone, "confirm_new": "1"})
+    response = client.post(
+        "/whistle",
+        data={
+            "csrf_token": token,
+            "submission_key": key,
+            "level": "local",
+            "case_type": "business",
+            "category": "4",
+            "title": title,
+            "content": content,
+            "contact_name": contact,
+            "contact_phone": phone,
+            "confirm_new": "1",
+        },
+    )
     _reflected_safely(response)
     assert _case_count(db) == before + (1 if response.status_code == 303 else 0)
     if response.status_code == 303:  # made a case: its page shows what was kept, as text
         _reflected_safely(client.get(response.headers["Location"]))
-    _reflected_safely(client.post("/whistle/similar", headers={"HX-Request": "true"},
-                                  data={"csrf_token": token, "title": title,
-                                        "content": content}))
+    _reflected_safely(
+        client.post(
+            "/whistle/similar",
+            headers={"HX-Request": "true"},
+            data={"csrf_token": token, "title": title, "content": content},
+        )
+    )
 
 
 @FAST
@@ -683,8 +890,16 @@ def test_i10_fuzz_queue_search(client, db, world, login_as, q, state, received, 
         db.session.commit()
         login_as("office")
         client._fuzz_signed_in = True
-    response = client.get("/office/", query_string={
-        "view": "all", "q": q, "state": state, "received_from": received, "page": page})
+    response = client.get(
+        "/office/",
+        query_string={
+            "view": "all",
+            "q": q,
+            "state": state,
+            "received_from": received,
+            "page": page,
+        },
+    )
     _reflected_safely(response)
     typed = clean(q).strip()
     if typed and typed not in world.enterprise.name and len(typed) <= 100:  # else: said
@@ -698,15 +913,33 @@ def test_c17_query_names_never_reach_url_for(client, db, world, login_as, path, 
     name went into url_for: a stray `format` or `_method` answered 500, `_external` and
     `_anchor` rewrote the links."""
     from portal.domain import audit
+
     factories.case(db.session, world.city, enterprise=world.enterprise)
     for _n in range(60):  # more than one page of the audit log
-        audit.record(db.session, at=factories.now(), user_id=None, ip="127.0.0.1",
-                     action="probe", object_type=None, object_id=None, result="ok", detail="")
+        audit.record(
+            db.session,
+            at=factories.now(),
+            user_id=None,
+            ip="127.0.0.1",
+            action="probe",
+            object_type=None,
+            object_id=None,
+            result="ok",
+            detail="",
+        )
     db.session.commit()
     login_as(role)
-    response = client.get(path, query_string={
-        "view": "all", "_scheme": "javascript", "_external": "1", "format": "pdf",
-        "_anchor": "x", "_method": "POST"})
+    response = client.get(
+        path,
+        query_string={
+            "view": "all",
+            "_scheme": "javascript",
+            "_external": "1",
+            "format": "pdf",
+            "_anchor": "x",
+            "_method": "POST",
+        },
+    )
     assert response.status_code == 200
     assert_inert(response.text)
     links = [a["href"] for a in BeautifulSoup(response.text, "html.parser").select("a[href]")]

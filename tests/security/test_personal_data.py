@@ -30,15 +30,20 @@ from openpyxl import load_workbook
 from portal.domain import access, workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.models import (
-    AuditLog, ContactMethod, ContactProblem, ContactRecord, Notification, Role,
+    AuditLog,
+    ContactMethod,
+    ContactProblem,
+    ContactRecord,
+    Notification,
+    Role,
 )
 from tests import factories
 from tests.test_casework import login_user, post_step
 from tests.test_documents import pdf_text
 
 CAL = WorkCalendar()
-CITY_PHONE = "13912345678"     # the city case's contact phone
-COUNTY_PHONE = "13987654321"   # the county case's
+CITY_PHONE = "13912345678"  # the city case's contact phone
+COUNTY_PHONE = "13987654321"  # the county case's
 MOBILE = re.compile(r"(?<![\d])1[3-9]\d{9}(?![\d])")  # a whole mainland mobile number
 
 
@@ -56,24 +61,42 @@ def pii(db, world):
     city = factories.case(db.session, world.city, enterprise=world.enterprise, title="用工难")
     city.contact_phone = CITY_PHONE
     workflow.accept(db.session, CAL, city, by=office, at=at)
-    workflow.dispatch(db.session, CAL, city, by=office, at=at, lead=world.department,
-                      co=[world.other_department])
+    workflow.dispatch(
+        db.session, CAL, city, by=office, at=at, lead=world.department, co=[world.other_department]
+    )
     workflow.sign(db.session, city, by=world.users["handler"], at=at)
     city.leaders_involved = True
-    county = factories.case(db.session, world.county, enterprise=world.other_enterprise,
-                            title="县里的事")
+    county = factories.case(
+        db.session, world.county, enterprise=world.other_enterprise, title="县里的事"
+    )
     county.contact_phone = COUNTY_PHONE
     workflow.accept(db.session, CAL, county, by=world.county_office_user, at=at)
-    workflow.dispatch(db.session, CAL, county, by=world.county_office_user, at=at,
-                      lead=world.county_department)
-    co_handler = factories.user(db.session, Role.HANDLER, unit=world.other_department,
-                                username="co-handler")
-    db.session.add(Notification(key="pii-sms", created_at=at, channel="sms",
-                                address=CITY_PHONE, template="case_replied", params={},
-                                case_id=city.id))
-    record = ContactRecord(enterprise=world.enterprise, unit=world.county_office,
-                           user=world.users["liaison"], contacted_on=at.date(),
-                           method=ContactMethod.VISIT, note="走访", created_at=at)
+    workflow.dispatch(
+        db.session, CAL, county, by=world.county_office_user, at=at, lead=world.county_department
+    )
+    co_handler = factories.user(
+        db.session, Role.HANDLER, unit=world.other_department, username="co-handler"
+    )
+    db.session.add(
+        Notification(
+            key="pii-sms",
+            created_at=at,
+            channel="sms",
+            address=CITY_PHONE,
+            template="case_replied",
+            params={},
+            case_id=city.id,
+        )
+    )
+    record = ContactRecord(
+        enterprise=world.enterprise,
+        unit=world.county_office,
+        user=world.users["liaison"],
+        contacted_on=at.date(),
+        method=ContactMethod.VISIT,
+        note="走访",
+        created_at=at,
+    )
     db.session.add_all([record, ContactProblem(contact=record, name="用工", content="缺工")])
     db.session.commit()
     return {"city": city, "county": county, "co_handler": co_handler}
@@ -82,6 +105,7 @@ def pii(db, world):
 def every_phone(db) -> set[str]:
     """Every whole number the fixtures hold: what no list may show."""
     from portal.domain.models import Case, Enterprise, User
+
     found = set(db.session.scalars(sa.select(Case.contact_phone)))
     found |= set(db.session.scalars(sa.select(Enterprise.contact_phone)))
     found |= set(db.session.scalars(sa.select(User.mobile)))
@@ -102,18 +126,25 @@ def case_url(user, case) -> str:
 def contact_shown(html: str) -> str:
     """The 联系人 line of the staff case page."""
     soup = BeautifulSoup(html, "html.parser")
-    label = next(dt for dt in soup.select("dl.facts dt") if "Contact" in dt.text
-                 or "联系人" in dt.text)
+    label = next(
+        dt for dt in soup.select("dl.facts dt") if "Contact" in dt.text or "联系人" in dt.text
+    )
     return label.find_next_sibling("dd").text
 
 
 # --------------------------------------------------------------------------- check 13
 
-@pytest.mark.parametrize("who, which", [
-    ("leader", "city"), ("inspector", "city"), ("inspector", "county"), ("office", "county"),
-])
-def test_c13_the_case_page_masks_the_phone_for_staff_not_assigned(app, db, world, pii, who,
-                                                                  which):
+
+@pytest.mark.parametrize(
+    "who, which",
+    [
+        ("leader", "city"),
+        ("inspector", "city"),
+        ("inspector", "county"),
+        ("office", "county"),
+    ],
+)
+def test_c13_the_case_page_masks_the_phone_for_staff_not_assigned(app, db, world, pii, who, which):
     """A leader and an inspector may see the case, an office its county's; none is
     assigned, so the page, its htmx fragment and a re-rendered step show the number
     masked and never whole."""
@@ -132,10 +163,17 @@ def test_c13_the_case_page_masks_the_phone_for_staff_not_assigned(app, db, world
     assert masked(phone) in rerendered.text and phone not in rerendered.text
 
 
-@pytest.mark.parametrize("who, which", [
-    ("handler", "city"), ("head", "city"), ("co_handler", "city"), ("office", "city"),
-    ("county_office_user", "county"), ("county_handler", "county"),
-])
+@pytest.mark.parametrize(
+    "who, which",
+    [
+        ("handler", "city"),
+        ("head", "city"),
+        ("co_handler", "city"),
+        ("office", "city"),
+        ("county_office_user", "county"),
+        ("county_handler", "county"),
+    ],
+)
 def test_c13_the_assigned_staff_see_the_phone_whole(app, db, world, pii, who, which):
     """They call the enterprise (Shantou 三(三)): the number whole, as a tel: link."""
     case = pii[which]
@@ -151,8 +189,11 @@ def test_c13_one_case_pdfs_mask_for_the_non_assigned(app, db, world, pii, tmp_pa
     """The case's own forms carry the contact number (the seeds' forms have the field):
     whole for the case's office, masked for the leader."""
     case = pii["city"]
-    whole = pdf_text(tmp_path, signed_in(app, world.users["office"]).get(
-        f"/office/cases/{case.number}/{slug}.pdf").data, "whole")
+    whole = pdf_text(
+        tmp_path,
+        signed_in(app, world.users["office"]).get(f"/office/cases/{case.number}/{slug}.pdf").data,
+        "whole",
+    )
     assert CITY_PHONE in whole
     leader = signed_in(app, world.users["leader"]).get(f"/office/cases/{case.number}/{slug}.pdf")
     assert leader.status_code == 200
@@ -185,18 +226,30 @@ def test_c13_the_rule_itself(db, world, pii):
 # --------------------------------------------------------------------------- check 31
 
 LIST_PAGES = {
-    "office": ["/office/", "/office/?view=all", "/figures/",
-               "/figures/counted?figure=received&part=denominator&month=2026-11",
-               "/figures/counted?figure=awareness&part=denominator&month=2026-11",
-               "/figures/review", "/figures/progress", "/figures/meeting",
-               "/contacts/registry", "/contacts/coverage", "/notifications/"],
+    "office": [
+        "/office/",
+        "/office/?view=all",
+        "/figures/",
+        "/figures/counted?figure=received&part=denominator&month=2026-11",
+        "/figures/counted?figure=awareness&part=denominator&month=2026-11",
+        "/figures/review",
+        "/figures/progress",
+        "/figures/meeting",
+        "/contacts/registry",
+        "/contacts/coverage",
+        "/notifications/",
+    ],
     "leader": ["/office/", "/figures/", "/figures/review"],
     "inspector": ["/office/", "/office/?view=all", "/figures/review"],
     "handler": ["/workbench/", "/workbench/?view=all", "/notifications/"],
     "head": ["/workbench/"],
     "liaison": ["/contacts/", "/contacts/problems", "/notifications/"],
-    "admin": ["/admin/users", "/admin/users?q=139", "/admin/outbox",
-              "/admin/outbox?status=pending"],
+    "admin": [
+        "/admin/users",
+        "/admin/users?q=139",
+        "/admin/outbox",
+        "/admin/outbox?status=pending",
+    ],
     "enterprise": ["/auth/colleagues", "/cases", "/notifications/"],
 }
 
@@ -212,9 +265,11 @@ def test_c31_no_list_page_shows_a_whole_phone_number(app, db, world, pii, who):
         assert response.status_code == 200, (url, response.status_code)
         assert MOBILE.findall(response.text) == [], url
         assert [p for p in phones if p in response.text] == [], url
-    shows = {"admin": [masked(world.users["enterprise"].mobile), masked(CITY_PHONE)],
-             "liaison": [masked(world.enterprise.contact_phone)],
-             "enterprise": [masked(world.users["enterprise"].mobile)]}
+    shows = {
+        "admin": [masked(world.users["enterprise"].mobile), masked(CITY_PHONE)],
+        "liaison": [masked(world.enterprise.contact_phone)],
+        "enterprise": [masked(world.users["enterprise"].mobile)],
+    }
     text = "".join(client.get(url).text for url in LIST_PAGES[who])
     for value in shows.get(who, []):
         assert value in text, value
@@ -223,10 +278,16 @@ def test_c31_no_list_page_shows_a_whole_phone_number(app, db, world, pii, who):
 EXPORTS = [  # (who, url, object_type)
     ("office", "/office/?view=all&format=xlsx", "queue"),
     ("handler", "/workbench/?view=all&format=xlsx", "queue"),
-    ("office", "/figures/counted?figure=received&part=denominator&month=2026-11&format=xlsx",
-     "figure"),
-    ("office", "/figures/counted?figure=awareness&part=denominator&month=2026-11&format=xlsx",
-     "figure"),
+    (
+        "office",
+        "/figures/counted?figure=received&part=denominator&month=2026-11&format=xlsx",
+        "figure",
+    ),
+    (
+        "office",
+        "/figures/counted?figure=awareness&part=denominator&month=2026-11&format=xlsx",
+        "figure",
+    ),
     ("office", "/figures/review?month=2026-11&format=xlsx", "review"),
     ("office", "/figures/progress?format=xlsx", "progress"),
     ("office", "/figures/meeting?format=xlsx", "meeting"),
@@ -242,9 +303,11 @@ def sheet_rows(data: bytes, *, numbered: bool = False) -> list[list[str]]:
     start with their 序号."""
     rows = []
     for sheet in load_workbook(io.BytesIO(data)).worksheets:
-        rows += [[str(v) for v in row if v is not None]
-                 for row in sheet.iter_rows(min_row=3, values_only=True)
-                 if not numbered or isinstance(row[0], int)]
+        rows += [
+            [str(v) for v in row if v is not None]
+            for row in sheet.iter_rows(min_row=3, values_only=True)
+            if not numbered or isinstance(row[0], int)
+        ]
     return rows
 
 
@@ -256,8 +319,7 @@ def export_row(db) -> AuditLog:
 
 
 @pytest.mark.parametrize("who, url, what", EXPORTS)
-def test_c31_each_bulk_export_is_audited_with_its_row_count(app, db, world, pii, who, url,
-                                                            what):
+def test_c31_each_bulk_export_is_audited_with_its_row_count(app, db, world, pii, who, url, what):
     """One audit row: who (user), what (object type and its selection), how many rows (the
     sheets' data rows)."""
     user = world.users[who]
@@ -267,7 +329,11 @@ def test_c31_each_bulk_export_is_audited_with_its_row_count(app, db, world, pii,
     count = len(sheet_rows(response.data, numbered=what == "ledger"))
     assert count or what in ("progress", "meeting", "review"), "nothing exported"
     assert (row.user_id, row.object_type, row.result, row.detail) == (
-        user.id, what, "ok", f"{count} rows")
+        user.id,
+        what,
+        "ok",
+        f"{count} rows",
+    )
     assert row.object_id  # the selection (filters, month, figure)
 
 
@@ -275,8 +341,7 @@ def test_c31_the_summary_list_is_audited_with_its_cases(app, db, world, pii):
     office = world.users["office"]
     signed_in(app, office).get("/office/summary-list.pdf?month=2026-11")
     row = export_row(db)
-    assert (row.user_id, row.object_type, row.object_id) == (office.id, "summary_list",
-                                                             "2026-11")
+    assert (row.user_id, row.object_type, row.object_id) == (office.id, "summary_list", "2026-11")
     assert row.detail.startswith("2 rows: ")
     assert pii["city"].number in row.detail and pii["county"].number in row.detail
 
@@ -292,17 +357,16 @@ def test_c31_exported_files_mask_like_their_lists(app, db, world, pii, who, url,
         assert masked(world.enterprise.contact_phone) in cells
 
 
-def test_c31_the_summary_list_masks_all_but_the_users_own_cases(app, db, world, pii,
-                                                                tmp_path):
+def test_c31_the_summary_list_masks_all_but_the_users_own_cases(app, db, world, pii, tmp_path):
     """汇总清单 lists many cases: the office calls back the enterprises of its own cases, so
     their rows keep the number; the county's case, seen from above, is masked."""
-    response = signed_in(app, world.users["office"]).get(
-        "/office/summary-list.pdf?month=2026-11")
+    response = signed_in(app, world.users["office"]).get("/office/summary-list.pdf?month=2026-11")
     text = pdf_text(tmp_path, response.data)
     assert CITY_PHONE in text
     assert masked(COUNTY_PHONE) in text and COUNTY_PHONE not in text
     inspector = signed_in(app, world.users["inspector"]).get(
-        "/office/summary-list.pdf?month=2026-11")
+        "/office/summary-list.pdf?month=2026-11"
+    )
     assert MOBILE.findall(pdf_text(tmp_path, inspector.data, "inspector")) == []
 
 

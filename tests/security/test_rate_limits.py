@@ -33,9 +33,12 @@ def _at(ip: str) -> dict:
 
 def _login(client, login, password="wrong-password", ip="192.0.2.1", headers=None):
     token = csrf_from(client.get("/auth/login", **_at(ip)).text)
-    return client.post("/auth/login", data={"login": login, "password": password,
-                                            "csrf_token": token},
-                       headers=headers or {}, **_at(ip))
+    return client.post(
+        "/auth/login",
+        data={"login": login, "password": password, "csrf_token": token},
+        headers=headers or {},
+        **_at(ip),
+    )
 
 
 def _limited(response) -> None:
@@ -63,8 +66,9 @@ def test_c26_login_is_limited_per_account_from_many_addresses(client, world):
 
 def _track(client, number, mobile="13900000009", ip="192.0.2.1"):
     token = csrf_from(client.get("/track", **_at(ip)).text)
-    return client.post("/track", data={"csrf_token": token, "number": number,
-                                       "mobile": mobile}, **_at(ip))
+    return client.post(
+        "/track", data={"csrf_token": token, "number": number, "mobile": mobile}, **_at(ip)
+    )
 
 
 def test_c26_the_tracking_lookup_is_limited_per_address_and_per_case(client, db, world):
@@ -99,17 +103,21 @@ def test_c26_a_forged_forwarded_for_is_ignored_without_proxy_hops(client, world,
     a new value per request does not buy new attempts."""
     assert app.config["PROXY_HOPS"] == 0
     for n in range(LIMIT):
-        assert _login(client, f"nobody{n}",
-                      headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code == 200
+        assert (
+            _login(client, f"nobody{n}", headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code
+            == 200
+        )
     _limited(_login(client, "nobody9", headers={"X-Forwarded-For": "10.0.0.99"}))
 
 
 @pytest.fixture
 def behind_a_proxy(database, tmp_path):
-    app = create_app(_config(database.fresh(tmp_path), PROXY_HOPS=1,
-                             LOGIN_RATE_LIMIT=f"{LIMIT} per minute"))
+    app = create_app(
+        _config(database.fresh(tmp_path), PROXY_HOPS=1, LOGIN_RATE_LIMIT=f"{LIMIT} per minute")
+    )
     with app.app_context():
         from portal.extensions import db
+
         factories.build_world(db.session)
         db.session.commit()
         yield app
@@ -122,11 +130,21 @@ def test_c26_with_proxy_hops_the_forwarded_address_is_counted(behind_a_proxy):
     client is counted on its own, and a client is limited whatever the proxy's address."""
     client = behind_a_proxy.test_client()
     for n in range(LIMIT + 2):  # five clients behind one proxy: none is limited
-        assert _login(client, f"nobody{n}", ip="10.1.1.1",
-                      headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code == 200
+        assert (
+            _login(
+                client, f"nobody{n}", ip="10.1.1.1", headers={"X-Forwarded-For": f"203.0.113.{n}"}
+            ).status_code
+            == 200
+        )
     for n in range(LIMIT - 1):
         _login(client, f"other{n}", ip="10.1.1.1", headers={"X-Forwarded-For": "203.0.113.0"})
-    _limited(_login(client, "other9", ip="10.1.1.1",
-                    headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.0"}))
+    _limited(
+        _login(
+            client,
+            "other9",
+            ip="10.1.1.1",
+            headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.0"},
+        )
+    )
     page = BeautifulSoup(client.get("/auth/login", **_at("10.1.1.1")).text, "html.parser")
     assert page.select_one('input[name="csrf_token"]') is not None

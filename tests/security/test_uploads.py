@@ -31,12 +31,18 @@ from tests.security.test_csrf_headers import SANDBOX, sign_out
 def _whistle(client, files, **overrides):
     page = client.get("/whistle")
     soup = BeautifulSoup(page.text, "html.parser")
-    data = {"csrf_token": csrf_from(page.text),
-            "submission_key": soup.select_one("#submission_key")["value"],
-            "level": "local", "case_type": "business", "category": "4",
-            "title": "春节后缺工30人",
-            "content": "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。",
-            "contact_name": "王经理", "contact_phone": "13800000001", **overrides}
+    data = {
+        "csrf_token": csrf_from(page.text),
+        "submission_key": soup.select_one("#submission_key")["value"],
+        "level": "local",
+        "case_type": "business",
+        "category": "4",
+        "title": "春节后缺工30人",
+        "content": "春节后一线工人缺口约30人，已在网上发布招聘，仍招不到人。",
+        "contact_name": "王经理",
+        "contact_phone": "13800000001",
+        **overrides,
+    }
     data["attachments"] = [(io.BytesIO(body), name) for body, name in files]
     return client.post("/whistle", data=data, content_type="multipart/form-data")
 
@@ -57,10 +63,12 @@ def test_c25_a_request_above_max_content_length_gets_413(app, client, world, log
     login_as("enterprise")
     limit = app.config["MAX_CONTENT_LENGTH"]
     assert limit == 51 * 1024 * 1024
-    body = b"--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n" + \
-        b"a" * (limit + 1) + b"\r\n--x--\r\n"
-    response = client.post("/whistle", data=body,
-                           content_type="multipart/form-data; boundary=x")
+    body = (
+        b'--x\r\nContent-Disposition: form-data; name="title"\r\n\r\n'
+        + b"a" * (limit + 1)
+        + b"\r\n--x--\r\n"
+    )
+    response = client.post("/whistle", data=body, content_type="multipart/form-data; boundary=x")
     assert response.status_code == 413
     page = BeautifulSoup(response.text, "html.parser")
     assert page.h1.text == "文件过大" and "<html" in response.text
@@ -83,21 +91,35 @@ def _zip(name: str, size: int) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("payload,name", [
-    (b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 64 + b"This program cannot be run in DOS mode",
-     "报告.pdf"),
-    (b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 64, "现场.jpg"),
-    (SVG, "logo.svg"),
-    (SVG, "logo.png"),
-    (b"<?xml version='1.0'?>" + SVG, "logo.jpg"),
-    (_zip("a.txt", 1000), "资料.zip"),
-    (_zip("word/document.xml", 1000), "说明.docx"),
-    (_zip("xl/workbook.xml", 1000), "名单.xlsx"),
-    (b"<html><script>alert(1)</script></html>", "page.pdf"),
-], ids=["exe-as-pdf", "exe-as-jpg", "svg", "svg-as-png", "svg-as-jpg", "zip", "docx", "xlsx",
-        "html-as-pdf"])
-def test_c25_files_that_are_not_what_they_claim_are_refused(client, world, login_as,
-                                                            payload, name):
+@pytest.mark.parametrize(
+    "payload,name",
+    [
+        (
+            b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 64 + b"This program cannot be run in DOS mode",
+            "报告.pdf",
+        ),
+        (b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 64, "现场.jpg"),
+        (SVG, "logo.svg"),
+        (SVG, "logo.png"),
+        (b"<?xml version='1.0'?>" + SVG, "logo.jpg"),
+        (_zip("a.txt", 1000), "资料.zip"),
+        (_zip("word/document.xml", 1000), "说明.docx"),
+        (_zip("xl/workbook.xml", 1000), "名单.xlsx"),
+        (b"<html><script>alert(1)</script></html>", "page.pdf"),
+    ],
+    ids=[
+        "exe-as-pdf",
+        "exe-as-jpg",
+        "svg",
+        "svg-as-png",
+        "svg-as-jpg",
+        "zip",
+        "docx",
+        "xlsx",
+        "html-as-pdf",
+    ],
+)
+def test_c25_files_that_are_not_what_they_claim_are_refused(client, world, login_as, payload, name):
     login_as("enterprise")
     assert "PDF" in _refused(_whistle(client, [(payload, name)]))
 
@@ -168,11 +190,15 @@ def test_c25_downloads_only_for_those_who_may_see_the_case(app, client, db, worl
         "handler": f"/workbench/cases/{own['number']}/files/{own['attachment_id']}",
     }
     refused = {
-        "enterprise": [f"/cases/{other['number']}/files/{other['attachment_id']}",
-                       f"/cases/{own['number']}/files/{other['attachment_id']}"],
+        "enterprise": [
+            f"/cases/{other['number']}/files/{other['attachment_id']}",
+            f"/cases/{own['number']}/files/{other['attachment_id']}",
+        ],
         "office": [f"/office/cases/{other['number']}/files/{other['attachment_id']}"],
-        "handler": [f"/workbench/cases/{other['number']}/files/{other['attachment_id']}",
-                    f"/workbench/cases/{own['number']}/files/{other['attachment_id']}"],
+        "handler": [
+            f"/workbench/cases/{other['number']}/files/{other['attachment_id']}",
+            f"/workbench/cases/{own['number']}/files/{other['attachment_id']}",
+        ],
     }
     for role, path in allowed.items():
         login_as(role)
@@ -194,8 +220,10 @@ def test_c25_downloads_only_for_those_who_may_see_the_case(app, client, db, worl
 
 def login_as_user(client, user):
     from tests import factories
+
     token = csrf_from(client.get("/auth/login").text)
-    response = client.post("/auth/login", data={"login": user.username,
-                                                "password": factories.PASSWORD,
-                                                "csrf_token": token})
+    response = client.post(
+        "/auth/login",
+        data={"login": user.username, "password": factories.PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 303

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from flask_wtf import FlaskForm
 
 from portal.domain.models import CalendarDayKind
 from portal.web.labels import choices
@@ -52,8 +52,9 @@ class StaffUserForm(StaffPlacementForm):
     )
     username = StringField(
         _l("Username"),
-        description=_l("Letters, digits, dots, hyphens or underscores; the person signs in "
-                       "with it."),
+        description=_l(
+            "Letters, digits, dots, hyphens or underscores; the person signs in with it."
+        ),
         validators=[DataRequired(_l("Enter a username.")), Length(max=64)],
         render_kw={"autocapitalize": "none", "spellcheck": "false", "autocomplete": "off"},
     )

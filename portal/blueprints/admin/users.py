@@ -28,12 +28,17 @@ PAGE = 50
 
 def _placement_choices(form: StaffPlacementForm) -> None:
     form.role.choices = [SelectChoice("", _("Choose a role"))] + [
-        SelectChoice(r.value, label(r)) for r in STAFF]
+        SelectChoice(r.value, label(r)) for r in STAFF
+    ]
     units = db.session.execute(
-        sa.select(OrgUnit.id, OrgUnit.name, Jurisdiction.name).join(OrgUnit.jurisdiction)
-        .where(OrgUnit.active).order_by(Jurisdiction.code, OrgUnit.name)).all()
+        sa.select(OrgUnit.id, OrgUnit.name, Jurisdiction.name)
+        .join(OrgUnit.jurisdiction)
+        .where(OrgUnit.active)
+        .order_by(Jurisdiction.code, OrgUnit.name)
+    ).all()
     form.unit.choices = [SelectChoice("", _("No unit"))] + [
-        SelectChoice(str(uid), f"{place} · {name}") for uid, name, place in units]
+        SelectChoice(str(uid), f"{place} · {name}") for uid, name, place in units
+    ]
 
 
 def _placement(form: StaffPlacementForm) -> tuple[Role, OrgUnit | None]:
@@ -53,14 +58,20 @@ def users():
     page = max(1, request.args.get("page", 1, type=int) or 1)
     query = sa.select(User)
     if q:
-        query = query.where(sa.or_(User.name.contains(q, autoescape=True),
-                                   User.username.contains(q, autoescape=True),
-                                   User.mobile.contains(q, autoescape=True)))
+        query = query.where(
+            sa.or_(
+                User.name.contains(q, autoescape=True),
+                User.username.contains(q, autoescape=True),
+                User.mobile.contains(q, autoescape=True),
+            )
+        )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(User.id.desc()).limit(PAGE)
-                              .offset((page - 1) * PAGE)).all()
-    return render_screen("admin/users.html", rows=rows, q=q, page=page, total=total,
-                         pages=max(1, -(-total // PAGE)))
+    rows = db.session.scalars(
+        query.order_by(User.id.desc()).limit(PAGE).offset((page - 1) * PAGE)
+    ).all()
+    return render_screen(
+        "admin/users.html", rows=rows, q=q, page=page, total=total, pages=max(1, -(-total // PAGE))
+    )
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -72,24 +83,37 @@ def user_new():
     _placement_choices(form)
     if form.validate_on_submit():
         role, unit = _placement(form)
-        done, made = commit_or_explain(form, "username", lambda: accounts.create_staff_user(
-            db.session, by=current_user, name=form.name.data, username=form.username.data,
-            role=role, unit=unit, at=utcnow(), ip=request.remote_addr))
+        done, made = commit_or_explain(
+            form,
+            "username",
+            lambda: accounts.create_staff_user(
+                db.session,
+                by=current_user,
+                name=form.name.data,
+                username=form.username.data,
+                role=role,
+                unit=unit,
+                at=utcnow(),
+                ip=request.remote_addr,
+            ),
+        )
         if done:
             user, password = made
-            return render_screen("admin/one_time_password.html", user=user,
-                                 password=password, created=True)
+            return render_screen(
+                "admin/one_time_password.html", user=user, password=password, created=True
+            )
     return render_screen("admin/user_new.html", form=form)
 
 
-def _detail(user: User, form: StaffPlacementForm | None = None, error: str | None = None,
-            status: int = 200):
+def _detail(
+    user: User, form: StaffPlacementForm | None = None, error: str | None = None, status: int = 200
+):
     if form is None:
-        form = StaffPlacementForm(formdata=None, role=user.role.value,
-                                  unit=str(user.unit_id) if user.unit_id else "")
+        form = StaffPlacementForm(
+            formdata=None, role=user.role.value, unit=str(user.unit_id) if user.unit_id else ""
+        )
     _placement_choices(form)
-    return render_screen("admin/user.html", user=user, form=form, error=error,
-                         status=status)
+    return render_screen("admin/user.html", user=user, form=form, error=error, status=status)
 
 
 @bp.get("/users/<int:user_id>")
@@ -107,9 +131,19 @@ def user_role(user_id: int):
     _placement_choices(form)
     if form.validate_on_submit():
         role, unit = _placement(form)
-        done, _none = commit_or_explain(form, "role", lambda: accounts.change_role(
-            db.session, target, by=current_user, role=role, unit=unit, at=utcnow(),
-            ip=request.remote_addr))
+        done, _none = commit_or_explain(
+            form,
+            "role",
+            lambda: accounts.change_role(
+                db.session,
+                target,
+                by=current_user,
+                role=role,
+                unit=unit,
+                at=utcnow(),
+                ip=request.remote_addr,
+            ),
+        )
         if done:
             flash(_("%(name)s is now %(role)s.", name=target.name, role=label(target.role)))
             return redirect(url_for("admin.user", user_id=target.id), 303)
@@ -123,8 +157,7 @@ def _run(target: User, verb):
         db.session.commit()
     except RuleViolation as violation:
         db.session.rollback()
-        return None, _detail(target, error=_(violation.message, **violation.params),
-                             status=200)
+        return None, _detail(target, error=_(violation.message, **violation.params), status=200)
     return result, None
 
 
@@ -134,13 +167,19 @@ def user_active(user_id: int):
     """Disable (every session ends at once) or enable an account."""
     target = _user_or_404(user_id)
     active = request.form.get("active") == "1"
-    _none, refused = _run(target, lambda: accounts.set_active(
-        db.session, target, by=current_user, active=active, at=utcnow(),
-        ip=request.remote_addr))
+    _none, refused = _run(
+        target,
+        lambda: accounts.set_active(
+            db.session, target, by=current_user, active=active, at=utcnow(), ip=request.remote_addr
+        ),
+    )
     if refused:
         return refused
-    flash(_("%(name)s can sign in again.", name=target.name) if active
-          else _("%(name)s can no longer sign in; every session has ended.", name=target.name))
+    flash(
+        _("%(name)s can sign in again.", name=target.name)
+        if active
+        else _("%(name)s can no longer sign in; every session has ended.", name=target.name)
+    )
     return redirect(url_for("admin.user", user_id=target.id), 303)
 
 
@@ -149,11 +188,13 @@ def user_active(user_id: int):
 def user_password(user_id: int):
     """A new one-time password, shown once; it must be changed at the next sign-in."""
     target = _user_or_404(user_id)
-    password = accounts.reset_password(db.session, target, by=current_user, at=utcnow(),
-                                       ip=request.remote_addr)
+    password = accounts.reset_password(
+        db.session, target, by=current_user, at=utcnow(), ip=request.remote_addr
+    )
     db.session.commit()
-    return render_screen("admin/one_time_password.html", user=target, password=password,
-                         created=False)
+    return render_screen(
+        "admin/one_time_password.html", user=target, password=password, created=False
+    )
 
 
 @bp.post("/users/<int:user_id>/second-factor")
@@ -161,9 +202,14 @@ def user_password(user_id: int):
 def user_second_factor(user_id: int):
     """Remove a user's second factor (a lost phone); the user adds one again."""
     target = _user_or_404(user_id)
-    accounts.reset_second_factor(db.session, target, by=current_user, at=utcnow(),
-                                 ip=request.remote_addr)
+    accounts.reset_second_factor(
+        db.session, target, by=current_user, at=utcnow(), ip=request.remote_addr
+    )
     db.session.commit()
-    flash(_("The second factor of %(name)s is removed; they can add a new one after signing "
-            "in.", name=target.name))
+    flash(
+        _(
+            "The second factor of %(name)s is removed; they can add a new one after signing in.",
+            name=target.name,
+        )
+    )
     return redirect(url_for("admin.user", user_id=target.id), 303)

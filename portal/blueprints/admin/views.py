@@ -31,14 +31,17 @@ def calendar():
     form = CalendarOverrideForm()
     if form.validate_on_submit():
         kind = CalendarDayKind(form.kind.data)
-        set_override(db.session, form.day.data, kind, by=current_user, at=utcnow(),
-                     note=form.note.data or "")
+        set_override(
+            db.session, form.day.data, kind, by=current_user, at=utcnow(), note=form.note.data or ""
+        )
         db.session.commit()
-        flash(_("Saved: %(day)s is now a %(kind)s.", day=form.day.data.isoformat(),
-                kind=label(kind)))
+        flash(
+            _("Saved: %(day)s is now a %(kind)s.", day=form.day.data.isoformat(), kind=label(kind))
+        )
         return redirect(url_for("admin.calendar"), 303)
     overrides = db.session.scalars(
-        sa.select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()
+        sa.select(CalendarOverride).order_by(CalendarOverride.day.desc())
+    ).all()
     return render_screen("admin/calendar.html", form=form, overrides=overrides)
 
 
@@ -54,12 +57,22 @@ def outbox():
 
     from portal.domain.models import Notification
     from portal.web.labels import masked_mobile
+
     status = request.args.get("status", "")
     query = sa.select(Notification).order_by(Notification.id.desc()).limit(200)
     if status in OUTBOX_STATUSES:
         query = query.where(Notification.status == status)
-    counts = dict(db.session.execute(sa.select(Notification.status, sa.func.count())
-                                     .group_by(Notification.status)).all())
+    counts = dict(
+        db.session.execute(
+            sa.select(Notification.status, sa.func.count()).group_by(Notification.status)
+        ).all()
+    )
     rows = db.session.scalars(query).all()
-    return render_screen("admin/outbox.html", rows=rows, counts=counts, chosen=status,
-                         statuses=OUTBOX_STATUSES, masked=masked_mobile)
+    return render_screen(
+        "admin/outbox.html",
+        rows=rows,
+        counts=counts,
+        chosen=status,
+        statuses=OUTBOX_STATUSES,
+        masked=masked_mobile,
+    )

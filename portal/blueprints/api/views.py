@@ -36,24 +36,36 @@ def problem(status: int, title: str, detail: str = "", **extra):
 def _audit(result: str, object_id: str | None = None, detail: str = ""):
     client = getattr(g, "api_client", None)
     name = f"client {client.id} {client.name}" if client is not None else "no client"
-    audit_request("api", object_type="work_order", object_id=object_id, result=result,
-                  detail=f"{request.method} {request.path} · {name} {detail}".strip())
+    audit_request(
+        "api",
+        object_type="work_order",
+        object_id=object_id,
+        result=result,
+        detail=f"{request.method} {request.path} · {name} {detail}".strip(),
+    )
 
 
 def token_required(view):
     """The caller's bearer token names its client, or the answer is 401 (audited)."""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         header = request.headers.get("Authorization", "")
         scheme, _sep, token = header.partition(" ")
-        client = work_orders.client_for(db.session, token.strip()) \
-            if scheme.lower() == "bearer" else None
+        client = (
+            work_orders.client_for(db.session, token.strip())
+            if scheme.lower() == "bearer"
+            else None
+        )
         if client is None:
             db.session.rollback()
             _audit("denied", detail="wrong, revoked or missing token")
             db.session.commit()
-            response = problem(401, _("Not authenticated"),
-                               _("Send a valid API token as 'Authorization: Bearer <token>'."))
+            response = problem(
+                401,
+                _("Not authenticated"),
+                _("Send a valid API token as 'Authorization: Bearer <token>'."),
+            )
             response.headers["WWW-Authenticate"] = 'Bearer realm="work-orders"'
             return response
         g.api_client = client
@@ -86,21 +98,28 @@ def create():
     if body is None:
         _audit("refused", detail="not JSON")
         db.session.commit()
-        return problem(415 if not request.is_json else 400, _("Not a JSON body"),
-                       _("Send the work order as application/json."))
+        return problem(
+            415 if not request.is_json else 400,
+            _("Not a JSON body"),
+            _("Send the work order as application/json."),
+        )
     order, problems = work_orders.parse(body)
     external_id = body.get("external_id") if isinstance(body, dict) else None
     external_id = external_id[:64] if isinstance(external_id, str) else None
     if order is None:
         _audit("refused", external_id, detail=", ".join(p.field for p in problems))
         db.session.commit()
-        return problem(422, _("The work order cannot be taken as sent"),
-                       _("Correct the fields named and send it again."),
-                       errors=[{"field": p.field, "detail": _(p.message)} for p in problems])
+        return problem(
+            422,
+            _("The work order cannot be taken as sent"),
+            _("Correct the fields named and send it again."),
+            errors=[{"field": p.field, "detail": _(p.message)} for p in problems],
+        )
     at = utcnow()
     try:
-        work_order, new = work_orders.hand_over(db.session, load_calendar(db.session),
-                                                client, order, at=at)
+        work_order, new = work_orders.hand_over(
+            db.session, load_calendar(db.session), client, order, at=at
+        )
         _audit("created" if new else "repeat", order.external_id)
         db.session.commit()
     except IntegrityError:  # the same work order, committed by a request at the same time
@@ -118,8 +137,9 @@ def work_order(external_id: str):
     if found is None:
         _audit("not found", external_id)
         db.session.commit()
-        return problem(404, _("No such work order"),
-                       _("This client has sent no work order with that id."))
+        return problem(
+            404, _("No such work order"), _("This client has sent no work order with that id.")
+        )
     _audit("read", external_id)
     db.session.commit()
     return _answer(found, 200)

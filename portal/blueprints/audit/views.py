@@ -8,8 +8,8 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import request
-from wtforms.fields.choices import SelectChoice
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.audit import bp
 from portal.blueprints.audit.forms import AuditFilterForm
@@ -33,10 +33,12 @@ def index():
     """Only the inspector (审计员) reads it; the admin (系统管理员) gets 403 like every other
     role, so whoever runs the system is not the one who reviews its record."""
     form = AuditFilterForm(formdata=request.args)
-    actions = db.session.scalars(sa.select(AuditLog.action).distinct()
-                                 .order_by(AuditLog.action)).all()
+    actions = db.session.scalars(
+        sa.select(AuditLog.action).distinct().order_by(AuditLog.action)
+    ).all()
     form.action.choices = [SelectChoice("", _("Any action"))] + [
-        SelectChoice(a, a) for a in actions]
+        SelectChoice(a, a) for a in actions
+    ]
     form.validate()
 
     def ok(field):
@@ -50,11 +52,18 @@ def index():
     if ok(form.day_to):
         query = query.where(AuditLog.at < _start_of(form.day_to.data + timedelta(days=1)))
     page = ok(form.page) or 1
-    rows = db.session.execute(query.order_by(AuditLog.id.desc()).offset(
-        (page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    rows = db.session.execute(
+        query.order_by(AuditLog.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    ).all()
     # Only the filter's own fields go back into links: any other name reached url_for
     # (`format`, `_method`: a 500; `_external`, `_anchor`: rewritten links).
     args = {k: v for k, v in request.args.items() if k in form and k != "page" and v}
-    return render_screen("audit/index.html", hx_history=False, form=form,
-                         rows=rows[:PAGE_SIZE], page=page, more=len(rows) > PAGE_SIZE,
-                         args=args)
+    return render_screen(
+        "audit/index.html",
+        hx_history=False,
+        form=form,
+        rows=rows[:PAGE_SIZE],
+        page=page,
+        more=len(rows) > PAGE_SIZE,
+        args=args,
+    )

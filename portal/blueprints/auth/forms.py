@@ -54,14 +54,17 @@ class RegisterForm(FlaskForm):
         render_kw={"autocomplete": "organization"},
     )
     kind = RadioField(
-        _l("Kind of enterprise"), choices=choices(EnterpriseKind),
+        _l("Kind of enterprise"),
+        choices=choices(EnterpriseKind),
         validators=[DataRequired(_l("Choose the kind of enterprise."))],
         invalid_choice_message=_l("Choose the kind of enterprise."),
     )
     credit_code = StringField(
         _l("Unified social credit code"),
-        description=_l("18 characters, on the business licence. Individual businesses "
-                       "without one may leave it empty."),
+        description=_l(
+            "18 characters, on the business licence. Individual businesses "
+            "without one may leave it empty."
+        ),
         validators=[Length(max=40)],
         render_kw={"autocapitalize": "characters", "spellcheck": "false"},
     )
@@ -100,8 +103,10 @@ class ColleagueForm(FlaskForm):
     )
     password = PasswordField(
         _l("First password"),
-        description=_l("At least 8 characters. Tell it to your colleague, who should change it "
-                       "after signing in."),
+        description=_l(
+            "At least 8 characters. Tell it to your colleague, who should change it "
+            "after signing in."
+        ),
         validators=[DataRequired(_l("Choose a first password.")), Length(max=128)],
         render_kw={"autocomplete": "new-password"},
     )
@@ -113,8 +118,9 @@ class SecondFactorForm(FlaskForm):
     code = StringField(
         _l("Code from your authenticator app"),
         description=_l("6 digits; a new code shows every 30 seconds."),
-        validators=[DataRequired(_l("Enter the 6-digit code from your authenticator app.")),
-                    Length(max=12)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
-                   "spellcheck": "false"},
+        validators=[
+            DataRequired(_l("Enter the 6-digit code from your authenticator app.")),
+            Length(max=12),
+        ],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
     )

@@ -14,19 +14,28 @@ from wtforms.fields.choices import SelectChoice
 from portal.blueprints import home_url
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import (
-    ColleagueForm, LanguageForm, LoginForm, PasswordForm, RegisterForm, SecondFactorForm,
+    ColleagueForm,
+    LanguageForm,
+    LoginForm,
+    PasswordForm,
+    RegisterForm,
+    SecondFactorForm,
 )
 from portal.domain import accounts, second_factor
 from portal.domain.models import EnterpriseKind, Jurisdiction, JurisdictionLevel, Role, User
 from portal.extensions import db, limiter
 from portal.web import limits
+from portal.web.forms import commit_or_explain
 from portal.web.guards import STAFF, requires
 from portal.web.labels import masked_mobile
 from portal.web.redirects import safe_next
 from portal.web.rendering import render_screen
-from portal.web.forms import commit_or_explain
 from portal.web.sessions import (
-    await_second_factor, awaiting_second_factor, forget_second_factor, sign_in, utcnow,
+    await_second_factor,
+    awaiting_second_factor,
+    forget_second_factor,
+    sign_in,
+    utcnow,
 )
 
 
@@ -46,10 +55,15 @@ def login():
     if form.validate_on_submit():
         days = current_app.config["STAFF_PASSWORD_MAX_AGE_DAYS"]
         result = accounts.authenticate(
-            db.session, form.login.data, form.password.data, now=utcnow(),
+            db.session,
+            form.login.data,
+            form.password.data,
+            now=utcnow(),
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lockout=current_app.config["LOGIN_LOCKOUT"], ip=request.remote_addr,
-            password_max_age=timedelta(days=days) if days else None)
+            lockout=current_app.config["LOGIN_LOCKOUT"],
+            ip=request.remote_addr,
+            password_max_age=timedelta(days=days) if days else None,
+        )
         db.session.commit()
         if result.ok:
             sign_in(result.user)
@@ -58,10 +72,13 @@ def login():
             await_second_factor(result.user, safe_next(form.next.data))
             return redirect(url_for("auth.second_factor"), 303)
         # One message for every failure: it must not reveal which part was wrong.
-        form.form_errors.append(_(
-            "The mobile number, username or password is not right, or the account is "
-            "locked after repeated failures. Check them and try again; after 5 failures "
-            "wait 15 minutes."))
+        form.form_errors.append(
+            _(
+                "The mobile number, username or password is not right, or the account is "
+                "locked after repeated failures. Check them and try again; after 5 failures "
+                "wait 15 minutes."
+            )
+        )
         form.password.data = ""
         return render_screen("auth/login.html", form=form, status=200)
     return render_screen("auth/login.html", form=form)
@@ -90,11 +107,22 @@ def language():
 
 def _places() -> list[SelectChoice]:
     """Counties, districts, zones and towns, each named with its parent."""
-    rows = db.session.scalars(sa.select(Jurisdiction).where(Jurisdiction.level.in_([
-        JurisdictionLevel.COUNTY, JurisdictionLevel.ZONE, JurisdictionLevel.TOWN]))
-        .order_by(Jurisdiction.code)).all()
-    return [SelectChoice(str(j.id), f"{j.parent.name} · {j.name}"
-                         if j.level is JurisdictionLevel.TOWN else j.name) for j in rows]
+    rows = db.session.scalars(
+        sa.select(Jurisdiction)
+        .where(
+            Jurisdiction.level.in_(
+                [JurisdictionLevel.COUNTY, JurisdictionLevel.ZONE, JurisdictionLevel.TOWN]
+            )
+        )
+        .order_by(Jurisdiction.code)
+    ).all()
+    return [
+        SelectChoice(
+            str(j.id),
+            f"{j.parent.name} · {j.name}" if j.level is JurisdictionLevel.TOWN else j.name,
+        )
+        for j in rows
+    ]
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -108,12 +136,21 @@ def register():
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
-        done, user = commit_or_explain(form, "mobile", lambda: accounts.register_enterprise_user(
-            db.session, name=form.name.data, mobile=form.mobile.data,
-            password=form.password.data, enterprise_name=form.enterprise_name.data,
-            credit_code_raw=form.credit_code.data or "", kind=EnterpriseKind(form.kind.data),
-            jurisdiction=db.session.get(Jurisdiction, int(form.jurisdiction.data)),
-            at=utcnow()))
+        done, user = commit_or_explain(
+            form,
+            "mobile",
+            lambda: accounts.register_enterprise_user(
+                db.session,
+                name=form.name.data,
+                mobile=form.mobile.data,
+                password=form.password.data,
+                enterprise_name=form.enterprise_name.data,
+                credit_code_raw=form.credit_code.data or "",
+                kind=EnterpriseKind(form.kind.data),
+                jurisdiction=db.session.get(Jurisdiction, int(form.jurisdiction.data)),
+                at=utcnow(),
+            ),
+        )
         if done:
             sign_in(user)
             flash(_("Your account is ready. You can whistle now."))
@@ -136,20 +173,30 @@ def second_factor_step():
     form = SecondFactorForm()
     if form.validate_on_submit():
         result = accounts.complete_second_factor(
-            db.session, user, form.code.data, now=utcnow(),
+            db.session,
+            user,
+            form.code.data,
+            now=utcnow(),
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lockout=current_app.config["LOGIN_LOCKOUT"], ip=request.remote_addr)
+            lockout=current_app.config["LOGIN_LOCKOUT"],
+            ip=request.remote_addr,
+        )
         db.session.commit()
         if result.ok:
             sign_in(user)
             return redirect(safe_next(next_url) or home_url(user), 303)
         if result.reason == "locked" or user.is_locked(utcnow()):
             forget_second_factor()
-            flash(_("The account is locked after repeated failures. Wait 15 minutes, then "
-                    "sign in again."))
+            flash(
+                _(
+                    "The account is locked after repeated failures. Wait 15 minutes, then "
+                    "sign in again."
+                )
+            )
             return redirect(url_for("auth.login"), 303)
-        form.code.errors = [_("That code is not right or was used already. Enter the code "
-                              "the app shows now.")]
+        form.code.errors = [
+            _("That code is not right or was used already. Enter the code the app shows now.")
+        ]
     form.code.data = ""
     return render_screen("auth/second_factor.html", form=form)
 
@@ -169,15 +216,24 @@ def password():
     user = current_user._get_current_object()
     policy = _policy(user)
     form.password.description = (
-        _("At least %(num)d characters, with %(classes)d of: capital letters, small "
-          "letters, digits, symbols. Not your username or mobile number.",
-          num=policy.min_length, classes=policy.classes) if policy.classes
-        else _("At least %(num)d characters.", num=policy.min_length))
+        _(
+            "At least %(num)d characters, with %(classes)d of: capital letters, small "
+            "letters, digits, symbols. Not your username or mobile number.",
+            num=policy.min_length,
+            classes=policy.classes,
+        )
+        if policy.classes
+        else _("At least %(num)d characters.", num=policy.min_length)
+    )
     forced = user.must_change_password
     if form.validate_on_submit():
-        done, _none = commit_or_explain(form, "password", lambda: accounts.change_password(
-            user, current=form.current.data, new=form.password.data, policy=policy,
-            at=utcnow()))
+        done, _none = commit_or_explain(
+            form,
+            "password",
+            lambda: accounts.change_password(
+                user, current=form.current.data, new=form.password.data, policy=policy, at=utcnow()
+            ),
+        )
         if done:
             sign_in(user)  # this session carries the new session version
             flash(_("Your password has been changed."))
@@ -205,22 +261,40 @@ def second_factor_enrol():
         secret = session[ENROL_SECRET] = second_factor.new_secret()
     form = SecondFactorForm()
     if form.validate_on_submit():
-        done, _none = commit_or_explain(form, "code", lambda: accounts.enrol_second_factor(
-            db.session, user, secret=secret, code=form.code.data, at=utcnow(),
-            ip=request.remote_addr))
+        done, _none = commit_or_explain(
+            form,
+            "code",
+            lambda: accounts.enrol_second_factor(
+                db.session,
+                user,
+                secret=secret,
+                code=form.code.data,
+                at=utcnow(),
+                ip=request.remote_addr,
+            ),
+        )
         if done:
             session.pop(ENROL_SECRET, None)
-            flash(_("The second factor is on. From now on you sign in with your password and "
-                    "a code from the app."))
+            flash(
+                _(
+                    "The second factor is on. From now on you sign in with your password and "
+                    "a code from the app."
+                )
+            )
             return redirect(home_url(user), 303)
     form.code.data = ""
     uri = second_factor.provisioning_uri(secret, user.username or user.mobile)
     qr = segno.make(uri, error="m").svg_inline(scale=4, title=_("QR code for the app"))
     qr = qr.replace("<svg ", '<svg role="img" ', 1)
-    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
-    return render_screen("auth/second_factor_enrol.html", form=form, enrolled=False,
-                         secret=grouped, qr=qr,
-                         required=current_app.config["REQUIRE_STAFF_MFA"])
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+    return render_screen(
+        "auth/second_factor_enrol.html",
+        form=form,
+        enrolled=False,
+        secret=grouped,
+        qr=qr,
+        required=current_app.config["REQUIRE_STAFF_MFA"],
+    )
 
 
 @bp.route("/colleagues", methods=["GET", "POST"])
@@ -230,14 +304,29 @@ def colleagues():
     """An enterprise's users, and adding a colleague."""
     form = ColleagueForm()
     if form.validate_on_submit():
-        done, _none = commit_or_explain(form, "mobile", lambda: accounts.add_colleague(
-            db.session, by=current_user, name=form.name.data, mobile=form.mobile.data,
-            password=form.password.data, at=utcnow()))
+        done, _none = commit_or_explain(
+            form,
+            "mobile",
+            lambda: accounts.add_colleague(
+                db.session,
+                by=current_user,
+                name=form.name.data,
+                mobile=form.mobile.data,
+                password=form.password.data,
+                at=utcnow(),
+            ),
+        )
         if done:
-            flash(_("%(name)s can now sign in with %(mobile)s.", name=form.name.data,
-                    mobile=masked_mobile(form.mobile.data.strip())))
+            flash(
+                _(
+                    "%(name)s can now sign in with %(mobile)s.",
+                    name=form.name.data,
+                    mobile=masked_mobile(form.mobile.data.strip()),
+                )
+            )
             return redirect(url_for("auth.colleagues"), 303)
     form.password.data = ""
-    users = db.session.scalars(sa.select(User).where(
-        User.enterprise_id == current_user.enterprise_id).order_by(User.id)).all()
+    users = db.session.scalars(
+        sa.select(User).where(User.enterprise_id == current_user.enterprise_id).order_by(User.id)
+    ).all()
     return render_screen("auth/colleagues.html", form=form, users=users)

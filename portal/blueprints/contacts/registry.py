@@ -14,14 +14,26 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.contacts import bp
 from portal.blueprints.contacts.forms import (
-    ApplyRulesForm, EnterpriseForm, ImportForm, ReassignForm, RuleForm, UnitPeopleForm,
+    ApplyRulesForm,
+    EnterpriseForm,
+    ImportForm,
+    ReassignForm,
+    RuleForm,
+    UnitPeopleForm,
 )
 from portal.domain import credit_code, registry
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.errors import RuleViolation
 from portal.domain.models import (
-    AssignmentRule, Enterprise, EnterpriseKind, Jurisdiction, LiaisonAssignment, OrgUnit, Role,
-    UnitKind, User,
+    AssignmentRule,
+    Enterprise,
+    EnterpriseKind,
+    Jurisdiction,
+    LiaisonAssignment,
+    OrgUnit,
+    Role,
+    UnitKind,
+    User,
 )
 from portal.extensions import db, limiter
 from portal.web.forms import commit_or_explain
@@ -43,9 +55,17 @@ def _inside():
 def _units() -> list[OrgUnit]:
     """Units that may be given enterprises to contact: every unit of the jurisdiction and
     below except offices' leading groups."""
-    return list(db.session.scalars(sa.select(OrgUnit).where(
-        OrgUnit.jurisdiction_id.in_(_inside()), OrgUnit.active,
-        OrgUnit.kind != UnitKind.LEADING_GROUP).order_by(OrgUnit.jurisdiction_id, OrgUnit.name)))
+    return list(
+        db.session.scalars(
+            sa.select(OrgUnit)
+            .where(
+                OrgUnit.jurisdiction_id.in_(_inside()),
+                OrgUnit.active,
+                OrgUnit.kind != UnitKind.LEADING_GROUP,
+            )
+            .order_by(OrgUnit.jurisdiction_id, OrgUnit.name)
+        )
+    )
 
 
 def _search() -> dict:
@@ -53,25 +73,39 @@ def _search() -> dict:
     only those without a unit or person, and a place (the enterprise's town, village or
     community, and what lies below it). A place outside the office's jurisdiction is 404."""
     place = request.args.get("place", type=int)
-    if place is not None and db.session.scalar(sa.select(Jurisdiction.id).where(
-            Jurisdiction.id == place, Jurisdiction.id.in_(_inside()))) is None:
+    if (
+        place is not None
+        and db.session.scalar(
+            sa.select(Jurisdiction.id).where(
+                Jurisdiction.id == place, Jurisdiction.id.in_(_inside())
+            )
+        )
+        is None
+    ):
         abort(404)
-    return {"q": (request.args.get("q") or "").strip()[:100] or None,
-            "only": "unassigned" if request.args.get("only") == "unassigned" else None,
-            "place": place}
+    return {
+        "q": (request.args.get("q") or "").strip()[:100] or None,
+        "only": "unassigned" if request.args.get("only") == "unassigned" else None,
+        "place": place,
+    }
 
 
 def _matching(search: dict) -> sa.Select:
     """The enterprises the search finds, outer-joined to their assignment."""
     where = [Enterprise.jurisdiction_id.in_(_inside())]
     if search["q"]:
-        where.append(sa.or_(Enterprise.name.contains(search["q"], autoescape=True),
-                            Enterprise.credit_code == credit_code.normalise(search["q"])))
+        where.append(
+            sa.or_(
+                Enterprise.name.contains(search["q"], autoescape=True),
+                Enterprise.credit_code == credit_code.normalise(search["q"]),
+            )
+        )
     if search["place"] is not None:
         where.append(Enterprise.jurisdiction_id.in_(jurisdiction_subtree(search["place"])))
     if search["only"]:
-        where.append(sa.or_(LiaisonAssignment.enterprise_id.is_(None),
-                            LiaisonAssignment.user_id.is_(None)))
+        where.append(
+            sa.or_(LiaisonAssignment.enterprise_id.is_(None), LiaisonAssignment.user_id.is_(None))
+        )
     return sa.select(Enterprise).outerjoin(LiaisonAssignment).where(*where)
 
 
@@ -83,27 +117,44 @@ def registry_list():
     query = _matching(search)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
-        query.options(selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.unit),
-                      selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.user),
-                      selectinload(Enterprise.jurisdiction))
-        .order_by(Enterprise.name).limit(PAGE).offset((page - 1) * PAGE)).all()
+        query.options(
+            selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.unit),
+            selectinload(Enterprise.liaison).selectinload(LiaisonAssignment.user),
+            selectinload(Enterprise.jurisdiction),
+        )
+        .order_by(Enterprise.name)
+        .limit(PAGE)
+        .offset((page - 1) * PAGE)
+    ).all()
     form = _reassign_form()
-    return render_screen("contacts/registry.html", rows=rows, search=search, page=page,
-                         pages=max(1, -(-total // PAGE)), total=total, form=form,
-                         places=_places(), **search)
+    return render_screen(
+        "contacts/registry.html",
+        rows=rows,
+        search=search,
+        page=page,
+        pages=max(1, -(-total // PAGE)),
+        total=total,
+        form=form,
+        places=_places(),
+        **search,
+    )
 
 
 def _reassign_form() -> ReassignForm:
     form = ReassignForm()
     units = _units()
     form.unit.choices = [SelectChoice("", _("Choose a unit"))] + [
-        SelectChoice(str(u.id), u.name) for u in units]
-    people = db.session.scalars(sa.select(User).where(
-        User.role == Role.LIAISON, User.active,
-        User.unit_id.in_([u.id for u in units])).order_by(User.name)).all()
+        SelectChoice(str(u.id), u.name) for u in units
+    ]
+    people = db.session.scalars(
+        sa.select(User)
+        .where(User.role == Role.LIAISON, User.active, User.unit_id.in_([u.id for u in units]))
+        .order_by(User.name)
+    ).all()
     names = {u.id: u.name for u in units}
     form.person.choices = [SelectChoice("", _("Choose later"))] + [
-        SelectChoice(str(p.id), f"{p.name}（{names[p.unit_id]}）") for p in people]
+        SelectChoice(str(p.id), f"{p.name}（{names[p.unit_id]}）") for p in people
+    ]
     return form
 
 
@@ -123,22 +174,39 @@ def reassign():
         if form.scope.data == "search":
             chosen = _matching(search).with_only_columns(Enterprise.id)
             try:
-                registry.check_reassignment(db.session, root=_root(), unit=unit,
-                                            person=person)
+                registry.check_reassignment(db.session, root=_root(), unit=unit, person=person)
             except RuleViolation as refused:
                 flash(_(refused.message, **refused.params))
                 return redirect(back, 303)
-            count = registry.reassignment_count(db.session, root=_root(),
-                                                enterprise_ids=chosen, unit=unit,
-                                                person=person)
+            count = registry.reassignment_count(
+                db.session, root=_root(), enterprise_ids=chosen, unit=unit, person=person
+            )
             if form.confirm.data != str(count) or not count:
-                return render_screen("contacts/registry_reassign.html", form=form,
-                                     count=count, unit=unit, person=person, search=search,
-                                     back=back, moved=bool(form.confirm.data),
-                                     places=dict((c.value, c.label) for c in _places()))
-        done, count = commit_or_explain(form, "unit", lambda: registry.reassign(
-            db.session, root=_root(), enterprise_ids=chosen, unit=unit, person=person,
-            at=utcnow(), by=current_user, ip=request.remote_addr))
+                return render_screen(
+                    "contacts/registry_reassign.html",
+                    form=form,
+                    count=count,
+                    unit=unit,
+                    person=person,
+                    search=search,
+                    back=back,
+                    moved=bool(form.confirm.data),
+                    places=dict((c.value, c.label) for c in _places()),
+                )
+        done, count = commit_or_explain(
+            form,
+            "unit",
+            lambda: registry.reassign(
+                db.session,
+                root=_root(),
+                enterprise_ids=chosen,
+                unit=unit,
+                person=person,
+                at=utcnow(),
+                by=current_user,
+                ip=request.remote_addr,
+            ),
+        )
         if done:
             flash(_("%(num)d enterprises reassigned.", num=count))
             return redirect(back, 303)
@@ -149,8 +217,9 @@ def reassign():
 
 
 def _places() -> list[SelectChoice]:
-    places = db.session.scalars(sa.select(Jurisdiction).where(
-        Jurisdiction.id.in_(_inside())).order_by(Jurisdiction.code)).all()
+    places = db.session.scalars(
+        sa.select(Jurisdiction).where(Jurisdiction.id.in_(_inside())).order_by(Jurisdiction.code)
+    ).all()
     return [SelectChoice(str(j.id), j.name) for j in places]
 
 
@@ -160,12 +229,18 @@ def _places() -> list[SelectChoice]:
 def registry_edit(enterprise_id: int | None = None):
     enterprise = None
     if enterprise_id is not None:
-        enterprise = db.session.scalar(sa.select(Enterprise).where(
-            Enterprise.id == enterprise_id, Enterprise.jurisdiction_id.in_(_inside())))
+        enterprise = db.session.scalar(
+            sa.select(Enterprise).where(
+                Enterprise.id == enterprise_id, Enterprise.jurisdiction_id.in_(_inside())
+            )
+        )
         if enterprise is None:
             abort(404)
-    form = EnterpriseForm(obj=enterprise) if request.method == "GET" and enterprise \
+    form = (
+        EnterpriseForm(obj=enterprise)
+        if request.method == "GET" and enterprise
         else EnterpriseForm()
+    )
     form.place.choices = _places()
     if request.method == "GET":
         form.kind.data = (enterprise.kind if enterprise else EnterpriseKind.SME).value
@@ -173,11 +248,15 @@ def registry_edit(enterprise_id: int | None = None):
     if form.validate_on_submit():
         code = credit_code.normalise(form.credit_code.data or "") or None
         if code and not credit_code.is_valid(code):
-            form.credit_code.errors.append(_("The credit code is not valid: check the 18 "
-                                             "characters and the last one."))
-        elif code and db.session.scalar(sa.select(Enterprise.id).where(
+            form.credit_code.errors.append(
+                _("The credit code is not valid: check the 18 characters and the last one.")
+            )
+        elif code and db.session.scalar(
+            sa.select(Enterprise.id).where(
                 Enterprise.credit_code == code,
-                Enterprise.id != (enterprise.id if enterprise else -1))):
+                Enterprise.id != (enterprise.id if enterprise else -1),
+            )
+        ):
             form.credit_code.errors.append(_("Another enterprise has this credit code."))
         else:
             target = enterprise or Enterprise(created_at=utcnow())
@@ -190,8 +269,12 @@ def registry_edit(enterprise_id: int | None = None):
             db.session.commit()
             flash(_("Saved."))
             return redirect(url_for("contacts.registry_list", q=target.name), 303)
-    return render_screen("contacts/registry_edit.html", form=form, enterprise=enterprise,
-                         status=422 if form.errors else 200)
+    return render_screen(
+        "contacts/registry_edit.html",
+        form=form,
+        enterprise=enterprise,
+        status=422 if form.errors else 200,
+    )
 
 
 @bp.route("/registry/import", methods=["GET", "POST"])
@@ -209,22 +292,28 @@ def registry_import():
         else:
             report = registry.import_rows(db.session, root=_root(), rows=rows, at=utcnow())
             db.session.commit()
-    return render_screen("contacts/registry_import.html", form=form, report=report,
-                         status=422 if form.errors else 200)
+    return render_screen(
+        "contacts/registry_import.html",
+        form=form,
+        report=report,
+        status=422 if form.errors else 200,
+    )
 
 
 VILLAGE = "village"  # the unit choice "the enterprise's village or community committee"
 
 
-def _rule_form(rule: AssignmentRule | None, units: list[OrgUnit], rules, *,
-               submitted: bool = False) -> RuleForm:
+def _rule_form(
+    rule: AssignmentRule | None, units: list[OrgUnit], rules, *, submitted: bool = False
+) -> RuleForm:
     """A rule's form (prefix rule-<id>, or new for the one to add): the rule as stored, or
     as this request typed it."""
     prefix = f"rule-{rule.id}" if rule is not None else "new"
     form = RuleForm(prefix=prefix) if submitted else RuleForm(prefix=prefix, formdata=None)
-    form.unit.choices = [SelectChoice("", _("Choose a unit")), SelectChoice(
-        VILLAGE, _("The committee of the enterprise's village or community"))] + [
-        SelectChoice(str(u.id), u.name) for u in units]
+    form.unit.choices = [
+        SelectChoice("", _("Choose a unit")),
+        SelectChoice(VILLAGE, _("The committee of the enterprise's village or community")),
+    ] + [SelectChoice(str(u.id), u.name) for u in units]
     if submitted:
         return form
     if rule is None:  # added before a last rule that fits every enterprise, else at the end
@@ -263,9 +352,14 @@ def registry_rules():
         if request.form.get("apply"):
             apply_form = ApplyRulesForm(prefix="apply")
             everyone = apply_form.validate() and apply_form.scope.data == "all"
-            count = registry.assign_by_rules(db.session, root=root, at=utcnow(),
-                                             only_unassigned=not everyone, by=current_user,
-                                             ip=request.remote_addr)
+            count = registry.assign_by_rules(
+                db.session,
+                root=root,
+                at=utcnow(),
+                only_unassigned=not everyone,
+                by=current_user,
+                ip=request.remote_addr,
+            )
             db.session.commit()
             flash(_("%(num)d enterprises assigned by the rules.", num=count))
             return redirect(url_for("contacts.registry_rules"), 303)
@@ -281,33 +375,47 @@ def registry_rules():
         form = _rule_form(rule, units, rules, submitted=True)
         if form.validate_on_submit():
             choice = form.unit.data or ""
-            done, _saved = commit_or_explain(form, "description", lambda: registry.save_rule(
-                db.session, root=root, rule=rule, description=form.description.data,
-                words=form.words.data or "",
-                kind=EnterpriseKind(form.kind.data) if form.kind.data else None,
-                unit=db.session.get(OrgUnit, int(choice)) if choice.isdigit() else None,
-                to_village=choice == VILLAGE, position=int(form.position.data)))
+            done, _saved = commit_or_explain(
+                form,
+                "description",
+                lambda: registry.save_rule(
+                    db.session,
+                    root=root,
+                    rule=rule,
+                    description=form.description.data,
+                    words=form.words.data or "",
+                    kind=EnterpriseKind(form.kind.data) if form.kind.data else None,
+                    unit=db.session.get(OrgUnit, int(choice)) if choice.isdigit() else None,
+                    to_village=choice == VILLAGE,
+                    position=int(form.position.data),
+                ),
+            )
             if done:
                 flash(_("Saved."))
                 return redirect(url_for("contacts.registry_rules"), 303)
             rules = registry.rules_of(db.session, root.id)
         failed = form
     failed_rule = request.form.get("rule") if failed is not None else None
-    forms = [failed if failed_rule == str(r.id) else _rule_form(r, units, rules)
-             for r in rules]
+    forms = [failed if failed_rule == str(r.id) else _rule_form(r, units, rules) for r in rules]
     new = failed if failed_rule == "new" else _rule_form(None, units, rules)
-    return render_screen("contacts/registry_rules.html", rules=list(zip(rules, forms)),
-                         new=new, apply_form=apply_form, form=failed or new,
-                         missing=registry.unassigned(db.session, root),
-                         status=422 if failed is not None else 200)
+    return render_screen(
+        "contacts/registry_rules.html",
+        rules=list(zip(rules, forms)),
+        new=new,
+        apply_form=apply_form,
+        form=failed or new,
+        missing=registry.unassigned(db.session, root),
+        status=422 if failed is not None else 200,
+    )
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @requires(Role.OFFICE)
 def unit_people(unit_id: int):
     """The people a unit's monthly ledger names, kept by the office."""
-    unit = db.session.scalar(sa.select(OrgUnit).where(
-        OrgUnit.id == unit_id, OrgUnit.jurisdiction_id.in_(_inside())))
+    unit = db.session.scalar(
+        sa.select(OrgUnit).where(OrgUnit.id == unit_id, OrgUnit.jurisdiction_id.in_(_inside()))
+    )
     if unit is None:
         abort(404)
     form = UnitPeopleForm(obj=unit)
@@ -317,5 +425,6 @@ def unit_people(unit_id: int):
         db.session.commit()
         flash(_("Saved."))
         return redirect(url_for("contacts.coverage"), 303)
-    return render_screen("contacts/unit.html", form=form, unit=unit,
-                         status=422 if form.errors else 200)
+    return render_screen(
+        "contacts/unit.html", form=form, unit=unit, status=422 if form.errors else 200
+    )

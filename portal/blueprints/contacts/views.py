@@ -18,17 +18,24 @@ from portal.domain import ledger
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.calendar import load_calendar, local_date
 from portal.domain.models import (
-    ContactMethod, ContactProblem, ContactRecord, Enterprise, LiaisonAssignment, OrgUnit, Role,
+    ContactMethod,
+    ContactProblem,
+    ContactRecord,
+    Enterprise,
+    LiaisonAssignment,
+    OrgUnit,
+    Role,
 )
 from portal.extensions import db
-from portal.web.forms import commit_or_explain
 from portal.web import ledgers, sheets
 from portal.web.auditing import audit_request
+from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
 from portal.web.months import MONTH, month_in_query
 from portal.web.pdf import pdf_response
 from portal.web.rendering import render_screen
 from portal.web.sessions import utcnow
+
 
 def _recent_months(today: date, n: int = 12) -> list[str]:
     year, month, months = today.year, today.month, []
@@ -48,13 +55,20 @@ def index():
     today = local_date(utcnow())
     unit_month = ledger.coverage(db.session, [current_user.unit_id], year, month)
     return render_screen(
-        "contacts/index.html", rows=rows, only=only, month=f"{year}-{month:02d}",
-        unit_month=unit_month[0] if unit_month else None, today=today,
+        "contacts/index.html",
+        rows=rows,
+        only=only,
+        month=f"{year}-{month:02d}",
+        unit_month=unit_month[0] if unit_month else None,
+        today=today,
         record_path=_path_pattern("contacts.record", "enterprise_id"),
         due=ledger.ledger_due(year, month),
-        month_error=month_error, months=_recent_months(today),
-        contacted=sum(1 for r in every if r.contacts), total=len(every),
-        is_this_month=(year, month) == (today.year, today.month))
+        month_error=month_error,
+        months=_recent_months(today),
+        contacted=sum(1 for r in every if r.contacts),
+        total=len(every),
+        is_this_month=(year, month) == (today.year, today.month),
+    )
 
 
 def _path_pattern(endpoint: str, key: str):
@@ -80,32 +94,55 @@ def record(enterprise_id: int):
     if request.method == "GET":
         form.contacted_on.data = local_date(utcnow())
     if form.validate_on_submit():
-        problems = [ledger.ProblemInput(p.form.name.data or "", p.form.content.data or "",
-                                        bool(p.form.forward.data)) for p in form.problems]
-        done, contact = commit_or_explain(form, "contacted_on", lambda: ledger.record_contact(
-            db.session, by=current_user, enterprise=enterprise, on=form.contacted_on.data,
-            method=ContactMethod(form.method.data), note=form.note.data or "",
-            problems=problems, at=utcnow(), calendar=load_calendar(db.session)))
+        problems = [
+            ledger.ProblemInput(
+                p.form.name.data or "", p.form.content.data or "", bool(p.form.forward.data)
+            )
+            for p in form.problems
+        ]
+        done, contact = commit_or_explain(
+            form,
+            "contacted_on",
+            lambda: ledger.record_contact(
+                db.session,
+                by=current_user,
+                enterprise=enterprise,
+                on=form.contacted_on.data,
+                method=ContactMethod(form.method.data),
+                note=form.note.data or "",
+                problems=problems,
+                at=utcnow(),
+                calendar=load_calendar(db.session),
+            ),
+        )
         if done:
             forwarded = [p.case.number for p in contact.problems if p.case is not None]
             flash(_("Contact with %(name)s recorded.", name=enterprise.name))
             if forwarded:
-                flash(_("Forwarded to the office as case %(numbers)s.",
-                        numbers="、".join(forwarded)))
+                flash(
+                    _("Forwarded to the office as case %(numbers)s.", numbers="、".join(forwarded))
+                )
             return redirect(url_for("contacts.index"), 303)
         status = 409  # a rule refused it; its words stand beside the field
     else:
         status = 422 if form.errors else 200
     history = db.session.scalars(
-        sa.select(ContactRecord).where(ContactRecord.enterprise_id == enterprise.id)
-        .order_by(ContactRecord.contacted_on.desc(), ContactRecord.id.desc()).limit(5)).all()
-    return render_screen("contacts/record.html", form=form, enterprise=enterprise,
-                         history=history, status=status)
+        sa.select(ContactRecord)
+        .where(ContactRecord.enterprise_id == enterprise.id)
+        .order_by(ContactRecord.contacted_on.desc(), ContactRecord.id.desc())
+        .limit(5)
+    ).all()
+    return render_screen(
+        "contacts/record.html", form=form, enterprise=enterprise, history=history, status=status
+    )
 
 
 def _unit_problems():
-    return (sa.select(ContactProblem).join(ContactRecord)
-            .where(ContactRecord.unit_id == current_user.unit_id))
+    return (
+        sa.select(ContactProblem)
+        .join(ContactRecord)
+        .where(ContactRecord.unit_id == current_user.unit_id)
+    )
 
 
 @bp.get("/problems")
@@ -113,8 +150,11 @@ def _unit_problems():
 def problems():
     """The problems collected by my unit, newest first: those it handles itself with their
     办结时间 and 办理情况, those forwarded with the case's progress."""
-    rows = db.session.scalars(_unit_problems().order_by(
-        ContactRecord.contacted_on.desc(), ContactProblem.id.desc()).limit(200)).all()
+    rows = db.session.scalars(
+        _unit_problems()
+        .order_by(ContactRecord.contacted_on.desc(), ContactProblem.id.desc())
+        .limit(200)
+    ).all()
     return render_screen("contacts/problems.html", rows=rows)
 
 
@@ -126,18 +166,36 @@ def settle(problem_id: int):
         abort(404)
     form = SettleForm(obj=problem) if request.method == "GET" else SettleForm()
     if form.validate_on_submit():
-        done, _p = commit_or_explain(form, "outcome", lambda: ledger.settle_problem(
-            db.session, problem, by=current_user, finished_on=form.finished_on.data,
-            outcome=form.outcome.data or "", reason=form.reason.data or "", at=utcnow()))
+        done, _p = commit_or_explain(
+            form,
+            "outcome",
+            lambda: ledger.settle_problem(
+                db.session,
+                problem,
+                by=current_user,
+                finished_on=form.finished_on.data,
+                outcome=form.outcome.data or "",
+                reason=form.reason.data or "",
+                at=utcnow(),
+            ),
+        )
         if done:
             flash(_("Saved."))
             return redirect(url_for("contacts.problems"), 303)
         db.session.refresh(problem)
-    submitted = ledger.submission(db.session, problem.contact.unit_id,
-                                  problem.contact.contacted_on.year,
-                                  problem.contact.contacted_on.month)
-    return render_screen("contacts/settle.html", form=form, problem=problem,
-                         submitted=submitted, status=422 if form.errors else 200)
+    submitted = ledger.submission(
+        db.session,
+        problem.contact.unit_id,
+        problem.contact.contacted_on.year,
+        problem.contact.contacted_on.month,
+    )
+    return render_screen(
+        "contacts/settle.html",
+        form=form,
+        problem=problem,
+        submitted=submitted,
+        status=422 if form.errors else 200,
+    )
 
 
 @bp.get("/coverage")
@@ -148,24 +206,38 @@ def coverage():
     ledger is due by the 25th)."""
     year, month, month_error = month_in_query()
     if current_user.role is Role.OFFICE:
-        unit_ids = list(db.session.scalars(
-            sa.select(sa.distinct(LiaisonAssignment.unit_id)).join(OrgUnit)
-            .where(OrgUnit.jurisdiction_id.in_(
-                jurisdiction_subtree(current_user.unit.jurisdiction_id)))))
+        unit_ids = list(
+            db.session.scalars(
+                sa.select(sa.distinct(LiaisonAssignment.unit_id))
+                .join(OrgUnit)
+                .where(
+                    OrgUnit.jurisdiction_id.in_(
+                        jurisdiction_subtree(current_user.unit.jurisdiction_id)
+                    )
+                )
+            )
+        )
     else:
         unit_ids = [current_user.unit_id]
     rows = ledger.coverage(db.session, unit_ids, year, month)
     today = local_date(utcnow())
     chosen = request.args.get("unit", type=int)
-    missing = ledger.not_contacted(db.session, chosen, year, month) \
-        if chosen in unit_ids else None
+    missing = ledger.not_contacted(db.session, chosen, year, month) if chosen in unit_ids else None
     return render_screen(
-        "contacts/coverage.html", rows=rows, month=f"{year}-{month:02d}",
-        month_error=month_error, months=_recent_months(today), missing=missing,
-        chosen=chosen, today=today, due=ledger.ledger_due(year, month),
-        amendments=[a for r in rows if r.unit.id == chosen and r.submitted
-                    for a in r.submitted.amendments],
-        submit_form=SubmitMonthForm(month=f"{year}-{month:02d}"))
+        "contacts/coverage.html",
+        rows=rows,
+        month=f"{year}-{month:02d}",
+        month_error=month_error,
+        months=_recent_months(today),
+        missing=missing,
+        chosen=chosen,
+        today=today,
+        due=ledger.ledger_due(year, month),
+        amendments=[
+            a for r in rows if r.unit.id == chosen and r.submitted for a in r.submitted.amendments
+        ],
+        submit_form=SubmitMonthForm(month=f"{year}-{month:02d}"),
+    )
 
 
 @bp.post("/submit")
@@ -177,9 +249,13 @@ def submit():
     if found is None or not 1 <= int(found[2]) <= 12:
         abort(400)
     year, month = int(found[1]), int(found[2])
-    done, _s = commit_or_explain(form, "month", lambda: ledger.submit_month(
-        db.session, by=current_user, unit=current_user.unit, year=year, month=month,
-        at=utcnow()))
+    done, _s = commit_or_explain(
+        form,
+        "month",
+        lambda: ledger.submit_month(
+            db.session, by=current_user, unit=current_user.unit, year=year, month=month, at=utcnow()
+        ),
+    )
     if done:
         flash(_("The ledger of %(month)s is submitted.", month=f"{year}-{month:02d}"))
     else:
@@ -189,14 +265,22 @@ def submit():
 
 # --------------------------------------------------------------------------- the ledgers
 
+
 def _ledger_units() -> list[int]:
     """Units whose ledgers this user may read: a liaison its own unit; an office every unit
     with assigned enterprises in its jurisdiction and below."""
     if current_user.role is Role.OFFICE:
-        return list(db.session.scalars(
-            sa.select(sa.distinct(LiaisonAssignment.unit_id)).join(OrgUnit)
-            .where(OrgUnit.jurisdiction_id.in_(
-                jurisdiction_subtree(current_user.unit.jurisdiction_id)))))
+        return list(
+            db.session.scalars(
+                sa.select(sa.distinct(LiaisonAssignment.unit_id))
+                .join(OrgUnit)
+                .where(
+                    OrgUnit.jurisdiction_id.in_(
+                        jurisdiction_subtree(current_user.unit.jurisdiction_id)
+                    )
+                )
+            )
+        )
     return [current_user.unit_id] if current_user.unit_id else []
 
 
@@ -207,14 +291,20 @@ def _ledger_docs(unit_ids: list[int]) -> list[ledgers.LedgerDocument]:
     if error:
         abort(404)
     today = local_date(utcnow())
-    units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(unit_ids))
-                               .order_by(OrgUnit.name)).all()
-    docs = [ledgers.build(db.session, u, year, month, reader=current_user, today=today)
-            for u in units]
+    units = db.session.scalars(
+        sa.select(OrgUnit).where(OrgUnit.id.in_(unit_ids)).order_by(OrgUnit.name)
+    ).all()
+    docs = [
+        ledgers.build(db.session, u, year, month, reader=current_user, today=today) for u in units
+    ]
     rows = sum(len(d.monthly) + len(d.problems) for d in docs)
-    audit_request("export", object_type="ledger",
-                  object_id=f"{year}-{month:02d}:{','.join(map(str, unit_ids))}", result="ok",
-                  detail=f"{rows} rows")
+    audit_request(
+        "export",
+        object_type="ledger",
+        object_id=f"{year}-{month:02d}:{','.join(map(str, unit_ids))}",
+        result="ok",
+        detail=f"{rows} rows",
+    )
     db.session.commit()
     return docs
 
@@ -227,20 +317,18 @@ def _one_unit() -> int:
     return unit_id
 
 
-
-
 @bp.get("/ledger.xlsx")
 @requires(Role.LIAISON, Role.OFFICE)
 def ledger_xlsx():
     """月台帐 and 问题诉求登载表 of one unit and month (Dalu 附件1-4), two sheets."""
-    doc, = _ledger_docs([_one_unit()])
+    (doc,) = _ledger_docs([_one_unit()])
     return sheets.download(ledgers.workbook_bytes([doc]), f"{doc.name}.xlsx")
 
 
 @bp.get("/ledger.pdf")
 @requires(Role.LIAISON, Role.OFFICE)
 def ledger_pdf():
-    doc, = _ledger_docs([_one_unit()])
+    (doc,) = _ledger_docs([_one_unit()])
     return pdf_response(ledgers.pdf_bytes(doc), f"{doc.name}.pdf", download=True)
 
 
@@ -250,5 +338,7 @@ def ledgers_xlsx():
     """One workbook for every unit of the office's jurisdiction (经发办汇总后上报)."""
     docs = _ledger_docs(_ledger_units())
     year, month, _error = month_in_query()
-    return sheets.download(ledgers.workbook_bytes(docs, prefixed=True),
-                           f"{current_user.unit.name}{year}年{month}月全覆盖联系台帐.xlsx")
+    return sheets.download(
+        ledgers.workbook_bytes(docs, prefixed=True),
+        f"{current_user.unit.name}{year}年{month}月全覆盖联系台帐.xlsx",
+    )

@@ -17,44 +17,55 @@ class WhistleForm(FlaskForm):
 
     level = RadioField(
         _l("Whistle to"),
-        description=_l("Consultations may go to the city; business handling goes to your "
-                       "county, district or zone first."),
+        description=_l(
+            "Consultations may go to the city; business handling goes to your "
+            "county, district or zone first."
+        ),
         validators=[DataRequired(_l("Choose where to whistle."))],
         invalid_choice_message=_l("Choose where to whistle."),
     )
     case_type = RadioField(
-        _l("Kind of request"), choices=choices(CaseType),
+        _l("Kind of request"),
+        choices=choices(CaseType),
         validators=[DataRequired(_l("Choose the kind of request."))],
         invalid_choice_message=_l("Choose the kind of request."),
     )
     category = SelectField(
-        _l("Category"), coerce=str,
+        _l("Category"),
+        coerce=str,
         validators=[DataRequired(_l("Choose the category that fits best."))],
         invalid_choice_message=_l("Choose the category that fits best."),
     )
     title = StringField(
         _l("Subject"),
         description=_l("In a few words, for example: 30 workers short after Spring Festival."),
-        validators=[DataRequired(_l("Enter a short subject.")),
-                    Length(max=60, message=_l("Keep the subject to 60 characters or fewer."))],
+        validators=[
+            DataRequired(_l("Enter a short subject.")),
+            Length(max=60, message=_l("Keep the subject to 60 characters or fewer.")),
+        ],
     )
     content = TextAreaField(
         _l("Describe the problem"),
         description=_l("What happened, what you have tried, and what help you need."),
-        validators=[DataRequired(_l("Describe the problem.")),
-                    Length(min=10, max=2000, message=_l(
-                        "Describe the problem in 10 to 2000 characters."))],
+        validators=[
+            DataRequired(_l("Describe the problem.")),
+            Length(min=10, max=2000, message=_l("Describe the problem in 10 to 2000 characters.")),
+        ],
     )
     contact_name = StringField(
         _l("Contact person"),
-        validators=[DataRequired(_l("Enter the name of the person we should contact.")),
-                    Length(max=64)],
+        validators=[
+            DataRequired(_l("Enter the name of the person we should contact.")),
+            Length(max=64),
+        ],
         render_kw={"autocomplete": "name"},
     )
     contact_phone = StringField(
         _l("Contact mobile number"),
-        validators=[DataRequired(_l("Enter the contact mobile number.")),
-                    Regexp(MOBILE, message=_l("Enter an 11-digit mobile number, like 13800000000."))],
+        validators=[
+            DataRequired(_l("Enter the contact mobile number.")),
+            Regexp(MOBILE, message=_l("Enter an 11-digit mobile number, like 13800000000.")),
+        ],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )
     attachments = MultipleFileField(
@@ -62,8 +73,12 @@ class WhistleForm(FlaskForm):
         description=_l("Up to 5 files: JPG, PNG or PDF, 10 MB each at most."),
         render_kw={"accept": "image/jpeg,image/png,application/pdf"},
     )
-    submission_key = HiddenField(validators=[
-        Length(max=64), Regexp(r"^[A-Za-z0-9_-]*$", message=_l("Reload the page and try again."))])
+    submission_key = HiddenField(
+        validators=[
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9_-]*$", message=_l("Reload the page and try again.")),
+        ]
+    )
 
 
 class RatingForm(PanelForm):
@@ -103,15 +118,18 @@ class SupplementForm(PanelForm):
 class TrackForm(FlaskForm):
     number = StringField(
         _l("Case number"),
-        description=_l("As in the text message or told on the phone, for example "
-                       "445100-2026-00012."),
+        description=_l(
+            "As in the text message or told on the phone, for example 445100-2026-00012."
+        ),
         validators=[DataRequired(_l("Enter the case number.")), Length(max=32)],
         render_kw={"autocapitalize": "characters", "spellcheck": "false"},
     )
     mobile = StringField(
         _l("Mobile number"),
         description=_l("The number the case was registered with."),
-        validators=[DataRequired(_l("Enter the mobile number the case was registered with.")),
-                    Length(max=20)],
+        validators=[
+            DataRequired(_l("Enter the mobile number the case was registered with.")),
+            Length(max=20),
+        ],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )

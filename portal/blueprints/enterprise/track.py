@@ -38,8 +38,12 @@ def _tracked(number: str) -> Case:
 
 
 def _context(case: Case) -> dict:
-    return case_context(case, rate_url=url_for("enterprise.track_rate", number=case.number),
-                        supplement_url=None, attachment_endpoint=None)
+    return case_context(
+        case,
+        rate_url=url_for("enterprise.track_rate", number=case.number),
+        supplement_url=None,
+        attachment_endpoint=None,
+    )
 
 
 def _number_key() -> str:
@@ -53,20 +57,23 @@ def track():
     form = TrackForm()
     if form.validate_on_submit():
         case = workflow.find_tracked_case(db.session, form.number.data, form.mobile.data)
-        audit_case_view(form.number.data.strip().upper(), None, found=case is not None,
-                        action="track")
+        audit_case_view(
+            form.number.data.strip().upper(), None, found=case is not None, action="track"
+        )
         if case is not None:
             _grant(case)
             return redirect(url_for("enterprise.tracked", number=case.number), 303)
-        form.form_errors.append(_("No case matches this case number and mobile number. "
-                                  "Check both and try again."))
+        form.form_errors.append(
+            _("No case matches this case number and mobile number. Check both and try again.")
+        )
     return render_screen("enterprise/track.html", form=form)
 
 
 @bp.get("/track/<case_number:number>")
 def tracked(number: str):
-    return render_screen("enterprise/case.html", hx_history=False, tracking=True,
-                         **_context(_tracked(number)))
+    return render_screen(
+        "enterprise/case.html", hx_history=False, tracking=True, **_context(_tracked(number))
+    )
 
 
 @bp.post("/track/<case_number:number>/rating")
@@ -86,8 +93,9 @@ def track_rate(number: str):
 @limiter.limit("30 per minute")
 def short_link(code: str):
     """The short link in an SMS: opens the case it was issued for."""
-    case = db.session.scalar(sa.select(Case).where(
-        Case.tracking_hash == workflow.hash_tracking_code(code)))
+    case = db.session.scalar(
+        sa.select(Case).where(Case.tracking_hash == workflow.hash_tracking_code(code))
+    )
     if case is None:
         flash(_("This link is no longer valid. Enter the case number and your mobile number."))
         return redirect(url_for("enterprise.track"), 303)

@@ -61,15 +61,20 @@ def _user_key() -> str:
 
 def _prepare(form: WhistleForm, enterprise) -> dict:
     targets = workflow.whistle_targets(enterprise)
-    labels = {workflow.LOCAL: _("My county, district or zone: %(name)s",
-                                name=targets[workflow.LOCAL].name),
-              workflow.CITY: _("The city: %(name)s", name=targets[workflow.CITY].name)
-              if workflow.CITY in targets else ""}
+    labels = {
+        workflow.LOCAL: _(
+            "My county, district or zone: %(name)s", name=targets[workflow.LOCAL].name
+        ),
+        workflow.CITY: _("The city: %(name)s", name=targets[workflow.CITY].name)
+        if workflow.CITY in targets
+        else "",
+    }
     form.level.choices = [SelectChoice(key, labels[key]) for key in targets]
     categories = workflow.categories_of(db.session, targets[workflow.LOCAL])
     if categories:
         form.category.choices = [SelectChoice("", _("Choose a category"))] + [
-            SelectChoice(str(c.number), f"{c.number}. {c.name}") for c in categories]
+            SelectChoice(str(c.number), f"{c.number}. {c.name}") for c in categories
+        ]
     else:
         del form.category  # a jurisdiction without a category list: the office classifies
     return targets
@@ -94,36 +99,62 @@ def whistle():
         if len(form.level.choices) == 1:
             form.level.data = workflow.LOCAL
     else:
-        sent = db.session.scalar(sa.select(Case).where(
-            Case.submission_key == request.form.get("submission_key", ""),
-            Case.enterprise_id == enterprise.id)) if request.form.get("submission_key") else None
+        sent = (
+            db.session.scalar(
+                sa.select(Case).where(
+                    Case.submission_key == request.form.get("submission_key", ""),
+                    Case.enterprise_id == enterprise.id,
+                )
+            )
+            if request.form.get("submission_key")
+            else None
+        )
         if sent is not None:  # a resend after a lost connection: the same receipt
             return redirect(url_for("enterprise.case", number=sent.number), 303)
         if request.form.get("add_to"):
             return _add_to_existing(form, request.form["add_to"])
     if form.validate_on_submit():
         similar = duplicates.similar_open_cases(
-            db.session, enterprise, f"{form.title.data} {form.content.data}")
-        ask = duplicates.must_ask(similar, seen=set(request.form.getlist("seen_similar")),
-                                  confirmed_new=bool(request.form.get("confirm_new")))
+            db.session, enterprise, f"{form.title.data} {form.content.data}"
+        )
+        ask = duplicates.must_ask(
+            similar,
+            seen=set(request.form.getlist("seen_similar")),
+            confirmed_new=bool(request.form.get("confirm_new")),
+        )
         if not ask:
             try:
-                done, case = commit_or_explain(form, "attachments", lambda: workflow.whistle(
-                    db.session, load_calendar(db.session), by=current_user,
-                    level=form.level.data, case_type=CaseType(form.case_type.data),
-                    category_number=int(form.category.data)
-                    if "category" in form and form.category.data else None,
-                    title=form.title.data.strip(), content=form.content.data.strip(),
-                    contact_name=form.contact_name.data.strip(),
-                    contact_phone=form.contact_phone.data.strip(), at=utcnow(),
-                    submission_key=form.submission_key.data or secrets.token_urlsafe(16),
-                    files=_files(form.attachments), upload_root=upload_root()))
+                done, case = commit_or_explain(
+                    form,
+                    "attachments",
+                    lambda: workflow.whistle(
+                        db.session,
+                        load_calendar(db.session),
+                        by=current_user,
+                        level=form.level.data,
+                        case_type=CaseType(form.case_type.data),
+                        category_number=int(form.category.data)
+                        if "category" in form and form.category.data
+                        else None,
+                        title=form.title.data.strip(),
+                        content=form.content.data.strip(),
+                        contact_name=form.contact_name.data.strip(),
+                        contact_phone=form.contact_phone.data.strip(),
+                        at=utcnow(),
+                        submission_key=form.submission_key.data or secrets.token_urlsafe(16),
+                        files=_files(form.attachments),
+                        upload_root=upload_root(),
+                    ),
+                )
             except IntegrityError:
                 # The same form arrived twice at once: the other request created the case.
                 db.session.rollback()
-                case = db.session.scalar(sa.select(Case).where(
-                    Case.submission_key == form.submission_key.data,
-                    Case.enterprise_id == enterprise.id))
+                case = db.session.scalar(
+                    sa.select(Case).where(
+                        Case.submission_key == form.submission_key.data,
+                        Case.enterprise_id == enterprise.id,
+                    )
+                )
                 if case is None:
                     raise
                 return redirect(url_for("enterprise.case", number=case.number), 303)
@@ -131,11 +162,16 @@ def whistle():
                 flash(_("Submitted. Your case number is %(number)s.", number=case.number))
                 return redirect(url_for("enterprise.case", number=case.number), 303)
     had_files = any(f and f.filename for f in (form.attachments.data or []))
-    return render_screen("enterprise/whistle.html", form=form, similar=similar, ask=ask,
-                         reattach=(bool(form.errors) or ask) and had_files,
-                         answers=_answers_for(enterprise, f"{form.title.data or ''} "
-                                              f"{form.content.data or ''}")
-                         if request.method == "POST" else [])
+    return render_screen(
+        "enterprise/whistle.html",
+        form=form,
+        similar=similar,
+        ask=ask,
+        reattach=(bool(form.errors) or ask) and had_files,
+        answers=_answers_for(enterprise, f"{form.title.data or ''} {form.content.data or ''}")
+        if request.method == "POST"
+        else [],
+    )
 
 
 def _add_to_existing(form: WhistleForm, number: str):
@@ -143,14 +179,26 @@ def _add_to_existing(form: WhistleForm, number: str):
     (重复件) rather than start a new one."""
     case = load_case(number, current_user)
     text = (form.content.data or "").strip()
-    done, _event = commit_or_explain(form, "content", lambda: workflow.supplement(
-        db.session, case, by=current_user, text=text, at=utcnow(),
-        files=_files(form.attachments), upload_root=upload_root()))
+    done, _event = commit_or_explain(
+        form,
+        "content",
+        lambda: workflow.supplement(
+            db.session,
+            case,
+            by=current_user,
+            text=text,
+            at=utcnow(),
+            files=_files(form.attachments),
+            upload_root=upload_root(),
+        ),
+    )
     if not done:
-        return render_screen("enterprise/whistle.html", form=form, similar=[], ask=False,
-                             reattach=False)
-    flash(_("Added to your case %(number)s. The unit handling it has been told.",
-            number=case.number))
+        return render_screen(
+            "enterprise/whistle.html", form=form, similar=[], ask=False, reattach=False
+        )
+    flash(
+        _("Added to your case %(number)s. The unit handling it has been told.", number=case.number)
+    )
     return redirect(url_for("enterprise.case", number=case.number), 303)
 
 
@@ -164,8 +212,13 @@ def similar():
     text = f"{request.form.get('title', '')} {request.form.get('content', '')}"[:4000]
     enterprise = current_user.enterprise
     cases = duplicates.similar_open_cases(db.session, enterprise, text)
-    return render_screen("enterprise/whistle.html", block="similar", similar=cases, ask=False,
-                         answers=_answers_for(enterprise, text))
+    return render_screen(
+        "enterprise/whistle.html",
+        block="similar",
+        similar=cases,
+        ask=False,
+        answers=_answers_for(enterprise, text),
+    )
 
 
 def _answers_for(enterprise, text: str) -> list:
@@ -178,7 +231,7 @@ def _answers_for(enterprise, text: str) -> list:
 @bp.post("/answers/<int:answer_id>/settled")
 @requires(Role.ENTERPRISE)
 def answer_settled(answer_id: int):
-    """"This answers my question": counted as a consultation settled without a case."""
+    """ "This answers my question": counted as a consultation settled without a case."""
     found = db.session.get(Answer, answer_id)
     places = answers.places_for(current_user.enterprise.jurisdiction)
     if found is None or not found.published or found.jurisdiction_id not in places:
@@ -201,12 +254,18 @@ def cases():
     if not 1 <= page <= 10_000:
         abort(404)
     rows = db.session.scalars(
-        sa.select(Case).where(case_scope(current_user))
+        sa.select(Case)
+        .where(case_scope(current_user))
         .order_by(Case.received_at.desc(), Case.id.desc())
-        .limit(CASES_PER_PAGE + 1).offset((page - 1) * CASES_PER_PAGE)
+        .limit(CASES_PER_PAGE + 1)
+        .offset((page - 1) * CASES_PER_PAGE)
     ).all()
-    return render_screen("enterprise/cases.html", cases=rows[:CASES_PER_PAGE], page=page,
-                         more=len(rows) > CASES_PER_PAGE)
+    return render_screen(
+        "enterprise/cases.html",
+        cases=rows[:CASES_PER_PAGE],
+        page=page,
+        more=len(rows) > CASES_PER_PAGE,
+    )
 
 
 def _rating_form(case: Case) -> RatingForm:
@@ -216,8 +275,14 @@ def _rating_form(case: Case) -> RatingForm:
     return form
 
 
-def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
-                 attachment_endpoint: str | None, timeline: bool = True) -> dict:
+def case_context(
+    case: Case,
+    *,
+    rate_url: str,
+    supplement_url: str | None,
+    attachment_endpoint: str | None,
+    timeline: bool = True,
+) -> dict:
     """What the case page shows the enterprise: its visible timeline and files, the next due
     date in working days, and the rating and supplement forms when they apply. The status
     fragment passes `timeline=False`: it shows no events, so none are read."""
@@ -236,8 +301,7 @@ def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
         "attachment_endpoint": attachment_endpoint,
         "due": due,
         # Counted only forward: a long-overdue date needs no count, just "overdue".
-        "days_left": calendar.working_days_between(today, due) if due and due >= today
-        else None,
+        "days_left": calendar.working_days_between(today, due) if due and due >= today else None,
         "overdue": case.is_overdue(today),
         "finish_days": finish_days_for(policy, case.type) if policy else None,
         "rating_form": rating_form,
@@ -249,23 +313,32 @@ def case_context(case: Case, *, rate_url: str, supplement_url: str | None,
 
 def _my_case_context(case: Case, timeline: bool = True) -> dict:
     return case_context(
-        case, rate_url=url_for("enterprise.rate", number=case.number),
+        case,
+        rate_url=url_for("enterprise.rate", number=case.number),
         supplement_url=url_for("enterprise.add_information", number=case.number),
-        attachment_endpoint="enterprise.attachment", timeline=timeline)
+        attachment_endpoint="enterprise.attachment",
+        timeline=timeline,
+    )
 
 
 @bp.get("/cases/<case_number:number>")
 @requires(Role.ENTERPRISE)
 def case(number: str):
-    return render_screen("enterprise/case.html", hx_history=False,
-                         **_my_case_context(load_case(number, current_user)))
+    return render_screen(
+        "enterprise/case.html",
+        hx_history=False,
+        **_my_case_context(load_case(number, current_user)),
+    )
 
 
 @bp.get("/cases/<case_number:number>/status")
 @requires(Role.ENTERPRISE)
 def case_status(number: str):
-    return render_screen("enterprise/case.html", block="status",
-                         **_my_case_context(load_case(number, current_user), timeline=False))
+    return render_screen(
+        "enterprise/case.html",
+        block="status",
+        **_my_case_context(load_case(number, current_user), timeline=False),
+    )
 
 
 def submit_rating(case: Case, by, redirect_to: str, rerender):
@@ -274,13 +347,28 @@ def submit_rating(case: Case, by, redirect_to: str, rerender):
     form = _rating_form(case)
     refused = False
     if form.validate_on_submit():
-        done, _rating = commit_or_explain(form, "level", lambda: workflow.rate(
-            db.session, calendar, case, by=by, level=RatingLevel(form.level.data),
-            solved=form.solved.data == "yes", comment=form.comment.data or "", at=utcnow()))
+        done, _rating = commit_or_explain(
+            form,
+            "level",
+            lambda: workflow.rate(
+                db.session,
+                calendar,
+                case,
+                by=by,
+                level=RatingLevel(form.level.data),
+                solved=form.solved.data == "yes",
+                comment=form.comment.data or "",
+                at=utcnow(),
+            ),
+        )
         if done:
             if case.state is CaseState.IN_HAND:
-                flash(_("Thank you. Your case goes back to the department to be handled "
-                        "again, under the office's supervision."))
+                flash(
+                    _(
+                        "Thank you. Your case goes back to the department to be handled "
+                        "again, under the office's supervision."
+                    )
+                )
             else:
                 flash(_("Thank you for rating the service."))
             return redirect(redirect_to, 303)
@@ -317,9 +405,19 @@ def add_information(number: str):
         abort(404)
     form = SupplementForm(prefix="more")
     if form.validate_on_submit():
-        done, _event = commit_or_explain(form, "attachments", lambda: workflow.supplement(
-            db.session, case, by=current_user, text=form.text.data or "", at=utcnow(),
-            files=_files(form.attachments), upload_root=upload_root()))
+        done, _event = commit_or_explain(
+            form,
+            "attachments",
+            lambda: workflow.supplement(
+                db.session,
+                case,
+                by=current_user,
+                text=form.text.data or "",
+                at=utcnow(),
+                files=_files(form.attachments),
+                upload_root=upload_root(),
+            ),
+        )
         if done:
             flash(_("Added to your case. The unit handling it has been told."))
             return redirect(url_for("enterprise.case", number=number), 303)

@@ -20,17 +20,20 @@ FIGURE_NAMES = {
 
 # What is counted, in words, for the reader of the dashboard.
 FIGURE_MEANINGS = {
-    "awareness": _l("Registered enterprises contacted by their liaison, with an account, or "
-                    "having whistled"),
+    "awareness": _l(
+        "Registered enterprises contacted by their liaison, with an account, or having whistled"
+    ),
     "online": _l("Registered enterprises with an account on the portal"),
     "received": _l("Cases received in the month that the office has triaged"),
     "disposed": _l("Cases taken on that were dispatched or answered on the spot"),
-    "investigated": _l("Cases with a lapse (overdue, unsatisfied) that were supervised or held "
-                       "accountable"),
+    "investigated": _l(
+        "Cases with a lapse (overdue, unsatisfied) that were supervised or held accountable"
+    ),
     "replied": _l("Cases taken on whose reply reached the enterprise"),
     "surveyed": _l("Replied cases that were rated or called back"),
-    "response": _l("Cases whose enterprise heard back: contacted, refused with the reason, "
-                   "or answered"),
+    "response": _l(
+        "Cases whose enterprise heard back: contacted, refused with the reason, or answered"
+    ),
     "resolution": _l("Rated cases the enterprise says are solved"),
     "satisfaction": _l("Rated cases rated satisfied or basically satisfied"),
     "overdue": _l("Open cases with a step past its time limit today"),

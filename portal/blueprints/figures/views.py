@@ -10,8 +10,8 @@ pages' own scope decides, `access.case_scope`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from datetime import date
 
 import sqlalchemy as sa
@@ -43,6 +43,8 @@ ROLES = (Role.OFFICE, Role.LEADER, Role.INSPECTOR)
 class Owed:
     case: Case
     day: date
+
+
 PAGE_SIZE = 50
 
 
@@ -61,8 +63,7 @@ def _audit_export(what: str, detail: str, rows: int) -> None:
     (SECURITY.md checklist 31). None of the figures' sheets carries a phone number: a case
     is its number, title, enterprise, dates, state and lead unit; an enterprise its name,
     kind, industry and address."""
-    audit_request("export", object_type=what, object_id=detail, result="ok",
-                  detail=f"{rows} rows")
+    audit_request("export", object_type=what, object_id=detail, result="ok", detail=f"{rows} rows")
     db.session.commit()
 
 
@@ -71,13 +72,16 @@ def _case_links(cases) -> Callable:
     statement for the list, the rule being `access.case_scope`'s (a leader opens only what
     was put before the leaders)."""
     ids = [c.id for c in cases]
-    openable = set(db.session.scalars(sa.select(Case.id).where(
-        Case.id.in_(ids or [0]), case_scope(current_user))))
-    return lambda case: url_for("office.case", number=case.number) \
-        if case.id in openable else None
+    openable = set(
+        db.session.scalars(
+            sa.select(Case.id).where(Case.id.in_(ids or [0]), case_scope(current_user))
+        )
+    )
+    return lambda case: url_for("office.case", number=case.number) if case.id in openable else None
 
 
 # --------------------------------------------------------------------------- the dashboard
+
 
 @bp.get("/")
 @requires(*ROLES)
@@ -101,16 +105,32 @@ def dashboard():
     ordered = sorted({c for c, _a in grid}, key=lambda c: (c is not None, categories.get(c, "")))
     grid_rows = [(categories.get(c), [grid.get((c, a), 0) for a, _n in areas]) for c in ordered]
     where = figures.places(db.session, place.id)
-    deflected = (answers.deflected(db.session, where, *period.bounds()),
-                 answers.deflected(db.session, where, *before.bounds()))
+    deflected = (
+        answers.deflected(db.session, where, *period.bounds()),
+        answers.deflected(db.session, where, *before.bounds()),
+    )
     return render_screen(
-        "figures/dashboard.html", period=period, before=before, month_error=month_error,
-        months=recent_months(today), place=place, now=now, then=then, seven=seven,
-        others=others, names=FIGURE_NAMES, meanings=FIGURE_MEANINGS,
-        seven_bars=versus(seven), others_bars=versus(others), departments=departments,
-        units=units, department_bars=[(units.get(r.unit_id, ""), r.completion, None)
-                                      for r in departments],
-        area_names=[n for _a, n in areas], grid_rows=grid_rows, deflected=deflected)
+        "figures/dashboard.html",
+        period=period,
+        before=before,
+        month_error=month_error,
+        months=recent_months(today),
+        place=place,
+        now=now,
+        then=then,
+        seven=seven,
+        others=others,
+        names=FIGURE_NAMES,
+        meanings=FIGURE_MEANINGS,
+        seven_bars=versus(seven),
+        others_bars=versus(others),
+        departments=departments,
+        units=units,
+        department_bars=[(units.get(r.unit_id, ""), r.completion, None) for r in departments],
+        area_names=[n for _a, n in areas],
+        grid_rows=grid_rows,
+        deflected=deflected,
+    )
 
 
 def _names(model, ids) -> dict:
@@ -121,6 +141,7 @@ def _names(model, ids) -> dict:
 
 
 # --------------------------------------------------------------------------- behind a figure
+
 
 @bp.get("/counted")
 @requires(*ROLES)
@@ -134,21 +155,43 @@ def members():
     today, place = _today(), _jurisdiction()
     period, month_error = chosen_month(today)
     if request.args.get("format") == "xlsx":
-        total, rows = figures.members(db.session, figure, part, place.id, period, today,
-                                      limit=100_000)
+        total, rows = figures.members(
+            db.session, figure, part, place.id, period, today, limit=100_000
+        )
         _audit_export("figure", f"{key}:{part}:{period}", len(rows))
         title = f"{figure_name(key)} · {_part_name(part)} · {period}"
-        return sheets.download(sheets.workbook((figure_name(key), title, *_member_sheet(
-            figure, rows))), f"{figure_name(key)}-{period}.xlsx")
+        return sheets.download(
+            sheets.workbook((figure_name(key), title, *_member_sheet(figure, rows))),
+            f"{figure_name(key)}-{period}.xlsx",
+        )
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    total, rows = figures.members(db.session, figure, part, place.id, period, today,
-                                  limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    total, rows = figures.members(
+        db.session,
+        figure,
+        part,
+        place.id,
+        period,
+        today,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
     pages = max(1, -(-total // PAGE_SIZE))
     return render_screen(
-        "figures/members.html", months=recent_months(today), figure=figure, key=key,
-        part=part, part_name=_part_name(part), name=figure_name(key), period=period,
-        month_error=month_error, total=total, rows=rows, page=page, pages=pages,
-        case_link=_case_links(rows if figure.over == "cases" else []))
+        "figures/members.html",
+        months=recent_months(today),
+        figure=figure,
+        key=key,
+        part=part,
+        part_name=_part_name(part),
+        name=figure_name(key),
+        period=period,
+        month_error=month_error,
+        total=total,
+        rows=rows,
+        page=page,
+        pages=pages,
+        case_link=_case_links(rows if figure.over == "cases" else []),
+    )
 
 
 def _part_name(part: str) -> str:
@@ -157,12 +200,15 @@ def _part_name(part: str) -> str:
 
 def _member_sheet(figure, rows):
     if figure.over == "enterprises":
-        return ((_("Enterprise"), _("Kind"), _("Industry"), _("Address")),
-                [(e.name, label(e.kind), e.industry or "", e.address or "") for e in rows])
+        return (
+            (_("Enterprise"), _("Kind"), _("Industry"), _("Address")),
+            [(e.name, label(e.kind), e.industry or "", e.address or "") for e in rows],
+        )
     return sheets.case_columns(), [sheets.case_row(c) for c in rows]
 
 
 # --------------------------------------------------------------------------- the lists
+
 
 @bp.get("/review")
 @requires(*ROLES)
@@ -174,19 +220,30 @@ def review():
         found = lists.overdue_review(db.session, place.id, period, today, limit=sheets.EXPORT_ROWS)
         _audit_export("review", str(period), len(found.rows))
         columns = (*sheets.case_columns(), _("Due"), _("Overdue"))
-        data = [(*sheets.case_row(r.case), r.due or "", _("Overdue") if r.overdue else "")
-                for r in found.rows]
+        data = [
+            (*sheets.case_row(r.case), r.due or "", _("Overdue") if r.overdue else "")
+            for r in found.rows
+        ]
         title = _("Unfinished cases as of %(day)s", day=found.day.isoformat())
-        return sheets.download(sheets.workbook((str(period), title, columns, data)),
-                               f"{title}.xlsx")
+        return sheets.download(
+            sheets.workbook((str(period), title, columns, data)), f"{title}.xlsx"
+        )
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    found = lists.overdue_review(db.session, place.id, period, today, limit=PAGE_SIZE,
-                                 offset=(page - 1) * PAGE_SIZE)
-    return render_screen("figures/review.html", period=period, month_error=month_error,
-                         months=recent_months(today), review=found, rows=found.rows,
-                         page=page, pages=max(1, -(-found.unfinished // PAGE_SIZE)),
-                         case_link=_case_links([r.case for r in found.rows]),
-                         export_rows=sheets.EXPORT_ROWS)
+    found = lists.overdue_review(
+        db.session, place.id, period, today, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return render_screen(
+        "figures/review.html",
+        period=period,
+        month_error=month_error,
+        months=recent_months(today),
+        review=found,
+        rows=found.rows,
+        page=page,
+        pages=max(1, -(-found.unfinished // PAGE_SIZE)),
+        case_link=_case_links([r.case for r in found.rows]),
+        export_rows=sheets.EXPORT_ROWS,
+    )
 
 
 @bp.get("/progress")
@@ -199,12 +256,19 @@ def progress():
         _audit_export("progress", today.isoformat(), len(owed))
         columns = (*sheets.case_columns(), _("Report day"))
         title = _("Weekly progress owed on %(day)s", day=today.isoformat())
-        return sheets.download(sheets.workbook((today.isoformat(), title, columns,
-                                                [(*sheets.case_row(c), d) for c, d in owed])),
-                               f"{title}.xlsx")
-    return render_screen("figures/progress.html", owed=owed, today=today,
-                         case_link=_case_links([c for c, _d in owed]),
-                         owed_rows=[Owed(c, d) for c, d in owed])
+        return sheets.download(
+            sheets.workbook(
+                (today.isoformat(), title, columns, [(*sheets.case_row(c), d) for c, d in owed])
+            ),
+            f"{title}.xlsx",
+        )
+    return render_screen(
+        "figures/progress.html",
+        owed=owed,
+        today=today,
+        case_link=_case_links([c for c, _d in owed]),
+        owed_rows=[Owed(c, d) for c, d in owed],
+    )
 
 
 @bp.get("/meeting")
@@ -216,21 +280,36 @@ def meeting():
     if request.args.get("format") == "xlsx":
         _audit_export("meeting", today.isoformat(), len(found))
         columns = (*sheets.case_columns(), _("Rules (Shantou 四(一))"))
-        data = [(*sheets.case_row(c.case),
-                 "；".join(f"{n}. {lists.MEETING_RULES[n]}" for n in c.rules)) for c in found]
+        data = [
+            (*sheets.case_row(c.case), "；".join(f"{n}. {lists.MEETING_RULES[n]}" for n in c.rules))
+            for c in found
+        ]
         title = _("Candidates for the meeting, %(day)s", day=today.isoformat())
-        return sheets.download(sheets.workbook((today.isoformat(), title, columns, data)),
-                               f"{title}.xlsx")
-    return render_screen("figures/meeting.html", found=found, total=total,
-                         case_link=_case_links([c.case for c in found]),
-                         rules=lists.MEETING_RULES,
-                         exclusions=lists.MEETING_EXCLUSIONS)
+        return sheets.download(
+            sheets.workbook((today.isoformat(), title, columns, data)), f"{title}.xlsx"
+        )
+    return render_screen(
+        "figures/meeting.html",
+        found=found,
+        total=total,
+        case_link=_case_links([c.case for c in found]),
+        rules=lists.MEETING_RULES,
+        exclusions=lists.MEETING_EXCLUSIONS,
+    )
 
 
 # --------------------------------------------------------------------------- the bulletin
 
-BULLETIN_COLUMNS = ("名次", "主办部门", "交办件数", "办结件数", "完成率", "评价件数", "满意件数",
-                    "满意度")
+BULLETIN_COLUMNS = (
+    "名次",
+    "主办部门",
+    "交办件数",
+    "办结件数",
+    "完成率",
+    "评价件数",
+    "满意件数",
+    "满意度",
+)
 
 
 def _bulletin(place: Jurisdiction, period: Period):
@@ -238,8 +317,19 @@ def _bulletin(place: Jurisdiction, period: Period):
     the departments of the month, ranked by completion, then satisfaction."""
     rows = figures.department_counts(db.session, place.id, period)
     units = _names(OrgUnit, (r.unit_id for r in rows))
-    table = [(n, units.get(r.unit_id, ""), r.dispatched, r.finished, _percent(r.completion),
-              r.rated, r.satisfied, _percent(r.satisfaction)) for n, r in enumerate(rows, 1)]
+    table = [
+        (
+            n,
+            units.get(r.unit_id, ""),
+            r.dispatched,
+            r.finished,
+            _percent(r.completion),
+            r.rated,
+            r.satisfied,
+            _percent(r.satisfaction),
+        )
+        for n, r in enumerate(rows, 1)
+    ]
     title = f"{place.name}高质量服务企业工作简报（{period.year}年{period.month}月）"
     return title, table
 
@@ -264,8 +354,16 @@ def _bulletin_request():
 def bulletin_pdf():
     today, place, period, title, table = _bulletin_request()
     counts = figures.figure_counts(db.session, place.id, period, today)
-    data = render_pdf("pdf/bulletin.html", title=title, columns=BULLETIN_COLUMNS, table=table,
-                      counts=counts, period=period, issued=today, office=current_user.unit)
+    data = render_pdf(
+        "pdf/bulletin.html",
+        title=title,
+        columns=BULLETIN_COLUMNS,
+        table=table,
+        counts=counts,
+        period=period,
+        issued=today,
+        office=current_user.unit,
+    )
     return pdf_response(data, f"{title}.pdf", download=True)
 
 
@@ -273,6 +371,6 @@ def bulletin_pdf():
 @requires(*ROLES)
 def bulletin_xlsx():
     _today_, _place, _period, title, table = _bulletin_request()
-    return sheets.download(sheets.workbook(("部门完成率和满意度", title, BULLETIN_COLUMNS, table)),
-                           f"{title}.xlsx")
-
+    return sheets.download(
+        sheets.workbook(("部门完成率和满意度", title, BULLETIN_COLUMNS, table)), f"{title}.xlsx"
+    )

@@ -13,6 +13,8 @@ def _unread():
 
     def unread_notices() -> int:
         return unread_count(db.session, current_user) if current_user.is_authenticated else 0
+
     return {"unread_notices": unread_notices}
+
 
 from portal.blueprints.notices import views  # noqa: E402,F401  (routes register on import)

@@ -25,12 +25,18 @@ SHOWN = 100
 @requires(*EVERYONE)
 def index():
     rows = db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == current_user.id,
-                                      Notification.channel == IN_APP)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(SHOWN)).all()
+        sa.select(Notification)
+        .where(Notification.user_id == current_user.id, Notification.channel == IN_APP)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(SHOWN)
+    ).all()
     items = [(n, message_text(n.template, n.params or {})) for n in rows]
-    return render_screen("notices/index.html", items=items, form=FlaskForm(),
-                         unread=sum(n.read_at is None for n in rows))
+    return render_screen(
+        "notices/index.html",
+        items=items,
+        form=FlaskForm(),
+        unread=sum(n.read_at is None for n in rows),
+    )
 
 
 @bp.post("/read")
@@ -39,9 +45,11 @@ def mark_read():
     """Mark every message read (CSRF-checked like every POST)."""
     form = FlaskForm()
     if form.validate_on_submit():
-        db.session.execute(sa.update(Notification).where(
-            Notification.user_id == current_user.id, Notification.read_at.is_(None))
-            .values(read_at=utcnow()))
+        db.session.execute(
+            sa.update(Notification)
+            .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
         db.session.commit()
     return redirect(url_for("notices.index"), 303)
 
@@ -49,5 +57,6 @@ def mark_read():
 @bp.get("/count")
 @requires(*EVERYONE)
 def count():
-    return render_screen("notices/count.html", block="count",
-                         unread=unread_count(db.session, current_user))
+    return render_screen(
+        "notices/count.html", block="count", unread=unread_count(db.session, current_user)
+    )

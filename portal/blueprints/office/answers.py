@@ -31,8 +31,12 @@ def answers_list():
     text = (request.args.get("q") or "").strip()[:100]
     query = sa.select(Answer).where(Answer.jurisdiction_id.in_(places))
     if text:
-        query = query.where(sa.or_(Answer.question.contains(text, autoescape=True),
-                                   Answer.keywords.contains(text, autoescape=True)))
+        query = query.where(
+            sa.or_(
+                Answer.question.contains(text, autoescape=True),
+                Answer.keywords.contains(text, autoescape=True),
+            )
+        )
     found = db.session.scalars(query.order_by(Answer.updated_at.desc()).limit(PAGE)).all()
     return render_screen("office/answers.html", answers=found, q=text)
 
@@ -59,7 +63,8 @@ def answer_edit(answer_id: int | None = None):
     form = AnswerForm(obj=found)
     categories = workflow.categories_of(db.session, current_user.unit.jurisdiction)
     form.category.choices = [SelectChoice("", _("No category"))] + [
-        SelectChoice(str(c.id), f"{c.number}. {c.name}") for c in categories]
+        SelectChoice(str(c.id), f"{c.number}. {c.name}") for c in categories
+    ]
     if request.method == "GET":
         if found is not None:
             form.category.data = str(found.category_id or "")
@@ -68,12 +73,24 @@ def answer_edit(answer_id: int | None = None):
             form.category.data = str(from_case.category_id or "")
     if form.validate_on_submit():
         category = next((c for c in categories if str(c.id) == form.category.data), None)
-        done, saved = commit_or_explain(form, "question", lambda: answers.save(
-            db.session, by=current_user, at=utcnow(), question=form.question.data,
-            text=form.answer.data, source=form.source.data or "",
-            source_date=form.source_date.data, category=category,
-            keywords=form.keywords.data or "", published=form.published.data,
-            answer=found, from_case=from_case))
+        done, saved = commit_or_explain(
+            form,
+            "question",
+            lambda: answers.save(
+                db.session,
+                by=current_user,
+                at=utcnow(),
+                question=form.question.data,
+                text=form.answer.data,
+                source=form.source.data or "",
+                source_date=form.source_date.data,
+                category=category,
+                keywords=form.keywords.data or "",
+                published=form.published.data,
+                answer=found,
+                from_case=from_case,
+            ),
+        )
         if done:
             flash(_("Saved: %(question)s", question=saved.question))
             return redirect(url_for("office.answers_list"), 303)

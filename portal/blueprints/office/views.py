@@ -31,11 +31,15 @@ ROLES = (Role.OFFICE, Role.LEADER, Role.INSPECTOR)
 @requires(*ROLES)
 def index():
     summary = {}
-    if current_user.role is Role.OFFICE and current_user.unit is not None \
-            and not casework.is_queue_swap():  # the list alone does not show it
+    if (
+        current_user.role is Role.OFFICE
+        and current_user.unit is not None
+        and not casework.is_queue_swap()
+    ):  # the list alone does not show it
         summary["returns"] = queues.returns_by_unit(db.session, current_user.unit)
     title = {Role.LEADER: _("For the leaders"), Role.INSPECTOR: _("Supervision")}.get(
-        current_user.role, _("Office"))
+        current_user.role, _("Office")
+    )
     return casework.queue_screen(title, endpoint="office.index", summary=summary)
 
 
@@ -51,22 +55,37 @@ def register():
     if form.validate_on_submit():
         enterprise = None
         if form.credit_code.data:
-            enterprise = db.session.query(Enterprise).filter_by(
-                credit_code=form.credit_code.data.strip().upper()).one_or_none()
+            enterprise = (
+                db.session.query(Enterprise)
+                .filter_by(credit_code=form.credit_code.data.strip().upper())
+                .one_or_none()
+            )
         category = next((c for c in categories if str(c.id) == form.category.data), None)
-        done, case = commit_or_explain(form, "content", lambda: workflow.register_case(
-            db.session, load_calendar(db.session), jurisdiction=office.jurisdiction,
-            applicant_name=form.applicant_name.data.strip(),
-            contact_name=form.contact_name.data.strip(),
-            contact_phone=form.contact_phone.data.strip(), title=form.title.data.strip(),
-            content=form.content.data, case_type=CaseType(form.case_type.data),
-            channel=Channel(form.channel.data), at=utcnow(), by=current_user,
-            enterprise=enterprise, category=category, receiving_unit=office))
+        done, case = commit_or_explain(
+            form,
+            "content",
+            lambda: workflow.register_case(
+                db.session,
+                load_calendar(db.session),
+                jurisdiction=office.jurisdiction,
+                applicant_name=form.applicant_name.data.strip(),
+                contact_name=form.contact_name.data.strip(),
+                contact_phone=form.contact_phone.data.strip(),
+                title=form.title.data.strip(),
+                content=form.content.data,
+                case_type=CaseType(form.case_type.data),
+                channel=Channel(form.channel.data),
+                at=utcnow(),
+                by=current_user,
+                enterprise=enterprise,
+                category=category,
+                receiving_unit=office,
+            ),
+        )
         if done:
             flash(_("Registered as %(number)s.", number=case.number))
             return redirect(url_for("office.case", number=case.number), 303)
-    return render_screen("office/register.html", form=form,
-                         status=422 if form.errors else 200)
+    return render_screen("office/register.html", form=form, status=422 if form.errors else 200)
 
 
 casework.register(bp, *ROLES)
@@ -80,8 +99,9 @@ def intake():
     lost"): the office reads each and registers it by hand, or answers its sender."""
     from portal.domain import intake as mailroom
     from portal.domain.access import jurisdiction_subtree
-    places = list(db.session.scalars(
-        jurisdiction_subtree(current_user.unit.jurisdiction_id)))
+
+    places = list(db.session.scalars(jurisdiction_subtree(current_user.unit.jurisdiction_id)))
     messages = mailroom.review_list(db.session, places)
-    return render_screen("office/intake.html", messages=[
-        (m, mailroom.preview(m.raw)) for m in messages])
+    return render_screen(
+        "office/intake.html", messages=[(m, mailroom.preview(m.raw)) for m in messages]
+    )
