@@ -61,6 +61,9 @@ from tests import factories
 from tests.conftest import IS_POSTGRES, csrf_from
 from tests.test_casework import post_step
 
+# Fault drills: gunicorn instances, Redis stopped, PostgreSQL restarted (make test-fast skips).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 needs_gunicorn = pytest.mark.skipif(not GUNICORN.exists(), reason="needs the venv's gunicorn")
