@@ -19,7 +19,6 @@ from portal.domain.notify import EMAIL, IN_APP, SMS, WEBHOOK, notify, notify_all
 
 URGENT = (IN_APP, SMS, EMAIL)
 ROUTINE = (IN_APP, EMAIL)
-WITH_UNIT = (CaseState.DISPATCHED, CaseState.IN_HAND, CaseState.LONG_TERM)
 # What a work order's system is told of: it said the work order was refused or re-routed,
 # and it wants the reply and the rating (issue 10).
 TO_THE_SENDER = ("refuse", "merge", "publish_reply", "answer", "rate")
@@ -68,8 +67,8 @@ def tell(session, case: Case, event: CaseEvent) -> None:
             **what,
         )
     elif action == "supplement":
-        holder = case.lead_unit_id if case.state in WITH_UNIT else case.office_id
-        roles = (Role.HANDLER, Role.HEAD) if case.state in WITH_UNIT else (Role.OFFICE,)
+        holder = case.lead_unit_id if case.with_unit else case.office_id
+        roles = (Role.HANDLER, Role.HEAD) if case.with_unit else (Role.OFFICE,)
         notify_all(session, unit_staff(session, holder, roles), key=key, channels=ROUTINE, **what)
     elif action in ("publish_reply", "answer"):
         what["template"] = "replied"

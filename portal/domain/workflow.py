@@ -329,7 +329,6 @@ def attach(
 # --------------------------------------------------------------------------- who may do what
 
 S = CaseState
-HANDLING = frozenset({S.IN_HAND, S.LONG_TERM})
 STAFF_OF_UNIT = frozenset({Role.HANDLER, Role.HEAD})
 
 
@@ -354,8 +353,6 @@ def _step(roles, states, relation, when=None) -> Step:
     return Step(frozenset(roles), frozenset(states), relation, when)
 
 
-OPEN_WITH_UNIT = {S.DISPATCHED, S.IN_HAND, S.LONG_TERM, S.ESCALATED}
-
 STEPS: dict[str, Step] = {
     # Triage (Shantou 二, 三(一)-(二); Chaozhou 四(四)1)
     "accept": _step({Role.OFFICE}, {S.SUBMITTED}, "office"),
@@ -371,18 +368,18 @@ STEPS: dict[str, Step] = {
     # The lead unit reports in
     "sign": _step(STAFF_OF_UNIT, {S.DISPATCHED}, "lead"),
     "return": _step(STAFF_OF_UNIT, {S.DISPATCHED}, "lead"),
-    "contact": _step(STAFF_OF_UNIT, {S.DISPATCHED, *HANDLING}, "lead"),
-    "progress": _step(STAFF_OF_UNIT, HANDLING, "lead_or_co"),
-    "contribute": _step(STAFF_OF_UNIT, HANDLING, "co"),
+    "contact": _step(STAFF_OF_UNIT, {S.DISPATCHED, *S.HANDLING}, "lead"),
+    "progress": _step(STAFF_OF_UNIT, S.HANDLING, "lead_or_co"),
+    "contribute": _step(STAFF_OF_UNIT, S.HANDLING, "co"),
     "plan": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "plans_allowed"),
     "request_extension": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "extension_possible"),
     "decide_extension": _step({Role.HEAD}, {S.IN_HAND}, "lead_head", "extension_pending"),
     "long_term": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead"),
     "stop_clock": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "clock_can_stop"),
     "resume_clock": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "clock_stopped"),
-    "reply": _step(STAFF_OF_UNIT, HANDLING, "lead"),
+    "reply": _step(STAFF_OF_UNIT, S.HANDLING, "lead"),
     # Escalation: lead unit → office → leading group / upper office
-    "escalate": _step(STAFF_OF_UNIT, {S.DISPATCHED, *HANDLING}, "lead"),
+    "escalate": _step(STAFF_OF_UNIT, {S.DISPATCHED, *S.HANDLING}, "lead"),
     "refer_to_leaders": _step({Role.OFFICE}, {S.ESCALATED}, "office", "not_with_leaders"),
     "refer_up": _step({Role.OFFICE}, {S.ESCALATED}, "office", "has_upper_office"),
     "instruct": _step({Role.LEADER}, {S.ESCALATED}, "leaders", "with_leaders"),
@@ -393,10 +390,10 @@ STEPS: dict[str, Step] = {
     "callback": _step({Role.OFFICE}, {S.AWAITING_RATING, S.RATED}, "office"),
     # Supervision and accountability
     "supervise": _step(
-        {Role.OFFICE, Role.INSPECTOR}, OPEN_WITH_UNIT, "oversight", "no_open_supervision"
+        {Role.OFFICE, Role.INSPECTOR}, S.IN_PROGRESS, "oversight", "no_open_supervision"
     ),
     "answer_supervision": _step(
-        {Role.HEAD}, OPEN_WITH_UNIT | {S.REPLIED}, "lead_head", "open_supervision"
+        {Role.HEAD}, S.IN_PROGRESS | {S.REPLIED}, "lead_head", "open_supervision"
     ),
     "hold_accountable": _step(
         {Role.INSPECTOR},
@@ -563,6 +560,13 @@ def _upper_office(case: Case) -> OrgUnit | None:
         if found is not None:
             return found
     return None
+
+
+def working_days_left(case: Case, calendar: WorkCalendar, today: date) -> int | None:
+    """Working days until the step the case waits on is due; None when nothing is owed
+    or the day has passed (then the case is overdue)."""
+    due = case.current_due
+    return calendar.working_days_between(today, due) if due is not None and due >= today else None
 
 
 def pending_extension(case: Case) -> ExtensionRequest | None:
@@ -934,7 +938,7 @@ def progress_report_day(case: Case, today: date) -> date | None:
     """This week's report day (the profile's weekday, Shantou: Thursday) when the case owes
     a report by then: being handled and dispatched before that day."""
     policy = _policy(case)
-    if policy is None or policy.weekly_progress_weekday is None or case.state not in HANDLING:
+    if policy is None or policy.weekly_progress_weekday is None or case.state not in S.HANDLING:
         return None
     report_day = today - timedelta(days=(today.weekday() - policy.weekly_progress_weekday) % 7)
     if case.dispatched_at is None or local_date(case.dispatched_at) >= report_day:

@@ -609,12 +609,9 @@ def _staff_context(case: Case, user, *, failed: dict | None = None, conflict=Fal
         "open_step": next(iter(forms), None),
         "conflict": conflict,
         "due": due,
-        "days_left": calendar.working_days_between(today, due) if due and due >= today else None,
+        "days_left": workflow.working_days_left(case, calendar, today),
         "overdue": case.is_overdue(today),
-        "contact_overdue": case.contacted_at is None
-        and case.contact_due is not None
-        and today > case.contact_due
-        and case.is_open,
+        "contact_overdue": case.contact_overdue(today),
         "progress_due": workflow.progress_due(case, today),
         "extension": workflow.pending_extension(case),
         "supervision": workflow.open_supervision(case),
@@ -897,24 +894,16 @@ def queue_screen(title: str, *, endpoint: str, summary: dict | None = None):
     calendar = load_calendar(db.session)
     rows = []
     for case in found.cases:
-        due = case.current_due
         rows.append(
             {
                 "case": case,
-                "due": due,
-                "overdue": due is not None and today > due,
-                "days_left": calendar.working_days_between(today, due)
-                if due is not None and due >= today
-                else None,
+                "due": case.current_due,
+                "overdue": case.is_overdue(today),
+                "days_left": workflow.working_days_left(case, calendar, today),
                 "progress_due": workflow.progress_due(
                     case, today, found.last_progress.get(case.id)
                 ),
-                "callback_due": case.needs_callback
-                or (
-                    case.state is CaseState.AWAITING_RATING
-                    and case.rating_due is not None
-                    and today > case.rating_due
-                ),
+                "callback_due": case.callback_due(today),
             }
         )
     # Only the filter's own fields go back into links: any other name reached url_for
