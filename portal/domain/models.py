@@ -202,6 +202,67 @@ CaseState.HANDLING = frozenset({_S.IN_HAND, _S.LONG_TERM})
 CaseState.REPLY_OUT = frozenset({_S.AWAITING_RATING, _S.RATED, _S.CLOSED, _S.ARCHIVED})
 
 
+class EventAction(enum.StrEnum):
+    """What a case event records (`CaseEvent.action`): the verbs' own words, stored as these
+    strings. A step may write more than one (a dispatch needing a leader's approval writes
+    `request_approval`; the office's approval of a reply writes `publish_reply`)."""
+
+    REGISTER = "register"
+    SUPPLEMENT = "supplement"  # the enterprise added information (or a duplicate merged in)
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    MERGE = "merge"
+    ANSWER = "answer"
+    CONTACT = "contact"
+    DISPATCH = "dispatch"
+    REQUEST_APPROVAL = "request_approval"
+    APPROVE_DISPATCH = "approve_dispatch"
+    REJECT_DISPATCH = "reject_dispatch"
+    SIGN = "sign"
+    RETURN = "return"
+    RULE_ON_RETURN = "rule_on_return"
+    PROGRESS = "progress"
+    CONTRIBUTE = "contribute"
+    PLAN = "plan"
+    REQUEST_EXTENSION = "request_extension"
+    DECIDE_EXTENSION = "decide_extension"
+    LONG_TERM = "long_term"
+    STOP_CLOCK = "stop_clock"
+    RESUME_CLOCK = "resume_clock"
+    ESCALATE = "escalate"
+    REFER_TO_LEADERS = "refer_to_leaders"
+    REFER_UP = "refer_up"
+    INSTRUCT = "instruct"
+    REPLY = "reply"  # the lead unit's draft, for the office's review
+    PUBLISH_REPLY = "publish_reply"  # the reply reaches the enterprise
+    SEND_BACK = "send_back"
+    RATE = "rate"
+    CALLBACK = "callback"
+    SUPERVISE = "supervise"
+    OVERDUE = "overdue"  # written by the scheduler
+    ANSWER_SUPERVISION = "answer_supervision"
+    HOLD_ACCOUNTABLE = "hold_accountable"
+    CLOSE = "close"
+    ARCHIVE = "archive"
+
+
+class NoticeChannel(enum.StrEnum):
+    """How a notification travels (`Notification.channel`)."""
+
+    IN_APP = "in_app"
+    SMS = "sms"
+    EMAIL = "email"
+    WEBHOOK = "webhook"  # a work order's own system, by a signed POST (issue 10)
+
+
+class NoticeStatus(enum.StrEnum):
+    """Where a notification stands (`Notification.status`)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class RatingLevel(enum.Enum):
     """服务反馈评价: 满意 / 基本满意 / 不满意 (Chengkou 五(三)3; Chaozhou and Haimen use two)."""
 
@@ -805,16 +866,16 @@ class CaseEvent(Base):
     # registration note is the channel, supervision's is the reason code).
     _NOTE_SHOWN = frozenset(
         {
-            "supplement",
-            "answer",
-            "publish_reply",
-            "rate",
-            "decide_extension",
-            "plan",
-            "refuse",
-            "merge",
-            "progress",
-            "long_term",
+            EventAction.SUPPLEMENT,
+            EventAction.ANSWER,
+            EventAction.PUBLISH_REPLY,
+            EventAction.RATE,
+            EventAction.DECIDE_EXTENSION,
+            EventAction.PLAN,
+            EventAction.REFUSE,
+            EventAction.MERGE,
+            EventAction.PROGRESS,
+            EventAction.LONG_TERM,
         }
     )
 
@@ -1031,13 +1092,13 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    channel: Mapped[str] = mapped_column(sa.String(10))  # in_app | sms | email
+    channel: Mapped[str] = mapped_column(sa.String(10))  # a NoticeChannel
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     address: Mapped[str | None] = mapped_column(sa.String(200))  # phone or e-mail
     template: Mapped[str] = mapped_column(sa.String(40))
     params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")  # pending|sent|failed
+    status: Mapped[str] = mapped_column(sa.String(10), default=NoticeStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

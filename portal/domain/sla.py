@@ -36,6 +36,7 @@ from portal.domain.models import (
     Case,
     CaseEvent,
     CaseState,
+    EventAction,
     Jurisdiction,
     LedgerSubmission,
     LiaisonAssignment,
@@ -174,7 +175,7 @@ def _deadlines(session, staff, calendar, now, today, report) -> None:
         workflow.record_event(
             session,
             case,
-            action="overdue",
+            action=EventAction.OVERDUE,
             by=None,
             at=now,
             note=step_due.isoformat(),

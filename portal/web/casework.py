@@ -12,10 +12,12 @@ case's version moved on) answers 409 with the case as it is now. Everything type
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -56,7 +58,7 @@ from portal.web import documents, sheets
 from portal.web.auditing import audit_request
 from portal.web.forms import LightSelectField, PanelForm, commit_or_explain
 from portal.web.guards import requires
-from portal.web.labels import action_label, case_contact_phone, choices, label
+from portal.web.labels import case_contact_phone, choices, label, label_of
 from portal.web.loading import load_case
 from portal.web.rendering import render_screen
 from portal.web.security import talisman
@@ -300,16 +302,30 @@ def _callback(form, case, by, at, calendar):
     )
 
 
+@dataclass(frozen=True)
+class StaffStep:
+    """A staff step's web part, under the name `workflow.STEPS` gives its rule: the form,
+    the title (the step's heading, button and "Done" message), and `take`, which calls the
+    step's verb with what the form holds: `take(form, case, user, at, calendar)`."""
+
+    form: type[StepForm]
+    title: LazyString
+    take: Callable[..., object]
+
+
 W = workflow
 
-# step → (form class, the verb called with the validated form)
-STEP_FORMS: dict[str, tuple[type, Callable]] = {
-    "accept": (
+# Every staff step's form, title and call, in one place; the enterprise's own step (`rate`)
+# has its own page (the rating form on /cases/<number>).
+STAFF_STEPS: dict[str, StaffStep] = {
+    "accept": StaffStep(
         NoteForm,
+        _l("Accept"),
         lambda f, c, u, t, k: W.accept(db.session, k, c, by=u, at=t, note=f.note.data or ""),
     ),
-    "office_contact": (
+    "office_contact": StaffStep(
         ContactForm,
+        _l("Record contact with the enterprise"),
         lambda f, c, u, t, k: W.contact(
             db.session,
             c,
@@ -320,22 +336,26 @@ STEP_FORMS: dict[str, tuple[type, Callable]] = {
             note=f.note.data or "",
         ),
     ),
-    "refuse": (
+    "refuse": StaffStep(
         RefuseForm,
+        _l("Do not accept"),
         lambda f, c, u, t, k: W.refuse(
             db.session, c, by=u, at=t, reason=int(f.reason.data), message=f.message.data or ""
         ),
     ),
-    "merge": (
+    "merge": StaffStep(
         MergeForm,
+        _l("Merge as a duplicate"),
         lambda f, c, u, t, k: W.merge(db.session, c, by=u, at=t, into_number=f.into.data or ""),
     ),
-    "answer": (
+    "answer": StaffStep(
         AnswerForm,
+        _l("Answer on the spot"),
         lambda f, c, u, t, k: W.answer(db.session, k, c, by=u, at=t, text=f.text.data or ""),
     ),
-    "dispatch": (
+    "dispatch": StaffStep(
         DispatchForm,
+        _l("Dispatch"),
         lambda f, c, u, t, k: W.dispatch(
             db.session,
             k,
@@ -348,31 +368,38 @@ STEP_FORMS: dict[str, tuple[type, Callable]] = {
             needs_approval=f.needs_approval.data,
         ),
     ),
-    "rule_on_return": (
+    "rule_on_return": StaffStep(
         RuleOnReturnForm,
+        _l("Rule on the return"),
         lambda f, c, u, t, k: W.rule_on_return(
             db.session, k, c, by=u, at=t, lead=_unit(f.lead.data), note=f.note.data or ""
         ),
     ),
-    "approve_dispatch": (
+    "approve_dispatch": StaffStep(
         ApprovalNoteForm,
+        _l("Approve the dispatch"),
         lambda f, c, u, t, k: W.approve_dispatch(
             db.session, k, c, by=u, at=t, note=f.note.data or ""
         ),
     ),
-    "reject_dispatch": (
+    "reject_dispatch": StaffStep(
         RejectForm,
+        _l("Do not approve"),
         lambda f, c, u, t, k: W.reject_dispatch(db.session, c, by=u, at=t, note=f.note.data or ""),
     ),
-    "sign": (EmptyForm, lambda f, c, u, t, k: W.sign(db.session, c, by=u, at=t)),
-    "return": (
+    "sign": StaffStep(
+        EmptyForm, _l("Sign for it"), lambda f, c, u, t, k: W.sign(db.session, c, by=u, at=t)
+    ),
+    "return": StaffStep(
         ReturnForm,
+        _l("Return to the office"),
         lambda f, c, u, t, k: W.return_case(
             db.session, k, c, by=u, at=t, reason=f.reason.data, note=f.note.data or ""
         ),
     ),
-    "contact": (
+    "contact": StaffStep(
         ContactForm,
+        _l("Record contact with the enterprise"),
         lambda f, c, u, t, k: W.contact(
             db.session,
             c,
@@ -383,30 +410,35 @@ STEP_FORMS: dict[str, tuple[type, Callable]] = {
             note=f.note.data or "",
         ),
     ),
-    "progress": (
+    "progress": StaffStep(
         ProgressForm,
+        _l("Add progress"),
         lambda f, c, u, t, k: W.progress(
             db.session, c, by=u, at=t, text=f.text.data or "", visible=f.visible.data
         ),
     ),
-    "contribute": (
+    "contribute": StaffStep(
         ContributeForm,
+        _l("Submit your unit's part"),
         lambda f, c, u, t, k: W.contribute(db.session, c, by=u, at=t, text=f.text.data or ""),
     ),
-    "plan": (
+    "plan": StaffStep(
         PlanForm,
+        _l("Set a handling plan and promised date"),
         lambda f, c, u, t, k: W.plan(
             db.session, k, c, by=u, at=t, text=f.text.data or "", promised=f.promised.data
         ),
     ),
-    "request_extension": (
+    "request_extension": StaffStep(
         ExtensionForm,
+        _l("Ask for more time"),
         lambda f, c, u, t, k: W.request_extension(
             db.session, c, by=u, at=t, days=f.days.data, reason=f.reason.data or ""
         ),
     ),
-    "decide_extension": (
+    "decide_extension": StaffStep(
         DecideExtensionForm,
+        _l("Decide on more time"),
         lambda f, c, u, t, k: W.decide_extension(
             db.session,
             k,
@@ -417,64 +449,79 @@ STEP_FORMS: dict[str, tuple[type, Callable]] = {
             note=f.note.data or "",
         ),
     ),
-    "long_term": (
+    "long_term": StaffStep(
         LongTermForm,
+        _l("Keep open as long-term"),
         lambda f, c, u, t, k: W.long_term(db.session, c, by=u, at=t, reason=f.reason.data or ""),
     ),
-    "stop_clock": (
+    "stop_clock": StaffStep(
         StopClockForm,
+        _l("Stop the clock for materials"),
         lambda f, c, u, t, k: W.stop_clock(db.session, c, by=u, at=t, reason=f.reason.data or ""),
     ),
-    "resume_clock": (EmptyForm, lambda f, c, u, t, k: W.resume_clock(db.session, k, c, by=u, at=t)),
-    "reply": (ReplyForm, _reply),
-    "escalate": (
+    "resume_clock": StaffStep(
+        EmptyForm,
+        _l("Start the clock again"),
+        lambda f, c, u, t, k: W.resume_clock(db.session, k, c, by=u, at=t),
+    ),
+    "reply": StaffStep(ReplyForm, _l("Reply"), _reply),
+    "escalate": StaffStep(
         EscalateForm,
+        _l("Escalate to the office"),
         lambda f, c, u, t, k: W.escalate(db.session, c, by=u, at=t, reason=f.reason.data or ""),
     ),
-    "refer_to_leaders": (
+    "refer_to_leaders": StaffStep(
         ToLeadersForm,
+        _l("Refer to the leading group"),
         lambda f, c, u, t, k: W.refer_to_leaders(
             db.session, c, by=u, at=t, reason=f.reason.data or ""
         ),
     ),
-    "refer_up": (
+    "refer_up": StaffStep(
         UpForm,
+        _l("Refer to the level above"),
         lambda f, c, u, t, k: W.refer_up(db.session, c, by=u, at=t, reason=f.reason.data or ""),
     ),
-    "instruct": (
+    "instruct": StaffStep(
         InstructForm,
+        _l("Give an instruction"),
         lambda f, c, u, t, k: W.instruct(db.session, k, c, by=u, at=t, text=f.text.data or ""),
     ),
-    "approve_reply": (EmptyForm, _approve_reply),
-    "send_back": (
+    "approve_reply": StaffStep(EmptyForm, _l("Approve the reply"), _approve_reply),
+    "send_back": StaffStep(
         SendBackForm,
+        _l("Send the reply back"),
         lambda f, c, u, t, k: W.send_back(db.session, c, by=u, at=t, reason=f.reason.data or ""),
     ),
-    "callback": (CallbackForm, _callback),
-    "supervise": (
+    "callback": StaffStep(CallbackForm, _l("Record a callback"), _callback),
+    "supervise": StaffStep(
         SuperviseForm,
+        _l("Supervise (督办单)"),
         lambda f, c, u, t, k: W.supervise(
             db.session, k, c, by=u, at=t, reason=f.reason.data, note=f.note.data or ""
         ),
     ),
-    "answer_supervision": (
+    "answer_supervision": StaffStep(
         AnswerSupervisionForm,
+        _l("Answer the supervision notice"),
         lambda f, c, u, t, k: W.answer_supervision(
             db.session, c, by=u, at=t, text=f.text.data or ""
         ),
     ),
-    "hold_accountable": (
+    "hold_accountable": StaffStep(
         AccountableForm,
+        _l("Mark accountability (问责)"),
         lambda f, c, u, t, k: W.hold_accountable(db.session, c, by=u, at=t, note=f.note.data or ""),
     ),
-    "close": (
+    "close": StaffStep(
         NoteForm,
+        _l("Close off (销号)"),
         lambda f, c, u, t, k: W.close(db.session, c, by=u, at=t, note=f.note.data or ""),
     ),
-    "archive": (EmptyForm, lambda f, c, u, t, k: W.archive(db.session, c, by=u, at=t)),
+    "archive": StaffStep(
+        EmptyForm, _l("Archive"), lambda f, c, u, t, k: W.archive(db.session, c, by=u, at=t)
+    ),
 }
-# The enterprise's own step has its own page (the rating form on /cases/<number>).
-STAFF_STEPS = [action for action in workflow.STEPS if action in STEP_FORMS]
 
 
 def _units_for(case: Case) -> list[SelectChoice]:
@@ -513,7 +560,7 @@ def _suggested_lead(case: Case) -> str | None:
 
 def step_form(action: str, case: Case, *, submitted: bool = False) -> StepForm:
     """The step's form: blank with its defaults for the page, or read from this request."""
-    cls = STEP_FORMS[action][0]
+    cls = STAFF_STEPS[action].form
     form = cls(prefix=action) if submitted else cls(prefix=action, formdata=None)
     formdata = request.form if submitted else None
     if formdata is None:
@@ -552,33 +599,6 @@ def step_form(action: str, case: Case, *, submitted: bool = False) -> StepForm:
     return form
 
 
-# Words for the codes the domain keeps (contact methods, return and supervision reasons…).
-CODE_LABELS = {
-    ("contact", "phone"): _l("Phone"),
-    ("contact", "visit"): _l("Visit"),
-    ("contact", "talks"): _l("Talks"),
-    ("contact", "meeting"): _l("Special meeting"),
-    ("contact", "experts"): _l("Experts"),
-    ("return", "not_our_duty"): _l("Not this unit's duty"),
-    ("return", "needs_other_lead"): _l("Another unit should lead"),
-    ("return", "unclear"): _l("The request is unclear"),
-    ("return", "other_level"): _l("Belongs to another level"),
-    ("return", "other"): _l("Other"),
-    ("callback", "phone"): _l("Phone"),
-    ("callback", "visit"): _l("Visit"),
-    ("outcome", "reached"): _l("Reached"),
-    ("outcome", "unreachable"): _l("Could not be reached"),
-    ("outcome", "declined"): _l("Declined to answer"),
-    ("supervision", "unsatisfied"): _l("Enterprise not satisfied"),
-    ("supervision", "overdue"): _l("Overdue"),
-    ("supervision", "other"): _l("Other"),
-}
-
-
-def label_of(kind: str, code) -> str:
-    return str(CODE_LABELS.get((kind, code), code))
-
-
 # --------------------------------------------------------------------------- the case page
 
 
@@ -591,7 +611,7 @@ def _staff_context(case: Case, user, *, failed: dict | None = None, conflict=Fal
     steps = [
         (action, action_label_for_step(action), forms.get(action) or step_form(action, case))
         for action in workflow.available_steps(case, user)
-        if action in STEP_FORMS
+        if action in STAFF_STEPS
     ]
     events = db.session.scalars(
         sa.select(CaseEvent)
@@ -631,45 +651,8 @@ def _staff_context(case: Case, user, *, failed: dict | None = None, conflict=Fal
     }
 
 
-STEP_TITLES = {
-    "accept": _l("Accept"),
-    "office_contact": _l("Record contact with the enterprise"),
-    "refuse": _l("Do not accept"),
-    "merge": _l("Merge as a duplicate"),
-    "answer": _l("Answer on the spot"),
-    "dispatch": _l("Dispatch"),
-    "rule_on_return": _l("Rule on the return"),
-    "approve_dispatch": _l("Approve the dispatch"),
-    "reject_dispatch": _l("Do not approve"),
-    "sign": _l("Sign for it"),
-    "return": _l("Return to the office"),
-    "contact": _l("Record contact with the enterprise"),
-    "progress": _l("Add progress"),
-    "contribute": _l("Submit your unit's part"),
-    "plan": _l("Set a handling plan and promised date"),
-    "request_extension": _l("Ask for more time"),
-    "decide_extension": _l("Decide on more time"),
-    "long_term": _l("Keep open as long-term"),
-    "stop_clock": _l("Stop the clock for materials"),
-    "resume_clock": _l("Start the clock again"),
-    "reply": _l("Reply"),
-    "escalate": _l("Escalate to the office"),
-    "refer_to_leaders": _l("Refer to the leading group"),
-    "refer_up": _l("Refer to the level above"),
-    "instruct": _l("Give an instruction"),
-    "approve_reply": _l("Approve the reply"),
-    "send_back": _l("Send the reply back"),
-    "callback": _l("Record a callback"),
-    "supervise": _l("Supervise (督办单)"),
-    "answer_supervision": _l("Answer the supervision notice"),
-    "hold_accountable": _l("Mark accountability (问责)"),
-    "close": _l("Close off (销号)"),
-    "archive": _l("Archive"),
-}
-
-
 def action_label_for_step(action: str) -> str:
-    return str(STEP_TITLES.get(action, action_label(action)))
+    return str(STAFF_STEPS[action].title)
 
 
 def register(bp, *roles: Role) -> None:
@@ -694,7 +677,7 @@ def register(bp, *roles: Role) -> None:
     @bp.post("/cases/<case_number:number>/<step:action>")
     @requires(*roles)
     def act(number: str, action: str):
-        if action not in STEP_FORMS:
+        if action not in STAFF_STEPS:
             abort(404)
         found = load_case(number, current_user)
         form = step_form(action, found, submitted=True)
@@ -721,7 +704,7 @@ def register(bp, *roles: Role) -> None:
             return _rerender(found, action, form, name, status=409)
         if form.validate_on_submit():
             calendar = load_calendar(db.session)
-            verb = STEP_FORMS[action][1]
+            verb = STAFF_STEPS[action].take
 
             def audited_step():
                 """The step, then its audit row, last before the commit (SECURITY.md
