@@ -25,7 +25,7 @@ def test_every_step_declares_its_rule_and_verb():
 
 
 def test_every_staff_step_has_its_web_entry_and_no_other(app):
-    from portal.web.casework import STAFF_STEPS, StepForm
+    from portal.blueprints.cases.steps import STAFF_STEPS, StepForm
 
     staff_steps = {n for n, s in workflow.STEPS.items() if s.roles & STAFF}
     assert set(STAFF_STEPS) == staff_steps

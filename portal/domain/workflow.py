@@ -1598,7 +1598,7 @@ def find_tracked_case(session, number: str, mobile: str) -> Case | None:
 # Every step, declared once: its verb, the events it writes, who may take it from which
 # states, and any further condition. Pages offer the steps in this order
 # (`available_steps`); the web layer adds each staff step's form and title under the same
-# name (`portal/web/casework.py`), and a test fails if either side lacks a part.
+# name (`portal/blueprints/cases/steps.py`), and a test fails if either side lacks a part.
 OFFICE, LEADER, HEAD = {Role.OFFICE}, {Role.LEADER}, {Role.HEAD}
 STEPS: dict[str, Step] = {
     # Triage (Shantou 二, 三(一)-(二); Chaozhou 四(四)1)
