@@ -80,6 +80,7 @@ def init_app(app) -> None:
 
         from flask import current_app
 
+        from portal import mail_intake
         from portal.domain import intake as mailroom
         from portal.domain.calendar import load_calendar
         from portal.web.sessions import utcnow
@@ -90,7 +91,7 @@ def init_app(app) -> None:
         place = mailroom.default_jurisdiction(db.session, config["INTAKE_JURISDICTION"])
         if place is None:
             raise click.UsageError("INTAKE_JURISDICTION names no jurisdiction")
-        box = mailroom.Mailbox(
+        box = mail_intake.Mailbox(
             config["INTAKE_IMAP_HOST"],
             config["INTAKE_IMAP_PORT"],
             config["INTAKE_IMAP_USER"],
@@ -101,7 +102,7 @@ def init_app(app) -> None:
         calendar = load_calendar(db.session)
         root = Path(current_app.instance_path) / "uploads"
         registered = review = 0
-        for raw, mark_read in mailroom.read_mailbox(box):
+        for raw, mark_read in mail_intake.read_mailbox(box):
             row, new = mailroom.take_message(
                 db.session, calendar, raw, jurisdiction=place, at=utcnow(), upload_root=root
             )

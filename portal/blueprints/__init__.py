@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import url_for
 
 from portal.domain.models import Role
+from portal.web.guards import can_reach
 
 
 def register_blueprints(app) -> None:
@@ -32,6 +33,7 @@ def register_blueprints(app) -> None:
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(health)
     app.jinja_env.globals["home_url"] = home_url
+    app.jinja_env.globals["can_reach"] = can_reach
 
 
 # Where each role starts after signing in.

@@ -18,13 +18,6 @@ from portal.domain.models import Case, CaseState, Enterprise
 THRESHOLD = 0.2
 CANDIDATES = 50  # the newest open cases of the enterprise that are compared
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
-CLOSED = (
-    CaseState.REFUSED,
-    CaseState.MERGED,
-    CaseState.RATED,
-    CaseState.CLOSED,
-    CaseState.ARCHIVED,
-)
 
 
 def bigrams(text: str) -> set[str]:
@@ -55,7 +48,7 @@ def similar_open_cases(
     # Only the texts of the newest open cases are read; whole cases only for the matches.
     rows = session.execute(
         sa.select(Case.id, Case.title, Case.content)
-        .where(Case.enterprise_id == enterprise.id, Case.state.not_in(CLOSED))
+        .where(Case.enterprise_id == enterprise.id, Case.state.not_in(CaseState.FINISHED))
         .order_by(Case.received_at.desc())
         .limit(CANDIDATES)
     ).all()

@@ -160,7 +160,7 @@ def _failed(t: Terms):
 
 
 def _open(t: Terms):
-    return Case.state.not_in([S.REFUSED, S.MERGED, S.RATED, S.CLOSED, S.ARCHIVED])
+    return Case.state.not_in(S.FINISHED)
 
 
 def _overdue(t: Terms):

@@ -5,7 +5,8 @@ and the sender is told the case number by e-mail. A message that cannot be taken
 whole message is stored before the mailbox marks it read, and its Message-ID makes a
 message read twice one row.
 
-`read_mailbox` talks IMAP (imaplib); `take_message` is the rest, one message at a time.
+`take_message` takes one message's bytes at a time; reading the mailbox (IMAP) is not the
+domain's: `portal/mail_intake.py`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
-import imaplib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -150,41 +149,6 @@ def take_message(
     )
     session.flush()
     return row, True
-
-
-@dataclass(frozen=True)
-class Mailbox:
-    host: str
-    port: int
-    user: str
-    password: str
-    folder: str = "INBOX"
-    ssl: bool = True
-
-
-def read_mailbox(box: Mailbox) -> Iterator[tuple[bytes, callable]]:
-    """Each unread message's bytes, with a function that marks it read (called once the
-    message is safely stored)."""
-    client = (imaplib.IMAP4_SSL if box.ssl else imaplib.IMAP4)(box.host, box.port)
-    try:
-        client.login(box.user, box.password)
-        client.select(box.folder)
-        _status, found = client.uid("SEARCH", None, "UNSEEN")
-        for uid in (found[0] or b"").split():
-            _status, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
-            raw = next((part[1] for part in data if isinstance(part, tuple)), None)
-            if raw is None:
-                continue
-
-            def mark_read(uid=uid):
-                client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
-
-            yield raw, mark_read
-    finally:
-        try:
-            client.logout()
-        except Exception:  # the connection is already gone: nothing to close
-            pass
 
 
 def review_list(session, jurisdiction_ids: list[int], limit: int = 100) -> list[IntakeMessage]:

@@ -25,16 +25,6 @@ from portal.domain.models import (
 from portal.domain.queues import day_start, due_column
 
 S = CaseState
-UNFINISHED = (
-    S.ACCEPTED,
-    S.AWAITING_APPROVAL,
-    S.DISPATCHED,
-    S.IN_HAND,
-    S.LONG_TERM,
-    S.ESCALATED,
-    S.REPLIED,
-)
-SETTLED = (S.REFUSED, S.MERGED, S.CLOSED, S.ARCHIVED)
 
 
 def _scope(session, jurisdiction_id: int) -> sa.ColumnElement[bool]:
@@ -67,7 +57,7 @@ def overdue_review(
     due = due_column()
     where = (
         _scope(session, jurisdiction_id),
-        Case.state.in_(UNFINISHED),
+        Case.state.in_(S.UNFINISHED),
         Case.received_at < day_start(day + timedelta(days=1)),
     )
     unfinished, overdue = session.execute(
@@ -92,7 +82,7 @@ def weekly_progress_owed(session, jurisdiction_id: int, today: date) -> list[tup
     being handled that owe this week's report (none since the report day), with that day."""
     cases = session.scalars(
         sa.select(Case)
-        .where(_scope(session, jurisdiction_id), Case.state.in_(workflow.HANDLING))
+        .where(_scope(session, jurisdiction_id), Case.state.in_(S.HANDLING))
         .order_by(Case.lead_unit_id, Case.received_at)
     ).all()
     ids = [c.id for c in cases]
@@ -164,7 +154,7 @@ def meeting_candidates(
     )
     where = (
         _scope(session, jurisdiction_id),
-        Case.state.not_in(SETTLED),
+        Case.state.not_in(S.CLOSED_OFF),
         sa.or_(unsatisfied, several, instructed),
         ~excluded,
     )

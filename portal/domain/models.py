@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -154,6 +155,112 @@ class CaseState(enum.Enum):
     RATED = "rated"
     CLOSED = "closed"  # 销号
     ARCHIVED = "archived"  # 归档
+
+    # Named groups of states, each rule's one home (set below the class; issue 19). Domain
+    # modules import them and templates ask `Case`'s properties, never comparing values.
+    FINISHED: ClassVar[frozenset[CaseState]]
+    OPEN: ClassVar[frozenset[CaseState]]
+    CLOSED_OFF: ClassVar[frozenset[CaseState]]
+    UNFINISHED: ClassVar[frozenset[CaseState]]
+    IN_PROGRESS: ClassVar[frozenset[CaseState]]
+    WITH_UNIT: ClassVar[frozenset[CaseState]]
+    UNIT_ON_CLOCK: ClassVar[frozenset[CaseState]]
+    HANDLING: ClassVar[frozenset[CaseState]]
+    REPLY_OUT: ClassVar[frozenset[CaseState]]
+
+
+_S = CaseState
+# Nothing more is owed to the enterprise: refused, merged, rated (a rating settles it; the
+# office may still call back and close off), closed off, archived. Duplicates, figures and
+# the retention of tracking links count these as done.
+CaseState.FINISHED = frozenset({_S.REFUSED, _S.MERGED, _S.RATED, _S.CLOSED, _S.ARCHIVED})
+CaseState.OPEN = frozenset(CaseState) - CaseState.FINISHED
+# Done with for good, not counting a rated case the office has not yet closed off (the
+# difficult-case list keeps those as candidates).
+CaseState.CLOSED_OFF = frozenset({_S.REFUSED, _S.MERGED, _S.CLOSED, _S.ARCHIVED})
+# Taken on and its reply not yet out to the enterprise.
+CaseState.UNFINISHED = frozenset(
+    {
+        _S.ACCEPTED,
+        _S.AWAITING_APPROVAL,
+        _S.DISPATCHED,
+        _S.IN_HAND,
+        _S.LONG_TERM,
+        _S.ESCALATED,
+        _S.REPLIED,
+    }
+)
+# The lead unit holds the case: dispatched to it, in hand, or kept open as long-term.
+CaseState.WITH_UNIT = frozenset({_S.DISPATCHED, _S.IN_HAND, _S.LONG_TERM})
+# Dispatched and not yet replied: with the unit, or escalated above it (supervision).
+CaseState.IN_PROGRESS = CaseState.WITH_UNIT | {_S.ESCALATED}
+# The lead unit owes a dated step (sign, finish) and its first contact with the enterprise.
+CaseState.UNIT_ON_CLOCK = frozenset({_S.DISPATCHED, _S.IN_HAND})
+# Signed for and being worked on (in hand, or long-term).
+CaseState.HANDLING = frozenset({_S.IN_HAND, _S.LONG_TERM})
+# The reply reached the enterprise (the office approved it, or answered on the spot).
+CaseState.REPLY_OUT = frozenset({_S.AWAITING_RATING, _S.RATED, _S.CLOSED, _S.ARCHIVED})
+
+
+class EventAction(enum.StrEnum):
+    """What a case event records (`CaseEvent.action`): the verbs' own words, stored as these
+    strings. A step may write more than one (a dispatch needing a leader's approval writes
+    `request_approval`; the office's approval of a reply writes `publish_reply`)."""
+
+    REGISTER = "register"
+    SUPPLEMENT = "supplement"  # the enterprise added information (or a duplicate merged in)
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    MERGE = "merge"
+    ANSWER = "answer"
+    CONTACT = "contact"
+    DISPATCH = "dispatch"
+    REQUEST_APPROVAL = "request_approval"
+    APPROVE_DISPATCH = "approve_dispatch"
+    REJECT_DISPATCH = "reject_dispatch"
+    SIGN = "sign"
+    RETURN = "return"
+    RULE_ON_RETURN = "rule_on_return"
+    PROGRESS = "progress"
+    CONTRIBUTE = "contribute"
+    PLAN = "plan"
+    REQUEST_EXTENSION = "request_extension"
+    DECIDE_EXTENSION = "decide_extension"
+    LONG_TERM = "long_term"
+    STOP_CLOCK = "stop_clock"
+    RESUME_CLOCK = "resume_clock"
+    ESCALATE = "escalate"
+    REFER_TO_LEADERS = "refer_to_leaders"
+    REFER_UP = "refer_up"
+    INSTRUCT = "instruct"
+    REPLY = "reply"  # the lead unit's draft, for the office's review
+    PUBLISH_REPLY = "publish_reply"  # the reply reaches the enterprise
+    SEND_BACK = "send_back"
+    RATE = "rate"
+    CALLBACK = "callback"
+    SUPERVISE = "supervise"
+    OVERDUE = "overdue"  # written by the scheduler
+    ANSWER_SUPERVISION = "answer_supervision"
+    HOLD_ACCOUNTABLE = "hold_accountable"
+    CLOSE = "close"
+    ARCHIVE = "archive"
+
+
+class NoticeChannel(enum.StrEnum):
+    """How a notification travels (`Notification.channel`)."""
+
+    IN_APP = "in_app"
+    SMS = "sms"
+    EMAIL = "email"
+    WEBHOOK = "webhook"  # a work order's own system, by a signed POST (issue 10)
+
+
+class NoticeStatus(enum.StrEnum):
+    """Where a notification stands (`Notification.status`)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 class RatingLevel(enum.Enum):
@@ -663,7 +770,7 @@ class Case(Base):
         }.get(self.state)
         owed = [step, self.supervision_due if self.under_supervision else None]
         if (
-            self.state in (CaseState.DISPATCHED, CaseState.IN_HAND)
+            self.state in CaseState.UNIT_ON_CLOCK
             and not self.contacted_at
             and not self.clock_stopped_at
         ):  # stopped: it waits for the enterprise's papers
@@ -674,21 +781,13 @@ class Case(Base):
     def reply_published(self) -> bool:
         """The enterprise has the reply (the office approved it, or answered on the spot):
         what a work order's system is told and what may become a published answer."""
-        return bool(self.reply_text) and self.state in (
-            CaseState.AWAITING_RATING,
-            CaseState.RATED,
-            CaseState.CLOSED,
-            CaseState.ARCHIVED,
-        )
+        return bool(self.reply_text) and self.state in CaseState.REPLY_OUT
 
     @property
     def holder(self) -> OrgUnit | None:
         """The unit that has the case in hand now: the lead unit once dispatched, else the
         office that received it."""
-        if (
-            self.state in (CaseState.DISPATCHED, CaseState.IN_HAND, CaseState.LONG_TERM)
-            and self.lead_unit is not None
-        ):
+        if self.with_unit and self.lead_unit is not None:
             return self.lead_unit
         if self.state is CaseState.ESCALATED and self.with_leaders:
             return None  # the leading group; pages say so in words
@@ -696,18 +795,42 @@ class Case(Base):
 
     @property
     def is_open(self) -> bool:
-        return self.state not in (
-            CaseState.REFUSED,
-            CaseState.MERGED,
-            CaseState.CLOSED,
-            CaseState.ARCHIVED,
-            CaseState.RATED,
-        )
+        return self.state in CaseState.OPEN
+
+    @property
+    def with_unit(self) -> bool:
+        """The lead unit holds the case (dispatched, in hand or long-term)."""
+        return self.state in CaseState.WITH_UNIT
+
+    @property
+    def awaiting_reply_review(self) -> bool:
+        """The lead unit replied; the office reviews the reply before the enterprise sees it."""
+        return self.state is CaseState.REPLIED
+
+    @property
+    def awaiting_rating(self) -> bool:
+        return self.state is CaseState.AWAITING_RATING
 
     def is_overdue(self, today: date) -> bool:
         """A step is overdue once its due date has passed and the step is not done."""
         due = self.current_due
         return due is not None and today > due
+
+    def contact_overdue(self, today: date) -> bool:
+        """Chaozhou 四(四)1 "应在1个工作日内与企业取得对接联系": the first contact is late."""
+        return (
+            self.contacted_at is None
+            and self.contact_due is not None
+            and today > self.contact_due
+            and self.is_open
+        )
+
+    def callback_due(self, today: date) -> bool:
+        """The office owes the enterprise a callback: asked for one (a sample, an
+        unreachable rating), or the rating window passed without a rating."""
+        return self.needs_callback or (
+            self.awaiting_rating and self.rating_due is not None and today > self.rating_due
+        )
 
     def __repr__(self) -> str:
         return f"<Case {self.number} {self.state.value}>"
@@ -743,16 +866,16 @@ class CaseEvent(Base):
     # registration note is the channel, supervision's is the reason code).
     _NOTE_SHOWN = frozenset(
         {
-            "supplement",
-            "answer",
-            "publish_reply",
-            "rate",
-            "decide_extension",
-            "plan",
-            "refuse",
-            "merge",
-            "progress",
-            "long_term",
+            EventAction.SUPPLEMENT,
+            EventAction.ANSWER,
+            EventAction.PUBLISH_REPLY,
+            EventAction.RATE,
+            EventAction.DECIDE_EXTENSION,
+            EventAction.PLAN,
+            EventAction.REFUSE,
+            EventAction.MERGE,
+            EventAction.PROGRESS,
+            EventAction.LONG_TERM,
         }
     )
 
@@ -969,13 +1092,13 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    channel: Mapped[str] = mapped_column(sa.String(10))  # in_app | sms | email
+    channel: Mapped[str] = mapped_column(sa.String(10))  # a NoticeChannel
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     address: Mapped[str | None] = mapped_column(sa.String(200))  # phone or e-mail
     template: Mapped[str] = mapped_column(sa.String(40))
     params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")  # pending|sent|failed
+    status: Mapped[str] = mapped_column(sa.String(10), default=NoticeStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

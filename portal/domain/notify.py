@@ -10,11 +10,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portal.domain.models import Case, Notification, Role, User
+from portal.domain.models import Case, NoticeChannel, NoticeStatus, Notification, Role, User
 
-IN_APP, SMS, EMAIL = "in_app", "sms", "email"
+IN_APP, SMS, EMAIL = NoticeChannel.IN_APP, NoticeChannel.SMS, NoticeChannel.EMAIL
 # A work order's own system, told by a signed POST to its webhook (issue 10).
-WEBHOOK = "webhook"
+WEBHOOK = NoticeChannel.WEBHOOK
 
 
 def notify(
@@ -40,7 +40,7 @@ def notify(
         template=template,
         params=params or {},
         case_id=case.id if case else None,
-        status="sent" if channel == IN_APP else "pending",
+        status=NoticeStatus.SENT if channel == IN_APP else NoticeStatus.PENDING,
         sent_at=at if channel == IN_APP else None,
         attempts=0,
         last_error="",

@@ -112,10 +112,8 @@ def on_my_desk(user: User, today: date) -> sa.ColumnElement[bool]:
     if user.role in (Role.HANDLER, Role.HEAD):
         co = sa.select(case_co_handler.c.case_id).where(case_co_handler.c.unit_id == unit_id)
         mine = sa.or_(
-            sa.and_(
-                Case.lead_unit_id == unit_id, Case.state.in_([S.DISPATCHED, S.IN_HAND, S.LONG_TERM])
-            ),
-            sa.and_(Case.id.in_(co), Case.state.in_([S.IN_HAND, S.LONG_TERM])),
+            sa.and_(Case.lead_unit_id == unit_id, Case.state.in_(S.WITH_UNIT)),
+            sa.and_(Case.id.in_(co), Case.state.in_(S.HANDLING)),
         )
         if user.role is Role.HEAD:
             open_notice = sa.select(Supervision.case_id).where(Supervision.replied_at.is_(None))

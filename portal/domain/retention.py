@@ -35,13 +35,6 @@ import sqlalchemy as sa
 from portal.domain.models import Case, CaseState, Notification
 
 MIN_AUDIT_DAYS = 180  # 网络安全法 §21: 留存相关的网络日志不少于六个月
-SETTLED = (
-    CaseState.CLOSED,
-    CaseState.ARCHIVED,
-    CaseState.REFUSED,
-    CaseState.MERGED,
-    CaseState.RATED,
-)
 ERASED = ""  # what an erased contact field holds (the columns are NOT NULL)
 
 
@@ -92,7 +85,7 @@ def purge(session, now: datetime, policy: Policy) -> Report:
     report.tracking_links = session.execute(
         sa.update(Case)
         .where(
-            Case.state.in_(SETTLED),
+            Case.state.in_(CaseState.FINISHED),
             Case.tracking_hash.is_not(None),
             Case.last_event_at < now - timedelta(days=policy.tracking_days),
         )

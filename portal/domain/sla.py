@@ -36,6 +36,7 @@ from portal.domain.models import (
     Case,
     CaseEvent,
     CaseState,
+    EventAction,
     Jurisdiction,
     LedgerSubmission,
     LiaisonAssignment,
@@ -52,7 +53,6 @@ URGENT = (IN_APP, SMS, EMAIL)  # a deadline: on the phone as well
 ROUTINE = (IN_APP, EMAIL)
 UNIT_STAFF = (Role.HANDLER, Role.HEAD)
 OFFICE_STAFF = (Role.OFFICE,)
-WITH_UNIT = (S.DISPATCHED, S.IN_HAND)
 
 
 @dataclass
@@ -110,7 +110,7 @@ class _Staff:
 
 
 def _holder(case: Case) -> tuple[int | None, tuple[Role, ...]]:
-    if case.state in WITH_UNIT and case.lead_unit_id is not None:
+    if case.state in S.UNIT_ON_CLOCK and case.lead_unit_id is not None:
         return case.lead_unit_id, UNIT_STAFF
     return case.office_id, OFFICE_STAFF
 
@@ -175,7 +175,7 @@ def _deadlines(session, staff, calendar, now, today, report) -> None:
         workflow.record_event(
             session,
             case,
-            action="overdue",
+            action=EventAction.OVERDUE,
             by=None,
             at=now,
             note=step_due.isoformat(),
@@ -185,7 +185,7 @@ def _deadlines(session, staff, calendar, now, today, report) -> None:
         if (
             policy is not None
             and policy.supervise_overdue
-            and case.state in WITH_UNIT
+            and case.state in S.UNIT_ON_CLOCK
             and workflow.open_supervision(case) is None
         ):
             workflow.open_overdue_supervision(session, calendar, case, at=now, due=step_due)
@@ -212,7 +212,7 @@ def _callbacks(session, staff, now, today, report) -> None:
 def _progress(session, staff, now, today, report) -> None:
     cases = session.scalars(
         sa.select(Case)
-        .where(Case.state.in_(workflow.HANDLING))
+        .where(Case.state.in_(S.HANDLING))
         .options(selectinload(Case.jurisdiction).selectinload(Jurisdiction.policy))
     ).all()
     ids = [c.id for c in cases]

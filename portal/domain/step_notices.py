@@ -14,44 +14,57 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from portal.domain.models import ApiClient, Case, CaseEvent, CaseState, Role, WorkOrder
+from portal.domain.models import (
+    ApiClient,
+    Case,
+    CaseEvent,
+    CaseState,
+    Channel,
+    EventAction,
+    Role,
+    WorkOrder,
+)
 from portal.domain.notify import EMAIL, IN_APP, SMS, WEBHOOK, notify, notify_all, unit_staff
 
+A = EventAction
 URGENT = (IN_APP, SMS, EMAIL)
 ROUTINE = (IN_APP, EMAIL)
-WITH_UNIT = (CaseState.DISPATCHED, CaseState.IN_HAND, CaseState.LONG_TERM)
+# The events that tell someone, each with the template of its message: a dispatch approved
+# by a leader is the unit's dispatch all the same, and a reply reaches the enterprise as
+# "replied" whether the office approved the unit's or answered on the spot.
+TEMPLATES: dict[EventAction, str] = {
+    A.DISPATCH: "dispatch",
+    A.APPROVE_DISPATCH: "dispatch",
+    A.RETURN: "return",
+    A.SUPPLEMENT: "supplement",
+    A.PUBLISH_REPLY: "replied",
+    A.ANSWER: "replied",
+    A.SUPERVISE: "supervise",
+    A.REFUSE: "refuse",
+    A.MERGE: "merge",
+    A.RATE: "rate",
+}
 # What a work order's system is told of: it said the work order was refused or re-routed,
 # and it wants the reply and the rating (issue 10).
-TO_THE_SENDER = ("refuse", "merge", "publish_reply", "answer", "rate")
+TO_THE_SENDER = frozenset({A.REFUSE, A.MERGE, A.PUBLISH_REPLY, A.ANSWER, A.RATE})
 
 
 def tell(session, case: Case, event: CaseEvent) -> None:
     action = event.action
-    if action not in (
-        "dispatch",
-        "approve_dispatch",
-        "return",
-        "supplement",
-        "publish_reply",
-        "answer",
-        "supervise",
-        "refuse",
-        "merge",
-        "rate",
-    ):
+    if action not in TEMPLATES:
         return
     if case.id is None:
         session.flush()
     key = f"step:{case.id}:{action}:{event.at.isoformat()}"
-    if action in TO_THE_SENDER and case.channel.value != "portal":
+    if action in TO_THE_SENDER and case.channel is not Channel.PORTAL:
         _tell_the_sender(session, case, action, key, event)
     what = dict(
-        template=action if action != "approve_dispatch" else "dispatch",
+        template=TEMPLATES[A(action)],
         at=event.at,
         case=case,
         params={"number": case.number, "title": case.title},
     )
-    if action in ("dispatch", "approve_dispatch") and case.state is CaseState.DISPATCHED:
+    if action in (A.DISPATCH, A.APPROVE_DISPATCH) and case.state is CaseState.DISPATCHED:
         notify_all(
             session,
             unit_staff(session, case.lead_unit_id, (Role.HANDLER, Role.HEAD)),
@@ -59,7 +72,7 @@ def tell(session, case: Case, event: CaseEvent) -> None:
             channels=URGENT,
             **what,
         )
-    elif action == "return":
+    elif action == A.RETURN:
         notify_all(
             session,
             unit_staff(session, case.office_id, (Role.OFFICE,)),
@@ -67,18 +80,17 @@ def tell(session, case: Case, event: CaseEvent) -> None:
             channels=ROUTINE,
             **what,
         )
-    elif action == "supplement":
-        holder = case.lead_unit_id if case.state in WITH_UNIT else case.office_id
-        roles = (Role.HANDLER, Role.HEAD) if case.state in WITH_UNIT else (Role.OFFICE,)
+    elif action == A.SUPPLEMENT:
+        holder = case.lead_unit_id if case.with_unit else case.office_id
+        roles = (Role.HANDLER, Role.HEAD) if case.with_unit else (Role.OFFICE,)
         notify_all(session, unit_staff(session, holder, roles), key=key, channels=ROUTINE, **what)
-    elif action in ("publish_reply", "answer"):
-        what["template"] = "replied"
+    elif action in (A.PUBLISH_REPLY, A.ANSWER):
         if case.enterprise is not None:
             users = [u for u in case.enterprise.users if u.active]
             notify_all(session, users, key=key, channels=(IN_APP,), **what)
         if case.contact_phone:
             notify(session, key=f"{key}:sms", channel=SMS, address=case.contact_phone, **what)
-    elif action == "supervise":
+    elif action == A.SUPERVISE:
         notify_all(
             session,
             unit_staff(session, case.lead_unit_id, (Role.HEAD,)),

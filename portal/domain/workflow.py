@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -38,6 +39,7 @@ from portal.domain.models import (
     Category,
     Channel,
     Enterprise,
+    EventAction,
     ExtensionRequest,
     Jurisdiction,
     JurisdictionLevel,
@@ -52,6 +54,9 @@ from portal.domain.models import (
 from portal.domain.numbering import format_number, next_seq
 from portal.domain.policies import finish_days_for
 
+S = CaseState
+A = EventAction
+
 # Chaozhou 四(四)1: "非现场或电话接收的、有企业联系方式的，应在1个工作日内与企业取得对接联系" —
 # a whistle taken on the phone or face to face is already a contact.
 ALREADY_IN_CONTACT = frozenset(
@@ -63,7 +68,7 @@ def record_event(
     session,
     case: Case,
     *,
-    action: str,
+    action: EventAction,
     by: User | None,
     at: datetime,
     to_state: CaseState | None = None,
@@ -158,7 +163,7 @@ def register_case(
     event = record_event(
         session,
         case,
-        action="register",
+        action=A.REGISTER,
         by=by,
         at=at,
         note=channel.value,
@@ -328,95 +333,28 @@ def attach(
 
 # --------------------------------------------------------------------------- who may do what
 
-S = CaseState
-HANDLING = frozenset({S.IN_HAND, S.LONG_TERM})
 STAFF_OF_UNIT = frozenset({Role.HANDLER, Role.HEAD})
+
+Relation = Callable[[Case, User], bool]
+Condition = Callable[[Case], bool]
 
 
 @dataclass(frozen=True)
 class Step:
-    """Who may take a step (roles, and their relation to the case) and from which states.
+    """One step, declared once (`STEPS`, at the end of this module): the verb that takes it,
+    the events it writes, who may take it (roles, and their `relation` to the case), from
+    which states, and a further condition on the case (`when`), all as callables."""
 
-    Relations: "office" — the office answerable for the case (`Case.office`); "lead" — the
-    lead unit's staff; "lead_head" — the lead unit's head; "co" — a co-handling unit's staff;
-    "lead_or_co"; "leaders" — the leaders of the office's jurisdiction; "oversight" — the
-    answerable office or an inspector of the case's jurisdiction or above; "own" — the
-    enterprise whose case it is.
-    """
-
-    roles: frozenset
-    states: frozenset
-    relation: str
-    when: str | None = None  # a further condition, the name of a Case test below
+    verb: Callable[..., object]
+    writes: frozenset[EventAction]
+    roles: frozenset[Role]
+    states: frozenset[CaseState]
+    relation: Relation
+    when: Condition | None = None
 
 
-def _step(roles, states, relation, when=None) -> Step:
-    return Step(frozenset(roles), frozenset(states), relation, when)
-
-
-OPEN_WITH_UNIT = {S.DISPATCHED, S.IN_HAND, S.LONG_TERM, S.ESCALATED}
-
-STEPS: dict[str, Step] = {
-    # Triage (Shantou 二, 三(一)-(二); Chaozhou 四(四)1)
-    "accept": _step({Role.OFFICE}, {S.SUBMITTED}, "office"),
-    "refuse": _step({Role.OFFICE}, {S.SUBMITTED, S.ACCEPTED}, "office"),
-    "merge": _step({Role.OFFICE}, {S.SUBMITTED, S.ACCEPTED}, "office"),
-    "answer": _step({Role.OFFICE}, {S.SUBMITTED, S.ACCEPTED}, "office"),
-    "office_contact": _step({Role.OFFICE}, {S.SUBMITTED, S.ACCEPTED}, "office"),
-    # Dispatch and approval (呈批)
-    "dispatch": _step({Role.OFFICE}, {S.ACCEPTED, S.ESCALATED}, "office", "no_return_pending"),
-    "rule_on_return": _step({Role.OFFICE}, {S.ACCEPTED}, "office", "return_pending"),
-    "approve_dispatch": _step({Role.LEADER}, {S.AWAITING_APPROVAL}, "leaders"),
-    "reject_dispatch": _step({Role.LEADER}, {S.AWAITING_APPROVAL}, "leaders"),
-    # The lead unit reports in
-    "sign": _step(STAFF_OF_UNIT, {S.DISPATCHED}, "lead"),
-    "return": _step(STAFF_OF_UNIT, {S.DISPATCHED}, "lead"),
-    "contact": _step(STAFF_OF_UNIT, {S.DISPATCHED, *HANDLING}, "lead"),
-    "progress": _step(STAFF_OF_UNIT, HANDLING, "lead_or_co"),
-    "contribute": _step(STAFF_OF_UNIT, HANDLING, "co"),
-    "plan": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "plans_allowed"),
-    "request_extension": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "extension_possible"),
-    "decide_extension": _step({Role.HEAD}, {S.IN_HAND}, "lead_head", "extension_pending"),
-    "long_term": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead"),
-    "stop_clock": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "clock_can_stop"),
-    "resume_clock": _step(STAFF_OF_UNIT, {S.IN_HAND}, "lead", "clock_stopped"),
-    "reply": _step(STAFF_OF_UNIT, HANDLING, "lead"),
-    # Escalation: lead unit → office → leading group / upper office
-    "escalate": _step(STAFF_OF_UNIT, {S.DISPATCHED, *HANDLING}, "lead"),
-    "refer_to_leaders": _step({Role.OFFICE}, {S.ESCALATED}, "office", "not_with_leaders"),
-    "refer_up": _step({Role.OFFICE}, {S.ESCALATED}, "office", "has_upper_office"),
-    "instruct": _step({Role.LEADER}, {S.ESCALATED}, "leaders", "with_leaders"),
-    # Review, rating, callback
-    "approve_reply": _step({Role.OFFICE}, {S.REPLIED}, "office"),
-    "send_back": _step({Role.OFFICE}, {S.REPLIED}, "office"),
-    "rate": _step({Role.ENTERPRISE}, {S.AWAITING_RATING}, "own"),
-    "callback": _step({Role.OFFICE}, {S.AWAITING_RATING, S.RATED}, "office"),
-    # Supervision and accountability
-    "supervise": _step(
-        {Role.OFFICE, Role.INSPECTOR}, OPEN_WITH_UNIT, "oversight", "no_open_supervision"
-    ),
-    "answer_supervision": _step(
-        {Role.HEAD}, OPEN_WITH_UNIT | {S.REPLIED}, "lead_head", "open_supervision"
-    ),
-    "hold_accountable": _step(
-        {Role.INSPECTOR},
-        {
-            S.DISPATCHED,
-            S.IN_HAND,
-            S.LONG_TERM,
-            S.ESCALATED,
-            S.REPLIED,
-            S.AWAITING_RATING,
-            S.RATED,
-            S.CLOSED,
-        },
-        "oversight",
-        "not_accountable",
-    ),
-    # The end: 销号 and 归档
-    "close": _step({Role.OFFICE}, {S.RATED, S.AWAITING_RATING}, "office", "closable"),
-    "archive": _step({Role.OFFICE}, {S.CLOSED, S.REFUSED, S.MERGED}, "office"),
-}
+def step(verb, writes, roles, states, relation: Relation, when: Condition | None = None) -> Step:
+    return Step(verb, frozenset(writes), frozenset(roles), frozenset(states), relation, when)
 
 
 def acting_office_id(case: Case) -> int | None:
@@ -429,99 +367,114 @@ def _lead_id(case: Case) -> int | None:
     return case.lead_unit.id if case.lead_unit is not None else None
 
 
-def _relation_holds(case: Case, user: User, relation: str) -> bool:
-    if relation == "own":
-        return (
-            user.enterprise_id is not None
-            and case.enterprise is not None
-            and user.enterprise_id == case.enterprise.id
-        )
-    unit_id = user.unit_id
-    if unit_id is None:
+def own(case: Case, user: User) -> bool:
+    """The enterprise whose case it is."""
+    return (
+        user.enterprise_id is not None
+        and case.enterprise is not None
+        and user.enterprise_id == case.enterprise.id
+    )
+
+
+def office(case: Case, user: User) -> bool:
+    """The office answerable for the case (`Case.office`)."""
+    return user.unit_id is not None and user.unit_id == acting_office_id(case)
+
+
+def lead(case: Case, user: User) -> bool:
+    """The lead unit's staff."""
+    return user.unit_id is not None and user.unit_id == _lead_id(case)
+
+
+def lead_head(case: Case, user: User) -> bool:
+    """The lead unit's head."""
+    return lead(case, user) and user.role is Role.HEAD
+
+
+def co(case: Case, user: User) -> bool:
+    """A co-handling unit's staff."""
+    return user.unit_id is not None and user.unit_id in {u.id for u in case.co_handlers}
+
+
+def lead_or_co(case: Case, user: User) -> bool:
+    return co(case, user) or lead(case, user)
+
+
+def leaders(case: Case, user: User) -> bool:
+    """The leaders of the answerable office's jurisdiction."""
+    answerable = case.office or case.receiving_unit
+    return (
+        user.unit_id is not None
+        and user.unit is not None
+        and answerable is not None
+        and user.unit.jurisdiction_id == answerable.jurisdiction_id
+    )
+
+
+def oversight(case: Case, user: User) -> bool:
+    """The answerable office, or an inspector of the case's jurisdiction or above."""
+    if user.unit_id is None or user.unit is None:
         return False
-    if relation == "office":
-        return unit_id == acting_office_id(case)
-    if relation == "lead":
-        return unit_id == _lead_id(case)
-    if relation == "lead_head":
-        return user.role is Role.HEAD and unit_id == _lead_id(case)
-    co = unit_id in {u.id for u in case.co_handlers}
-    if relation == "co":
-        return co
-    if relation == "lead_or_co":
-        return co or unit_id == _lead_id(case)
-    office = case.office or case.receiving_unit
-    if relation == "leaders":
-        return office is not None and user.unit.jurisdiction_id == office.jurisdiction_id
-    if relation == "oversight":
-        if user.role is Role.OFFICE:
-            return unit_id == acting_office_id(case)
-        chain = [case.jurisdiction, *case.jurisdiction.ancestors]
-        return user.unit.jurisdiction_id in {j.id for j in chain}
-    raise ValueError(relation)
+    if user.role is Role.OFFICE:
+        return office(case, user)
+    chain = [case.jurisdiction, *case.jurisdiction.ancestors]
+    return user.unit.jurisdiction_id in {j.id for j in chain}
 
 
-def _condition(case: Case, name: str, at: datetime | None) -> bool:
+# Further conditions on the case, named in the steps' declarations.
+
+
+def plans_allowed(case: Case) -> bool:
     policy = case.jurisdiction.effective_policy
-    if name == "return_pending":
-        return case.return_pending
-    if name == "no_return_pending":
-        return not case.return_pending
-    if name == "plans_allowed":
-        return policy is not None and policy.plan_days is not None
-    if name == "extension_possible":
-        return (
-            policy is not None
-            and policy.max_extension_days is not None
-            and pending_extension(case) is None
-            and extension_days_used(case) < policy.max_extension_days
-        )
-    if name == "extension_pending":
-        return pending_extension(case) is not None
-    if name == "clock_can_stop":
-        return policy is not None and policy.clock_stop_allowed and case.clock_stopped_at is None
-    if name == "clock_stopped":
-        return case.clock_stopped_at is not None
-    if name == "not_with_leaders":
-        return not case.with_leaders
-    if name == "with_leaders":
-        return case.with_leaders
-    if name == "has_upper_office":
-        return not case.with_leaders and _upper_office(case) is not None
-    if name == "no_open_supervision":
-        return open_supervision(case) is None
-    if name == "open_supervision":
-        return open_supervision(case) is not None
-    if name == "not_accountable":
-        return not case.accountability
-    if name == "closable":
-        return case.state is S.RATED or any(e.action == "callback" for e in case.events)
-    raise ValueError(name)
+    return policy is not None and policy.plan_days is not None
+
+
+def extension_possible(case: Case) -> bool:
+    policy = case.jurisdiction.effective_policy
+    return (
+        policy is not None
+        and policy.max_extension_days is not None
+        and pending_extension(case) is None
+        and extension_days_used(case) < policy.max_extension_days
+    )
+
+
+def clock_can_stop(case: Case) -> bool:
+    policy = case.jurisdiction.effective_policy
+    return policy is not None and policy.clock_stop_allowed and case.clock_stopped_at is None
+
+
+def has_upper_office(case: Case) -> bool:
+    return not case.with_leaders and _upper_office(case) is not None
+
+
+def closable(case: Case) -> bool:
+    return case.state is S.RATED or any(e.action == A.CALLBACK for e in case.events)
 
 
 def is_allowed(case: Case, user: User | None, action: str, at: datetime | None = None) -> bool:
-    step = STEPS[action]
+    rule = STEPS[action]
     return (
         user is not None
         and user.active
-        and user.role in step.roles
-        and case.state in step.states
-        and _relation_holds(case, user, step.relation)
-        and (step.when is None or _condition(case, step.when, at))
+        and user.role in rule.roles
+        and case.state in rule.states
+        and rule.relation(case, user)
+        and (rule.when is None or rule.when(case))
     )
 
 
 def check(case: Case, user: User | None, action: str) -> None:
     """Raise RuleViolation unless `user` may take step `action` on `case` now."""
-    step = STEPS[action]
+    rule = STEPS[action]
     if (
         user is None
         or not user.active
-        or user.role not in step.roles
-        or not _relation_holds(case, user, step.relation)
+        or user.role not in rule.roles
+        or not rule.relation(case, user)
     ):
         raise RuleViolation(N_("You may not take this step on this case."))
-    if case.state not in step.states or (step.when and not _condition(case, step.when, None)):
+    if case.state not in rule.states or (rule.when is not None and not rule.when(case)):
         raise RuleViolation(
             N_(
                 "This case has moved on and this step no longer applies. "
@@ -563,6 +516,13 @@ def _upper_office(case: Case) -> OrgUnit | None:
         if found is not None:
             return found
     return None
+
+
+def working_days_left(case: Case, calendar: WorkCalendar, today: date) -> int | None:
+    """Working days until the step the case waits on is due; None when nothing is owed
+    or the day has passed (then the case is overdue)."""
+    due = case.current_due
+    return calendar.working_days_between(today, due) if due is not None and due >= today else None
 
 
 def pending_extension(case: Case) -> ExtensionRequest | None:
@@ -614,7 +574,7 @@ def accept(
     return record_event(
         session,
         case,
-        action="accept",
+        action=A.ACCEPT,
         by=by,
         at=at,
         to_state=S.ACCEPTED,
@@ -632,7 +592,7 @@ def refuse(session, case: Case, *, by: User, at: datetime, reason: int, message:
     return record_event(
         session,
         case,
-        action="refuse",
+        action=A.REFUSE,
         by=by,
         at=at,
         to_state=S.REFUSED,
@@ -666,7 +626,7 @@ def merge(session, case: Case, *, by: User, at: datetime, into_number: str) -> C
     record_event(
         session,
         target,
-        action="supplement",
+        action=A.SUPPLEMENT,
         by=by,
         at=at,
         visible_to_enterprise=True,
@@ -676,7 +636,7 @@ def merge(session, case: Case, *, by: User, at: datetime, into_number: str) -> C
     return record_event(
         session,
         case,
-        action="merge",
+        action=A.MERGE,
         by=by,
         at=at,
         to_state=S.MERGED,
@@ -696,7 +656,7 @@ def answer(
     return record_event(
         session,
         case,
-        action="answer",
+        action=A.ANSWER,
         by=by,
         at=at,
         to_state=S.AWAITING_RATING,
@@ -720,7 +680,7 @@ def contact(
     return record_event(
         session,
         case,
-        action="contact",
+        action=A.CONTACT,
         by=by,
         at=at,
         note=note.strip(),
@@ -787,7 +747,7 @@ def dispatch(
         return record_event(
             session,
             case,
-            action="request_approval",
+            action=A.REQUEST_APPROVAL,
             by=by,
             at=at,
             to_state=S.AWAITING_APPROVAL,
@@ -798,7 +758,7 @@ def dispatch(
     return record_event(
         session,
         case,
-        action="dispatch",
+        action=A.DISPATCH,
         by=by,
         at=at,
         to_state=S.DISPATCHED,
@@ -816,7 +776,7 @@ def approve_dispatch(
     return record_event(
         session,
         case,
-        action="approve_dispatch",
+        action=A.APPROVE_DISPATCH,
         by=by,
         at=at,
         to_state=S.DISPATCHED,
@@ -830,7 +790,7 @@ def reject_dispatch(session, case: Case, *, by: User, at: datetime, note: str) -
     note = _text(note, N_("Say what the office should do instead."))
     case.lead_unit, case.co_handlers = None, []
     return record_event(
-        session, case, action="reject_dispatch", by=by, at=at, to_state=S.ACCEPTED, note=note
+        session, case, action=A.REJECT_DISPATCH, by=by, at=at, to_state=S.ACCEPTED, note=note
     )
 
 
@@ -838,7 +798,7 @@ def sign(session, case: Case, *, by: User, at: datetime) -> CaseEvent:
     """签收: the lead unit reports in."""
     check(case, by, "sign")
     return record_event(
-        session, case, action="sign", by=by, at=at, to_state=S.IN_HAND, visible_to_enterprise=True
+        session, case, action=A.SIGN, by=by, at=at, to_state=S.IN_HAND, visible_to_enterprise=True
     )
 
 
@@ -868,7 +828,7 @@ def return_case(
     return record_event(
         session,
         case,
-        action="return",
+        action=A.RETURN,
         by=by,
         at=at,
         to_state=S.ACCEPTED,
@@ -905,7 +865,7 @@ def rule_on_return(
     return record_event(
         session,
         case,
-        action="rule_on_return",
+        action=A.RULE_ON_RETURN,
         by=by,
         at=at,
         to_state=S.DISPATCHED,
@@ -926,7 +886,7 @@ def progress(
     check(case, by, "progress")
     text = _text(text, N_("Write the progress."), "text")
     return record_event(
-        session, case, action="progress", by=by, at=at, note=text, visible_to_enterprise=visible
+        session, case, action=A.PROGRESS, by=by, at=at, note=text, visible_to_enterprise=visible
     )
 
 
@@ -934,7 +894,7 @@ def progress_report_day(case: Case, today: date) -> date | None:
     """This week's report day (the profile's weekday, Shantou: Thursday) when the case owes
     a report by then: being handled and dispatched before that day."""
     policy = _policy(case)
-    if policy is None or policy.weekly_progress_weekday is None or case.state not in HANDLING:
+    if policy is None or policy.weekly_progress_weekday is None or case.state not in S.HANDLING:
         return None
     report_day = today - timedelta(days=(today.weekday() - policy.weekly_progress_weekday) % 7)
     if case.dispatched_at is None or local_date(case.dispatched_at) >= report_day:
@@ -951,7 +911,7 @@ def progress_due(case: Case, today: date, last_progress: datetime | None | str =
         return False
     if last_progress == "events":
         return not any(
-            e.action == "progress" and local_date(e.at) >= report_day for e in case.events
+            e.action == A.PROGRESS and local_date(e.at) >= report_day for e in case.events
         )
     return last_progress is None or local_date(last_progress) < report_day
 
@@ -961,7 +921,7 @@ def contribute(session, case: Case, *, by: User, at: datetime, text: str) -> Cas
     "协办部门……将办理情况反馈主办部门")."""
     check(case, by, "contribute")
     text = _text(text, N_("Write your unit's part."), "text")
-    return record_event(session, case, action="contribute", by=by, at=at, note=text)
+    return record_event(session, case, action=A.CONTRIBUTE, by=by, at=at, note=text)
 
 
 def plan(
@@ -987,7 +947,7 @@ def plan(
     return record_event(
         session,
         case,
-        action="plan",
+        action=A.PLAN,
         by=by,
         at=at,
         note=text,
@@ -1011,7 +971,7 @@ def request_extension(
     )
     session.add(request)
     record_event(
-        session, case, action="request_extension", by=by, at=at, note=reason, data={"days": days}
+        session, case, action=A.REQUEST_EXTENSION, by=by, at=at, note=reason, data={"days": days}
     )
     return request
 
@@ -1045,7 +1005,7 @@ def decide_extension(
         return record_event(
             session,
             case,
-            action="decide_extension",
+            action=A.DECIDE_EXTENSION,
             by=by,
             at=at,
             note=request.reason,
@@ -1055,7 +1015,7 @@ def decide_extension(
     return record_event(
         session,
         case,
-        action="decide_extension",
+        action=A.DECIDE_EXTENSION,
         by=by,
         at=at,
         note=note.strip(),
@@ -1071,7 +1031,7 @@ def long_term(session, case: Case, *, by: User, at: datetime, reason: str) -> Ca
     return record_event(
         session,
         case,
-        action="long_term",
+        action=A.LONG_TERM,
         by=by,
         at=at,
         to_state=S.LONG_TERM,
@@ -1087,7 +1047,7 @@ def stop_clock(session, case: Case, *, by: User, at: datetime, reason: str) -> C
     reason = _text(reason, N_("Say which materials you are waiting for."), "reason")
     case.clock_stopped_at = at
     return record_event(
-        session, case, action="stop_clock", by=by, at=at, note=reason, visible_to_enterprise=True
+        session, case, action=A.STOP_CLOCK, by=by, at=at, note=reason, visible_to_enterprise=True
     )
 
 
@@ -1103,7 +1063,7 @@ def resume_clock(
     return record_event(
         session,
         case,
-        action="resume_clock",
+        action=A.RESUME_CLOCK,
         by=by,
         at=at,
         visible_to_enterprise=True,
@@ -1123,7 +1083,7 @@ def escalate(session, case: Case, *, by: User, at: datetime, reason: str) -> Cas
     return record_event(
         session,
         case,
-        action="escalate",
+        action=A.ESCALATE,
         by=by,
         at=at,
         to_state=S.ESCALATED,
@@ -1137,7 +1097,7 @@ def refer_to_leaders(session, case: Case, *, by: User, at: datetime, reason: str
     check(case, by, "refer_to_leaders")
     reason = _text(reason, N_("Say what the leaders must decide."), "reason")
     case.with_leaders = case.leaders_involved = True
-    return record_event(session, case, action="refer_to_leaders", by=by, at=at, note=reason)
+    return record_event(session, case, action=A.REFER_TO_LEADERS, by=by, at=at, note=reason)
 
 
 def refer_up(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
@@ -1148,7 +1108,7 @@ def refer_up(session, case: Case, *, by: User, at: datetime, reason: str) -> Cas
     event = record_event(
         session,
         case,
-        action="refer_up",
+        action=A.REFER_UP,
         by=by,
         at=at,
         note=reason,
@@ -1173,13 +1133,13 @@ def instruct(
         policy = _policy(case)
         case.finish_due = _due(calendar, at, finish_days_for(policy, case.type) if policy else None)
     return record_event(
-        session, case, action="instruct", by=by, at=at, to_state=to_state, note=text
+        session, case, action=A.INSTRUCT, by=by, at=at, to_state=to_state, note=text
     )
 
 
 # --------------------------------------------------------------------------- reply, review
 
-REPLY_ACTIONS = ("reply", "answer")
+REPLY_ACTIONS = (A.REPLY, A.ANSWER)
 
 
 def reply(
@@ -1193,7 +1153,7 @@ def reply(
     case.clock_stopped_at = None
     policy = _policy(case)
     case.review_due = _due(calendar, at, policy.review_days if policy else None)
-    return record_event(session, case, action="reply", by=by, at=at, to_state=S.REPLIED, note=text)
+    return record_event(session, case, action=A.REPLY, by=by, at=at, to_state=S.REPLIED, note=text)
 
 
 def approve_reply(
@@ -1206,7 +1166,7 @@ def approve_reply(
     return record_event(
         session,
         case,
-        action="publish_reply",
+        action=A.PUBLISH_REPLY,
         by=by,
         at=at,
         to_state=S.AWAITING_RATING,
@@ -1220,7 +1180,7 @@ def send_back(session, case: Case, *, by: User, at: datetime, reason: str) -> Ca
     check(case, by, "send_back")
     reason = _text(reason, N_("Say what the reply lacks."), "reason")
     return record_event(
-        session, case, action="send_back", by=by, at=at, to_state=S.IN_HAND, note=reason
+        session, case, action=A.SEND_BACK, by=by, at=at, to_state=S.IN_HAND, note=reason
     )
 
 
@@ -1324,7 +1284,7 @@ def rate(
         record_event(
             session,
             case,
-            action="rate",
+            action=A.RATE,
             by=by,
             at=at,
             to_state=to_state,
@@ -1340,7 +1300,7 @@ def rate(
         record_event(
             session,
             case,
-            action="rate",
+            action=A.RATE,
             by=by,
             at=at,
             to_state=S.RATED,
@@ -1367,7 +1327,7 @@ def _rehandle(session, calendar: WorkCalendar, case: Case, *, at: datetime) -> N
             record_event(
                 session,
                 case,
-                action="refer_up",
+                action=A.REFER_UP,
                 by=None,
                 at=at,
                 to_state=S.ESCALATED,
@@ -1381,7 +1341,7 @@ def _rehandle(session, calendar: WorkCalendar, case: Case, *, at: datetime) -> N
             record_event(
                 session,
                 case,
-                action="refer_to_leaders",
+                action=A.REFER_TO_LEADERS,
                 by=None,
                 at=at,
                 to_state=S.ESCALATED,
@@ -1427,7 +1387,7 @@ def _open_supervision(
     record_event(
         session,
         case,
-        action="supervise",
+        action=A.SUPERVISE,
         by=by,
         at=at,
         note=note,
@@ -1470,7 +1430,7 @@ def answer_supervision(session, case: Case, *, by: User, at: datetime, text: str
     record_event(
         session,
         case,
-        action="answer_supervision",
+        action=A.ANSWER_SUPERVISION,
         by=by,
         at=at,
         note=text,
@@ -1484,7 +1444,7 @@ def hold_accountable(session, case: Case, *, by: User, at: datetime, note: str) 
     check(case, by, "hold_accountable")
     note = _text(note, N_("Record the grounds."))
     case.accountability = True
-    return record_event(session, case, action="hold_accountable", by=by, at=at, note=note)
+    return record_event(session, case, action=A.HOLD_ACCOUNTABLE, by=by, at=at, note=note)
 
 
 # --------------------------------------------------------------------------- callback, close
@@ -1525,7 +1485,7 @@ def callback(
     event = record_event(
         session,
         case,
-        action="callback",
+        action=A.CALLBACK,
         by=by,
         at=at,
         note=note.strip(),
@@ -1560,7 +1520,7 @@ def close(session, case: Case, *, by: User, at: datetime, note: str = "") -> Cas
     return record_event(
         session,
         case,
-        action="close",
+        action=A.CLOSE,
         by=by,
         at=at,
         to_state=S.CLOSED,
@@ -1572,7 +1532,7 @@ def close(session, case: Case, *, by: User, at: datetime, note: str = "") -> Cas
 def archive(session, case: Case, *, by: User, at: datetime) -> CaseEvent:
     """归档 (Shantou 三(七) "逐宗建档、汇编成卷")."""
     check(case, by, "archive")
-    return record_event(session, case, action="archive", by=by, at=at, to_state=S.ARCHIVED)
+    return record_event(session, case, action=A.ARCHIVE, by=by, at=at, to_state=S.ARCHIVED)
 
 
 def supplement(
@@ -1597,7 +1557,7 @@ def supplement(
     event = record_event(
         session,
         case,
-        action="supplement",
+        action=A.SUPPLEMENT,
         by=by,
         at=at,
         note=text.strip(),
@@ -1631,3 +1591,131 @@ def find_tracked_case(session, number: str, mobile: str) -> Case | None:
     if case is None or case.contact_phone.strip() != mobile.strip():
         return None
     return case
+
+
+# --------------------------------------------------------------------------- the steps
+
+# Every step, declared once: its verb, the events it writes, who may take it from which
+# states, and any further condition. Pages offer the steps in this order
+# (`available_steps`); the web layer adds each staff step's form and title under the same
+# name (`portal/blueprints/cases/steps.py`), and a test fails if either side lacks a part.
+OFFICE, LEADER, HEAD = {Role.OFFICE}, {Role.LEADER}, {Role.HEAD}
+STEPS: dict[str, Step] = {
+    # Triage (Shantou 二, 三(一)-(二); Chaozhou 四(四)1)
+    "accept": step(accept, {A.ACCEPT}, OFFICE, {S.SUBMITTED}, office),
+    "refuse": step(refuse, {A.REFUSE}, OFFICE, {S.SUBMITTED, S.ACCEPTED}, office),
+    "merge": step(merge, {A.MERGE, A.SUPPLEMENT}, OFFICE, {S.SUBMITTED, S.ACCEPTED}, office),
+    "answer": step(answer, {A.ANSWER}, OFFICE, {S.SUBMITTED, S.ACCEPTED}, office),
+    "office_contact": step(contact, {A.CONTACT}, OFFICE, {S.SUBMITTED, S.ACCEPTED}, office),
+    # Dispatch and approval (呈批)
+    "dispatch": step(
+        dispatch,
+        {A.DISPATCH, A.REQUEST_APPROVAL},
+        OFFICE,
+        {S.ACCEPTED, S.ESCALATED},
+        office,
+        when=lambda case: not case.return_pending,
+    ),
+    "rule_on_return": step(
+        rule_on_return,
+        {A.RULE_ON_RETURN},
+        OFFICE,
+        {S.ACCEPTED},
+        office,
+        when=lambda case: case.return_pending,
+    ),
+    "approve_dispatch": step(
+        approve_dispatch, {A.APPROVE_DISPATCH}, LEADER, {S.AWAITING_APPROVAL}, leaders
+    ),
+    "reject_dispatch": step(
+        reject_dispatch, {A.REJECT_DISPATCH}, LEADER, {S.AWAITING_APPROVAL}, leaders
+    ),
+    # The lead unit reports in
+    "sign": step(sign, {A.SIGN}, STAFF_OF_UNIT, {S.DISPATCHED}, lead),
+    "return": step(return_case, {A.RETURN}, STAFF_OF_UNIT, {S.DISPATCHED}, lead),
+    "contact": step(contact, {A.CONTACT}, STAFF_OF_UNIT, {S.DISPATCHED, *S.HANDLING}, lead),
+    "progress": step(progress, {A.PROGRESS}, STAFF_OF_UNIT, S.HANDLING, lead_or_co),
+    "contribute": step(contribute, {A.CONTRIBUTE}, STAFF_OF_UNIT, S.HANDLING, co),
+    "plan": step(plan, {A.PLAN}, STAFF_OF_UNIT, {S.IN_HAND}, lead, when=plans_allowed),
+    "request_extension": step(
+        request_extension,
+        {A.REQUEST_EXTENSION},
+        STAFF_OF_UNIT,
+        {S.IN_HAND},
+        lead,
+        when=extension_possible,
+    ),
+    "decide_extension": step(
+        decide_extension,
+        {A.DECIDE_EXTENSION},
+        HEAD,
+        {S.IN_HAND},
+        lead_head,
+        when=lambda case: pending_extension(case) is not None,
+    ),
+    "long_term": step(long_term, {A.LONG_TERM}, STAFF_OF_UNIT, {S.IN_HAND}, lead),
+    "stop_clock": step(
+        stop_clock, {A.STOP_CLOCK}, STAFF_OF_UNIT, {S.IN_HAND}, lead, when=clock_can_stop
+    ),
+    "resume_clock": step(
+        resume_clock,
+        {A.RESUME_CLOCK},
+        STAFF_OF_UNIT,
+        {S.IN_HAND},
+        lead,
+        when=lambda case: case.clock_stopped_at is not None,
+    ),
+    "reply": step(reply, {A.REPLY}, STAFF_OF_UNIT, S.HANDLING, lead),
+    # Escalation: lead unit → office → leading group / upper office
+    "escalate": step(escalate, {A.ESCALATE}, STAFF_OF_UNIT, {S.DISPATCHED, *S.HANDLING}, lead),
+    "refer_to_leaders": step(
+        refer_to_leaders,
+        {A.REFER_TO_LEADERS},
+        OFFICE,
+        {S.ESCALATED},
+        office,
+        when=lambda case: not case.with_leaders,
+    ),
+    "refer_up": step(refer_up, {A.REFER_UP}, OFFICE, {S.ESCALATED}, office, when=has_upper_office),
+    "instruct": step(
+        instruct,
+        {A.INSTRUCT},
+        LEADER,
+        {S.ESCALATED},
+        leaders,
+        when=lambda case: case.with_leaders,
+    ),
+    # Review, rating, callback
+    "approve_reply": step(approve_reply, {A.PUBLISH_REPLY}, OFFICE, {S.REPLIED}, office),
+    "send_back": step(send_back, {A.SEND_BACK}, OFFICE, {S.REPLIED}, office),
+    "rate": step(rate, {A.RATE}, {Role.ENTERPRISE}, {S.AWAITING_RATING}, own),
+    "callback": step(callback, {A.CALLBACK}, OFFICE, {S.AWAITING_RATING, S.RATED}, office),
+    # Supervision and accountability
+    "supervise": step(
+        supervise,
+        {A.SUPERVISE},
+        {Role.OFFICE, Role.INSPECTOR},
+        S.IN_PROGRESS,
+        oversight,
+        when=lambda case: open_supervision(case) is None,
+    ),
+    "answer_supervision": step(
+        answer_supervision,
+        {A.ANSWER_SUPERVISION},
+        HEAD,
+        S.IN_PROGRESS | {S.REPLIED},
+        lead_head,
+        when=lambda case: open_supervision(case) is not None,
+    ),
+    "hold_accountable": step(
+        hold_accountable,
+        {A.HOLD_ACCOUNTABLE},
+        {Role.INSPECTOR},
+        S.IN_PROGRESS | {S.REPLIED, S.AWAITING_RATING, S.RATED, S.CLOSED},
+        oversight,
+        when=lambda case: not case.accountability,
+    ),
+    # The end: 销号 and 归档
+    "close": step(close, {A.CLOSE}, OFFICE, {S.RATED, S.AWAITING_RATING}, office, when=closable),
+    "archive": step(archive, {A.ARCHIVE}, OFFICE, {S.CLOSED, S.REFUSED, S.MERGED}, office),
+}

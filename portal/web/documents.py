@@ -39,7 +39,7 @@ from portal.domain.calendar import BEIJING, local_date
 from portal.domain.models import Case, CaseEvent, OrgUnit, Rating, RatingLevel, User
 from portal.domain.policies import finish_days_for
 from portal.extensions import db
-from portal.web.labels import action_label, case_contact_phone, label, masked_mobile
+from portal.web.labels import action_label, case_contact_phone, label, label_of, masked_mobile
 from portal.web.pdf import render_pdf
 
 OFFICIAL_LOCALE = "zh_Hans_CN"
@@ -196,7 +196,7 @@ class CaseFacts:
         for e in self.events:
             if e.action == "contact" and e.data and e.data.get("method") not in methods:
                 methods.append(e.data.get("method"))
-        return "、".join(_label_of("contact", m) for m in methods)
+        return "、".join(label_of("contact", m) for m in methods)
 
     @property
     def plan(self) -> CaseEvent | None:
@@ -248,14 +248,7 @@ class CaseFacts:
         return [_step(e, self.users) for e in self.events]
 
 
-def _label_of(kind: str, code) -> str:
-    from portal.web.casework import label_of  # casework links to the documents
-
-    return label_of(kind, code)
-
-
 def _step(e: CaseEvent, users: dict[int, User]) -> Step:
-    label_of = _label_of
     actor = users.get(e.actor_id) if e.actor_id else None
     states = label(e.to_state) if e.to_state and e.to_state != e.from_state else ""
     data = e.data or {}
@@ -416,7 +409,7 @@ def applicable(case_facts: CaseFacts) -> list[Document]:
 
 
 def _render(template: str, **context) -> bytes:
-    return render_pdf(template, local_date=local_date, label_of=_label_of, **context)
+    return render_pdf(template, local_date=local_date, label_of=label_of, **context)
 
 
 def document_pdf(

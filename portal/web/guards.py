@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, request
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from portal.domain.models import Role
@@ -41,3 +41,16 @@ def requires(*roles: Role):
         return wrapper
 
     return decorator
+
+
+def can_reach(endpoint: str) -> bool:
+    """Whether the signed-in user passes the guard of `endpoint`: the navigation and the
+    pages' links ask the very rule the route enforces (`view.access`), never a role of
+    their own. An endpoint without a guard is public."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        raise LookupError(endpoint)
+    roles = getattr(view, "access", None)
+    if roles is None:
+        return True
+    return bool(current_user.is_authenticated) and current_user.role in roles

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -14,9 +15,12 @@ from portal.domain.models import (
     Channel,
     ContactMethod,
     EnterpriseKind,
+    EventAction,
     RatingLevel,
     Role,
 )
+
+A = EventAction
 
 LABELS = {
     CaseState.SUBMITTED: _l("Awaiting acceptance"),
@@ -72,45 +76,72 @@ LABELS = {
 }
 
 
-ACTIONS = {
-    "register": _l("Registered"),
-    "supplement": _l("Information added"),
-    "accept": _l("Accepted by the office"),
-    "refuse": _l("Not accepted"),
-    "merge": _l("Merged with an earlier case"),
-    "answer": _l("Answered on the spot"),
-    "contact": _l("In touch with the enterprise"),
-    "dispatch": _l("Dispatched to the department"),
-    "request_approval": _l("Sent for a leader's approval"),
-    "approve_dispatch": _l("Dispatch approved by a leader"),
-    "reject_dispatch": _l("Dispatch not approved"),
-    "sign": _l("Signed for by the department"),
-    "return": _l("Returned to the office"),
-    "rule_on_return": _l("Office ruled on the return"),
-    "progress": _l("Progress"),
-    "contribute": _l("Co-handling unit's part"),
-    "plan": _l("Handling plan with a promised date"),
-    "request_extension": _l("More time requested"),
-    "decide_extension": _l("More time decided"),
-    "long_term": _l("Kept open as long-term"),
-    "stop_clock": _l("Clock stopped, awaiting materials"),
-    "resume_clock": _l("Clock running again"),
-    "escalate": _l("Escalated to the office"),
-    "refer_to_leaders": _l("Referred to the leading group"),
-    "refer_up": _l("Referred to the level above"),
-    "instruct": _l("Leaders' instruction"),
-    "reply": _l("Reply drafted"),
-    "publish_reply": _l("Reply sent"),
-    "send_back": _l("Reply sent back for more work"),
-    "rate": _l("Rated by the enterprise"),
-    "callback": _l("Called back"),
-    "supervise": _l("Put under supervision"),
-    "overdue": _l("Marked overdue"),
-    "answer_supervision": _l("Supervision answered"),
-    "hold_accountable": _l("Held accountable"),
-    "close": _l("Closed off"),
-    "archive": _l("Archived"),
+# The timeline's words for each event a case records (every `EventAction` has one).
+EVENT_LABELS: dict[EventAction, LazyString] = {
+    A.REGISTER: _l("Registered"),
+    A.SUPPLEMENT: _l("Information added"),
+    A.ACCEPT: _l("Accepted by the office"),
+    A.REFUSE: _l("Not accepted"),
+    A.MERGE: _l("Merged with an earlier case"),
+    A.ANSWER: _l("Answered on the spot"),
+    A.CONTACT: _l("In touch with the enterprise"),
+    A.DISPATCH: _l("Dispatched to the department"),
+    A.REQUEST_APPROVAL: _l("Sent for a leader's approval"),
+    A.APPROVE_DISPATCH: _l("Dispatch approved by a leader"),
+    A.REJECT_DISPATCH: _l("Dispatch not approved"),
+    A.SIGN: _l("Signed for by the department"),
+    A.RETURN: _l("Returned to the office"),
+    A.RULE_ON_RETURN: _l("Office ruled on the return"),
+    A.PROGRESS: _l("Progress"),
+    A.CONTRIBUTE: _l("Co-handling unit's part"),
+    A.PLAN: _l("Handling plan with a promised date"),
+    A.REQUEST_EXTENSION: _l("More time requested"),
+    A.DECIDE_EXTENSION: _l("More time decided"),
+    A.LONG_TERM: _l("Kept open as long-term"),
+    A.STOP_CLOCK: _l("Clock stopped, awaiting materials"),
+    A.RESUME_CLOCK: _l("Clock running again"),
+    A.ESCALATE: _l("Escalated to the office"),
+    A.REFER_TO_LEADERS: _l("Referred to the leading group"),
+    A.REFER_UP: _l("Referred to the level above"),
+    A.INSTRUCT: _l("Leaders' instruction"),
+    A.REPLY: _l("Reply drafted"),
+    A.PUBLISH_REPLY: _l("Reply sent"),
+    A.SEND_BACK: _l("Reply sent back for more work"),
+    A.RATE: _l("Rated by the enterprise"),
+    A.CALLBACK: _l("Called back"),
+    A.SUPERVISE: _l("Put under supervision"),
+    A.OVERDUE: _l("Marked overdue"),
+    A.ANSWER_SUPERVISION: _l("Supervision answered"),
+    A.HOLD_ACCOUNTABLE: _l("Held accountable"),
+    A.CLOSE: _l("Closed off"),
+    A.ARCHIVE: _l("Archived"),
 }
+
+# Words for the codes the domain keeps (contact methods, return and supervision reasons…).
+CODE_LABELS = {
+    ("contact", "phone"): _l("Phone"),
+    ("contact", "visit"): _l("Visit"),
+    ("contact", "talks"): _l("Talks"),
+    ("contact", "meeting"): _l("Special meeting"),
+    ("contact", "experts"): _l("Experts"),
+    ("return", "not_our_duty"): _l("Not this unit's duty"),
+    ("return", "needs_other_lead"): _l("Another unit should lead"),
+    ("return", "unclear"): _l("The request is unclear"),
+    ("return", "other_level"): _l("Belongs to another level"),
+    ("return", "other"): _l("Other"),
+    ("callback", "phone"): _l("Phone"),
+    ("callback", "visit"): _l("Visit"),
+    ("outcome", "reached"): _l("Reached"),
+    ("outcome", "unreachable"): _l("Could not be reached"),
+    ("outcome", "declined"): _l("Declined to answer"),
+    ("supervision", "unsatisfied"): _l("Enterprise not satisfied"),
+    ("supervision", "overdue"): _l("Overdue"),
+    ("supervision", "other"): _l("Other"),
+}
+
+
+def label_of(kind: str, code) -> str:
+    return str(CODE_LABELS.get((kind, code), code))
 
 
 def _cached(key, make) -> str:
@@ -123,7 +154,7 @@ def _cached(key, make) -> str:
 
 
 def action_label(action: str) -> str:
-    return _cached(("action", action), lambda: str(ACTIONS.get(action, action)))
+    return _cached(("action", action), lambda: str(EVENT_LABELS.get(action, action)))
 
 
 def label(member) -> str:

@@ -77,7 +77,9 @@ def _case_links(cases) -> Callable:
             sa.select(Case.id).where(Case.id.in_(ids or [0]), case_scope(current_user))
         )
     )
-    return lambda case: url_for("office.case", number=case.number) if case.id in openable else None
+    return lambda case: (
+        url_for("office.cases.case", number=case.number) if case.id in openable else None
+    )
 
 
 # --------------------------------------------------------------------------- the dashboard

@@ -12,13 +12,15 @@ from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.blueprints import cases
+from portal.blueprints.cases import queue
 from portal.blueprints.office import bp
 from portal.blueprints.office.forms import RegisterForm
 from portal.domain import queues, workflow
 from portal.domain.calendar import load_calendar
 from portal.domain.models import CaseType, Channel, Enterprise, Role
 from portal.extensions import db
-from portal.web import casework, document_views
+from portal.web import document_views
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
 from portal.web.rendering import render_screen
@@ -34,13 +36,13 @@ def index():
     if (
         current_user.role is Role.OFFICE
         and current_user.unit is not None
-        and not casework.is_queue_swap()
+        and not queue.is_queue_swap()
     ):  # the list alone does not show it
         summary["returns"] = queues.returns_by_unit(db.session, current_user.unit)
     title = {Role.LEADER: _("For the leaders"), Role.INSPECTOR: _("Supervision")}.get(
         current_user.role, _("Office")
     )
-    return casework.queue_screen(title, endpoint="office.index", summary=summary)
+    return queue.queue_screen(title, endpoint="office.index", summary=summary)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -84,11 +86,11 @@ def register():
         )
         if done:
             flash(_("Registered as %(number)s.", number=case.number))
-            return redirect(url_for("office.case", number=case.number), 303)
+            return redirect(url_for("office.cases.case", number=case.number), 303)
     return render_screen("office/register.html", form=form, status=422 if form.errors else 200)
 
 
-casework.register(bp, *ROLES)
+bp.register_blueprint(cases.blueprint("office", *ROLES), url_prefix="/cases")
 document_views.register_staff(bp, *ROLES)
 
 

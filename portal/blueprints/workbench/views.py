@@ -8,11 +8,13 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.blueprints import cases
+from portal.blueprints.cases import queue
 from portal.blueprints.workbench import bp
 from portal.domain import queues
 from portal.domain.models import Role
 from portal.extensions import db
-from portal.web import casework, document_views
+from portal.web import document_views
 from portal.web.guards import requires
 
 ROLES = (Role.HANDLER, Role.HEAD)
@@ -24,8 +26,8 @@ def index():
     summary = {}
     if current_user.role is Role.HEAD and current_user.unit_id:
         summary["extensions"] = queues.pending_extensions(db.session, current_user.unit_id)
-    return casework.queue_screen(_("Workbench"), endpoint="workbench.index", summary=summary)
+    return queue.queue_screen(_("Workbench"), endpoint="workbench.index", summary=summary)
 
 
-casework.register(bp, *ROLES)
+bp.register_blueprint(cases.blueprint("workbench", *ROLES), url_prefix="/cases")
 document_views.register_staff(bp, *ROLES)
