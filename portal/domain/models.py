@@ -457,9 +457,6 @@ class User(Base):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
 
@@ -750,10 +747,6 @@ class Case(Base):
     @property
     def awaiting_triage(self) -> bool:
         return self.state is CaseState.SUBMITTED
-
-    @property
-    def awaiting_sign(self) -> bool:
-        return self.state is CaseState.DISPATCHED
 
     @property
     def current_due(self) -> date | None:
