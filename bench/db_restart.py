@@ -1,15 +1,16 @@
 """The fault table of issue 18 item 1: whistles posted while PostgreSQL restarts.
 
     .venv/bin/python bench/db_restart.py [--users 8] [--posts 100] [--workers 2]
-        [--restart-after 3] [--outage 0] [--json FILE]
+        [--restart-after 3] [--outage 0] [--think 1.0] [--json FILE]
 
 A PostgreSQL cluster of its own (tests/security/test_faults.py's `private_postgres`: initdb
 as the `postgres` OS user into /tmp, a free port, removed at the end) with the demo data,
 served by the venv's gunicorn (`--workers` sync workers, rate limits off as in
 bench/load.py). `--users` people, each signed in as the demo enterprise, whistle `--posts`
-times each, as a person would: open the form, send it; when the answer is the 503 they send
-the form it gives back (the same submission_key) again, after its Retry-After (capped at
-half a second here, to keep the run short), until a receipt, for at most 60 s.
+times each, as a person would: open the form, type (up to `--think` seconds), send it;
+when the answer is the 503 they send the form it gives back (the same submission_key)
+again, after its Retry-After (capped at half a second here, to keep the run short), until
+a receipt, for at most 60 s.
 `--restart-after` seconds into the run the cluster is restarted (`pg_ctl restart -m fast`,
 or with `--outage N` stopped, kept down N seconds and started again).
 
@@ -27,6 +28,7 @@ import argparse
 import collections
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -117,7 +119,7 @@ class Run:
         return status, headers.get("Location", ""), html
 
 
-def person(run: Run, port: int, posts: int, number: int) -> None:
+def person(run: Run, port: int, posts: int, number: int, think: float) -> None:
     browser = Browser()
     while browser.sign_in(port, "13800000001", "demo12345") != 303:
         time.sleep(0.5)
@@ -141,6 +143,7 @@ def person(run: Run, port: int, posts: int, number: int) -> None:
             "contact_phone": "13800000001",
             "confirm_new": "1",
         }
+        time.sleep(random.uniform(0, think))  # typing
         record = {"key": form["submission_key"], "receipts": [], "tries": 0, "gave_up": False}
         with run.lock:
             run.submissions[mark] = record
@@ -166,6 +169,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--restart-after", type=float, default=3.0)
     parser.add_argument("--outage", type=float, default=0.0)
+    parser.add_argument("--think", type=float, default=1.0)
     parser.add_argument("--json")
     args = parser.parse_args()
 
@@ -195,7 +199,7 @@ def main() -> None:
         try:
             wait_for(port)
             people = [
-                threading.Thread(target=person, args=(run, port, args.posts, n))
+                threading.Thread(target=person, args=(run, port, args.posts, n, args.think))
                 for n in range(args.users)
             ]
             began = time.monotonic()
@@ -245,8 +249,8 @@ def main() -> None:
         "longest wait for a receipt (s)": round(waits[-1], 2) if waits else None,
         "fault": f"{'stop ' + str(args.outage) + ' s' if args.outage else 'pg_ctl restart -m fast'}"
         f" at {fault_at:.1f} s, up again at {back_at:.1f} s, run {took:.1f} s",
-        "setup": f"{args.users} people x {args.posts} whistles, gunicorn {args.workers} sync "
-        "workers, PostgreSQL (private cluster, fsync off)",
+        "setup": f"{args.users} people x {args.posts} whistles (typing up to {args.think} s), "
+        f"gunicorn {args.workers} sync workers, PostgreSQL (private cluster, fsync off)",
     }
     assert not wrong_receipt, wrong_receipt
     print("| measure | value |\n|---|---|")
