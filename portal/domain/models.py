@@ -483,6 +483,9 @@ class Enterprise(Base):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
     jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # An individual business registered under the exact name of a registered company waits
+    # for the office: "pending", then None when confirmed, or "refused" (accounts.py).
+    name_check: Mapped[str | None] = mapped_column(sa.String(16))
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     users: Mapped[list[User]] = relationship(
@@ -1181,9 +1184,11 @@ class AnswerTerm(Base):
 
 class Deflection(Base):
     """An enterprise said a published answer settled its consultation: no case was needed
-    (a figure on the dashboard)."""
+    (a figure on the dashboard), counted once per enterprise and answer (issue 18 item 4)."""
 
     __tablename__ = "deflection"
+    # Once per enterprise and answer: a second click, or a colleague's, counts nothing more.
+    __table_args__ = (sa.UniqueConstraint("enterprise_id", "answer_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id"), index=True)

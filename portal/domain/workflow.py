@@ -247,6 +247,10 @@ def whistle(
     enterprise = by.enterprise
     if enterprise is None:
         raise RuleViolation(N_("Only an enterprise account can whistle."))
+    if enterprise.name_check is not None:  # accounts.NAME_PENDING: the office confirms first
+        raise RuleViolation(
+            N_("The office has not yet confirmed your business's name. Whistle once it has.")
+        )
     existing = session.scalar(sa.select(Case).where(Case.submission_key == submission_key))
     if existing is not None:
         if existing.enterprise_id != enterprise.id:

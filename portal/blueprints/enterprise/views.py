@@ -89,6 +89,8 @@ def _files(field) -> list[uploads.CheckedFile]:
 @limiter.limit("30 per hour", key_func=_user_key, methods=["POST"])
 def whistle():
     enterprise = current_user.enterprise
+    if enterprise.name_check:  # registered under a company's name: the office confirms first
+        return render_screen("enterprise/name_check.html", enterprise=enterprise)
     form = WhistleForm()
     _prepare(form, enterprise)
     similar, ask = [], False
@@ -236,8 +238,11 @@ def answer_settled(answer_id: int):
     places = answers.places_for(current_user.enterprise.jurisdiction)
     if found is None or not found.published or found.jurisdiction_id not in places:
         abort(404)
-    answers.settled(db.session, found, by=current_user, at=utcnow())
-    db.session.commit()
+    try:
+        answers.settled(db.session, found, by=current_user, at=utcnow())
+        db.session.commit()
+    except IntegrityError:  # a colleague's click at the same moment was counted
+        db.session.rollback()
     flash(_("Glad the answer helped. Nothing was sent; whistle again any time."))
     return redirect(url_for("enterprise.cases"), 303)
 
