@@ -121,6 +121,8 @@ def build_scene(session, world, instance_path: str) -> Scene:
             "user_id": str(world.users["handler"].id),
             "external_id": "own-order-0001",
             "answer_id": str(own_answer.id),
+            "profile_id": str(world.city.policy_id),
+            "jurisdiction_id": str(world.city.id),
         },
         other={
             "number": other.number,
@@ -132,6 +134,8 @@ def build_scene(session, world, instance_path: str) -> Scene:
             "user_id": str(far_liaison.id),
             "external_id": "far-order-0001",
             "answer_id": str(far_answer.id),
+            "profile_id": str(world.city.policy_id),
+            "jurisdiction_id": str(elsewhere.id),
         },
         own_case=own,
         other_case=other,
