@@ -70,6 +70,7 @@ class JurisdictionLevel(enum.Enum):
     """City 市 → county/district 县/区 (development zones at the same level) → town/street 乡镇/街道
     → village/community 村/社区 (DOMAIN.md, Organisation)."""
 
+    PROVINCE = "province"
     CITY = "city"
     COUNTY = "county"
     ZONE = "zone"
@@ -78,7 +79,11 @@ class JurisdictionLevel(enum.Enum):
 
     @property
     def rank(self) -> int:
-        return {"city": 0, "county": 1, "zone": 1, "town": 2, "village": 3}[self.value]
+        """0 for the city, as the seeds count: a province (issue 16 item 1: the tree starts
+        there) sits above it."""
+        return {"province": -1, "city": 0, "county": 1, "zone": 1, "town": 2, "village": 3}[
+            self.value
+        ]
 
 
 class UnitKind(enum.Enum):
@@ -88,6 +93,7 @@ class UnitKind(enum.Enum):
     SERVICE_CENTRE = "service_centre"  # 服务中心
     VILLAGE_COMMITTEE = "village_committee"  # 村（社区）委员会
     LEADING_GROUP = "leading_group"  # 领导小组
+    INSPECTION = "inspection"  # 督查室 (Chengkou 六(二) 政府督查室)
 
 
 class Role(enum.Enum):
@@ -543,6 +549,15 @@ category_lead_unit = sa.Table(
 )
 
 
+# The units that co-handle a category's cases by default (issue 16 item 1).
+category_co_handler = sa.Table(
+    "category_co_handler",
+    Base.metadata,
+    sa.Column("category_id", sa.ForeignKey("category.id"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("org_unit.id"), primary_key=True),
+)
+
+
 class Category(Base):
     """A whistle category of one jurisdiction, with the departments that lead on it
     (Chaozhou 四(一) 1-11; Chengkou 五(二) 1-7)."""
@@ -560,6 +575,7 @@ class Category(Base):
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     lead_units: Mapped[list[OrgUnit]] = relationship(secondary=category_lead_unit)
+    co_handlers: Mapped[list[OrgUnit]] = relationship(secondary=category_co_handler)
 
     def __repr__(self) -> str:
         return f"<Category {self.number} {self.name}>"

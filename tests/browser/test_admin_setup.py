@@ -42,3 +42,30 @@ def test_policy_pages_calculator_copy_and_edit(page, js, check_accessibility):
     expect(page.locator("#finish_days-error")).to_contain_text("0 至 60")
     inspect(page, js, check_accessibility, "修改汕头市（试行）")
     screenshot(page, f"admin-policy-edit-error-{mode}")
+
+
+def test_organisation_pages(page, js, check_accessibility):
+    """The tree, a jurisdiction, a unit with its staff, a category with its lead units; an
+    error beside its field."""
+    mode = "js" if js else "nojs"
+    open_login(page, js, check_accessibility)
+    sign_in(page, "admin", DEMO_PASSWORD)
+    page.get_by_role("link", name="组织架构").click()
+    inspect(page, js, check_accessibility, "组织架构")
+    page.get_by_role("button", name="新增辖区").click()
+    expect(page.locator("#code-error")).to_be_visible()
+    inspect(page, js, check_accessibility, "组织架构")
+    screenshot(page, f"admin-jurisdictions-error-{mode}")
+    page.locator("ul.tree").get_by_role("link", name="潮安区").click()
+    inspect(page, js, check_accessibility, "潮安区")
+    screenshot(page, f"admin-jurisdiction-{mode}")
+    page.locator("main table").first.get_by_role("link").first.click()
+    expect(page.locator("h1")).to_have_count(1)
+    check_accessibility(page)
+    page.go_back()
+    page.get_by_role("link", name="新增类别").click()
+    inspect(page, js, check_accessibility, "新增类别")
+    page.get_by_role("button", name="新增类别").click()
+    expect(page.locator("#leads-error")).to_be_visible()
+    inspect(page, js, check_accessibility, "新增类别")
+    screenshot(page, f"admin-category-error-{mode}")

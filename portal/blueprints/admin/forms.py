@@ -6,12 +6,15 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.domain.models import CalendarDayKind, CaseType
+from portal.domain.models import CalendarDayKind, CaseType, JurisdictionLevel
 from portal.domain.policies import EDITABLE, TYPE_LIMIT_PREFIX
 from portal.web.forms import PanelForm
 from portal.web.labels import choices
@@ -239,4 +242,89 @@ class DeadlinesForm(FlaskForm):
 class JurisdictionPolicyForm(PanelForm):
     profile = SelectField(
         _l("Profile"), invalid_choice_message=_l("Choose a profile from the list.")
+    )
+
+
+# --------------------------------------------------------------------------- organisation
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices as checkboxes: usable on a phone without JavaScript."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class JurisdictionForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        description=_l("The administrative division code, e.g. 445103 or 445103100."),
+        validators=[DataRequired(_l("Enter the code: 2 to 12 digits.")), Length(max=12)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter the jurisdiction's name.")), Length(max=100)]
+    )
+    level = SelectField(
+        _l("Level"),
+        choices=choices(JurisdictionLevel),
+        validators=[DataRequired(_l("Choose the level."))],
+        invalid_choice_message=_l("Choose the level."),
+    )
+    parent = SelectField(
+        _l("Belongs to"),
+        description=_l("The jurisdiction one level up; none for the top of the tree."),
+        validators=[Optional()],
+        invalid_choice_message=_l("Choose the jurisdiction from the list."),
+    )
+
+
+class UnitForm(FlaskForm):
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter the unit's name.")), Length(max=100)]
+    )
+    kind = SelectField(
+        _l("Kind"),
+        validators=[DataRequired(_l("Choose the kind of unit."))],
+        invalid_choice_message=_l("Choose the kind of unit."),
+    )
+    parent = SelectField(
+        _l("Part of (optional)"),
+        description=_l("E.g. a town section under the town's office."),
+        validators=[Optional()],
+        invalid_choice_message=_l("Choose the unit from the list."),
+    )
+    phone = StringField(_l("Phone (optional)"), validators=[Length(max=40)])
+    address = StringField(_l("Address (optional)"), validators=[Length(max=200)])
+    head_name = StringField(_l("Head (optional)"), validators=[Length(max=64)])
+    head_phone = StringField(_l("Head's phone (optional)"), validators=[Length(max=40)])
+    leader_name = StringField(_l("Leader in charge (optional)"), validators=[Length(max=64)])
+    leader_phone = StringField(_l("Leader's phone (optional)"), validators=[Length(max=40)])
+
+
+class CategoryForm(FlaskForm):
+    number = IntegerField(
+        _l("Number"),
+        validators=[
+            InputRequired(_l("Enter the category's number, 1 or more.")),
+            NumberRange(min=1, max=999, message=_l("Enter the category's number, 1 or more.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter the category's name.")), Length(max=100)]
+    )
+    description = TextAreaField(_l("What it covers (optional)"), validators=[Length(max=2000)])
+    responsible = StringField(
+        _l("Responsible, in the document's words (optional)"), validators=[Length(max=300)]
+    )
+    leads = CheckboxesField(
+        _l("Lead units"),
+        validators=[DataRequired(_l("Choose at least one lead unit."))],
+        invalid_choice_message=_l("Choose lead units of this jurisdiction or above."),
+    )
+    co_handlers = CheckboxesField(
+        _l("Co-handling units by default (optional)"),
+        validators=[Optional()],
+        invalid_choice_message=_l("Choose co-handling units of this jurisdiction or above."),
     )
