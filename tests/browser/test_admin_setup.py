@@ -69,3 +69,15 @@ def test_organisation_pages(page, js, check_accessibility):
     expect(page.locator("#leads-error")).to_be_visible()
     inspect(page, js, check_accessibility, "新增类别")
     screenshot(page, f"admin-category-error-{mode}")
+
+
+def test_import_page(page, js, check_accessibility):
+    """The import page with its templates; a missing file is explained beside the field."""
+    open_login(page, js, check_accessibility)
+    sign_in(page, "admin", DEMO_PASSWORD)
+    page.goto("/admin/import")
+    inspect(page, js, check_accessibility, "从表格导入组织架构")
+    page.get_by_role("button", name="导入", exact=True).click()
+    expect(page.locator("#file-error")).to_be_visible()
+    inspect(page, js, check_accessibility, "从表格导入组织架构")
+    screenshot(page, f"admin-import-error-{'js' if js else 'nojs'}")

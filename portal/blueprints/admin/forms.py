@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -328,3 +329,13 @@ class CategoryForm(FlaskForm):
         validators=[Optional()],
         invalid_choice_message=_l("Choose co-handling units of this jurisdiction or above."),
     )
+
+
+class OrgImportForm(FlaskForm):
+    file = FileField(
+        _l("Filled template (.xlsx)"),
+        description=_l("Download a template below, fill it in, and upload it here."),
+        validators=[FileRequired(_l("Choose a file."))],
+        render_kw={"accept": ".xlsx"},
+    )
+    dry_run = BooleanField(_l("Dry run: check every row and write nothing"), default=True)

@@ -6,15 +6,20 @@ unit (accounts themselves are `users.py`'s). Every change is audited by the doma
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import sqlalchemy as sa
-from flask import flash, redirect, request, url_for
+from flask import flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from portal.blueprints.admin import bp
-from portal.blueprints.admin.forms import CategoryForm, JurisdictionForm, UnitForm
+from portal.blueprints.admin.forms import CategoryForm, JurisdictionForm, OrgImportForm, UnitForm
+from portal.domain import org_import
 from portal.domain import organisation as org
+from portal.domain.errors import RuleViolation
 from portal.domain.models import (
     Category,
     Jurisdiction,
@@ -350,3 +355,58 @@ def category_restore(category_id: int):
     db.session.commit()
     flash(_("%(name)s is in use again.", name=found.name))
     return redirect(url_for("admin.category", category_id=found.id), 303)
+
+
+# --------------------------------------------------------------------------- import
+
+OUTCOMES = {"added": _l("Added"), "changed": _l("Changed"), "unchanged": _l("Unchanged")}
+IMPORT_TEMPLATES = {"units": "组织架构和人员导入模板.xlsx", "categories": "吹哨类别导入模板.xlsx"}
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires(Role.ADMIN)
+def import_page():
+    """Upload a filled template: a dry run reports every row; a real run writes only a
+    clean file, and shows new staff's one-time passwords once, on this answer."""
+    form = OrgImportForm()
+    report = None
+    if form.validate_on_submit():
+        try:
+            sheets = org_import.read_workbook(form.file.data.read())
+        except RuleViolation as refused:
+            form.file.errors.append(_(refused.message, **refused.params))
+        else:
+            report = org_import.import_workbook(
+                db.session, sheets, dry_run=bool(form.dry_run.data), **_who()
+            )
+            db.session.commit()
+    return render_screen(
+        "admin/import.html",
+        form=form,
+        report=report,
+        outcome_labels=OUTCOMES,
+        status=422 if form.errors else 200,
+    )
+
+
+def _template(kind: str):
+    response = make_response(org_import.template(kind))
+    response.headers["Content-Type"] = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename={kind}.xlsx; filename*=UTF-8''{quote(IMPORT_TEMPLATES[kind])}"
+    )
+    return response
+
+
+@bp.get("/import/units.xlsx")
+@requires(Role.ADMIN)
+def import_template_units():
+    return _template("units")
+
+
+@bp.get("/import/categories.xlsx")
+@requires(Role.ADMIN)
+def import_template_categories():
+    return _template("categories")
