@@ -52,7 +52,7 @@ from portal.domain.models import (
     User,
 )
 from portal.domain.numbering import format_number, next_seq
-from portal.domain.policies import finish_days_for
+from portal.domain.policies import finish_days_for, pin
 
 S = CaseState
 A = EventAction
@@ -496,7 +496,8 @@ def available_steps(case: Case, user: User) -> list[str]:
 
 
 def _policy(case: Case):
-    return case.jurisdiction.effective_policy
+    """The limits the case is held to (`Case.policy`: the revision it was dispatched under)."""
+    return case.policy
 
 
 def _due(calendar: WorkCalendar, at: datetime, days: int | None) -> date | None:
@@ -708,7 +709,9 @@ def _dispatchable(session, case: Case, unit: OrgUnit | None) -> OrgUnit:
 def _start_clocks(calendar: WorkCalendar, case: Case, at: datetime, *, keep_finish=False):
     """交办: the lead unit must sign (Shantou 三(二) 1 working day, +1 below the city), get in
     touch (contact_days) and finish (Chaozhou 四(四)2 "收到本级领导小组办公室转交诉求和意见后5个
-    工作日内办结") — all counted from the dispatch."""
+    工作日内办结") — all counted from the dispatch. The case keeps the limits in force now
+    (issue 16 item 3: a later edit of the profile does not move its clocks)."""
+    pin(case)
     policy = _policy(case)
     case.dispatched_at = at
     if policy is None:
