@@ -112,6 +112,9 @@ def forget_second_factor() -> None:
     session.pop(PENDING, None)
 
 
+# Endpoints that never read the user or the session: no user load, no idle clock.
+SESSIONLESS = {"static", "health.healthz"}
+
 # Endpoints a signed-in user may use while a step is due (and the step's own page).
 ALWAYS_OPEN = {"static", "auth.logout", "auth.language", "health.healthz"}
 
@@ -140,7 +143,7 @@ def init_app(app, login_manager) -> None:
 
     @app.before_request
     def _enforce_timeouts():
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        if request.endpoint in SESSIONLESS or not current_user.is_authenticated:
             return None
         now = utcnow().timestamp()
         auth_at = session.get("auth_at", 0)
