@@ -110,7 +110,9 @@ bench: setup services
 	$(BIN)/python bench/contacts.py --db sqlite
 	$(BIN)/python bench/contacts.py --db postgresql
 	$(BIN)/python bench/figures.py
-	$(BIN)/python bench/load.py --db sqlite
+	$(BIN)/python bench/i18n.py
+	$(BIN)/python bench/load.py --db sqlite --json bench/results/load-sqlite.json
+	$(BIN)/python bench/load.py --db postgresql --json bench/results/load-postgresql.json
 
 clean:
 	rm -rf $(STAMP) $(VENV) node_modules portal/static/js/htmx.min.js
