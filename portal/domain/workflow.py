@@ -27,7 +27,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 
-from portal.domain import step_notices, uploads
+from portal.domain import step_notices, tracking, uploads
 from portal.domain.calendar import WorkCalendar, local_date
 from portal.domain.errors import N_, RuleViolation
 from portal.domain.models import (
@@ -1593,11 +1593,12 @@ def hash_tracking_code(code: str) -> str:
 
 def find_tracked_case(session, number: str, mobile: str) -> Case | None:
     """The case with this number whose registered contact mobile is `mobile` (the /track
-    page: no account needed)."""
-    case = session.scalar(sa.select(Case).where(Case.number == number.strip().upper()))
-    if case is None or case.contact_phone.strip() != mobile.strip():
+    page: no account needed), both read however they were typed (`tracking.py`)."""
+    candidates = tracking.case_number_candidates(number)
+    if not candidates:
         return None
-    return case
+    cases = session.scalars(sa.select(Case).where(Case.number.in_(candidates)))
+    return next((c for c in cases if tracking.same_phone(c.contact_phone, mobile)), None)
 
 
 # --------------------------------------------------------------------------- the steps

@@ -51,7 +51,13 @@ def card_pdf():
     card = service_card(db.session, _my_enterprise())
     whistle_url = url_for("enterprise.whistle", _external=True)
     qr = segno.make(whistle_url, error="m").svg_inline(scale=4, border=2)
-    data = render_pdf("pdf/card.html", card=card, whistle_url=whistle_url, qr_svg=Markup(qr))
+    data = render_pdf(
+        "pdf/card.html",
+        card=card,
+        whistle_url=whistle_url,
+        track_url=url_for("enterprise.track", _external=True),
+        qr_svg=Markup(qr),
+    )
     return pdf_response(data, _("Service card") + ".pdf")
 
 
