@@ -18,7 +18,8 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -49,6 +50,8 @@ LIMITS = {
     "contact.name": 64,
     "contact.phone": 40,
 }
+
+E = TypeVar("E", bound=Enum)
 
 
 def hash_token(token: str) -> str:
@@ -125,6 +128,15 @@ def _text(body: dict, path: str, problems: list, *, required: bool = True) -> st
     return value
 
 
+def _choice(body: dict, name: str, allowed: tuple[E, ...], default: E, problems: list) -> E:
+    """One of `allowed` by its value (`default` when the field is absent)."""
+    by_value = {member.value: member for member in allowed}
+    value = body.get(name, default.value)
+    if value not in by_value:
+        problems.append(Problem(name, N_("This value is not one of those allowed.")))
+    return by_value.get(value, default)
+
+
 def parse(body: Any) -> tuple[Order | None, list[Problem]]:
     """Check a work order's JSON body; every problem is named with its field."""
     if not isinstance(body, dict):
@@ -135,16 +147,8 @@ def parse(body: Any) -> tuple[Order | None, list[Problem]]:
         problems.append(
             Problem("external_id", N_("Use 8 to 64 letters, digits, hyphens or underscores."))
         )
-    choices = {
-        "channel": ({c.value: c for c in CHANNELS}, Channel.HOTLINE_12345),
-        "type": ({t.value: t for t in CaseType}, CaseType.BUSINESS),
-    }
-    chosen = {}
-    for name, (allowed, default) in choices.items():
-        value = body.get(name, default.value)
-        if value not in allowed:
-            problems.append(Problem(name, N_("This value is not one of those allowed.")))
-        chosen[name] = allowed.get(value, default)
+    channel = _choice(body, "channel", CHANNELS, Channel.HOTLINE_12345, problems)
+    case_type = _choice(body, "type", tuple(CaseType), CaseType.BUSINESS, problems)
     category = body.get("category")
     if category is not None and (
         not isinstance(category, int) or isinstance(category, bool) or category < 1
@@ -167,20 +171,28 @@ def parse(body: Any) -> tuple[Order | None, list[Problem]]:
                     ),
                 )
             )
+    enterprise_name = _text(body, "enterprise.name", problems)
+    credit_code = _text(body, "enterprise.credit_code", problems, required=False) or None
+    contact_name = _text(body, "contact.name", problems)
+    contact_phone = _text(body, "contact.phone", problems)
+    title = _text(body, "title", problems)
+    text = _text(body, "text", problems)
+    if problems or received_at is None:  # no time: a problem is named already
+        return None, problems
     order = Order(
         external_id=external_id,
-        channel=chosen["channel"],
-        case_type=chosen["type"],
-        enterprise_name=_text(body, "enterprise.name", problems),
-        credit_code=_text(body, "enterprise.credit_code", problems, required=False) or None,
-        contact_name=_text(body, "contact.name", problems),
-        contact_phone=_text(body, "contact.phone", problems),
+        channel=channel,
+        case_type=case_type,
+        enterprise_name=enterprise_name,
+        credit_code=credit_code,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
         category_number=category,
-        title=_text(body, "title", problems),
-        text=_text(body, "text", problems),
+        title=title,
+        text=text,
         received_at=received_at,
     )
-    return (None if problems else order), problems
+    return order, problems
 
 
 def find(session, client: ApiClient, external_id: str) -> WorkOrder | None:
