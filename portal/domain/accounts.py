@@ -131,6 +131,7 @@ def complete_second_factor(
             "second factor",
         )
         return LoginResult(None, "locked")
+    assert user.totp_secret is not None  # has_second_factor, checked above
     step = second_factor.matching_step(user.totp_secret, code, now=now, after=user.totp_last_step)
     if step is None:
         _count_failure(session, user, now=now, max_failures=max_failures, lockout=lockout)

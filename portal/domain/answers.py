@@ -24,6 +24,7 @@ from portal.domain.models import (
     Deflection,
     Enterprise,
     Jurisdiction,
+    OrgUnit,
     User,
 )
 
@@ -40,6 +41,12 @@ def places_for(jurisdiction: Jurisdiction) -> list[int]:
 
 def _terms(question: str, keywords: str) -> set[str]:
     return {t for t in bigrams(f"{question} {keywords}") if len(t) == 2}
+
+
+def _unit_of(user: User) -> OrgUnit:
+    """The office user's unit (office staff always have one)."""
+    assert user.unit is not None, "office staff belong to a unit"
+    return user.unit
 
 
 def save(
@@ -66,7 +73,7 @@ def save(
         raise RuleViolation(N_("Write the answer."), field="answer")
     if answer is None:
         answer = Answer(
-            jurisdiction=jurisdiction or by.unit.jurisdiction,
+            jurisdiction=jurisdiction or _unit_of(by).jurisdiction,
             created_at=at,
             created_by_id=by.id,
             from_case_id=from_case.id if from_case else None,

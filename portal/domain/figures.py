@@ -172,8 +172,8 @@ class Figure:
     """A rate: numerator / denominator, both predicates on one case (or one enterprise)."""
 
     key: str
-    numerator: Predicate
-    denominator: Predicate
+    numerator: Predicate | None  # None: counted over the registry's enterprises instead
+    denominator: Predicate | None
     over: str = "cases"  # cases | enterprises
     source: str = ""
 
@@ -246,6 +246,7 @@ def case_figures_statement(where: list[int], period: Period, today: date) -> sa.
     terms = Terms.of(today)
     columns = []
     for f in CASE_FIGURES:
+        assert f.numerator is not None and f.denominator is not None  # a case figure
         den = f.denominator(terms)
         columns += [
             sa.func.count().filter(sa.and_(f.numerator(terms), den)),
@@ -324,6 +325,7 @@ def members(
         )
         return total or 0, list(rows)
     terms = Terms.of(today)
+    assert figure.numerator is not None and figure.denominator is not None  # a case figure
     base = _case_base(places(session, jurisdiction_id), period, terms).where(
         figure.denominator(terms)
     )

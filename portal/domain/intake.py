@@ -116,7 +116,9 @@ def take_message(
             for part in message.iter_attachments():
                 filename = (part.get_filename() or "attachment")[:200]
                 try:
-                    checked = uploads.check_file(filename, part.get_payload(decode=True) or b"")
+                    payload = part.get_payload(decode=True)  # bytes, or None when empty
+                    data = payload if isinstance(payload, bytes) else b""
+                    checked = uploads.check_file(filename, data)
                 except RuleViolation:
                     refused.append(filename)
                     continue

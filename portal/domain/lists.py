@@ -95,8 +95,9 @@ def weekly_progress_owed(session, jurisdiction_id: int, today: date) -> list[tup
     )
     owed = []
     for case in cases:
-        if workflow.progress_due(case, today, last.get(case.id)):
-            owed.append((case, workflow.progress_report_day(case, today)))
+        day = workflow.progress_report_day(case, today)
+        if day is not None and workflow.progress_due(case, today, last.get(case.id)):
+            owed.append((case, day))
     return owed
 
 

@@ -24,7 +24,7 @@ def notify(
     template: str,
     at: datetime,
     user: User | None = None,
-    channel: str = IN_APP,
+    channel: NoticeChannel = IN_APP,
     address: str | None = None,
     case: Case | None = None,
     params: dict | None = None,
@@ -56,7 +56,12 @@ def notify(
 
 
 def notify_all(
-    session, users: Iterable[User], *, key: str, channels: tuple[str, ...] = (IN_APP,), **kwargs
+    session,
+    users: Iterable[User],
+    *,
+    key: str,
+    channels: tuple[NoticeChannel, ...] = (IN_APP,),
+    **kwargs,
 ) -> int:
     """The same message to each of `users` on each of `channels` the user can be reached
     on (SMS: a mobile or phone number; e-mail: an address), each once: the key gets the

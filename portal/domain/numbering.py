@@ -9,11 +9,16 @@ is skipped or issued twice; SQLite serialises writers anyway.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.domain.models import CaseNumberCounter, Jurisdiction
 
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERTS: dict[str, Callable[..., postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 def next_seq(session, jurisdiction_id: int, year: int) -> int:
@@ -24,11 +29,11 @@ def next_seq(session, jurisdiction_id: int, year: int) -> int:
     stmt = insert(CaseNumberCounter).values(
         jurisdiction_id=jurisdiction_id, year=year, last_value=1
     )
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[CaseNumberCounter.jurisdiction_id, CaseNumberCounter.year],
         set_={"last_value": CaseNumberCounter.last_value + 1},
     ).returning(CaseNumberCounter.last_value)
-    return session.execute(stmt).scalar_one()
+    return session.execute(upsert).scalar_one()
 
 
 def format_number(jurisdiction: Jurisdiction, year: int, seq: int) -> str:

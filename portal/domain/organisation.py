@@ -10,6 +10,7 @@ administrator's pages and the spreadsheet import (`org_import.py`), so both chec
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -338,7 +339,7 @@ def save_category(
     description: str = "",
     responsible: str = "",
     leads: list[OrgUnit],
-    co_handlers: list[OrgUnit] = (),
+    co_handlers: Sequence[OrgUnit] = (),
     by,
     at: datetime,
     ip=None,

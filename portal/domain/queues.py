@@ -81,10 +81,10 @@ def due_column() -> sa.ColumnElement:
 def refresh_due_keys(session, *where: sa.ColumnElement[bool]) -> None:
     """Recompute `Case.due_key` in SQL, for cases written around the ORM's flush (bulk loads,
     the migration that added it)."""
+    table = Case.__table__
+    assert isinstance(table, sa.Table)
     session.execute(
-        sa.update(Case.__table__)
-        .where(*where)
-        .values(due_key=sa.func.coalesce(due_column(), NO_DUE))
+        sa.update(table).where(*where).values(due_key=sa.func.coalesce(due_column(), NO_DUE))
     )
 
 
@@ -121,6 +121,7 @@ def on_my_desk(user: User, today: date) -> sa.ColumnElement[bool]:
         return mine
     if user.role is Role.LEADER:
         # Approvals (呈批) and escalations of the offices of the leaders' own level.
+        assert user.unit is not None  # a leader sits in a unit
         offices = sa.select(OrgUnit.id).where(OrgUnit.jurisdiction_id == user.unit.jurisdiction_id)
         return sa.and_(
             Case.office_id.in_(offices),

@@ -199,7 +199,9 @@ def _import_one(session, root: Jurisdiction, places: dict, values: dict, at: dat
     if place is None:
         raise RuleViolation(N_("%(place)s is not a place of this jurisdiction."), place=place_name)
     for key, title in LENGTH_CHECKED.items():
-        limit = Enterprise.__table__.c[key].type.length
+        column_type = Enterprise.__table__.c[key].type
+        assert isinstance(column_type, sa.String) and column_type.length is not None
+        limit = column_type.length
         if len(values.get(key, "")) > limit:
             raise RuleViolation(
                 N_("%(column)s is longer than %(num)d characters."), column=title, num=limit

@@ -224,9 +224,9 @@ def _progress(session, staff, now, today, report) -> None:
         ).all()
     )
     for case in cases:
-        if not workflow.progress_due(case, today, last.get(case.id)):
-            continue
         day = workflow.progress_report_day(case, today)
+        if day is None or not workflow.progress_due(case, today, last.get(case.id)):
+            continue
         report.written["progress"] += notify_all(
             session,
             staff(case.lead_unit_id, UNIT_STAFF),

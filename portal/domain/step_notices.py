@@ -58,46 +58,45 @@ def tell(session, case: Case, event: CaseEvent) -> None:
     key = f"step:{case.id}:{action}:{event.at.isoformat()}"
     if action in TO_THE_SENDER and case.channel is not Channel.PORTAL:
         _tell_the_sender(session, case, action, key, event)
-    what = dict(
-        template=TEMPLATES[A(action)],
-        at=event.at,
-        case=case,
-        params={"number": case.number, "title": case.title},
-    )
+    template = TEMPLATES[A(action)]
+    params = {"number": case.number, "title": case.title}
+
+    def send(users, channels) -> None:
+        notify_all(
+            session,
+            users,
+            key=key,
+            channels=channels,
+            template=template,
+            at=event.at,
+            case=case,
+            params=params,
+        )
+
     if action in (A.DISPATCH, A.APPROVE_DISPATCH) and case.state is CaseState.DISPATCHED:
-        notify_all(
-            session,
-            unit_staff(session, case.lead_unit_id, (Role.HANDLER, Role.HEAD)),
-            key=key,
-            channels=URGENT,
-            **what,
-        )
+        send(unit_staff(session, case.lead_unit_id, (Role.HANDLER, Role.HEAD)), URGENT)
     elif action == A.RETURN:
-        notify_all(
-            session,
-            unit_staff(session, case.office_id, (Role.OFFICE,)),
-            key=key,
-            channels=ROUTINE,
-            **what,
-        )
+        send(unit_staff(session, case.office_id, (Role.OFFICE,)), ROUTINE)
     elif action == A.SUPPLEMENT:
         holder = case.lead_unit_id if case.with_unit else case.office_id
         roles = (Role.HANDLER, Role.HEAD) if case.with_unit else (Role.OFFICE,)
-        notify_all(session, unit_staff(session, holder, roles), key=key, channels=ROUTINE, **what)
+        send(unit_staff(session, holder, roles), ROUTINE)
     elif action in (A.PUBLISH_REPLY, A.ANSWER):
         if case.enterprise is not None:
-            users = [u for u in case.enterprise.users if u.active]
-            notify_all(session, users, key=key, channels=(IN_APP,), **what)
+            send([u for u in case.enterprise.users if u.active], (IN_APP,))
         if case.contact_phone:
-            notify(session, key=f"{key}:sms", channel=SMS, address=case.contact_phone, **what)
+            notify(
+                session,
+                key=f"{key}:sms",
+                channel=SMS,
+                address=case.contact_phone,
+                template=template,
+                at=event.at,
+                case=case,
+                params=params,
+            )
     elif action == A.SUPERVISE:
-        notify_all(
-            session,
-            unit_staff(session, case.lead_unit_id, (Role.HEAD,)),
-            key=key,
-            channels=URGENT,
-            **what,
-        )
+        send(unit_staff(session, case.lead_unit_id, (Role.HEAD,)), URGENT)
 
 
 def _tell_the_sender(session, case: Case, action: str, key: str, event: CaseEvent) -> None:

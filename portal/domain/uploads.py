@@ -69,11 +69,11 @@ def _strip_metadata(data: bytes, fmt: str) -> bytes:
     """Decode the picture and encode its pixels alone: EXIF (with GPS), comments and any
     trailing payload are dropped, and a file that only looks like a picture is refused."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_PIXELS:
+        with Image.open(io.BytesIO(data)) as opened:
+            if opened.width * opened.height > MAX_PIXELS:
                 raise RuleViolation(N_("The picture is too large. Choose a smaller one."))
-            image.load()
-            image = ImageOps.exif_transpose(image)  # keep portrait photos upright
+            opened.load()
+            image: Image.Image = ImageOps.exif_transpose(opened)  # keep portrait photos upright
             if image.mode not in ("RGB", "RGBA", "L"):
                 image = image.convert("RGBA" if fmt == "PNG" else "RGB")
             if fmt == "JPEG" and image.mode == "RGBA":

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -233,7 +233,7 @@ def whistle(
     contact_phone: str,
     at: datetime,
     submission_key: str,
-    files: list[uploads.CheckedFile] = (),
+    files: Sequence[uploads.CheckedFile] = (),
     upload_root: Path,
 ) -> Case:
     """An enterprise user whistles on the portal.
@@ -733,7 +733,7 @@ def dispatch(
     by: User,
     at: datetime,
     lead: OrgUnit | None,
-    co: list[OrgUnit] = (),
+    co: Sequence[OrgUnit | None] = (),
     note: str = "",
     needs_approval: bool = False,
 ) -> CaseEvent:
@@ -742,13 +742,13 @@ def dispatch(
     waits for approval first, and its clocks start when approved."""
     check(case, by, "dispatch")
     lead = _dispatchable(session, case, lead)
-    co = [_dispatchable(session, case, u) for u in co if u is not None and u.id != lead.id]
-    case.lead_unit, case.co_handlers = lead, co
+    co_handlers = [_dispatchable(session, case, u) for u in co if u is not None and u.id != lead.id]
+    case.lead_unit, case.co_handlers = lead, co_handlers
     case.with_leaders = False
     notice = open_supervision(case)
     if notice is not None and notice.unit_id is None:  # opened on an answer given on the spot
         notice.unit_id = lead.id
-    data = {"lead": lead.id, "co": [u.id for u in co]}
+    data = {"lead": lead.id, "co": [u.id for u in co_handlers]}
     if needs_approval:
         case.leaders_involved = True
         return record_event(
@@ -916,7 +916,7 @@ def progress_due(case: Case, today: date, last_progress: datetime | None | str =
     report_day = progress_report_day(case, today)
     if report_day is None:
         return False
-    if last_progress == "events":
+    if isinstance(last_progress, str):  # "events": read them
         return not any(
             e.action == A.PROGRESS and local_date(e.at) >= report_day for e in case.events
         )
@@ -997,7 +997,10 @@ def decide_extension(
     enterprise is told the new date and the reason ("延长时限和理由告知企业")."""
     check(case, by, "decide_extension")
     request = pending_extension(case)
-    left = _policy(case).max_extension_days - extension_days_used(case)
+    policy = _policy(case)
+    # The step's condition: a request is pending (its cap was known when it was made).
+    assert request is not None and policy is not None and policy.max_extension_days is not None
+    left = policy.max_extension_days - extension_days_used(case)
     if approve and request.days > left:  # the cap holds at the decision too
         raise RuleViolation(
             N_("Approving this would pass the limit: at most %(left)d more working days."),
@@ -1063,6 +1066,7 @@ def resume_clock(
 ) -> CaseEvent:
     """The clock runs again; the finish date moves by the working days it stood still."""
     check(case, by, "resume_clock")
+    assert case.clock_stopped_at is not None  # the step's condition
     stood = max(0, calendar.working_days_between(local_date(case.clock_stopped_at), local_date(at)))
     if case.finish_due is not None and stood:
         case.finish_due = calendar.add_working_days(case.finish_due, stood)
@@ -1112,6 +1116,7 @@ def refer_up(session, case: Case, *, by: User, at: datetime, reason: str) -> Cas
     check(case, by, "refer_up")
     reason = _text(reason, N_("Say why the level above must act."), "reason")
     upper = _upper_office(case)
+    assert upper is not None  # the step's condition (has_upper_office)
     event = record_event(
         session,
         case,
@@ -1169,6 +1174,7 @@ def approve_reply(
     """审核 passed: the enterprise sees the reply and may rate it."""
     check(case, by, "approve_reply")
     event = latest_reply(case)
+    assert event is not None  # a case in REPLIED has its reply
     _reply_reaches_enterprise(calendar, case, event.note, at)
     return record_event(
         session,
@@ -1432,6 +1438,7 @@ def answer_supervision(session, case: Case, *, by: User, at: datetime, text: str
     check(case, by, "answer_supervision")
     text = _text(text, N_("Write the unit's answer."), "text")
     supervision = open_supervision(case)
+    assert supervision is not None  # the step's condition
     supervision.replied_at, supervision.replied_by_id, supervision.reply_text = at, by.id, text
     case.supervision_due = None
     record_event(
@@ -1506,6 +1513,7 @@ def callback(
     if outcome != "unreachable":  # an unanswered call stays on the list, to try again
         case.needs_callback = False
     if outcome == "reached" and case.state is S.AWAITING_RATING:
+        assert level is not None  # required for a reached enterprise, above
         rate(
             session,
             calendar,
@@ -1549,7 +1557,7 @@ def supplement(
     by: User,
     text: str,
     at: datetime,
-    files: list[uploads.CheckedFile] = (),
+    files: Sequence[uploads.CheckedFile] = (),
     upload_root: Path,
 ) -> CaseEvent:
     """The enterprise adds information or files to an open case (also the way to handle a
