@@ -23,7 +23,6 @@ from flask_wtf.file import MultipleFileField
 from sqlalchemy.orm import selectinload
 from wtforms import (
     BooleanField,
-    DateField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -54,7 +53,7 @@ from portal.domain.models import (
 from portal.extensions import db
 from portal.web import documents, sheets
 from portal.web.auditing import audit_request
-from portal.web.forms import LightSelectField, PanelForm, commit_or_explain
+from portal.web.forms import DateField, LightSelectField, PanelForm, commit_or_explain
 from portal.web.guards import requires
 from portal.web.labels import action_label, case_contact_phone, choices, label
 from portal.web.loading import load_case
