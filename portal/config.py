@@ -102,6 +102,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "portal"
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # The work-order API, per client token (a call without one: per address); both routes
+    # count together. Over it: 429 problem+json with Retry-After (issue 18 item 5).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute;3000 per hour")
     # While Redis is down each worker counts alone, so each allows less (checklist 27).
     LOGIN_FALLBACK_RATE_LIMIT = os.environ.get(
         "LOGIN_FALLBACK_RATE_LIMIT", "3 per minute;15 per hour"

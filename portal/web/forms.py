@@ -4,8 +4,10 @@ commit once; on RuleViolation put the message on the form and re-render)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
+import wtforms
 from flask import abort
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -42,6 +44,27 @@ def commit_or_explain(
         field.errors = [*field.errors, _(violation.message, **violation.params)]
         return False, None
     return True, result
+
+
+class DateField(wtforms.DateField):
+    """wtforms' DateField, refusing days no case, contact or policy can have: year 1 and
+    year 9999 are dates, but the time-zone arithmetic of a filter on them overflowed (500,
+    issue 18 item 2). An out-of-range day is an error beside the field, its data None."""
+
+    EARLIEST = date(1900, 1, 1)
+    LATEST = date(2999, 12, 31)
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.EARLIEST <= self.data <= self.LATEST:
+            self.data = None
+            raise ValueError(
+                _(
+                    "Give a day between %(first)s and %(last)s.",
+                    first=self.EARLIEST.isoformat(),
+                    last=self.LATEST.isoformat(),
+                )
+            )
 
 
 class PanelForm(FlaskForm):

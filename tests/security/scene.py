@@ -29,6 +29,7 @@ from portal.domain.models import (
     UnitKind,
 )
 from tests import factories
+from tests.conftest import csrf_from
 
 
 @dataclass
@@ -154,3 +155,12 @@ def build_scene(session, world, instance_path: str) -> Scene:
         other_case=other,
         secrets=["外市机密", "far-secret", far_enterprise.credit_code],
     )
+
+
+def sign_in(client, login_as, role: str) -> str:
+    """Sign `client` in as the world's user of `role` ("anonymous": nobody) and return a
+    CSRF token of its session, for walks that post to every route."""
+    if role == "anonymous":
+        return csrf_from(client.get("/auth/login").text)
+    login_as(role)
+    return csrf_from(client.get("/auth/password").text)

@@ -23,8 +23,7 @@ import yaml
 
 from portal.domain.models import AuditLog, Role
 from tests import factories
-from tests.conftest import csrf_from
-from tests.security.scene import build_scene
+from tests.security.scene import build_scene, sign_in
 
 MATRIX = yaml.safe_load((Path(__file__).parent / "permissions.yaml").read_text("utf-8"))
 ROLES = ["anonymous", *(r.value for r in Role)]
@@ -125,11 +124,7 @@ def test_c11_the_matrix_holds_for(app, client, db, world, login_as, role):
     """Every cell of the role's column, the routes that change who is signed in last."""
     scene = build_scene(db.session, world, app.instance_path)
     db.session.commit()
-    if role == "anonymous":
-        token = csrf_from(client.get("/auth/login").text)
-    else:
-        login_as(role)
-        token = csrf_from(client.get("/auth/password").text)
+    token = sign_in(client, login_as, role)
     seen, wrong, leaks = 0, [], []
     for key in sorted(MATRIX, key=lambda k: (k.endswith("/auth/logout"), k)):
         for variant, cells in MATRIX[key].items():

@@ -5,7 +5,7 @@ and tests/security/test_faults.py, check 27).
 
 | check | tests (skips and why) |
 |-------|-----------------------|
-| 26 rate limits | test_c26_login_is_limited_per_address, test_c26_login_is_limited_per_account_from_many_addresses, test_c26_the_tracking_lookup_is_limited_per_address_and_per_case, test_c26_the_whistle_post_is_limited_per_account, test_c26_a_forged_forwarded_for_is_ignored_without_proxy_hops, test_c26_with_proxy_hops_the_forwarded_address_is_counted; also tests/test_auth.py test_too_many_login_attempts_get_429_with_retry_after, test_the_client_address_comes_from_the_proxy, test_without_hops_a_forged_header_is_ignored and tests/test_enterprise.py test_guessing_is_rate_limited |
+| 26 rate limits | test_c26_login_is_limited_per_address, test_c26_login_is_limited_per_account_from_many_addresses, test_c26_the_tracking_lookup_is_limited_per_address_and_per_case, test_c26_the_whistle_post_is_limited_per_account, test_c26_a_forged_forwarded_for_is_ignored_without_proxy_hops, test_c26_with_proxy_hops_the_forwarded_address_is_counted, test_c26_the_api_is_limited_per_client_token (problem+json 429 with Retry-After, issue 18 item 5); also tests/test_auth.py test_too_many_login_attempts_get_429_with_retry_after, test_the_client_address_comes_from_the_proxy, test_without_hops_a_forged_header_is_ignored and tests/test_enterprise.py test_guessing_is_rate_limited |
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ LIMIT = 3
 
 @pytest.fixture
 def app_config():
-    return {"LOGIN_RATE_LIMIT": f"{LIMIT} per minute"}
+    return {"LOGIN_RATE_LIMIT": f"{LIMIT} per minute", "API_RATE_LIMIT": f"{LIMIT} per minute"}
 
 
 def _at(ip: str) -> dict:
@@ -148,3 +148,39 @@ def test_c26_with_proxy_hops_the_forwarded_address_is_counted(behind_a_proxy):
     )
     page = BeautifulSoup(client.get("/auth/login", **_at("10.1.1.1")).text, "html.parser")
     assert page.select_one('input[name="csrf_token"]') is not None
+
+
+def test_c26_the_api_is_limited_per_client_token(client, db, world):
+    """Issue 18 item 5: each client token has its budget for both API routes together;
+    over it the answer is a problem (429, application/problem+json, as the OpenAPI document
+    says) with Retry-After, while another client calling from the same address goes on."""
+    import jsonschema
+
+    from portal.domain import work_orders
+
+    tokens = []
+    for name in ("潮州12345平台", "县12345平台"):
+        _client, token = work_orders.add_client(
+            db.session, name=name, jurisdiction=world.city, at=factories.now()
+        )
+        tokens.append({"Authorization": f"Bearer {token}"})
+    db.session.commit()
+    first, second = tokens
+    url = "/api/v1/work-orders/12345-2026-0000001"
+    assert [client.get(url, headers=first).status_code for _ in range(LIMIT)] == [404] * LIMIT
+    for refused in (
+        client.get(url, headers=first),
+        client.post("/api/v1/work-orders", json={}, headers=first),
+    ):
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) > 0
+        assert refused.mimetype == "application/problem+json"
+        assert refused.get_json()["status"] == 429
+        spec = client.get("/api/v1/openapi.json").get_json()
+        method = refused.request.method.lower()
+        path = "/work-orders" if method == "post" else "/work-orders/{external_id}"
+        schema = spec["paths"][path][method]["responses"]["429"]["content"][
+            "application/problem+json"
+        ]["schema"]
+        jsonschema.validate(refused.get_json(), {**schema, "components": spec["components"]})
+    assert client.get(url, headers=second).status_code == 404

@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -17,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.domain.models import CalendarDayKind, CaseType, JurisdictionLevel
 from portal.domain.policies import EDITABLE, TYPE_LIMIT_PREFIX
-from portal.web.forms import PanelForm
+from portal.web.forms import DateField, PanelForm
 from portal.web.labels import choices
 
 

@@ -19,6 +19,7 @@ from portal.domain.models import Jurisdiction, OrgUnit, Role, User
 from portal.extensions import db
 from portal.web.forms import commit_or_explain
 from portal.web.guards import STAFF, requires
+from portal.web.input import page_arg
 from portal.web.labels import label
 from portal.web.rendering import render_screen
 from portal.web.sessions import utcnow
@@ -55,7 +56,7 @@ def _user_or_404(user_id: int) -> User:
 def users():
     """Every account, newest first, searched by name, username or mobile; 50 a page."""
     q = request.args.get("q", "").strip()[:64]
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     query = sa.select(User)
     if q:
         query = query.where(

@@ -55,6 +55,17 @@ def _when_received(value: Any) -> Any:
     return value
 
 
+def _whole_number(value: Any) -> Any:
+    """A JSON integer, which JSON Schema lets be written 2.0, but neither text nor true."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("not a number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("not whole")
+        return int(value)
+    return value
+
+
 def _sensible(value: datetime) -> datetime:
     """Not before 2000 and not in the future (issue 18 item 2); a time whose offset takes it
     outside the calendar is refused, not an overflow."""
@@ -92,7 +103,8 @@ class WorkOrder(BaseModel):
     category: (
         Annotated[
             int,
-            Field(strict=True, ge=1, le=MAX_CATEGORY),
+            Field(ge=1, le=MAX_CATEGORY),
+            BeforeValidator(_whole_number),
         ]
         | None
     ) = Field(None, description="The category's number in the jurisdiction's catalogue")

@@ -26,12 +26,30 @@ from portal.blueprints.api.schemas import (
 )
 from portal.domain import work_orders
 from portal.domain.calendar import load_calendar
-from portal.extensions import csrf, db
+from portal.extensions import csrf, db, limiter
 from portal.web.auditing import audit_request
 from portal.web.sessions import utcnow
 
 csrf.exempt(bp)
 PROBLEM = "application/problem+json"
+
+
+def _client_key() -> str:
+    """Whose calls count together: the bearer token's (as its hash, so no secret sits in
+    the limiter's storage), or the address's for a call without one. A wrong token counts
+    as itself; guessing tokens is 401s audited, and 2**256 of them."""
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "api-token:" + work_orders.hash_token(token.strip())
+    return "api-address:" + (request.remote_addr or "")
+
+
+# One budget per client for both routes (API_RATE_LIMIT); over it flask-limiter raises 429,
+# answered below as a problem with its Retry-After. A refused call is not audited: a flood
+# must not become a flood of audit rows.
+api_limit = limiter.shared_limit(
+    lambda: current_app.config["API_RATE_LIMIT"], scope="api", key_func=_client_key
+)
 
 
 def problem(status: int, title: str, detail: str = "", **extra):
@@ -122,6 +140,13 @@ def token_required(view):
     return wrapper
 
 
+# What any call may be answered, whatever its route.
+EVERY_CALL = {
+    "HTTP_401": (Problem, "Wrong, revoked or missing token"),
+    "HTTP_429": (Problem, "Too many calls with this token: wait Retry-After seconds"),
+}
+
+
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(document())
@@ -136,6 +161,7 @@ def _answer(work_order, status: int):
 
 
 @bp.post("/work-orders")
+@api_limit
 @token_required
 @spec.validate(
     json=WorkOrder,
@@ -143,10 +169,9 @@ def _answer(work_order, status: int):
         HTTP_201=(WorkOrderStatus, "Registered"),
         HTTP_200=(WorkOrderStatus, "Already registered: its case"),
         HTTP_400=(Problem, "Not JSON"),
-        HTTP_401=(Problem, "Wrong, revoked or missing token"),
         HTTP_415=(Problem, "Not application/json"),
         HTTP_422=(Problem, "Fields that cannot be taken, each named"),
-        HTTP_429=(Problem, "Too many calls with this token: wait Retry-After seconds"),
+        **EVERY_CALL,
     ),
     skip_validation=True,
     operation_id="createWorkOrder",
@@ -192,13 +217,13 @@ def create():
 
 
 @bp.get("/work-orders/<token:external_id>")
+@api_limit
 @token_required
 @spec.validate(
     resp=Response(
         HTTP_200=(WorkOrderStatus, "The work order's case"),
-        HTTP_401=(Problem, "Wrong, revoked or missing token"),
         HTTP_404=(Problem, "This client sent no such work order"),
-        HTTP_429=(Problem, "Too many calls with this token: wait Retry-After seconds"),
+        **EVERY_CALL,
     ),
     skip_validation=True,
     operation_id="getWorkOrder",

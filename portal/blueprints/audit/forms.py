@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import IntegerField, SelectField
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional as Maybe
 
-from portal.web.forms import PanelForm
+from portal.web.forms import DateField, PanelForm
 
 
 class AuditFilterForm(PanelForm):

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
-    DateField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -23,7 +22,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.validators import Optional as Maybe
 
 from portal.domain import workflow
-from portal.web.forms import LightSelectField, PanelForm
+from portal.web.forms import DateField, LightSelectField, PanelForm
 
 TEXT = [Length(max=2000, message=_l("Write 2000 characters or fewer."))]
 

@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     HiddenField,
@@ -18,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.domain.ledger import MAX_PROBLEMS
 from portal.domain.models import ContactMethod, EnterpriseKind
-from portal.web.forms import PanelForm
+from portal.web.forms import DateField, PanelForm
 from portal.web.labels import choices
 
 TEXT = [Length(max=2000, message=_l("Write 2000 characters or fewer."))]

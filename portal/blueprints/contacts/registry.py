@@ -38,6 +38,7 @@ from portal.domain.models import (
 from portal.extensions import db, limiter
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
+from portal.web.input import int_arg, page_arg
 from portal.web.rendering import render_screen
 from portal.web.sessions import utcnow
 
@@ -72,7 +73,7 @@ def _search() -> dict:
     """The registry's search as the query string gives it: words (name or credit code),
     only those without a unit or person, and a place (the enterprise's town, village or
     community, and what lies below it). A place outside the office's jurisdiction is 404."""
-    place = request.args.get("place", type=int)
+    place = int_arg("place")
     if (
         place is not None
         and db.session.scalar(
@@ -113,7 +114,7 @@ def _matching(search: dict) -> sa.Select:
 @requires(Role.OFFICE)
 def registry_list():
     search = _search()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     query = _matching(search)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(

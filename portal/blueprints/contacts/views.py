@@ -31,6 +31,7 @@ from portal.web import ledgers, sheets
 from portal.web.auditing import audit_request
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
+from portal.web.input import int_arg
 from portal.web.months import MONTH, month_in_query
 from portal.web.pdf import pdf_response
 from portal.web.rendering import render_screen
@@ -221,7 +222,7 @@ def coverage():
         unit_ids = [current_user.unit_id]
     rows = ledger.coverage(db.session, unit_ids, year, month)
     today = local_date(utcnow())
-    chosen = request.args.get("unit", type=int)
+    chosen = int_arg("unit")
     missing = ledger.not_contacted(db.session, chosen, year, month) if chosen in unit_ids else None
     return render_screen(
         "contacts/coverage.html",
@@ -311,7 +312,7 @@ def _ledger_docs(unit_ids: list[int]) -> list[ledgers.LedgerDocument]:
 
 def _one_unit() -> int:
     allowed = _ledger_units()
-    unit_id = request.args.get("unit", type=int) or (allowed[0] if len(allowed) == 1 else None)
+    unit_id = int_arg("unit") or (allowed[0] if len(allowed) == 1 else None)
     if unit_id not in allowed:
         abort(404)
     return unit_id

@@ -30,6 +30,7 @@ from portal.extensions import db
 from portal.web import sheets
 from portal.web.auditing import audit_request
 from portal.web.guards import requires
+from portal.web.input import page_arg
 from portal.web.labels import label
 from portal.web.months import chosen_month, recent_months
 from portal.web.pdf import pdf_response, render_pdf
@@ -166,7 +167,7 @@ def members():
             sheets.workbook((figure_name(key), title, *_member_sheet(figure, rows))),
             f"{figure_name(key)}-{period}.xlsx",
         )
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     total, rows = figures.members(
         db.session,
         figure,
@@ -230,7 +231,7 @@ def review():
         return sheets.download(
             sheets.workbook((str(period), title, columns, data)), f"{title}.xlsx"
         )
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     found = lists.overdue_review(
         db.session, place.id, period, today, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )

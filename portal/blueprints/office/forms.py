@@ -2,7 +2,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     RadioField,
     SelectField,
     StringField,
@@ -12,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.domain.models import CaseType, Channel
+from portal.web.forms import DateField
 from portal.web.labels import LABELS, choices
 
 # A mobile number, or a landline with its area code (0768-2201234).
