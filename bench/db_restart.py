@@ -77,7 +77,7 @@ class Run:
     def __init__(self):
         self.lock = threading.Lock()
         self.statuses: collections.Counter = collections.Counter()
-        self.branded_503 = self.other_5xx = self.dropped = self.posts = 0
+        self.branded_503 = self.other_5xx = self.dropped = self.posts = self.no_form = 0
         self.submissions: dict[str, dict] = {}
 
     def post(self, browser: Browser, port: int, data) -> tuple[int, str, str]:
@@ -125,11 +125,16 @@ def person(run: Run, port: int, posts: int, number: int, think: float) -> None:
         time.sleep(0.5)
     for n in range(posts):
         mark = uuid.uuid4().hex
+        opened = time.monotonic()
         while True:  # the form page itself may be the 503 while the database is away
             status, _location, html = run.send(browser, port)
-            if status == 200:
+            if status == 200 or time.monotonic() - opened > 60:
                 break
             time.sleep(0.5)
+        if status != 200:
+            with run.lock:
+                run.no_form += 1
+            continue
         page = BeautifulSoup(html, "html.parser")
         form = {
             "csrf_token": page.select_one("input[name=csrf_token]")["value"],
@@ -239,6 +244,7 @@ def main() -> None:
         "lost": len(lost),
         "duplicated": duplicated,
         "gave up": sum(1 for r in subs.values() if r["gave_up"]),
+        "form never opened (60 s)": run.no_form,
         "POSTs sent": run.posts,
         "requests sent (form GETs and POSTs)": sum(run.statuses.values()),
         "resent after a 503": sum(r["tries"] - 1 for r in subs.values()),

@@ -165,6 +165,9 @@ class Config:
 
     # Five attachments of 10 MB each plus the form (portal/domain/uploads.py).
     MAX_CONTENT_LENGTH = 51 * 1024 * 1024
+    # Files sent, per enterprise (all its accounts) and per address (portal/web/upload_budget.py).
+    UPLOAD_BUDGET_ENTERPRISE = os.environ.get("UPLOAD_BUDGET_ENTERPRISE", "60 per hour;300 per day")
+    UPLOAD_BUDGET_ADDRESS = os.environ.get("UPLOAD_BUDGET_ADDRESS", "100 per hour;500 per day")
     # Static files are addressed by content hash (web/assets.py), so phones may keep them.
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)
     TESTING = False

@@ -69,8 +69,8 @@ class Field:
 
 
 def replay_fields() -> list[Field]:
-    """The posted form's fields, in the order sent, labelled as the app's form that best
-    matches them labels them (the same match the CSRF page uses)."""
+    """The posted form's fields, in the order sent, with the labels of the app's form that
+    best matches them (the same match the CSRF page uses)."""
     from portal.web.errors import best_form
 
     form = best_form(list(request.form))

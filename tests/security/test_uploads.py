@@ -13,6 +13,7 @@ PDF by their content (portal/domain/uploads.py), so a zip bomb is never opened.
 from __future__ import annotations
 
 import io
+import time
 import zipfile
 
 import pytest
@@ -21,6 +22,7 @@ from bs4 import BeautifulSoup
 from PIL import Image
 
 from portal.domain import uploads
+from portal.domain.errors import RuleViolation
 from portal.domain.models import Attachment, Case
 from portal.extensions import db as _db
 from tests.conftest import csrf_from
@@ -29,10 +31,16 @@ from tests.security.test_csrf_headers import SANDBOX, sign_out
 
 
 def _whistle(client, files, **overrides):
-    page = client.get("/whistle")
-    soup = BeautifulSoup(page.text, "html.parser")
-    data = {
-        "csrf_token": csrf_from(page.text),
+    data = _fields(client.get("/whistle").text, **overrides)
+    data["attachments"] = [(io.BytesIO(body), name) for body, name in files]
+    return client.post("/whistle", data=data, content_type="multipart/form-data")
+
+
+def _fields(page: str, **overrides) -> dict:
+    """The whistle form of `page` (its CSRF token and submission key), filled."""
+    soup = BeautifulSoup(page, "html.parser")
+    return {
+        "csrf_token": csrf_from(page),
         "submission_key": soup.select_one("#submission_key")["value"],
         "level": "local",
         "case_type": "business",
@@ -43,8 +51,6 @@ def _whistle(client, files, **overrides):
         "contact_phone": "13800000001",
         **overrides,
     }
-    data["attachments"] = [(io.BytesIO(body), name) for body, name in files]
-    return client.post("/whistle", data=data, content_type="multipart/form-data")
 
 
 def _cases() -> int:
@@ -227,3 +233,197 @@ def login_as_user(client, user):
         data={"login": user.username, "password": factories.PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 303
+
+
+# ------------------------------------------------------------------ issue 18 item 3
+
+
+def _png(size: tuple[int, int], mode: str = "RGB") -> bytes:
+    """A picture of `size`: a gradient (compresses like a flat screenshot), or all zeros
+    for mode "1" (a few KB however large: a decode bomb)."""
+    out = io.BytesIO()
+    if mode == "1":
+        Image.new("1", size).save(out, "PNG", optimize=True)
+    else:
+        ramp = Image.linear_gradient("L").resize(size)
+        Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.ROTATE_90), ramp)).save(
+            out, "PNG", compress_level=1
+        )
+    return out.getvalue()
+
+
+def test_c25_a_decode_bomb_of_a_few_kb_is_refused_before_decoding(monkeypatch):
+    """Under the pixel cap, but 8,000 pixels a byte: refused from its header, in well under
+    a second, and nothing decodes it (neither in the worker nor in a child)."""
+    bomb = _png((4898, 4898), "1")
+    assert len(bomb) < 8 * 1024 and 4898 * 4898 < uploads.MAX_PIXELS
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("decoded")
+
+    monkeypatch.setattr(uploads, "decode_in_child", never)
+    monkeypatch.setattr(uploads.picture_child, "reencode", never)
+    started = time.perf_counter()
+    with pytest.raises(RuleViolation):
+        uploads.check_file("bomb.png", bomb)
+    assert time.perf_counter() - started < 0.2
+
+
+def test_c25_large_pictures_decode_in_a_child_under_a_memory_cap():
+    """A 9-megapixel picture is re-encoded in a child process: with the real cap it comes
+    back whole (and the child's peak memory is recorded); under a cap too small for it the
+    child fails, and the picture is refused, not the worker."""
+    picture = _png((3000, 3000))
+    outcome, clean = uploads.decode_in_child(picture, "PNG")
+    assert outcome == "ok"
+    with Image.open(io.BytesIO(clean)) as image:
+        assert image.size == (3000, 3000)
+    assert 0 < uploads.last_peaks[-1] * 1024 < uploads.DECODE_MEMORY
+    assert uploads.decode_in_child(picture, "PNG", memory=80 * 1024 * 1024) == ("memory", b"")
+    assert uploads.check_file("big.png", picture).content_type == "image/png"
+
+
+def test_c25_a_decode_that_takes_too_long_is_stopped():
+    started = time.perf_counter()
+    assert uploads.decode_in_child(_png((3000, 3000)), "PNG", seconds=0.05) == ("slow", b"")
+    assert time.perf_counter() - started < 2
+
+
+def test_c25_small_pictures_are_checked_in_the_worker(monkeypatch):
+    """Up to IN_PROCESS_PIXELS a picture costs little whatever it holds: no child."""
+    monkeypatch.setattr(uploads, "decode_in_child", lambda *a, **k: ("unreadable", b""))
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 900), "blue").save(out, "JPEG")
+    assert uploads.check_file("photo.jpg", out.getvalue()).content_type == "image/jpeg"
+
+
+def _jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_c25_the_upload_budget_is_the_enterprises_not_each_users(app, client, db, world, login_as):
+    """Three files an hour for the enterprise: its user sends two, a colleague's account
+    two more and is refused beside the field, with what was typed kept; no case is made."""
+    from portal.domain.models import Role
+    from tests import factories
+    from tests.security.test_faults import _signed_in
+
+    app.config.update(UPLOAD_BUDGET_ENTERPRISE="3 per hour", UPLOAD_BUDGET_ADDRESS="100 per hour")
+    colleague = factories.user(
+        db.session, Role.ENTERPRISE, enterprise=world.enterprise, username="colleague"
+    )
+    db.session.commit()
+    login_as("enterprise")
+    assert _whistle(client, [(_jpeg(), "a.jpg"), (_jpeg(), "b.jpg")]).status_code == 303
+    other = _signed_in(app, colleague)
+    refused = _whistle(
+        other, [(_jpeg(), "c.jpg"), (_jpeg(), "d.jpg")], title="同事再传", confirm_new="1"
+    )
+    assert "文件过多" in _refused_after(refused, cases=1)
+    assert BeautifulSoup(refused.text, "html.parser").select_one("#title")["value"] == "同事再传"
+    # Without files the form still goes through.
+    assert _whistle(other, [], title="不带附件", confirm_new="1").status_code == 303
+
+
+def test_c25_the_upload_budget_counts_per_address_too(app, client, db, world, login_as):
+    """Another enterprise from the same address shares the address's budget."""
+    from portal.domain.models import Role
+    from tests import factories
+    from tests.security.test_faults import _signed_in
+
+    app.config.update(UPLOAD_BUDGET_ENTERPRISE="100 per hour", UPLOAD_BUDGET_ADDRESS="3 per hour")
+    neighbour = factories.enterprise(db.session, world.city, name="邻家食品厂")
+    stranger = factories.user(db.session, Role.ENTERPRISE, enterprise=neighbour, username="nb")
+    db.session.commit()
+    login_as("enterprise")
+    assert _whistle(client, [(_jpeg(), "a.jpg"), (_jpeg(), "b.jpg")]).status_code == 303
+    refused = _whistle(
+        _signed_in(app, stranger), [(_jpeg(), "c.jpg"), (_jpeg(), "d.jpg")], confirm_new="1"
+    )
+    assert "文件过多" in _refused_after(refused, cases=1)
+
+
+def _refused_after(response, cases: int) -> str:
+    assert response.status_code == 200
+    error = BeautifulSoup(response.text, "html.parser").select_one("#attachments-error")
+    assert error is not None
+    assert _cases() == cases
+    return error.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("side", [4900, 4898], ids=["over-the-cap", "decoded"])
+def test_c25_five_large_pngs_do_not_stall_the_server(app, db, world, side):
+    """Five 4,900 x 4,900 PNGs in one whistle (just over MAX_PIXELS: refused from their
+    headers), and five of 4,898 x 4,898 (just under: each decoded and re-encoded in a
+    child process), sent to a real threaded server while a second client reads /healthz:
+    its median answer stays under 200 ms."""
+    import statistics
+    import threading
+
+    import requests
+    from werkzeug.serving import make_server
+
+    from tests import factories
+
+    picture = _png((side, side))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        person = requests.Session()
+        token = csrf_from(person.get(f"{base}/auth/login").text)
+        signed = person.post(
+            f"{base}/auth/login",
+            data={
+                "login": world.users["enterprise"].mobile,
+                "password": factories.PASSWORD,
+                "csrf_token": token,
+            },
+            allow_redirects=False,
+        )
+        assert signed.status_code == 303
+        data = _fields(
+            person.get(f"{base}/whistle").text,
+            title="厂房照片",
+            content="五张厂房全景照片，请查看。",
+            confirm_new="1",
+        )
+        files = [("attachments", (f"{n}.png", picture, "image/png")) for n in range(5)]
+        answer = {}
+
+        def upload():
+            started = time.perf_counter()
+            response = person.post(
+                f"{base}/whistle", data=data, files=files, allow_redirects=False, timeout=300
+            )
+            answer.update(status=response.status_code, text=response.text)
+            answer["seconds"] = time.perf_counter() - started
+
+        sender = threading.Thread(target=upload)
+        sender.start()
+        probe, latencies = requests.Session(), []
+        while sender.is_alive():
+            started = time.perf_counter()
+            assert probe.get(f"{base}/healthz", timeout=30).status_code == 200
+            latencies.append(time.perf_counter() - started)
+            time.sleep(0.05)
+        sender.join()
+    finally:
+        server.shutdown()
+    if side == 4900:
+        error = BeautifulSoup(answer["text"], "html.parser").select_one("#attachments-error")
+        assert answer["status"] == 200 and "过大" in error.text
+        assert _cases() == 0
+    else:
+        assert answer["status"] == 303, answer["text"][:500]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 5
+    assert latencies
+    median = statistics.median(latencies)
+    print(
+        f"\n{side}x{side}: upload {answer['seconds']:.1f} s, {len(latencies)} probes, "
+        f"/healthz median {median * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+    )
+    assert median < 0.2, latencies

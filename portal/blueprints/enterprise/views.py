@@ -22,6 +22,7 @@ from portal.domain.card import service_card
 from portal.domain.models import Answer, Case, CaseState, CaseType, RatingLevel, Role
 from portal.domain.policies import finish_days_for
 from portal.extensions import db, limiter
+from portal.web import upload_budget
 from portal.web.document_views import register_enterprise
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
@@ -87,6 +88,10 @@ def _prepare(form: WhistleForm, enterprise) -> dict:
 
 
 def _files(field) -> list[uploads.CheckedFile]:
+    """The files checked, after they are counted against the upload budget (per
+    enterprise and per address) and before any is decoded."""
+    chosen = sum(1 for f in field.data or [] if f and f.filename)
+    upload_budget.charge(min(chosen, uploads.MAX_FILES + 1))  # a flood is refused unread
     return uploads.check_files(field.data)
 
 
