@@ -33,10 +33,11 @@ test: setup setup-test services
 test-fast: setup
 	DATABASE_URL=sqlite:// $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not browser and not slow"
 
-# Lint and format check (ruff, configured in pyproject.toml).
+# Lint, format check and the domain's types (ruff and mypy, configured in pyproject.toml).
 lint: $(STAMP)/venv
 	$(BIN)/ruff check portal tests bench tools migrations
 	$(BIN)/ruff format --check portal tests bench tools migrations
+	$(BIN)/mypy
 
 # Known vulnerabilities in the pins (pip-audit, npm audit --omit=dev); says "could not
 # check" and passes when an advisory database is out of reach (tools/audit_deps.py).
