@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from portal.domain import audit
 from portal.domain.errors import N_, RuleViolation
@@ -349,14 +350,21 @@ def choose_profile(
     )
 
 
-def pin(case) -> None:
+def pin(case, at: datetime) -> None:
     """Hold `case` to the limits in force now (called when it is dispatched): later edits
-    of the profile do not move its clocks. A case already pinned keeps its revision."""
+    of the profile do not move its clocks. A case already pinned keeps its revision. A
+    profile changed outside `edit_profile` (a script, a test) gets a revision of what it
+    holds first, so the case is held to the limits it was really dispatched under."""
     if case.policy_revision_id is not None or case.policy_revision is not None:
         return
     live = case.jurisdiction.effective_policy
-    if live is not None and live.revisions:
-        case.policy_revision = live.revisions[-1]
+    if live is None:
+        return
+    latest = live.revisions[-1] if live.revisions else None
+    if latest is None or latest.values != _jsonable(live.terms()._values):
+        session = sa.orm.object_session(live)
+        latest = _record_revision(session, live, at=at, note="changed outside the portal")
+    case.policy_revision = latest
 
 
 # --------------------------------------------------------------------------- what it means in dates

@@ -181,7 +181,9 @@ def _deadlines(session, staff, calendar, now, today, report) -> None:
             note=step_due.isoformat(),
             data={"due": step_due.isoformat()},
         )
-        policy = case.jurisdiction.policy
+        # The limits the case is held to: its dispatch revision, else its jurisdiction's
+        # effective profile — a county that inherits the city's policy supervises too.
+        policy = case.policy
         if (
             policy is not None
             and policy.supervise_overdue
@@ -276,7 +278,7 @@ def _bulletins(session, staff, now, today, report) -> None:
         .options(selectinload(OrgUnit.jurisdiction).selectinload(Jurisdiction.policy))
     ).all()
     for office in offices:
-        policy = office.jurisdiction.policy
+        policy = office.jurisdiction.effective_policy  # inherited, as the tick's
         if policy is None or not policy.monthly_bulletin:
             continue
         report.written["bulletin"] += notify_all(

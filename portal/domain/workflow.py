@@ -747,7 +747,7 @@ def _start_clocks(calendar: WorkCalendar, case: Case, at: datetime, *, keep_fini
     touch (contact_days) and finish (Chaozhou 四(四)2 "收到本级领导小组办公室转交诉求和意见后5个
     工作日内办结") — all counted from the dispatch. The case keeps the limits in force now
     (issue 16 item 3: a later edit of the profile does not move its clocks)."""
-    pin(case)
+    pin(case, at)
     policy = _policy(case)
     case.dispatched_at = at
     if policy is None:

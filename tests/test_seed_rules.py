@@ -1,0 +1,58 @@
+"""Seed rules that were wrong on a real deployment (issue 16 item 5), each quoting its clause:
+a county inherits its city's policy, so what the policy says holds for county cases too."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+
+from portal.domain import sla, workflow
+from portal.domain.calendar import WorkCalendar
+from portal.domain.models import Notification, Supervision
+from tests import factories
+
+CAL = WorkCalendar()
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    """A Beijing wall-clock time as UTC."""
+    return datetime(day.year, day.month, day.day, hour - 8, tzinfo=UTC)
+
+
+def county_case_in_hand(db, world, day: date):
+    office, handler = world.county_office_user, world.county_handler
+    case = factories.case(db.session, world.county, enterprise=world.other_enterprise, at=at(day))
+    workflow.accept(db.session, CAL, case, by=office, at=at(day))
+    workflow.dispatch(db.session, CAL, case, by=office, at=at(day), lead=world.county_department)
+    workflow.sign(db.session, case, by=handler, at=at(day))
+    workflow.contact(
+        db.session, case, by=handler, at=at(day), method="phone", when=at(day), note=""
+    )
+    return case
+
+
+def test_an_overdue_county_case_opens_supervision_under_the_inherited_policy(db, world):
+    """Chaozhou 四(四)4 "对……超时办理的……进行督办": the county runs no profile of its own and
+    inherits the city's; its overdue case is supervised as the city's would be."""
+    assert world.county.policy is None and world.county.effective_policy.supervise_overdue
+    case = county_case_in_hand(db, world, date(2026, 11, 2))  # finish due 11-09
+    db.session.commit()
+    report = sla.tick(db.session, CAL, at(date(2026, 11, 25)))
+    db.session.commit()
+    assert report.written["supervision"] == 1
+    [notice] = db.session.scalars(sa.select(Supervision).where(Supervision.case_id == case.id))
+    assert (notice.reason, notice.unit_id) == ("overdue", world.county_department.id)
+
+
+def test_the_bulletin_notice_reaches_a_county_that_inherits_a_bulletin_policy(db, world, profiles):
+    """Haimen 三(五) "每月……在《工作简报》中予以通报": a county under a city on Haimen's
+    profile is told on the 1st that last month's bulletin is ready, as the city is."""
+    world.city.policy = profiles["haimen"]
+    db.session.commit()
+    sla.tick(db.session, CAL, at(date(2026, 12, 1)))
+    db.session.commit()
+    told = db.session.scalars(
+        sa.select(Notification.user_id).where(Notification.key.startswith("bulletin:"))
+    ).all()
+    assert world.county_office_user.id in told and world.users["office"].id in told
