@@ -40,7 +40,7 @@ def test_the_migration_installs_the_five_presets_with_their_clauses(scratch_url)
         for spec in policies.SEED_PROFILES:
             profile = found[spec.key]
             assert profile.clauses == spec.clauses
-            assert profile.terms()._values == profile.revisions[0].values
+            assert policies._holds(profile.revisions[0], profile)
             assert (profile.finish_days, profile.contact_days) == (
                 spec.finish_days,
                 spec.contact_days,

@@ -56,3 +56,43 @@ def test_the_bulletin_notice_reaches_a_county_that_inherits_a_bulletin_policy(db
         sa.select(Notification.user_id).where(Notification.key.startswith("bulletin:"))
     ).all()
     assert world.county_office_user.id in told and world.users["office"].id in told
+
+
+def test_unsatisfied_ratings_deduct_points_on_the_bulletin(client, db, world, profiles, login_as):
+    """Chengkou 五(三)3 "对‘不满意’等次事项按规定给予扣分并责成重新办理": each 不满意 rating
+    deducts the profile's points from the lead unit, in the figures and on the bulletin."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from portal.domain import figures
+    from portal.domain.models import RatingLevel
+
+    world.city.policy = profiles["chengkou"]
+    assert profiles["chengkou"].unsatisfied_deduction == 1
+    case = factories.case(db.session, world.city, enterprise=world.enterprise)
+    factories.replied(db.session, world, case)
+    workflow.rate(
+        db.session,
+        CAL,
+        case,
+        by=world.users["enterprise"],
+        level=RatingLevel.UNSATISFIED,
+        solved=False,
+        comment="没解决",
+        at=factories.now(),
+    )
+    db.session.commit()
+    month = figures.Period.of(date(2026, 11, 25))
+    assert figures.unsatisfied_deductions(db.session, world.city.id, month, 1) == {
+        world.department.id: (1, 1)
+    }
+    assert figures.unsatisfied_deductions(db.session, world.city.id, month, None) == {}
+    login_as("office")
+    response = client.get("/figures/bulletin.xlsx?month=2026-11")
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = next(r for r in rows if r and "主办部门" in r)
+    assert header[-2:] == ["不满意件数", "扣分（每件1分）"]
+    line = next(r for r in rows if r and "市人力资源和社会保障局" in r)
+    assert line[-2:] == [1, 1]

@@ -231,6 +231,9 @@ class PolicyProfile(Base):
     # Chaozhou 四(四)4 "对……超时办理的……进行督办": an overdue step opens supervision.
     supervise_overdue: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     clock_stop_allowed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Chengkou 五(三)3 "对‘不满意’等次事项按规定给予扣分": points deducted from the lead unit
+    # for each 不满意 rating, in the figures and the bulletin; None: no deduction.
+    unsatisfied_deduction: Mapped[int | None]
     # A seed's preset (installed by migration 0016) is read-only: an administrator copies it
     # and edits the copy. `clauses` quotes, for each number, the seed clause it comes from
     # (or, after an edit, the administrator's reason); `revision` is the number of the
@@ -279,6 +282,7 @@ POLICY_TERMS = (
     "callback_sample_percent",
     "supervise_overdue",
     "clock_stop_allowed",
+    "unsatisfied_deduction",
 )
 
 
