@@ -96,3 +96,54 @@ def test_unsatisfied_ratings_deduct_points_on_the_bulletin(client, db, world, pr
     assert header[-2:] == ["不满意件数", "扣分（每件1分）"]
     line = next(r for r in rows if r and "市人力资源和社会保障局" in r)
     assert line[-2:] == [1, 1]
+
+
+# --------------------------------------------------------------------------- item 4
+
+
+def test_the_ledger_due_day_is_the_profiles(db, world, profiles):
+    """Dalu 二(二) "每月25日前报送经发办", as the profile's `ledger_due_day`: a copy that moves
+    it to the 20th has the ledger due then, and its liaisons reminded from the 15th."""
+    from portal.domain import ledger, policies
+
+    admin = world.users["admin"]
+    assert ledger.due_day_of(world.county) == 25  # Chaozhou's profile sets none: Dalu's day
+    copy = policies.copy_profile(
+        db.session, profiles["dalu"], key="dalu-20", name="提前到20日", by=admin, at=factories.now()
+    )
+    policies.edit_profile(
+        db.session, copy, {"ledger_due_day": 20}, note="街道决定", by=admin, at=factories.now()
+    )
+    policies.choose_profile(db.session, world.county, copy, by=admin, at=factories.now())
+    db.session.commit()
+    assert ledger.due_day_of(world.county) == 20
+    assert ledger.ledger_standing(2026, 11, None, date(2026, 11, 16), 20) == "due_soon"
+    assert ledger.ledger_standing(2026, 11, None, date(2026, 11, 21), 20) == "overdue"
+    sla.tick(db.session, CAL, at(date(2026, 11, 16)))  # the liaison's unit is the county's
+    db.session.commit()
+    [notice] = db.session.scalars(
+        sa.select(Notification).where(Notification.key.startswith("ledger:"))
+    ).all()
+    assert notice.params["due"] == "2026-11-20"
+
+
+def test_the_overdue_review_day_is_the_profiles(db, world, profiles):
+    """Shantou 三(五) "市工作专班每月25日将梳理未办结诉求情况", as `overdue_review_day`."""
+    from portal.domain import lists
+    from portal.domain.figures import Period
+
+    world.city.policy = profiles["shantou"]
+    assert lists.review_day_of(world.city) == 25
+    review = lists.overdue_review(
+        db.session,
+        world.city.id,
+        Period(2026, 11),
+        date(2026, 11, 30),
+        limit=10,
+        day_of_month=lists.review_day_of(world.city),
+    )
+    assert review.day == date(2026, 11, 25)
+    review = lists.overdue_review(
+        db.session, world.city.id, Period(2026, 2), date(2026, 3, 30), limit=10, day_of_month=31
+    )
+    assert review.day == date(2026, 2, 28)  # a short month: its last day

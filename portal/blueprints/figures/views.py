@@ -217,7 +217,14 @@ def review():
     today, place = _today(), _jurisdiction()
     period, month_error = chosen_month(today)
     if request.args.get("format") == "xlsx":
-        found = lists.overdue_review(db.session, place.id, period, today, limit=sheets.EXPORT_ROWS)
+        found = lists.overdue_review(
+            db.session,
+            place.id,
+            period,
+            today,
+            limit=sheets.EXPORT_ROWS,
+            day_of_month=lists.review_day_of(place),
+        )
         _audit_export("review", str(period), len(found.rows))
         columns = (*sheets.case_columns(), _("Due"), _("Overdue"))
         data = [
@@ -230,7 +237,13 @@ def review():
         )
     page = max(1, request.args.get("page", 1, type=int) or 1)
     found = lists.overdue_review(
-        db.session, place.id, period, today, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        db.session,
+        place.id,
+        period,
+        today,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        day_of_month=lists.review_day_of(place),
     )
     return render_screen(
         "figures/review.html",
