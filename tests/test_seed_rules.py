@@ -147,3 +147,29 @@ def test_the_overdue_review_day_is_the_profiles(db, world, profiles):
         db.session, world.city.id, Period(2026, 2), date(2026, 3, 30), limit=10, day_of_month=31
     )
     assert review.day == date(2026, 2, 28)  # a short month: its last day
+
+
+def test_daily_tracking_asks_for_progress_every_working_day(db, world, profiles):
+    """Haimen 三(四) "区服务企业办每天跟踪交办事项办理情况，收集落实进度": under the profile's
+    daily tracking the lead unit is asked for its progress each working day it owes one."""
+    world.city.policy = profiles["haimen"]
+    office, handler = world.users["office"], world.users["handler"]
+    monday = date(2026, 11, 23)
+    case = factories.case(db.session, world.city, enterprise=world.enterprise, at=at(monday))
+    workflow.accept(db.session, CAL, case, by=office, at=at(monday))
+    workflow.dispatch(db.session, CAL, case, by=office, at=at(monday), lead=world.department)
+    workflow.sign(db.session, case, by=handler, at=at(monday))
+    db.session.commit()
+    assert not workflow.progress_due(case, monday)  # dispatched that day
+    assert workflow.progress_report_day(case, date(2026, 11, 24)) == date(2026, 11, 24)
+    sla.tick(db.session, CAL, at(date(2026, 11, 24)))
+    db.session.commit()
+    keys = db.session.scalars(
+        sa.select(Notification.key).where(Notification.key.startswith("progress:"))
+    ).all()
+    assert keys and all(f"progress:{case.id}:2026-11-24" in k for k in keys)
+    workflow.progress(
+        db.session, case, by=handler, at=at(date(2026, 11, 24), 15), text="已约企业座谈"
+    )
+    assert not workflow.progress_due(case, date(2026, 11, 24))
+    assert workflow.progress_due(case, date(2026, 11, 25))

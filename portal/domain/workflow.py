@@ -935,11 +935,19 @@ def progress(
 
 def progress_report_day(case: Case, today: date) -> date | None:
     """This week's report day (the profile's weekday, Shantou: Thursday) when the case owes
-    a report by then: being handled and dispatched before that day."""
+    a report by then: being handled and dispatched before that day. Under daily tracking
+    (Haimen 三(四) "区服务企业办每天跟踪交办事项办理情况，收集落实进度") every working day
+    is one: the day asked about (the tick asks on working days only)."""
     policy = _policy(case)
-    if policy is None or policy.weekly_progress_weekday is None or case.state not in HANDLING:
+    if policy is None or case.state not in HANDLING:
         return None
-    report_day = today - timedelta(days=(today.weekday() - policy.weekly_progress_weekday) % 7)
+    if policy.daily_tracking:
+        report_day = today
+    elif policy.weekly_progress_weekday is not None:
+        weekday = policy.weekly_progress_weekday
+        report_day = today - timedelta(days=(today.weekday() - weekday) % 7)
+    else:
+        return None
     if case.dispatched_at is None or local_date(case.dispatched_at) >= report_day:
         return None
     return report_day
