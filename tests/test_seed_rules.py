@@ -173,3 +173,35 @@ def test_daily_tracking_asks_for_progress_every_working_day(db, world, profiles)
     )
     assert not workflow.progress_due(case, date(2026, 11, 24))
     assert workflow.progress_due(case, date(2026, 11, 25))
+
+
+def test_accepting_keeps_the_one_day_contact_limit_until_contact_is_made(db, world):
+    """Chaozhou 四(四)1 "有企业联系方式的，应在1个工作日内与企业取得对接联系": accepting the
+    case does not end the office's contact limit; the contact does."""
+    from portal.domain.models import Case
+    from portal.domain.queues import refresh_due_keys
+
+    friday = date(2026, 11, 20)
+    case = factories.case(
+        db.session, world.county, enterprise=world.other_enterprise, at=at(friday)
+    )
+    assert case.contact_due == date(2026, 11, 23)
+    workflow.accept(db.session, CAL, case, by=world.county_office_user, at=at(friday))
+    db.session.commit()
+    assert case.dispatch_due is None  # Chaozhou's profile sets no dispatch limit
+    assert case.current_due == date(2026, 11, 23) and case.is_overdue(date(2026, 11, 24))
+    assert case.due_key == date(2026, 11, 23)  # stored for the queues, from the ORM
+    refresh_due_keys(db.session, Case.id == case.id)  # … and from SQL: the two agree
+    db.session.expire_all()
+    assert case.due_key == date(2026, 11, 23)
+    workflow.contact(
+        db.session,
+        case,
+        by=world.county_office_user,
+        at=at(date(2026, 11, 23)),
+        method="phone",
+        when=at(date(2026, 11, 23)),
+        note="已电话联系",
+    )
+    db.session.commit()
+    assert case.current_due is None and case.due_key.year == 9999

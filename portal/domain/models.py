@@ -770,7 +770,9 @@ class Case(Base):
         """The earliest deadline the case is waiting on, if any: the step's own (contact,
         dispatch or ruling on a return, sign, finish, the office's review of the reply), the
         lead unit's contact with the enterprise while it has not happened (Shantou 三(三)
-        "接到《转办函》后，需在1个工作日内联系诉求企业"), and the open 督办单's reply limit."""
+        "接到《转办函》后，需在1个工作日内联系诉求企业"; the office's, Chaozhou 四(四)1 "应在1个
+        工作日内与企业取得对接联系", which accepting the case does not end), and the open
+        督办单's reply limit."""
         step = {
             CaseState.SUBMITTED: None if self.contacted_at else self.contact_due,
             CaseState.ACCEPTED: self.return_due if self.return_pending else self.dispatch_due,
@@ -780,7 +782,7 @@ class Case(Base):
         }.get(self.state)
         owed = [step, self.supervision_due if self.under_supervision else None]
         if (
-            self.state in (CaseState.DISPATCHED, CaseState.IN_HAND)
+            self.state in (CaseState.ACCEPTED, CaseState.DISPATCHED, CaseState.IN_HAND)
             and not self.contacted_at
             and not self.clock_stopped_at
         ):  # stopped: it waits for the enterprise's papers
