@@ -212,7 +212,12 @@ def test_a_case_keeps_the_limits_it_was_dispatched_under(db, world):
     before = dispatched()
     assert before.finish_due == date(2026, 11, 30)  # 5 working days
     policies.edit_profile(
-        db.session, copy, {"finish_days": 8, "review_days": 3}, note="试行", by=admin, at=t0
+        db.session,
+        copy,
+        {"finish_days": 8, "review_days": 3, "reply_days": None},
+        note="试行",
+        by=admin,
+        at=t0,
     )
     after = dispatched()
     assert after.finish_due == date(2026, 12, 3)  # 8 working days

@@ -205,3 +205,31 @@ def test_accepting_keeps_the_one_day_contact_limit_until_contact_is_made(db, wor
     )
     db.session.commit()
     assert case.current_due is None and case.due_key.year == 9999
+
+
+def test_feedback_within_one_working_day_of_completion_holds_through_the_review(db, world):
+    """Chaozhou 四(四)3 "办理完成后，由主办部门在1个工作日内将结果反馈给企业": the office's
+    review of the reply (its own limit, here set to 3 days on a copy) does not lengthen the
+    1 working day the enterprise waits for the result."""
+    from portal.domain import policies
+
+    admin, office, handler = world.users["admin"], world.users["office"], world.users["handler"]
+    copy = policies.copy_profile(
+        db.session,
+        world.city.policy,
+        key="cz-review",
+        name="潮州（审核3天）",
+        by=admin,
+        at=factories.now(),
+    )
+    policies.edit_profile(
+        db.session, copy, {"review_days": 3}, note="试行", by=admin, at=factories.now()
+    )
+    policies.choose_profile(db.session, world.city, copy, by=admin, at=factories.now())
+    friday = date(2026, 11, 20)
+    case = factories.case(db.session, world.city, enterprise=world.enterprise, at=at(friday))
+    workflow.accept(db.session, CAL, case, by=office, at=at(friday))
+    workflow.dispatch(db.session, CAL, case, by=office, at=at(friday), lead=world.department)
+    workflow.sign(db.session, case, by=handler, at=at(friday))
+    workflow.reply(db.session, CAL, case, by=handler, text="已办结。", at=at(friday))
+    assert case.review_due == date(2026, 11, 23)  # 1 working day, not 3

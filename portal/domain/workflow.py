@@ -1198,12 +1198,16 @@ def reply(
 ) -> CaseEvent:
     """办结反馈 by the lead unit ("谁主办、谁反馈", Chaozhou 四(四)3), consolidating its
     co-handlers' parts. The office reviews it before the enterprise sees it, within its own
-    limit (`review_days`; DOMAIN.md 8)."""
+    limit (`review_days`; DOMAIN.md 8), and within the profile's feedback limit where it
+    sets one: Chaozhou 四(四)3 "办理完成后，由主办部门在1个工作日内将结果反馈给企业"
+    (`reply_days`) — the office's review does not lengthen it."""
     check(case, by, "reply")
     text = _text(text, N_("Write the reply to the enterprise."), "text")
     case.clock_stopped_at = None
     policy = _policy(case)
-    case.review_due = _due(calendar, at, policy.review_days if policy else None)
+    limits = [policy.review_days, policy.reply_days] if policy else []
+    days = [d for d in limits if d is not None]
+    case.review_due = _due(calendar, at, min(days) if days else None)
     return record_event(session, case, action="reply", by=by, at=at, to_state=S.REPLIED, note=text)
 
 
