@@ -40,7 +40,7 @@ def test_the_migration_installs_the_five_presets_with_their_clauses(scratch_url)
         for spec in policies.SEED_PROFILES:
             profile = found[spec.key]
             assert profile.clauses == spec.clauses
-            assert profile.terms()._values == profile.revisions[0].values
+            assert policies._holds(profile.revisions[0], profile)
             assert (profile.finish_days, profile.contact_days) == (
                 spec.finish_days,
                 spec.contact_days,
@@ -212,7 +212,12 @@ def test_a_case_keeps_the_limits_it_was_dispatched_under(db, world):
     before = dispatched()
     assert before.finish_due == date(2026, 11, 30)  # 5 working days
     policies.edit_profile(
-        db.session, copy, {"finish_days": 8, "review_days": 3}, note="试行", by=admin, at=t0
+        db.session,
+        copy,
+        {"finish_days": 8, "review_days": 3, "reply_days": None},
+        note="试行",
+        by=admin,
+        at=t0,
     )
     after = dispatched()
     assert after.finish_due == date(2026, 12, 3)  # 8 working days

@@ -160,7 +160,12 @@ def test_callback_progress_ledger_and_bulletin(db, world):
     sla.tick(db.session, CAL, at(date(2026, 12, 1)))
     db.session.commit()
     bulletin = written(db, "bulletin")
-    assert {n.user.username for n in bulletin} == {office.username, "leader"}
+    # The county inherits the city's profile: its office is told too (issue 16 item 5).
+    assert {n.user.username for n in bulletin} == {
+        office.username,
+        "leader",
+        world.county_office_user.username,
+    }
     assert bulletin[0].params == {"month": "2026-11"}
 
 

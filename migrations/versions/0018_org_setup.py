@@ -1,4 +1,6 @@
 """Organisation set-up (issue 16 item 1): a whistle category's default co-handling units.
+Chengkou 五(三)3's 扣分 (issue 16 item 5): `policy_profile.unsatisfied_deduction`, 1 point a
+不满意 rating on the Chengkou preset (the seed names no number).
 (The new unit kind 督查室 "inspection" and the level "province" are values of string columns
 and need no change of schema.)
 
@@ -7,6 +9,8 @@ Revises: 0017
 Create Date: 2026-12-03 14:05:00
 
 """
+import json
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -29,7 +33,24 @@ def upgrade():
                                 name=op.f('fk_category_co_handler_unit_id_org_unit')),
         sa.PrimaryKeyConstraint('category_id', 'unit_id', name=op.f('pk_category_co_handler')),
     )
+    with op.batch_alter_table('policy_profile') as batch:
+        batch.add_column(sa.Column('unsatisfied_deduction', sa.Integer(), nullable=True))
+    profile = sa.table('policy_profile', sa.column('key', sa.String),
+                       sa.column('preset', sa.Boolean), sa.column('clauses', sa.JSON),
+                       sa.column('unsatisfied_deduction', sa.Integer))
+    conn = op.get_bind()
+    row = conn.execute(sa.select(profile.c.clauses).where(
+        profile.c.key == 'chengkou', profile.c.preset == sa.true())).first()
+    if row is not None:
+        clauses = row.clauses if isinstance(row.clauses, dict) else json.loads(row.clauses)
+        clauses['unsatisfied_deduction'] = (
+            '五(三)3 “对‘不满意’等次事项按规定给予扣分并责成重新办理”'
+            ' (the seed names no number: 1 point a rating until the county sets its own)')
+        conn.execute(profile.update().where(profile.c.key == 'chengkou').values(
+            unsatisfied_deduction=1, clauses=clauses))
 
 
 def downgrade():
+    with op.batch_alter_table('policy_profile') as batch:
+        batch.drop_column('unsatisfied_deduction')
     op.drop_table('category_co_handler')

@@ -28,6 +28,7 @@ from portal.domain.models import (
     CaseState,
     ContactRecord,
     Enterprise,
+    Rating,
     RatingLevel,
     Supervision,
     User,
@@ -395,6 +396,32 @@ def department_counts(session, jurisdiction_id: int, period: Period) -> list[Dep
             r.unit_id,
         ),
     )
+
+
+def unsatisfied_deductions(
+    session, jurisdiction_id: int, period: Period, points: int | None
+) -> dict[int, tuple[int, int]]:
+    """Chengkou 五(三)3 "对‘不满意’等次事项按规定给予扣分并责成重新办理": per lead unit, the
+    不满意 ratings given in the period on the jurisdiction's cases and the points deducted
+    for them (`points` a rating, the profile's `unsatisfied_deduction`). Each rating counts:
+    a case rated 不满意 twice is deducted twice. Empty when the profile deducts nothing."""
+    if not points:
+        return {}
+    start, end = period.bounds()
+    rows = session.execute(
+        sa.select(Case.lead_unit_id, sa.func.count())
+        .select_from(Rating)
+        .join(Case, Case.id == Rating.case_id)
+        .where(
+            Case.jurisdiction_id.in_(places(session, jurisdiction_id)),
+            Case.lead_unit_id.is_not(None),
+            Rating.level == RatingLevel.UNSATISFIED,
+            Rating.at >= start,
+            Rating.at < end,
+        )
+        .group_by(Case.lead_unit_id)
+    ).all()
+    return {unit_id: (count, count * points) for unit_id, count in rows}
 
 
 def category_area_counts(

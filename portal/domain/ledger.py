@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -50,24 +50,40 @@ class ProblemInput:
 
 
 LEDGER_DUE_DAY = 25  # Dalu 二(二): "每月25日前报送经发办"
-REMINDER_FROM_DAY = 20  # units still below 100 % are reminded from here until the 25th
+REMINDER_DAYS = 5  # units still below 100 % are reminded from 5 days before (the 20th)
 
 
-def ledger_due(year: int, month: int) -> date:
-    """The day a month's ledger is due at the office (Dalu 二(二) "每月25日前报送")."""
-    return date(year, month, LEDGER_DUE_DAY)
+def due_day_of(jurisdiction) -> int:
+    """The day of the month the jurisdiction's profile has its ledgers due
+    (`ledger_due_day`: Dalu 二(二) "每月25日前报送经发办"); Dalu's 25th where the profile
+    sets none (the ledger is Dalu's mechanism)."""
+    policy = jurisdiction.effective_policy if jurisdiction is not None else None
+    day = policy.ledger_due_day if policy is not None else None
+    return day or LEDGER_DUE_DAY
 
 
-def ledger_standing(year: int, month: int, submitted: LedgerSubmission | None, today: date) -> str:
-    """Where a unit's month stands against the 25th, in words the pages translate:
-    "on_time" / "late" once submitted; "open" before the 20th; "due_soon" from the 20th to
-    the 25th; "overdue" after it while still not submitted."""
-    due = ledger_due(year, month)
+def ledger_due(year: int, month: int, day: int = LEDGER_DUE_DAY) -> date:
+    """The day a month's ledger is due at the office (Dalu 二(二) "每月25日前报送"), on the
+    profile's day of the month (the month's last day where it is shorter)."""
+    return date(year, month, min(day, month_calendar.monthrange(year, month)[1]))
+
+
+def ledger_standing(
+    year: int,
+    month: int,
+    submitted: LedgerSubmission | None,
+    today: date,
+    day: int = LEDGER_DUE_DAY,
+) -> str:
+    """Where a unit's month stands against its due day (the 25th), in words the pages
+    translate: "on_time" / "late" once submitted; "open" until 5 days before; "due_soon"
+    from then to the due day; "overdue" after it while still not submitted."""
+    due = ledger_due(year, month, day)
     if submitted is not None:
         return "on_time" if local_date(submitted.submitted_at) <= due else "late"
     if today > due:
         return "overdue"
-    if today >= date(year, month, REMINDER_FROM_DAY):
+    if today >= due - timedelta(days=REMINDER_DAYS):
         return "due_soon"
     return "open"
 
@@ -300,7 +316,13 @@ class Coverage:
     month: int
 
     def standing(self, today: date) -> str:
-        return ledger_standing(self.year, self.month, self.submitted, today)
+        return ledger_standing(
+            self.year,
+            self.month,
+            self.submitted,
+            today,
+            due_day_of(self.unit.jurisdiction if self.unit is not None else None),
+        )
 
     def needs_reminder(self, today: date) -> bool:
         """From the 20th, a unit not all of whose enterprises were contacted is reminded."""

@@ -7,6 +7,7 @@ Each list is read in a fixed number of statements whatever its length.
 
 from __future__ import annotations
 
+import calendar as month_calendar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -46,14 +47,34 @@ class Review:
     rows: list[ReviewRow]
 
 
+REVIEW_DAY = 25  # Shantou 三(五) "每月25日"
+
+
+def review_day_of(jurisdiction) -> int:
+    """The day of the month of the jurisdiction's overdue review: its profile's
+    `overdue_review_day` (Shantou 三(五) "每月25日"), Shantou's 25th where it sets none."""
+    policy = jurisdiction.effective_policy
+    day = policy.overdue_review_day if policy is not None else None
+    return day or REVIEW_DAY
+
+
 def overdue_review(
-    session, jurisdiction_id: int, period: Period, today: date, *, limit: int, offset: int = 0
+    session,
+    jurisdiction_id: int,
+    period: Period,
+    today: date,
+    *,
+    limit: int,
+    offset: int = 0,
+    day_of_month: int = REVIEW_DAY,
 ) -> Review:
     """Shantou 三(五) "市工作专班每月25日将梳理未办结诉求情况，对进展严重滞后的诉求事项，按程序
     报批后可列入市委、市政府重点督办事项": every case still unfinished, received by the 25th
-    of the month, as it stands on the review day (the 25th, or today before it): how many,
-    how many overdue, and one page of them, the longest overdue at the top."""
-    day = min(date(period.year, period.month, 25), today)
+    of the month, as it stands on the review day (the profile's `day_of_month`, the 25th,
+    or today before it): how many, how many overdue, and one page of them, the longest
+    overdue at the top."""
+    last = month_calendar.monthrange(period.year, period.month)[1]
+    day = min(date(period.year, period.month, min(day_of_month, last)), today)
     due = due_column()
     where = (
         _scope(session, jurisdiction_id),

@@ -171,6 +171,7 @@ class CaseState(enum.Enum):
     IN_PROGRESS: ClassVar[frozenset[CaseState]]
     WITH_UNIT: ClassVar[frozenset[CaseState]]
     UNIT_ON_CLOCK: ClassVar[frozenset[CaseState]]
+    CONTACT_ON_CLOCK: ClassVar[frozenset[CaseState]]
     HANDLING: ClassVar[frozenset[CaseState]]
     REPLY_OUT: ClassVar[frozenset[CaseState]]
 
@@ -202,6 +203,9 @@ CaseState.WITH_UNIT = frozenset({_S.DISPATCHED, _S.IN_HAND, _S.LONG_TERM})
 CaseState.IN_PROGRESS = CaseState.WITH_UNIT | {_S.ESCALATED}
 # The lead unit owes a dated step (sign, finish) and its first contact with the enterprise.
 CaseState.UNIT_ON_CLOCK = frozenset({_S.DISPATCHED, _S.IN_HAND})
+# Owing the first contact with the enterprise: from acceptance until contact is made
+# (Chaozhou 四(四)1 "应在1个工作日内与企业取得对接联系").
+CaseState.CONTACT_ON_CLOCK = frozenset({_S.ACCEPTED, _S.DISPATCHED, _S.IN_HAND})
 # Signed for and being worked on (in hand, or long-term).
 CaseState.HANDLING = frozenset({_S.IN_HAND, _S.LONG_TERM})
 # The reply reached the enterprise (the office approved it, or answered on the spot).
@@ -338,6 +342,9 @@ class PolicyProfile(Base):
     # Chaozhou 四(四)4 "对……超时办理的……进行督办": an overdue step opens supervision.
     supervise_overdue: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     clock_stop_allowed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Chengkou 五(三)3 "对‘不满意’等次事项按规定给予扣分": points deducted from the lead unit
+    # for each 不满意 rating, in the figures and the bulletin; None: no deduction.
+    unsatisfied_deduction: Mapped[int | None]
     # A seed's preset (installed by migration 0016) is read-only: an administrator copies it
     # and edits the copy. `clauses` quotes, for each number, the seed clause it comes from
     # (or, after an edit, the administrator's reason); `revision` is the number of the
@@ -386,6 +393,7 @@ POLICY_TERMS = (
     "callback_sample_percent",
     "supervise_overdue",
     "clock_stop_allowed",
+    "unsatisfied_deduction",
 )
 
 
@@ -869,7 +877,9 @@ class Case(Base):
         """The earliest deadline the case is waiting on, if any: the step's own (contact,
         dispatch or ruling on a return, sign, finish, the office's review of the reply), the
         lead unit's contact with the enterprise while it has not happened (Shantou 三(三)
-        "接到《转办函》后，需在1个工作日内联系诉求企业"), and the open 督办单's reply limit."""
+        "接到《转办函》后，需在1个工作日内联系诉求企业"; the office's, Chaozhou 四(四)1 "应在1个
+        工作日内与企业取得对接联系", which accepting the case does not end), and the open
+        督办单's reply limit."""
         step = {
             CaseState.SUBMITTED: None if self.contacted_at else self.contact_due,
             CaseState.ACCEPTED: self.return_due if self.return_pending else self.dispatch_due,
@@ -879,7 +889,7 @@ class Case(Base):
         }.get(self.state)
         owed = [step, self.supervision_due if self.under_supervision else None]
         if (
-            self.state in CaseState.UNIT_ON_CLOCK
+            self.state in CaseState.CONTACT_ON_CLOCK
             and not self.contacted_at
             and not self.clock_stopped_at
         ):  # stopped: it waits for the enterprise's papers

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from portal.domain import audit
 from portal.domain.errors import N_, RuleViolation
@@ -46,6 +47,7 @@ class ProfileSpec:
     ledger_due_day: int | None = None
     daily_tracking: bool = False
     monthly_bulletin: bool = False
+    unsatisfied_deduction: int | None = None
     clauses: dict = field(default_factory=dict)
 
 
@@ -80,11 +82,14 @@ SEED_PROFILES: tuple[ProfileSpec, ...] = (
         finish_days=3,
         plan_days=5,
         rating_levels=3,
+        unsatisfied_deduction=1,
         clauses={
             "dispatch_days": "五(三)1 “按事项所涉辖区和职能，在2个工作日内分别交办”",
             "finish_days": "五(三)2 “原则上在3个工作日内办结”",
             "plan_days": "五(三)2 “短期内无法办结的，在5个工作日内制定办理计划、承诺办理时限”",
             "rating_levels": "五(三)3 “满意”“基本满意”“不满意”等次评价",
+            "unsatisfied_deduction": "五(三)3 “对‘不满意’等次事项按规定给予扣分并责成重新办理”"
+            " (the seed names no number: 1 point a rating until the county sets its own)",
         },
     ),
     ProfileSpec(
@@ -172,6 +177,15 @@ def _record_revision(session, profile: PolicyProfile, *, at: datetime, by=None, 
     return revision
 
 
+def _holds(revision: PolicyRevision | None, profile: PolicyProfile) -> bool:
+    """The revision records what the profile holds now. A limit added to profiles after the
+    revision was written is not in it, and reads the profile's value (`PolicyTerms`)."""
+    if revision is None:
+        return False
+    now = _jsonable(profile.terms()._values)
+    return all(now[key] == value for key, value in revision.values.items() if key in now)
+
+
 def _jsonable(values: dict) -> dict:
     return {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
 
@@ -210,8 +224,8 @@ def install_seed_profiles(session, at: datetime | None = None) -> dict[str, Poli
             setattr(profile, name, value)
         profile.preset = True
         session.flush()
-        latest = profile.revisions[-1].values if profile.revisions else None
-        if latest != _jsonable(profile.terms()._values):
+        latest = profile.revisions[-1] if profile.revisions else None
+        if not _holds(latest, profile):
             _record_revision(session, profile, at=at, note=spec.source)
     session.flush()
     return existing
@@ -247,6 +261,7 @@ EDITABLE: dict[str, str] = {
     "callback_sample_percent": "percent",
     "supervise_overdue": "flag",
     "clock_stop_allowed": "flag",
+    "unsatisfied_deduction": "days",
 }
 # Per-type handling limits (Shantou 三(三)), edited one type at a time.
 TYPE_LIMIT_PREFIX = "finish_days_"
@@ -349,14 +364,21 @@ def choose_profile(
     )
 
 
-def pin(case) -> None:
+def pin(case, at: datetime) -> None:
     """Hold `case` to the limits in force now (called when it is dispatched): later edits
-    of the profile do not move its clocks. A case already pinned keeps its revision."""
+    of the profile do not move its clocks. A case already pinned keeps its revision. A
+    profile changed outside `edit_profile` (a script, a test) gets a revision of what it
+    holds first, so the case is held to the limits it was really dispatched under."""
     if case.policy_revision_id is not None or case.policy_revision is not None:
         return
     live = case.jurisdiction.effective_policy
-    if live is not None and live.revisions:
-        case.policy_revision = live.revisions[-1]
+    if live is None:
+        return
+    latest = live.revisions[-1] if live.revisions else None
+    if not _holds(latest, live):
+        session = sa.orm.object_session(live)
+        latest = _record_revision(session, live, at=at, note="changed outside the portal")
+    case.policy_revision = latest
 
 
 # --------------------------------------------------------------------------- what it means in dates

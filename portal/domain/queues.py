@@ -68,7 +68,8 @@ def due_column() -> sa.ColumnElement:
     step = sa.case(
         (sa.and_(Case.state == S.SUBMITTED, Case.contacted_at.is_(None)), Case.contact_due),
         (sa.and_(Case.state == S.ACCEPTED, Case.return_pending), Case.return_due),
-        (Case.state == S.ACCEPTED, Case.dispatch_due),
+        # Chaozhou 四(四)1: accepted, the office still owes the contact until it is made.
+        (Case.state == S.ACCEPTED, earliest(Case.dispatch_due, contact)),
         (Case.state == S.DISPATCHED, earliest(Case.sign_due, contact)),
         (Case.state == S.IN_HAND, earliest(running, contact)),
         (Case.state == S.REPLIED, Case.review_due),

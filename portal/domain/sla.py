@@ -181,7 +181,9 @@ def _deadlines(session, staff, calendar, now, today, report) -> None:
             note=step_due.isoformat(),
             data={"due": step_due.isoformat()},
         )
-        policy = case.jurisdiction.policy
+        # The limits the case is held to: its dispatch revision, else its jurisdiction's
+        # effective profile — a county that inherits the city's policy supervises too.
+        policy = case.policy
         if (
             policy is not None
             and policy.supervise_overdue
@@ -240,24 +242,28 @@ def _progress(session, staff, now, today, report) -> None:
 
 
 def _ledgers(session, staff, now, today, report) -> None:
-    """From the 20th to the 25th (and after, while still not submitted) of this month."""
-    if today.day < 20:
-        return
+    """From 5 days before the unit's due day (the 20th for Dalu's 25th, the profile's
+    `ledger_due_day`), and after it while this month's ledger is still not submitted."""
     submitted = sa.select(LedgerSubmission.unit_id).where(
         LedgerSubmission.year == today.year, LedgerSubmission.month == today.month
     )
     units = session.scalars(
-        sa.select(sa.distinct(LiaisonAssignment.unit_id)).where(
-            LiaisonAssignment.unit_id.not_in(submitted)
+        sa.select(OrgUnit)
+        .where(
+            OrgUnit.id.in_(sa.select(sa.distinct(LiaisonAssignment.unit_id))),
+            OrgUnit.id.not_in(submitted),
         )
+        .options(selectinload(OrgUnit.jurisdiction))
     ).all()
-    due = ledger.ledger_due(today.year, today.month)
-    for unit_id in units:
-        liaisons = staff(unit_id, (Role.LIAISON,))
+    for unit in units:
+        due = ledger.ledger_due(today.year, today.month, ledger.due_day_of(unit.jurisdiction))
+        if today < due - timedelta(days=ledger.REMINDER_DAYS):
+            continue
+        liaisons = staff(unit.id, (Role.LIAISON,))
         report.written["ledger"] += notify_all(
             session,
             liaisons,
-            key=f"ledger:{unit_id}:{today.year}-{today.month:02d}",
+            key=f"ledger:{unit.id}:{today.year}-{today.month:02d}",
             channels=ROUTINE,
             template="ledger",
             at=now,
@@ -276,7 +282,7 @@ def _bulletins(session, staff, now, today, report) -> None:
         .options(selectinload(OrgUnit.jurisdiction).selectinload(Jurisdiction.policy))
     ).all()
     for office in offices:
-        policy = office.jurisdiction.policy
+        policy = office.jurisdiction.effective_policy  # inherited, as the tick's
         if policy is None or not policy.monthly_bulletin:
             continue
         report.written["bulletin"] += notify_all(

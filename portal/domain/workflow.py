@@ -711,7 +711,7 @@ def _start_clocks(calendar: WorkCalendar, case: Case, at: datetime, *, keep_fini
     touch (contact_days) and finish (Chaozhou 四(四)2 "收到本级领导小组办公室转交诉求和意见后5个
     工作日内办结") — all counted from the dispatch. The case keeps the limits in force now
     (issue 16 item 3: a later edit of the profile does not move its clocks)."""
-    pin(case)
+    pin(case, at)
     policy = _policy(case)
     case.dispatched_at = at
     if policy is None:
@@ -899,11 +899,19 @@ def progress(
 
 def progress_report_day(case: Case, today: date) -> date | None:
     """This week's report day (the profile's weekday, Shantou: Thursday) when the case owes
-    a report by then: being handled and dispatched before that day."""
+    a report by then: being handled and dispatched before that day. Under daily tracking
+    (Haimen 三(四) "区服务企业办每天跟踪交办事项办理情况，收集落实进度") every working day
+    is one: the day asked about (the tick asks on working days only)."""
     policy = _policy(case)
-    if policy is None or policy.weekly_progress_weekday is None or case.state not in S.HANDLING:
+    if policy is None or case.state not in S.HANDLING:
         return None
-    report_day = today - timedelta(days=(today.weekday() - policy.weekly_progress_weekday) % 7)
+    if policy.daily_tracking:
+        report_day = today
+    elif policy.weekly_progress_weekday is not None:
+        weekday = policy.weekly_progress_weekday
+        report_day = today - timedelta(days=(today.weekday() - weekday) % 7)
+    else:
+        return None
     if case.dispatched_at is None or local_date(case.dispatched_at) >= report_day:
         return None
     return report_day
@@ -1159,12 +1167,16 @@ def reply(
 ) -> CaseEvent:
     """办结反馈 by the lead unit ("谁主办、谁反馈", Chaozhou 四(四)3), consolidating its
     co-handlers' parts. The office reviews it before the enterprise sees it, within its own
-    limit (`review_days`; DOMAIN.md 8)."""
+    limit (`review_days`; DOMAIN.md 8), and within the profile's feedback limit where it
+    sets one: Chaozhou 四(四)3 "办理完成后，由主办部门在1个工作日内将结果反馈给企业"
+    (`reply_days`) — the office's review does not lengthen it."""
     check(case, by, "reply")
     text = _text(text, N_("Write the reply to the enterprise."), "text")
     case.clock_stopped_at = None
     policy = _policy(case)
-    case.review_due = _due(calendar, at, policy.review_days if policy else None)
+    limits = [policy.review_days, policy.reply_days] if policy else []
+    days = [d for d in limits if d is not None]
+    case.review_due = _due(calendar, at, min(days) if days else None)
     return record_event(session, case, action=A.REPLY, by=by, at=at, to_state=S.REPLIED, note=text)
 
 

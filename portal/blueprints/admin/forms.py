@@ -100,6 +100,7 @@ LIMIT_LABELS = {
     "callback_sample_percent": _l("Satisfied cases called back (per cent)"),
     "supervise_overdue": _l("An overdue step opens supervision"),
     "clock_stop_allowed": _l("The clock may stop while the enterprise supplies papers"),
+    "unsatisfied_deduction": _l("Points deducted from the lead unit per unsatisfied rating"),
 }
 TYPE_LIMIT_LABELS = {
     "consultation": _l("Finish a consultation within (working days)"),

@@ -63,7 +63,7 @@ def index():
         unit_month=unit_month[0] if unit_month else None,
         today=today,
         record_path=_path_pattern("contacts.record", "enterprise_id"),
-        due=ledger.ledger_due(year, month),
+        due=ledger.ledger_due(year, month, ledger.due_day_of(current_user.unit.jurisdiction)),
         month_error=month_error,
         months=_recent_months(today),
         contacted=sum(1 for r in every if r.contacts),
@@ -233,7 +233,7 @@ def coverage():
         missing=missing,
         chosen=chosen,
         today=today,
-        due=ledger.ledger_due(year, month),
+        due=ledger.ledger_due(year, month, ledger.due_day_of(current_user.unit.jurisdiction)),
         amendments=[
             a for r in rows if r.unit.id == chosen and r.submitted for a in r.submitted.amendments
         ],

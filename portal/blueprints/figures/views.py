@@ -220,7 +220,14 @@ def review():
     today, place = _today(), _jurisdiction()
     period, month_error = chosen_month(today)
     if request.args.get("format") == "xlsx":
-        found = lists.overdue_review(db.session, place.id, period, today, limit=sheets.EXPORT_ROWS)
+        found = lists.overdue_review(
+            db.session,
+            place.id,
+            period,
+            today,
+            limit=sheets.EXPORT_ROWS,
+            day_of_month=lists.review_day_of(place),
+        )
         _audit_export("review", str(period), len(found.rows))
         columns = (*sheets.case_columns(), _("Due"), _("Overdue"))
         data = [
@@ -233,7 +240,13 @@ def review():
         )
     page = page_arg()
     found = lists.overdue_review(
-        db.session, place.id, period, today, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        db.session,
+        place.id,
+        period,
+        today,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        day_of_month=lists.review_day_of(place),
     )
     return render_screen(
         "figures/review.html",
@@ -313,12 +326,18 @@ BULLETIN_COLUMNS = (
     "满意件数",
     "满意度",
 )
+DEDUCTION_COLUMNS = ("不满意件数", "扣分（每件%d分）")
 
 
 def _bulletin(place: Jurisdiction, period: Period):
     """Haimen 三(五) "每月将部门完成率（解决问题）和企业满意度的结果在《工作简报》中予以通报":
-    the departments of the month, ranked by completion, then satisfaction."""
+    the departments of the month, ranked by completion, then satisfaction. Under a profile
+    that deducts points for 不满意 (Chengkou 五(三)3 "按规定给予扣分"), each department's
+    不满意 ratings of the month and the points deducted, as two more columns."""
     rows = figures.department_counts(db.session, place.id, period)
+    policy = place.effective_policy
+    points = policy.unsatisfied_deduction if policy is not None else None
+    deducted = figures.unsatisfied_deductions(db.session, place.id, period, points)
     units = _names(OrgUnit, (r.unit_id for r in rows))
     table = [
         (
@@ -330,11 +349,15 @@ def _bulletin(place: Jurisdiction, period: Period):
             r.rated,
             r.satisfied,
             _percent(r.satisfaction),
+            *(deducted.get(r.unit_id, (0, 0)) if points else ()),
         )
         for n, r in enumerate(rows, 1)
     ]
     title = f"{place.name}高质量服务企业工作简报（{period.year}年{period.month}月）"
-    return title, table
+    columns = BULLETIN_COLUMNS + (
+        (DEDUCTION_COLUMNS[0], DEDUCTION_COLUMNS[1] % points) if points else ()
+    )
+    return title, columns, table
 
 
 @bp.app_template_filter("percent")
@@ -347,20 +370,20 @@ def _bulletin_request():
     """The month asked for, the user's jurisdiction and its bulletin; the export recorded."""
     today, place = _today(), _jurisdiction()
     period, _error = chosen_month(today)
-    title, table = _bulletin(place, period)
+    title, columns, table = _bulletin(place, period)
     _audit_export("bulletin", str(period), len(table))
-    return today, place, period, title, table
+    return today, place, period, title, columns, table
 
 
 @bp.get("/bulletin.pdf")
 @requires(*ROLES)
 def bulletin_pdf():
-    today, place, period, title, table = _bulletin_request()
+    today, place, period, title, columns, table = _bulletin_request()
     counts = figures.figure_counts(db.session, place.id, period, today)
     data = render_pdf(
         "pdf/bulletin.html",
         title=title,
-        columns=BULLETIN_COLUMNS,
+        columns=columns,
         table=table,
         counts=counts,
         period=period,
@@ -373,7 +396,7 @@ def bulletin_pdf():
 @bp.get("/bulletin.xlsx")
 @requires(*ROLES)
 def bulletin_xlsx():
-    _today_, _place, _period, title, table = _bulletin_request()
+    _today_, _place, _period, title, columns, table = _bulletin_request()
     return sheets.download(
-        sheets.workbook(("部门完成率和满意度", title, BULLETIN_COLUMNS, table)), f"{title}.xlsx"
+        sheets.workbook(("部门完成率和满意度", title, columns, table)), f"{title}.xlsx"
     )
