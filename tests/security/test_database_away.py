@@ -227,14 +227,15 @@ def test_c36_a_staff_step_comes_back_with_its_version(client, db, world, login_a
 
     case = factories.case(db.session, world.city, enterprise=world.enterprise)
     db.session.commit()
+    number = case.number  # read while the database is there
     login_as("office")
-    page = client.get(f"/office/cases/{case.number}")
+    page = client.get(f"/office/cases/{number}")
     version = BeautifulSoup(page.text, "html.parser").select_one('input[name="refuse-version"]')[
         "value"
     ]
     with away(db):
         response = client.post(
-            f"/office/cases/{case.number}/refuse",
+            f"/office/cases/{number}/refuse",
             data={
                 "csrf_token": csrf_from(page.text),
                 "refuse-version": version,

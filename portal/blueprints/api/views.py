@@ -27,6 +27,7 @@ from portal.blueprints.api.schemas import (
 from portal.domain import work_orders
 from portal.domain.calendar import load_calendar
 from portal.extensions import csrf, db, limiter
+from portal.web import unavailable
 from portal.web.auditing import audit_request
 from portal.web.sessions import utcnow
 
@@ -88,6 +89,8 @@ def _http_error(error: HTTPException):
 
 @bp.errorhandler(Exception)
 def _unexpected(error: Exception):
+    if unavailable.database_away(error):  # a 503 to retry, not a bug
+        return unavailable.answer(error)
     db.session.rollback()
     error_id = secrets.token_hex(4)
     current_app.logger.exception("error %s on %s %s", error_id, request.method, request.path)
