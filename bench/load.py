@@ -181,7 +181,7 @@ class Server:
         )
         self.base = f"http://{HOST}:{self.port}"
 
-    def wait_ready(self, path: str, timeout: float = 60) -> None:
+    def wait_ready(self, path: str, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

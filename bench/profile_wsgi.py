@@ -2,7 +2,9 @@
 
 Each request runs under pyinstrument (PROFILER=pyinstrument, the default: one accumulated
 session per route) or cProfile (PROFILER=cprofile: one accumulated profile per route; its
-per-call cost inflates deep call chains), and its SQL statements are counted. `GET /__profile__`
+per-call cost inflates deep call chains) or under none (PROFILER=none: the CPU time per
+request alone, which a busy machine disturbs far less than requests/s), and its SQL
+statements are counted. `GET /__profile__`
 (answered by the middleware, never by the portal) writes the reports to PROFILE_DIR and
 starts over. One gunicorn worker, so everything lands in one process.
 """
@@ -25,7 +27,8 @@ from sqlalchemy import event
 from portal.extensions import db
 
 OUT = Path(os.environ["PROFILE_DIR"])
-WITH_CPROFILE = os.environ.get("PROFILER", "pyinstrument") == "cprofile"
+PROFILER = os.environ.get("PROFILER", "pyinstrument")
+WITH_CPROFILE = PROFILER == "cprofile"
 NUMBER = re.compile(r"/cases/[^/]+")
 
 
@@ -63,7 +66,9 @@ class Profiled:
         summary = []
         for route, count in sorted(self.requests.items()):
             slug = re.sub(r"[^A-Za-z0-9]+", "_", route).strip("_")
-            if WITH_CPROFILE:
+            if PROFILER == "none":
+                pass
+            elif WITH_CPROFILE:
                 stream = io.StringIO()
                 stats = pstats.Stats(self.cpr[route], stream=stream)
                 stats.sort_stats("cumulative").print_stats(60)
@@ -83,7 +88,7 @@ class Profiled:
             )
             summary.append(
                 f"{route:<28}{count:>5} requests {1000 * self.seconds[route] / count:7.2f} ms wall "
-                f"{1000 * self.cpu[route] / count:7.2f} ms CPU (under the profiler) "
+                f"{1000 * self.cpu[route] / count:7.2f} ms CPU ({PROFILER}) "
                 f"{per:5.1f} SQL statements"
             )
         (OUT / "summary.txt").write_text("\n".join(summary) + "\n")
@@ -95,7 +100,10 @@ class Profiled:
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"written\n"]
         route = _route(environ)
-        if WITH_CPROFILE:
+        profiler = None
+        if PROFILER == "none":
+            pass
+        elif WITH_CPROFILE:
             profiler = self.cpr[route]
             profiler.enable()
         else:
@@ -113,7 +121,7 @@ class Profiled:
         finally:
             if WITH_CPROFILE:
                 profiler.disable()
-            else:
+            elif profiler is not None:
                 profiler.stop()
             self.seconds[route] += time.perf_counter() - start
             self.cpu[route] += time.process_time() - cpu

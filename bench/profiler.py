@@ -1,7 +1,7 @@
 """Where a request's time goes, per route, in the portal served as in production (gunicorn).
 
     .venv/bin/python bench/profiler.py [--db sqlite|postgresql] [--requests 300]
-        [--queue-cases 10000] [--profiler pyinstrument|cprofile] [--out bench/profiles]
+        [--queue-cases 10000] [--profiler pyinstrument|cprofile|none] [--out bench/profiles]
 
 Builds the same throw-away databases as bench/load.py (demo data; the office desk over
 --queue-cases cases in a database of its own), starts bench/profile_wsgi.py under gunicorn
@@ -72,7 +72,9 @@ def main() -> None:
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--requests", type=int, default=300, help="per route")
     parser.add_argument("--queue-cases", type=int, default=10_000)
-    parser.add_argument("--profiler", choices=["pyinstrument", "cprofile"], default="pyinstrument")
+    parser.add_argument(
+        "--profiler", choices=["pyinstrument", "cprofile", "none"], default="pyinstrument"
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "profiles")
     args = parser.parse_args()
 

@@ -15,7 +15,15 @@ from portal.web.sessions import utcnow
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-def _row(action, *, result, object_type, object_id, detail, user) -> dict:
+def _row(
+    action: str,
+    *,
+    result: str,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    detail: str = "",
+    user=None,
+) -> dict:
     user = current_user if user is None else user
     return {
         "at": utcnow(),
@@ -29,53 +37,23 @@ def _row(action, *, result, object_type, object_id, detail, user) -> dict:
     }
 
 
-def audit_request(
-    action: str,
-    *,
-    result: str,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    detail: str = "",
-    user=None,
-):
+def audit_request(action: str, **fields):
     """Append the row for this request (to the open transaction; the caller commits).
-    `user`: the actor, by default the signed-in user (none when anonymous)."""
-    row = _row(
-        action,
-        result=result,
-        object_type=object_type,
-        object_id=object_id,
-        detail=detail,
-        user=user,
-    )
-    return audit.record(db.session, **row)
+    `fields`: result, object_type, object_id, detail and `user`, the actor, by default
+    the signed-in user (none when anonymous)."""
+    return audit.record(db.session, **_row(action, **fields))
 
 
-def audit_when_answered(
-    action: str,
-    *,
-    result: str,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    detail: str = "",
-    user=None,
-) -> None:
+def audit_when_answered(action: str, **fields) -> None:
     """The row for this request, taken now (time, user, address) and written into the
     request's own transaction once the response is ready, then committed: one INSERT
     after the chain's lock and head (`audit.record`), and no commit in the middle of the
     request that would expire what the view has loaded and read it all again. The chain's
     lock is held from the INSERT to that commit only.
 
-    For GET and HEAD, whose views write nothing; any other request writes and commits the
-    row at once (`audit_request` + commit), before the view does anything else."""
-    row = _row(
-        action,
-        result=result,
-        object_type=object_type,
-        object_id=object_id,
-        detail=detail,
-        user=user,
-    )
+    The same fields as `audit_request`. For GET and HEAD, whose views write nothing; any
+    other request writes and commits the row at once, before the view goes on."""
+    row = _row(action, **fields)
     if request.method in SAFE_METHODS:
         g.setdefault("pending_audit", []).append(row)
     else:
