@@ -257,6 +257,14 @@ class TestColleaguesAndPasswords:
             ).status_code
             == 303
         )
+        # A password someone else chose is changed at the first sign-in (issue 17 item 7).
+        assert other.get("/cases").headers["Location"] == "/auth/password"
+        token = csrf_from(other.get("/auth/password").text)
+        changed = other.post(
+            "/auth/password",
+            data={"csrf_token": token, "current": "colleague 8", "password": "my own pass 9"},
+        )
+        assert changed.status_code == 303
         assert case.number in other.get("/cases").text
 
     def test_a_taken_mobile_is_named_beside_the_field(self, client, db, world, login_as):

@@ -453,7 +453,8 @@ def add_colleague(
 ) -> User:
     """An enterprise user adds a colleague to the same enterprise (an enterprise may have
     several users). The colleague signs in with the mobile number and the password given,
-    and should change it."""
+    and must change it at that first sign-in: a password someone else chose is never kept
+    (issue 17 item 7)."""
     if by.enterprise_id is None:
         raise RuleViolation(N_("Only an enterprise account can add colleagues."))
     refuse(colleague_problems(session, mobile=mobile, password=password))
@@ -464,6 +465,7 @@ def add_colleague(
         role=Role.ENTERPRISE,
         enterprise_id=by.enterprise_id,
         password_hash=hash_password(password),
+        must_change_password=True,
         created_at=at,
     )
     session.add(user)

@@ -110,8 +110,8 @@ class ColleagueForm(FlaskForm):
     password = PasswordField(
         _l("First password"),
         description=_l(
-            "At least 8 characters. Tell it to your colleague, who should change it "
-            "after signing in."
+            "At least 8 characters. Tell it to your colleague, who must change it at "
+            "the first sign-in."
         ),
         validators=[DataRequired(_l("Choose a first password.")), Length(max=128)],
         widget=KEPT_PASSWORD,
