@@ -335,6 +335,7 @@ def test_three_contacts_one_forwarded_to_the_office_and_the_month_ledger(
     # 2. The town office finds it waiting for it, and opens it.
     sign_out(page, js, check_accessibility)
     sign_in_as(page, js, check_accessibility, TOWN_OFFICE)
+    page.locator("main details.filters-fold > summary").click()  # folded above the cases
     expect(page.get_by_role("group", name="显示").get_by_label(WAITING_FOR_ME)).to_be_checked()
     row = page.locator("main table.queue tbody tr").filter(has_text=number)
     expect(row).to_have_count(1)
