@@ -90,6 +90,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     limits.init_app(app)
     security.init_app(app)
     sessions.init_app(app, login_manager)
+    from portal.web import form_posts
+
+    form_posts.init_app(app)
 
     from portal.blueprints import register_blueprints
 

@@ -7,6 +7,7 @@ into the instance folder (see `secret_key_from_instance`).
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -136,7 +137,21 @@ class Config:
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", 25))
     SMTP_FROM = os.environ.get("SMTP_FROM", "noreply@portal.invalid")
-    SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "log")  # log | aliyun | tencent
+    # The provider's registered sign name and templates (portal/sms.py): a JSON object of
+    # the portal's template keys to {"id": provider template id, "params": [names]}.
+    SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+    SMS_TEMPLATES = json.loads(os.environ.get("SMS_TEMPLATES", "{}"))
+    ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
+    ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
+    ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+    TENCENT_SECRET_ID = os.environ.get("TENCENT_SECRET_ID", "")
+    TENCENT_SECRET_KEY = os.environ.get("TENCENT_SECRET_KEY", "")
+    TENCENT_SMS_APP_ID = os.environ.get("TENCENT_SMS_APP_ID", "")
+    TENCENT_SMS_REGION = os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou")
+    TENCENT_SMS_ENDPOINT = os.environ.get(
+        "TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com/"
+    )
     # E-mail intake (`flask --app wsgi intake mail`, issue 10): the office's mailbox over
     # IMAP, and the jurisdiction (its code) whose office receives what arrives there.
     INTAKE_IMAP_HOST = os.environ.get("INTAKE_IMAP_HOST", "")

@@ -137,7 +137,7 @@ def deliver(notification_id: int) -> str:
         if message.channel == WEBHOOK:
             send_webhook(message, now)
         elif message.channel == SMS:
-            send_sms(message.address, text)
+            send_sms(message.address, text, template=message.template, params=message.params)
         elif message.channel == EMAIL:
             send_email(message.address, text)
         message.status, message.sent_at, message.last_error = "sent", now, ""
@@ -158,15 +158,24 @@ def deliver(notification_id: int) -> str:
     return message.status
 
 
-def send_sms(number: str | None, text: str) -> None:
-    """The SMS provider adapter. "log": the message is written to the log (a deployment
-    without a provider contract, and the tests); other backends plug in here."""
+def send_sms(
+    number: str | None, text: str, *, template: str = "", params: dict | None = None
+) -> None:
+    """The SMS provider adapter (`portal/sms.py`). "log": the message is written to the log
+    (a deployment without a provider contract, and the tests); "aliyun" and "tencent" send
+    the provider's registered template with the message's parameters."""
+    from portal import sms
+    from portal.web.sessions import utcnow
+
     if not number:
         raise ValueError("no mobile number")
     backend = current_app.config["SMS_BACKEND"]
-    if backend != "log":
+    if backend == "log":
+        log.info("SMS to %s: %s", number, text)
+        return
+    if backend not in sms.BACKENDS:
         raise RuntimeError(f"unknown SMS backend {backend!r}")
-    log.info("SMS to %s: %s", number, text)
+    sms.BACKENDS[backend](current_app.config, number, template, params or {}, now=utcnow())
 
 
 def send_email(address: str | None, text: str) -> None:

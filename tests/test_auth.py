@@ -176,13 +176,41 @@ class TestRegistration:
         page = BeautifulSoup(response.text, "html.parser")
         assert message in page.select_one(f"#{field}-error").text
         assert page.select_one("#enterprise_name")["value"] == "新开陶瓷有限公司"
-        assert not page.select_one("#password").get("value")
+        # The password is the only field cleared, and only when it is wrong (issue 17).
+        kept = page.select_one("#password").get("value")
+        assert (not kept) if field == "password" else kept == "good pass 8"
         assert (
             db.session.scalar(
                 sa.select(sa.func.count()).select_from(User).where(User.mobile == "13912345678")
             )
             == 0
         )
+
+    def test_every_wrong_field_is_told_in_one_pass(self, client, db, world):
+        """Issue 17 item 3: form checks and the rules' checks together, each beside its
+        field; the wrong password alone is cleared."""
+        response = self._post(
+            client,
+            world,
+            name="",
+            mobile="13800000001",
+            password="short",
+            credit_code="91440300708461136A",
+            jurisdiction="",
+        )
+        page = BeautifulSoup(response.text, "html.parser")
+        for field, message in (
+            ("name", "请填写您的姓名"),
+            ("mobile", "已注册"),
+            ("password", "至少8个字符"),
+            ("credit_code", "不是有效的统一社会信用代码"),
+            ("jurisdiction", "请选择"),
+        ):
+            assert message in page.select_one(f"#{field}-error").text, field
+        summary = [a["href"] for a in page.select(".error-summary a")]
+        assert summary == ["#name", "#mobile", "#password", "#credit_code", "#jurisdiction"]
+        assert not page.select_one("#password").get("value")
+        assert page.select_one("#mobile")["value"] == "13800000001"
 
     def test_knowing_a_credit_code_does_not_join_an_enterprise(self, client, db, world):
         """The code is public: an enterprise that has an account is not joined by it."""
@@ -234,6 +262,14 @@ class TestColleaguesAndPasswords:
             ).status_code
             == 303
         )
+        # A password someone else chose is changed at the first sign-in (issue 17 item 7).
+        assert other.get("/cases").headers["Location"] == "/auth/password"
+        token = csrf_from(other.get("/auth/password").text)
+        changed = other.post(
+            "/auth/password",
+            data={"csrf_token": token, "current": "colleague 8", "password": "my own pass 9"},
+        )
+        assert changed.status_code == 303
         assert case.number in other.get("/cases").text
 
     def test_a_taken_mobile_is_named_beside_the_field(self, client, db, world, login_as):

@@ -202,7 +202,7 @@ class TestRecording:
             note="记下的话",
             **{"problems-0-name": "用电"},
         )
-        assert future.status_code == 409
+        assert future.status_code == 422
         soup = page(future)
         assert "联系时间不能晚于现在。" in soup.select_one("#contacted_on-error").text
         assert soup.select_one('textarea[name="note"]').text.strip() == "记下的话"
@@ -212,7 +212,10 @@ class TestRecording:
         nameless = contact_form(
             client, world.enterprise, **{"problems-0-content": "只有内容没有名称"}
         )
-        assert "问题诉求1：请填写简短的名称。" in page(nameless).select_one("#problems-error").text
+        assert (
+            "问题诉求1：请填写简短的名称。"
+            in page(nameless).select_one("#problems-0-name-error").text
+        )
         garbage = contact_form(client, world.enterprise, contacted_on="昨天")
         assert garbage.status_code == 422
         assert (
@@ -223,6 +226,35 @@ class TestRecording:
             )
             == 0
         )
+
+    def test_every_wrong_field_is_told_at_once_beside_it(
+        self, client, db, world, liaison_world, login_as
+    ):
+        """Issue 17 item 3: the day and each problem's missing parts in one pass."""
+        login_as("liaison")
+        response = contact_form(
+            client,
+            world.enterprise,
+            contacted_on="2026-11-27",
+            **{"problems-0-content": "只有内容", "problems-1-name": "只有名称"},
+        )
+        soup = page(response)
+        assert "不能晚于现在" in soup.select_one("#contacted_on-error").text
+        assert "问题诉求1" in soup.select_one("#problems-0-name-error").text
+        assert "问题诉求2" in soup.select_one("#problems-1-content-error").text
+        links = [a["href"] for a in soup.select(".error-summary a")]
+        assert links == ["#contacted_on", "#problems-0-name", "#problems-1-content"]
+        assert soup.select("details.problems[open]")  # what was typed stays in view
+
+    def test_the_problem_slots_fold_away_for_a_plain_contact(
+        self, client, world, liaison_world, login_as
+    ):
+        login_as("liaison")
+        soup = page(client.get(f"/contacts/enterprises/{world.enterprise.id}/contact"))
+        outer = soup.select_one("form details.problems")
+        assert outer.select_one("summary").get_text(strip=True) == "添加问题诉求"
+        assert not soup.select("details[open]")
+        assert outer.find_next_sibling("button").get_text(strip=True) == "保存联系记录"
 
     def test_another_liaisons_enterprise_is_404(self, client, db, world, liaison_world):
         stranger = factories.user(db.session, Role.LIAISON, unit=world.department)

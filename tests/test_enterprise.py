@@ -275,6 +275,40 @@ class TestRating:
         assert actions[-2:] == ["rate", "supervise"]
         assert (case.ratings[0].level.value, case.ratings[0].solved) == ("unsatisfied", False)
 
+    def test_unsatisfied_says_what_happens_next_and_the_timeline_shows_the_rating(
+        self, client, db, world, login_as
+    ):
+        """Issue 17 items 6: who handles it again and by when; the enterprise's own rating
+        (level, solved or not, comment) in its timeline."""
+        case = _replied_case(db, world)
+        login_as("enterprise")
+        response = self._rate(client, case, "/cases")
+        page = BeautifulSoup(client.get(response.headers["Location"]).text, "html.parser")
+        told = page.select_one("main .notice").get_text()
+        assert f"退回{case.lead_unit.name}重新办理" in told and "前办结" in told, told
+        rated = [li.get_text(" ", strip=True) for li in page.select("ol.timeline li")][-2:]
+        assert any("不满意，未解决" in t and "还没有解决" in t for t in rated), rated
+
+    def test_unsatisfied_with_the_offices_own_answer_says_so_too(self, client, db, world, login_as):
+        from portal.domain import workflow
+        from portal.domain.calendar import load_calendar
+
+        case = factories.case(db.session, world.city, enterprise=world.enterprise)
+        workflow.answer(
+            db.session,
+            load_calendar(db.session),
+            case,
+            by=world.users["office"],
+            at=utcnow(),
+            text="可在政务网申报。",
+        )
+        db.session.commit()
+        login_as("enterprise")
+        response = self._rate(client, case, "/cases")
+        page = BeautifulSoup(client.get(response.headers["Location"]).text, "html.parser")
+        told = page.select_one("main .notice").get_text()
+        assert "办公室将督办您的诉求" in told and "前重新交办" in told, told
+
     def test_three_levels_where_the_policy_has_them(self, client, db, world, login_as):
         from portal.domain.models import PolicyProfile
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.domain import audit, credit_code, second_factor
-from portal.domain.errors import N_, RuleViolation
+from portal.domain.errors import N_, RuleViolation, collect, refuse
 from portal.domain.models import Enterprise, EnterpriseKind, Jurisdiction, OrgUnit, Role, User
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -337,6 +337,68 @@ def set_one_time_password(user: User, *, at: datetime) -> str:
 # --------------------------------------------------------------------------- registration
 
 
+def _check_new_mobile(session, mobile: str, taken: str) -> None:
+    mobile = mobile.strip()
+    if not MOBILE_RE.match(mobile):
+        raise RuleViolation(
+            N_("Enter an 11-digit mobile number, like 13800000000."), field="mobile"
+        )
+    if session.scalar(sa.select(User.id).where(User.mobile == mobile)) is not None:
+        raise RuleViolation(taken, field="mobile")
+
+
+def _check_credit_code(session, raw: str, kind: EnterpriseKind | None) -> None:
+    code = credit_code.normalise(raw or "") or None
+    if code is None and kind is not None and kind is not EnterpriseKind.INDIVIDUAL:
+        raise RuleViolation(
+            N_("Enter the 18-character unified social credit code from the business licence."),
+            field="credit_code",
+        )
+    if code is not None and not credit_code.is_valid(code):
+        raise RuleViolation(
+            N_(
+                "This is not a valid unified social credit code. Check the 18 "
+                "characters on the business licence."
+            ),
+            field="credit_code",
+        )
+    if code is not None and session.scalar(
+        sa.select(Enterprise.id).where(Enterprise.credit_code == code)
+    ):
+        raise RuleViolation(
+            N_(
+                "This enterprise is already registered. Ask a colleague who "
+                "uses its account to add you, or call the office to link your "
+                "account."
+            ),
+            field="credit_code",
+        )
+
+
+def registration_problems(
+    session, *, mobile: str, password: str, credit_code_raw: str, kind: EnterpriseKind | None
+) -> list[RuleViolation]:
+    """Every rule a registration breaks, one per field, so the form tells them all at
+    once (issue 17 item 3); `kind` is None while not chosen."""
+    return collect(
+        lambda: _check_new_mobile(
+            session, mobile, N_("This mobile number already has an account. Sign in instead.")
+        ),
+        lambda: check_password_rules(password),
+        lambda: _check_credit_code(session, credit_code_raw, kind),
+    )
+
+
+def colleague_problems(session, *, mobile: str, password: str) -> list[RuleViolation]:
+    """Every rule adding a colleague breaks (mobile, password), told at once."""
+    return collect(
+        lambda: _check_new_mobile(
+            session, mobile, N_("This mobile number already has an account.")
+        ),
+        lambda: check_password_rules(password),
+    )
+
+
 def register_enterprise_user(
     session,
     *,
@@ -357,42 +419,13 @@ def register_enterprise_user(
     open a company's cases. A colleague who already uses the account adds the new user, or
     the office links it.
     """
+    refuse(
+        registration_problems(
+            session, mobile=mobile, password=password, credit_code_raw=credit_code_raw, kind=kind
+        )
+    )
     mobile = mobile.strip()
-    if not MOBILE_RE.match(mobile):
-        raise RuleViolation(
-            N_("Enter an 11-digit mobile number, like 13800000000."), field="mobile"
-        )
-    if session.scalar(sa.select(User.id).where(User.mobile == mobile)) is not None:
-        raise RuleViolation(
-            N_("This mobile number already has an account. Sign in instead."), field="mobile"
-        )
-    check_password_rules(password)
     code = credit_code.normalise(credit_code_raw or "") or None
-    if code is None and kind is not EnterpriseKind.INDIVIDUAL:
-        raise RuleViolation(
-            N_("Enter the 18-character unified social credit code from the business licence."),
-            field="credit_code",
-        )
-    if code is not None and not credit_code.is_valid(code):
-        raise RuleViolation(
-            N_(
-                "This is not a valid unified social credit code. Check the 18 "
-                "characters on the business licence."
-            ),
-            field="credit_code",
-        )
-    enterprise = None
-    if code is not None:
-        enterprise = session.scalar(sa.select(Enterprise).where(Enterprise.credit_code == code))
-    if enterprise is not None:
-        raise RuleViolation(
-            N_(
-                "This enterprise is already registered. Ask a colleague who "
-                "uses its account to add you, or call the office to link your "
-                "account."
-            ),
-            field="credit_code",
-        )
     enterprise = Enterprise(
         name=enterprise_name.strip(),
         credit_code=code,
@@ -478,23 +511,19 @@ def add_colleague(
 ) -> User:
     """An enterprise user adds a colleague to the same enterprise (an enterprise may have
     several users). The colleague signs in with the mobile number and the password given,
-    and should change it."""
+    and must change it at that first sign-in: a password someone else chose is never kept
+    (issue 17 item 7)."""
     if by.enterprise_id is None:
         raise RuleViolation(N_("Only an enterprise account can add colleagues."))
+    refuse(colleague_problems(session, mobile=mobile, password=password))
     mobile = mobile.strip()
-    if not MOBILE_RE.match(mobile):
-        raise RuleViolation(
-            N_("Enter an 11-digit mobile number, like 13800000000."), field="mobile"
-        )
-    if session.scalar(sa.select(User.id).where(User.mobile == mobile)) is not None:
-        raise RuleViolation(N_("This mobile number already has an account."), field="mobile")
-    check_password_rules(password)
     user = User(
         mobile=mobile,
         name=name.strip(),
         role=Role.ENTERPRISE,
         enterprise_id=by.enterprise_id,
         password_hash=hash_password(password),
+        must_change_password=True,
         created_at=at,
     )
     session.add(user)

@@ -18,3 +18,35 @@ class RuleViolation(Exception):
         self.message = message
         self.field = field
         self.params = params  # values for the message's %(name)s placeholders
+
+
+class RuleViolations(RuleViolation):
+    """Several rules refuse one step at once: every wrong field is told in one pass, each
+    beside its field (issue 17 item 3). Reads as the first one where only one is shown."""
+
+    def __init__(self, violations: list[RuleViolation]):
+        first = violations[0]
+        super().__init__(first.message, first.field, **first.params)
+        self.violations = list(violations)
+
+
+def collect(*checks) -> list[RuleViolation]:
+    """Run every check (a callable that may raise RuleViolation) and return what they
+    refused, instead of stopping at the first."""
+    found = []
+    for check in checks:
+        try:
+            check()
+        except RuleViolations as many:
+            found.extend(many.violations)
+        except RuleViolation as one:
+            found.append(one)
+    return found
+
+
+def refuse(violations: list[RuleViolation]) -> None:
+    """Raise what `collect` found, if anything: one violation as itself, several together."""
+    if len(violations) == 1:
+        raise violations[0]
+    if violations:
+        raise RuleViolations(violations)

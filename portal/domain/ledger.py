@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from portal.domain.calendar import WorkCalendar, local_date
-from portal.domain.errors import N_, RuleViolation
+from portal.domain.errors import N_, RuleViolation, collect, refuse
 from portal.domain.models import (
     CaseType,
     Channel,
@@ -106,6 +106,64 @@ def assignment_of(session, user: User, enterprise_id: int) -> LiaisonAssignment 
     return found
 
 
+def _check_contact_day(session, assignment, enterprise, on: date | None, at: datetime) -> None:
+    if on is None:
+        raise RuleViolation(N_("Enter the date of the contact."), field="contacted_on")
+    if on > local_date(at):
+        raise RuleViolation(N_("The contact cannot be in the future."), field="contacted_on")
+    registered = local_date(enterprise.created_at)
+    if on < registered:
+        raise RuleViolation(
+            N_("The contact cannot be before the enterprise was registered (%(day)s)."),
+            field="contacted_on",
+            day=registered.isoformat(),
+        )
+    if submission(session, assignment.unit_id, on.year, on.month) is not None:
+        raise RuleViolation(
+            N_(
+                "The ledger of %(month)s was already submitted; a contact "
+                "cannot be added to it. Record contacts of this month."
+            ),
+            field="contacted_on",
+            month=f"{on.year}-{on.month:02d}",
+        )
+
+
+def _problem_violations(problems: list[ProblemInput]) -> list[RuleViolation]:
+    """What each filled problem slot lacks, named by its slot (problems-<i>-name)."""
+    found = []
+    kept = [p for p in problems if p.name.strip() or p.content.strip()]
+    if len(kept) > MAX_PROBLEMS:
+        found.append(RuleViolation(N_("Record at most 5 problems per contact."), "problems"))
+    for i, problem in enumerate(problems):
+        if not (problem.name.strip() or problem.content.strip()):
+            continue
+        if not problem.name.strip():
+            message = N_("Problem %(n)d: give it a short name.")
+            found.append(RuleViolation(message, f"problems-{i}-name", n=i + 1))
+        if not problem.content.strip():
+            message = N_("Problem %(n)d: describe it.")
+            found.append(RuleViolation(message, f"problems-{i}-content", n=i + 1))
+    return found
+
+
+def contact_problems(
+    session,
+    assignment,
+    enterprise: Enterprise,
+    *,
+    on: date | None,
+    problems: list[ProblemInput],
+    at: datetime,
+) -> list[RuleViolation]:
+    """Every rule a contact record breaks (its day; each problem's name and details, by
+    slot), so the liaison's form tells them all at once (issue 17 item 3)."""
+    return [
+        *collect(lambda: _check_contact_day(session, assignment, enterprise, on, at)),
+        *_problem_violations(problems),
+    ]
+
+
 def record_contact(
     session,
     *,
@@ -123,36 +181,8 @@ def record_contact(
     assignment = assignment_of(session, by, enterprise.id)
     if assignment is None:
         raise RuleViolation(N_("This enterprise is not assigned to you or your unit."))
-    today = local_date(at)
-    if on is None:
-        raise RuleViolation(N_("Enter the date of the contact."), field="contacted_on")
-    if on > today:
-        raise RuleViolation(N_("The contact cannot be in the future."), field="contacted_on")
-    registered = local_date(enterprise.created_at)
-    if on < registered:
-        raise RuleViolation(
-            N_("The contact cannot be before the enterprise was registered (%(day)s)."),
-            field="contacted_on",
-            day=registered.isoformat(),
-        )
-    done = submission(session, assignment.unit_id, on.year, on.month)
-    if done is not None:
-        raise RuleViolation(
-            N_(
-                "The ledger of %(month)s was already submitted; a contact "
-                "cannot be added to it. Record contacts of this month."
-            ),
-            field="contacted_on",
-            month=f"{on.year}-{on.month:02d}",
-        )
+    refuse(contact_problems(session, assignment, enterprise, on=on, problems=problems, at=at))
     kept = [p for p in problems if p.name.strip() or p.content.strip()]
-    if len(kept) > MAX_PROBLEMS:
-        raise RuleViolation(N_("Record at most 5 problems per contact."), field="problems")
-    for n, problem in enumerate(kept, start=1):
-        if not problem.name.strip():
-            raise RuleViolation(N_("Problem %(n)d: give it a short name."), field="problems", n=n)
-        if not problem.content.strip():
-            raise RuleViolation(N_("Problem %(n)d: describe it."), field="problems", n=n)
     record = ContactRecord(
         enterprise=enterprise,
         unit_id=assignment.unit_id,

@@ -1368,6 +1368,25 @@ class AuditLog(Base):
     row_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
 
+class KeptForm(Base):
+    """What a form carried when it was posted after its session had ended (issue 17 item
+    1), kept for a short while so that, once signed in again, the user finds the same form
+    filled in as typed. Only a hash of the random key is stored; the key itself is in the
+    browser's signed session. Passwords, tokens and files are never kept; a row is deleted
+    when it is used, and expired rows whenever another is kept."""
+
+    __tablename__ = "kept_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(sa.String(300))
+    fields: Mapped[list] = mapped_column(sa.JSON, default=list)  # [[name, value], ...]
+    had_files: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 APPEND_ONLY_TABLES = ("case_event", "audit_log")
 
 

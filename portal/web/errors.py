@@ -11,15 +11,17 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
-from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import FieldList, FormField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
 from portal.extensions import db
 from portal.web import unavailable
 from portal.web.rendering import render_screen
+from portal.web.sessions import unauthorized
 
 
 def _messages():
@@ -72,12 +74,19 @@ def _form_classes(cls=FlaskForm):
 
 
 def _fields_of(form) -> dict[str, tuple[object, bool, type]]:
-    """A form class's fields by name: (label, whether it holds typed text, field class)."""
+    """A form class's fields by name: (label, whether it holds typed text, field class).
+    The fields of a list of subforms stand as "<list>-#-<field>" (posted as problems-0-name)."""
     fields = {}
     for name in dir(form):
         unbound = getattr(form, name, None)
         if isinstance(unbound, UnboundField):
-            label = unbound.kwargs.get("label", unbound.args[0] if unbound.args else None)
+            inner = unbound.args[0] if unbound.args else None
+            if issubclass(unbound.field_class, FieldList) and isinstance(inner, UnboundField):
+                if issubclass(inner.field_class, FormField) and inner.args:
+                    for sub, value in _fields_of(inner.args[0]).items():
+                        fields[f"{name}-#-{sub}"] = value
+                continue
+            label = unbound.kwargs.get("label", inner)
             typed = issubclass(
                 unbound.field_class, (StringField, TextAreaField)
             ) and not issubclass(unbound.field_class, (PasswordField, HiddenField))
@@ -95,11 +104,32 @@ def _short(name: str) -> str:
     return name.split("-", 1)[1] if "-" in name else name
 
 
+ENTRY = re.compile(r"-(\d+)-")
+
+
 def best_form(posted: list[str]) -> dict[str, tuple[object, bool, type]]:
     """The fields of the app's form that has the most of the `posted` field names."""
     return max(
-        _forms(), key=lambda f: (sum(n in f or _short(n) in f for n in posted), -len(f)), default={}
+        _forms(),
+        key=lambda f: (
+            sum(n in f or _short(n) in f or ENTRY.sub("-#-", n, count=1) in f for n in posted),
+            -len(f),
+        ),
+        default={},
     )
+
+
+def field_of(best: dict, name: str) -> tuple[object, bool, type | None]:
+    """A posted field's label, kind and class in the best-matching form; for an entry of a
+    list of subforms (problems-0-name) the subform field's label with the entry's place."""
+    entry = ENTRY.search(name)
+    if entry:
+        found = best.get(ENTRY.sub("-#-", name, count=1))
+        if found:
+            label, typed, field_class = found
+            label = _("%(label)s (item %(num)d)", label=label, num=int(entry.group(1)) + 1)
+            return label, typed, field_class
+    return best.get(name) or best.get(_short(name)) or (None, True, None)
 
 
 def typed_fields() -> list[tuple[str, str]]:
@@ -111,9 +141,9 @@ def typed_fields() -> list[tuple[str, str]]:
     shown = []
     for name in posted:
         value = "\n".join(v for v in request.form.getlist(name) if v.strip())
-        label, typed, _class = best.get(name) or best.get(_short(name)) or (None, True, None)
+        label, typed, _class = field_of(best, name)
         if value and typed:
-            shown.append((str(label) if label else name, value))
+            shown.append((str(label) if label else _("Another field"), value))
     return shown
 
 
@@ -139,7 +169,12 @@ def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
         """400, in the page or (htmx) the fragment being swapped; what was typed is shown
-        read-only to copy back, and files must be chosen again."""
+        read-only to copy back, and files must be chosen again. A signed-in page posted
+        after the session ended (its cookie gone, hence no token) goes to sign in instead,
+        with what was typed kept (`sessions.unauthorized`, issue 17 item 1)."""
+        view = app.view_functions.get(request.endpoint)
+        if not current_user.is_authenticated and getattr(view, "access", None):
+            return unauthorized()
         return render_screen(
             "errors/csrf.html",
             status=400,

@@ -40,8 +40,7 @@ def commit_or_explain(
         return False, None
     except RuleViolation as violation:
         db.session.rollback()
-        field = getattr(form, violation.field or "", None) or getattr(form, default_field)
-        field.errors = [*field.errors, _(violation.message, **violation.params)]
+        explain(form, getattr(violation, "violations", [violation]), default_field)
         return False, None
     return True, result
 
@@ -65,6 +64,50 @@ class DateField(wtforms.DateField):
                     last=self.LATEST.isoformat(),
                 )
             )
+
+
+def form_field(form, name: str | None):
+    """The field a domain rule names: "title", or inside a list of subforms
+    "problems-1-content" (the form's own names); None if the form has no such field."""
+    if not name:
+        return None
+    head, _sep, rest = name.partition("-")
+    field = getattr(form, head, None)
+    if field is None or not rest:
+        return field
+    index, _sep, sub = rest.partition("-")
+    if not index.isdigit() or int(index) >= len(getattr(field, "entries", [])):
+        return None
+    entry = field.entries[int(index)]
+    return getattr(entry.form, sub, None) if sub else entry
+
+
+def explain(form, violations, default_field: str) -> None:
+    """Put each rule's message (in the user's language) beside the field it names, or
+    beside `default_field`; a field the form's own checks already refused keeps its
+    message alone. A list of subforms gets its per-entry errors refreshed, so the error
+    summary lists them."""
+    for violation in violations:
+        named = form_field(form, violation.field)
+        if named is not None and named.errors:
+            continue
+        field = named if named is not None else getattr(form, default_field)
+        field.errors = [*field.errors, _(violation.message, **violation.params)]
+        parent = getattr(form, (violation.field or "").split("-", 1)[0], None)
+        if parent is not None and parent is not field and hasattr(parent, "entries"):
+            texts = [e for e in parent.errors if isinstance(e, str)]
+            parent.errors = [entry.errors for entry in parent.entries] + texts
+
+
+def validate_all(form, problems: Callable[[], list], default_field: str) -> bool:
+    """On submit, the form's own checks and the domain's (`problems()`, a list of
+    RuleViolation) in one pass: every wrong field is told at once (issue 17 item 3)."""
+    if not form.is_submitted():
+        return False
+    valid = form.validate()
+    found = problems()
+    explain(form, found, default_field)
+    return valid and not found
 
 
 class PanelForm(FlaskForm):

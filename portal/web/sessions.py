@@ -10,19 +10,33 @@ one-time or expired password must be changed, and where REQUIRE_STAFF_MFA is set
 member without a second factor must enrol one. Until then every page leads there. A user
 with a second factor who has given the right password only is not signed in at all: the
 session holds a short-lived note for the code step, and no page opens with it.
+
+A form posted after the session ended is kept (`kept_forms.py`) and waits for the user to
+sign in again. The header's notification poll is not activity: it neither extends the idle
+timeout nor, once the session has ended, sends the page away from a half-typed form; two
+minutes before the idle timeout it shows a warning (issue 17 item 1).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, redirect, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import joinedload
 
 from portal.domain.models import Enterprise, Jurisdiction, OrgUnit, User
 from portal.extensions import db
+from portal.web import kept_forms
+
+# Requests the page makes by itself, not the user: they are not activity.
+BACKGROUND = {"notices.count"}
+# How long before the idle timeout the warning shows; the poll runs every POLL seconds, so
+# the warning is sent while at most WARN + POLL seconds are left.
+WARN_SECONDS = 120
+POLL_SECONDS = 60
 
 
 def utcnow() -> datetime:
@@ -49,11 +63,21 @@ def load_user(token: str):
     return user
 
 
-def unauthorized():
+def unauthorized(user_id: int | None = None):
     """Anonymous users go to the login page; htmx requests are told to go there
-    (a 302 would swap the login page into a fragment)."""
+    (a 302 would swap the login page into a fragment). A posted form is kept first, and
+    the login page leads back to the form's page (`user_id`: whose session just ended).
+    The header's poll is answered in place (htmx's 286 stops it), never sent away."""
+    if request.endpoint in BACKGROUND:
+        return _ended_poll()
     here = request.full_path if request.query_string else request.path
-    target = url_for("auth.login", next=here if request.method == "GET" else None)
+    next_url = here if request.method == "GET" else None
+    if request.method == "POST":
+        kept = kept_forms.keep(user_id, utcnow())
+        if kept:
+            next_url = kept
+            flash(_("Your session has timed out. Sign in again; what you typed has been kept."))
+    target = url_for("auth.login", next=next_url)
     if request.htmx:
         response = current_app.response_class(status=401)
         response.headers["HX-Redirect"] = target
@@ -72,11 +96,33 @@ def go_to(target: str):
 
 
 def _fresh_session() -> None:
-    """Empty the session but for the chosen language."""
-    lang = session.get("lang")
+    """Empty the session but for the chosen language and typed work kept for this sign-in."""
+    carried = {k: session[k] for k in ("lang", kept_forms.KEY) if session.get(k)}
     session.clear()
-    if lang:
-        session["lang"] = lang
+    session.update(carried)
+
+
+def _ended_poll():
+    """The poll's answer once the session has ended: the same link text, a notice, and
+    status 286 so htmx polls no more; the page and what is typed on it stay."""
+    html = render_template("notices/count.html", unread=0, session_ended=True)
+    return current_app.response_class(html, status=286)
+
+
+def idle_seconds_left() -> float | None:
+    """Seconds until the idle timeout, for the signed-in user."""
+    if not current_user.is_authenticated:
+        return None
+    idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+    return idle - (utcnow().timestamp() - session.get("seen_at", 0))
+
+
+def session_warning() -> int | None:
+    """Minutes left (at least 1) when the idle timeout is near enough to warn, else None."""
+    left = idle_seconds_left()
+    if left is None or left > WARN_SECONDS + POLL_SECONDS:
+        return None
+    return max(1, int(-(-left // 60)))
 
 
 def sign_in(user: User) -> None:
@@ -162,10 +208,12 @@ def init_app(app, login_manager) -> None:
         idle = app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
         absolute = app.config["SESSION_ABSOLUTE_TIMEOUT"].total_seconds()
         if now - seen_at > idle or now - auth_at > absolute:
+            user_id = current_user.id
             logout_user()
             session.clear()
-            return unauthorized()
-        session["seen_at"] = now
+            return unauthorized(user_id)
+        if request.endpoint not in BACKGROUND:
+            session["seen_at"] = now
         return None
 
     @app.before_request
@@ -174,7 +222,9 @@ def init_app(app, login_manager) -> None:
             return None
         step = account_step(current_user)
         if step is None or request.endpoint == step:
+            kept_forms.restore(utcnow())
             return None
         return go_to(url_for(step))
 
     app.jinja_env.globals["account_step"] = lambda: account_step(current_user)
+    kept_forms.init_app(app)

@@ -71,7 +71,7 @@ class Field:
 def replay_fields() -> list[Field]:
     """The posted form's fields, in the order sent, with the labels of the app's form that
     best matches them (the same match the CSRF page uses)."""
-    from portal.web.errors import best_form
+    from portal.web.errors import best_form, field_of
 
     form = best_form(list(request.form))
     fields = []
@@ -79,9 +79,7 @@ def replay_fields() -> list[Field]:
         if name == "csrf_token":
             continue
         values = request.form.getlist(name)
-        label, typed, field_class = (
-            form.get(name) or form.get(name.split("-", 1)[-1]) or (None, False, None)
-        )
+        label, typed, field_class = field_of(form, name)
         label = str(label) if label else name
         if (field_class and issubclass(field_class, PasswordField)) or SECRET_INPUT.search(name):
             kind, values = "secret", [""]

@@ -59,6 +59,7 @@ def test_c24_no_htmx_history_in_local_storage(page, js, check_accessibility):
     # Staff: the queue's htmx filter (pushes a URL), a case page, back to the queue.
     walk.sign_in_staff(OFFICE)
     walk.inspect(None)
+    page.locator("main details.filters-fold > summary").click()  # folded above the cases
     show = page.get_by_role("group", name="显示").get_by_role("radio")
     show.nth(show.count() - 1).check()
     if not js:  # with JavaScript the change itself fetches the queue (hx-trigger)

@@ -179,7 +179,17 @@ def problem_slot(page: Page, n: int):
     return page.get_by_role("group", name=f"问题诉求{n}", exact=True)
 
 
+def open_slot(page: Page, n: int) -> None:
+    """The slots fold away (issue 17 item 3): "添加问题诉求" opens the first, each open
+    slot's "再添加一个问题诉求" the next."""
+    for i in range(n):
+        details = page.locator("form details.problems").nth(i)
+        if details.get_attribute("open") is None:
+            details.locator("> summary").click()
+
+
 def fill_problem(page: Page, n: int, problem: Problem) -> None:
+    open_slot(page, n)
     slot = problem_slot(page, n)
     slot.get_by_label("问题诉求名称", exact=True).fill(problem.name)
     slot.get_by_label("具体内容", exact=True).fill(problem.content)
@@ -217,7 +227,11 @@ def record_contact(
     expect(how.get_by_label("走访", exact=True)).to_be_checked()  # the default
     how.get_by_label(contact.method, exact=True).check()
     page.get_by_label("备注（选填）").fill(contact.note)
-    expect(page.locator("#problems [role=group]")).to_have_count(3)  # three empty slots
+    expect(page.locator("#problems [role=group]")).to_have_count(3)  # three slots, folded
+    expect(page.locator("form details.problems[open]")).to_have_count(0)
+    save = main_button(page, "保存联系记录")
+    box = save.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 640, box  # on the first screen
     if first_without_details:
         named = contact.problems[0]
         fill_problem(page, 1, Problem(named.name, ""))
@@ -225,8 +239,10 @@ def record_contact(
         problems = page.locator("#problems")
         expect(problems.locator(".error-message")).to_have_text(
             "错误： 问题诉求1：请填写具体内容。"
+        )  # beside the field it is about
+        expect(page.locator("#problems-0-content")).to_have_attribute(
+            "aria-describedby", "problems-0-content-error"
         )
-        expect(problems).to_have_attribute("aria-describedby", "problems-error")
         expect(page).to_have_title(re.compile(r"^错误："))
         expect(page.locator("h1")).to_have_text(RECORD_HEADING)
         # Everything typed is kept.
@@ -319,6 +335,7 @@ def test_three_contacts_one_forwarded_to_the_office_and_the_month_ledger(
     # 2. The town office finds it waiting for it, and opens it.
     sign_out(page, js, check_accessibility)
     sign_in_as(page, js, check_accessibility, TOWN_OFFICE)
+    page.locator("main details.filters-fold > summary").click()  # folded above the cases
     expect(page.get_by_role("group", name="显示").get_by_label(WAITING_FOR_ME)).to_be_checked()
     row = page.locator("main table.queue tbody tr").filter(has_text=number)
     expect(row).to_have_count(1)

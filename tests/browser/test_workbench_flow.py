@@ -143,7 +143,9 @@ class Walk:
     def open_from_queue(self, number: str, shot: str) -> None:
         """From the queue's default view ("待我办理"), open the case by its number."""
         page = self.page
-        expect(page.get_by_role("group", name="显示").get_by_label("待我办理")).to_be_checked()
+        # The queue opens on its cases; the filters fold above them (issue 17 item 5).
+        expect(page.locator("main details.filters-fold")).not_to_have_attribute("open", "")
+        expect(page.locator("main form.filters input[name=view][value=desk]")).to_be_checked()
         row = page.locator("main table.queue tbody tr").filter(has_text=number)
         expect(row).to_have_count(1)
         expect(row).to_contain_text(TITLE)

@@ -2,9 +2,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import PasswordInput
 
 from portal.domain.models import EnterpriseKind
 from portal.web.labels import choices
+
+# A new password the rules accepted is shown again when another field was wrong: only a
+# wrong password is cleared (issue 17 item 3). Pages are never cached (no-store).
+KEPT_PASSWORD = PasswordInput(hide_value=False)
 
 
 class LoginForm(FlaskForm):
@@ -45,6 +50,7 @@ class RegisterForm(FlaskForm):
         _l("Password"),
         description=_l("At least 8 characters."),
         validators=[DataRequired(_l("Choose a password.")), Length(max=128)],
+        widget=KEPT_PASSWORD,
         render_kw={"autocomplete": "new-password"},
     )
     enterprise_name = StringField(
@@ -104,10 +110,11 @@ class ColleagueForm(FlaskForm):
     password = PasswordField(
         _l("First password"),
         description=_l(
-            "At least 8 characters. Tell it to your colleague, who should change it "
-            "after signing in."
+            "At least 8 characters. Tell it to your colleague, who must change it at "
+            "the first sign-in."
         ),
         validators=[DataRequired(_l("Choose a first password.")), Length(max=128)],
+        widget=KEPT_PASSWORD,
         render_kw={"autocomplete": "new-password"},
     )
 

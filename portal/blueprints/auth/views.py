@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from wtforms.fields.choices import SelectChoice
@@ -25,11 +25,11 @@ from portal.domain import accounts, second_factor
 from portal.domain.models import EnterpriseKind, Jurisdiction, JurisdictionLevel, Role, User
 from portal.extensions import db, limiter
 from portal.web import limits
-from portal.web.forms import commit_or_explain
+from portal.web.forms import commit_or_explain, validate_all
 from portal.web.guards import STAFF, requires
 from portal.web.labels import masked_mobile
 from portal.web.redirects import safe_next
-from portal.web.rendering import render_screen
+from portal.web.rendering import render_screen, wants_fragment
 from portal.web.sessions import (
     await_second_factor,
     awaiting_second_factor,
@@ -97,6 +97,18 @@ def logout():
     return redirect(url_for("auth.login"), 303)
 
 
+@bp.post("/keep-alive")
+@requires(*Role)
+def keep_alive():
+    """ "Stay signed in" on the idle warning: a request by the user, so the idle clock
+    starts again (`sessions._enforce_timeouts`); htmx swaps the warning away."""
+    if wants_fragment():
+        response = make_response('<div id="session-notice"></div>')
+        response.vary.add("HX-Request")
+        return response
+    return redirect(home_url(current_user), 303)
+
+
 @bp.post("/language")
 def language():
     form = LanguageForm()
@@ -135,7 +147,18 @@ def register():
     form.jurisdiction.choices = [SelectChoice("", _("Choose a place"))] + _places()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    if form.validate_on_submit():
+    kinds = {k.value: k for k in EnterpriseKind}
+
+    def problems():
+        return accounts.registration_problems(
+            db.session,
+            mobile=form.mobile.data or "",
+            password=form.password.data or "",
+            credit_code_raw=form.credit_code.data or "",
+            kind=kinds.get(form.kind.data),
+        )
+
+    if validate_all(form, problems, "mobile"):
         done, user = commit_or_explain(
             form,
             "mobile",
@@ -164,7 +187,8 @@ def register():
                 return redirect(url_for("enterprise.cases"), 303)
             flash(_("Your account is ready. You can whistle now."))
             return redirect(safe_next(form.next.data) or url_for("enterprise.whistle"), 303)
-    form.password.data = ""
+    if form.password.errors:
+        form.password.data = ""  # the only field cleared, and only when it is wrong
     return render_screen("auth/register.html", form=form)
 
 
@@ -312,7 +336,13 @@ def second_factor_enrol():
 def colleagues():
     """An enterprise's users, and adding a colleague."""
     form = ColleagueForm()
-    if form.validate_on_submit():
+
+    def problems():
+        return accounts.colleague_problems(
+            db.session, mobile=form.mobile.data or "", password=form.password.data or ""
+        )
+
+    if validate_all(form, problems, "mobile"):
         done, _none = commit_or_explain(
             form,
             "mobile",
@@ -334,7 +364,8 @@ def colleagues():
                 )
             )
             return redirect(url_for("auth.colleagues"), 303)
-    form.password.data = ""
+    if form.password.errors:
+        form.password.data = ""
     users = db.session.scalars(
         sa.select(User).where(User.enterprise_id == current_user.enterprise_id).order_by(User.id)
     ).all()

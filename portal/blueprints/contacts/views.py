@@ -27,9 +27,9 @@ from portal.domain.models import (
     Role,
 )
 from portal.extensions import db
-from portal.web import ledgers, sheets
+from portal.web import kept_forms, ledgers, sheets
 from portal.web.auditing import audit_request
-from portal.web.forms import commit_or_explain
+from portal.web.forms import commit_or_explain, validate_all
 from portal.web.guards import requires
 from portal.web.input import int_arg
 from portal.web.months import MONTH, month_in_query
@@ -92,15 +92,27 @@ def _my_enterprise(enterprise_id: int) -> Enterprise:
 def record(enterprise_id: int):
     enterprise = _my_enterprise(enterprise_id)
     form = ContactForm()
-    if request.method == "GET":
+    if request.method == "GET" and not kept_forms.restoring():
         form.contacted_on.data = local_date(utcnow())
-    if form.validate_on_submit():
-        problems = [
-            ledger.ProblemInput(
-                p.form.name.data or "", p.form.content.data or "", bool(p.form.forward.data)
-            )
-            for p in form.problems
-        ]
+    problems = [
+        ledger.ProblemInput(
+            p.form.name.data or "", p.form.content.data or "", bool(p.form.forward.data)
+        )
+        for p in form.problems
+    ]
+
+    def rules():
+        assignment = ledger.assignment_of(db.session, current_user, enterprise.id)
+        return ledger.contact_problems(
+            db.session,
+            assignment,
+            enterprise,
+            on=form.contacted_on.data,
+            problems=problems,
+            at=utcnow(),
+        )
+
+    if validate_all(form, rules, "contacted_on"):
         done, contact = commit_or_explain(
             form,
             "contacted_on",
@@ -124,9 +136,7 @@ def record(enterprise_id: int):
                     _("Forwarded to the office as case %(numbers)s.", numbers="、".join(forwarded))
                 )
             return redirect(url_for("contacts.index"), 303)
-        status = 409  # a rule refused it; its words stand beside the field
-    else:
-        status = 422 if form.errors else 200
+    status = 422 if form.errors else 200  # every wrong field told at once, beside it
     history = db.session.scalars(
         sa.select(ContactRecord)
         .where(ContactRecord.enterprise_id == enterprise.id)

@@ -6,7 +6,7 @@ import secrets
 
 import segno
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -22,7 +22,7 @@ from portal.domain.card import service_card
 from portal.domain.models import Answer, Case, CaseState, CaseType, RatingLevel, Role
 from portal.domain.policies import finish_days_for
 from portal.extensions import db, limiter
-from portal.web import upload_budget
+from portal.web import kept_forms, upload_budget
 from portal.web.document_views import register_enterprise
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
@@ -105,7 +105,7 @@ def whistle():
     form = WhistleForm()
     _prepare(form, enterprise)
     similar, ask = [], False
-    if request.method == "GET":
+    if request.method == "GET" and not kept_forms.restoring():
         form.submission_key.data = secrets.token_urlsafe(16)
         form.contact_name.data = current_user.name
         form.contact_phone.data = current_user.mobile
@@ -324,6 +324,9 @@ def case_context(
         "rating_deadline": workflow.rating_deadline(case, calendar) if rating_form else None,
         "rate_url": rate_url,
         "supplement_url": supplement_url if case.is_open else None,
+        # The enterprise's own ratings in the timeline: level and solved or not (issue 17
+        # item 6); the comment is the event's note.
+        "rating_labels": {lv.value: label(lv) for lv in RatingLevel},
     }
 
 
@@ -357,6 +360,40 @@ def case_status(number: str):
     )
 
 
+def _rated_message(case: Case, calendar) -> str:
+    """What the enterprise is told after rating. 不满意 always says what happens next and by
+    when, whoever answered (issue 17 item 6; Chaozhou 四(四)4 "对企业不满意……由本级领导小组
+    办公室进行督办", Chengkou 五(三)3 "责成重新办理"): the lead unit handles it again, or, for
+    an answer the office gave itself, the office dispatches it anew; under supervision."""
+    if case.rating_level is not RatingLevel.UNSATISFIED:
+        return _("Thank you for rating the service.")
+    due = case.current_due
+    day = current_app.jinja_env.filters["day"](due) if due else None  # as pages write it
+    if case.state is CaseState.IN_HAND and case.lead_unit is not None:
+        if day:
+            return _(
+                "Thank you. Your case goes back to %(unit)s to be handled again, under the "
+                "office's supervision, by %(day)s.",
+                unit=case.lead_unit.name,
+                day=day,
+            )
+        return _(
+            "Thank you. Your case goes back to %(unit)s to be handled again, under the "
+            "office's supervision.",
+            unit=case.lead_unit.name,
+        )
+    if day:
+        return _(
+            "Thank you. The office takes your case up again under supervision and sends it "
+            "to the department that must act by %(day)s.",
+            day=day,
+        )
+    return _(
+        "Thank you. The office takes your case up again under supervision and sends it to "
+        "the department that must act."
+    )
+
+
 def submit_rating(case: Case, by, redirect_to: str, rerender):
     """Shared by the case page and the /track page: validate, rate, commit, redirect."""
     calendar = load_calendar(db.session)
@@ -378,15 +415,7 @@ def submit_rating(case: Case, by, redirect_to: str, rerender):
             ),
         )
         if done:
-            if case.state is CaseState.IN_HAND:
-                flash(
-                    _(
-                        "Thank you. Your case goes back to the department to be handled "
-                        "again, under the office's supervision."
-                    )
-                )
-            else:
-                flash(_("Thank you for rating the service."))
+            flash(_rated_message(case, calendar))
             return redirect(redirect_to, 303)
         refused = True
     response = rerender(form)

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.web.guards import requires
 from portal.web.messages import message_text
 from portal.web.rendering import render_screen
-from portal.web.sessions import utcnow
+from portal.web.sessions import session_warning, utcnow
 
 EVERYONE = tuple(Role)
 SHOWN = 100
@@ -57,6 +57,11 @@ def mark_read():
 @bp.get("/count")
 @requires(*EVERYONE)
 def count():
+    """The header's count, polled every 60 s; the poll is not activity, and near the idle
+    timeout its answer carries the warning (`sessions.session_warning`)."""
     return render_screen(
-        "notices/count.html", block="count", unread=unread_count(db.session, current_user)
+        "notices/count.html",
+        block="count",
+        unread=unread_count(db.session, current_user),
+        session_minutes=session_warning(),
     )

@@ -15,6 +15,7 @@ from portal.domain import answers, workflow
 from portal.domain.access import jurisdiction_subtree
 from portal.domain.models import Answer, Role
 from portal.extensions import db
+from portal.web import kept_forms
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
 from portal.web.loading import load_case
@@ -65,7 +66,7 @@ def answer_edit(answer_id: int | None = None):
     form.category.choices = [SelectChoice("", _("No category"))] + [
         SelectChoice(str(c.id), f"{c.number}. {c.name}") for c in categories
     ]
-    if request.method == "GET":
+    if request.method == "GET" and not kept_forms.restoring():
         if found is not None:
             form.category.data = str(found.category_id or "")
         elif from_case is not None:
