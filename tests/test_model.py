@@ -153,7 +153,6 @@ def test_the_five_seed_profiles_hold_the_seeds_time_limits(db):
         profiles[k] for k in ("chaozhou", "chengkou", "dalu", "shantou", "haimen")
     )
     assert (cz.contact_days, cz.finish_days, cz.max_extension_days, cz.reply_days) == (1, 5, 10, 1)
-    assert cz.extension_needs_approval
     assert (ck.dispatch_days, ck.finish_days, ck.plan_days, ck.rating_levels) == (2, 3, 5, 3)
     assert dl.ledger_due_day == 25
     assert (st.sign_days, st.sign_extra_days_lower_level, st.contact_days) == (1, 1, 1)

@@ -233,3 +233,48 @@ def test_feedback_within_one_working_day_of_completion_holds_through_the_review(
     workflow.sign(db.session, case, by=handler, at=at(friday))
     workflow.reply(db.session, CAL, case, by=handler, text="已办结。", at=at(friday))
     assert case.review_due == date(2026, 11, 23)  # 1 working day, not 3
+
+
+def test_a_plan_is_due_within_five_working_days_and_a_late_one_resets_nothing(db, world, profiles):
+    """Chengkou 五(三)2 "原则上在3个工作日内办结，短期内无法办结的，在5个工作日内制定办理计划、
+    承诺办理时限": a plan in time moves the finish date to the promise; a plan after the 5th
+    working day is recorded as late and the case stays overdue on its 3-day limit."""
+    world.city.policy = profiles["chengkou"]
+    office, handler = world.users["office"], world.users["handler"]
+    monday = date(2026, 11, 16)
+
+    def in_hand():
+        case = factories.case(db.session, world.city, enterprise=world.enterprise, at=at(monday))
+        workflow.accept(db.session, CAL, case, by=office, at=at(monday))
+        workflow.dispatch(db.session, CAL, case, by=office, at=at(monday), lead=world.department)
+        workflow.sign(db.session, case, by=handler, at=at(monday))
+        return case
+
+    on_time, late = in_hand(), in_hand()
+    assert on_time.finish_due == date(2026, 11, 19)  # 3 working days
+    workflow.plan(
+        db.session,
+        CAL,
+        on_time,
+        by=handler,
+        at=at(date(2026, 11, 23)),  # the 5th working day
+        text="分两步办理",
+        promised=date(2026, 12, 4),
+    )
+    assert on_time.finish_due == date(2026, 12, 4)
+    workflow.plan(
+        db.session,
+        CAL,
+        late,
+        by=handler,
+        at=at(date(2026, 11, 24)),  # the 6th
+        text="分两步办理",
+        promised=date(2026, 12, 4),
+    )
+    assert late.finish_due == date(2026, 11, 19) and late.is_overdue(date(2026, 11, 24))
+    event = late.events[-1]
+    assert (event.action, event.data["late"], event.data["plan_due"]) == (
+        "plan",
+        True,
+        "2026-11-23",
+    )

@@ -319,7 +319,8 @@ class PolicyProfile(Base):
     finish_days_by_type: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     plan_days: Mapped[int | None]
     max_extension_days: Mapped[int | None]
-    extension_needs_approval: Mapped[bool] = mapped_column(default=False)
+    # Every extension is the unit head's to decide (Chaozhou 四(四)2 "经部门主要领导批准";
+    # `workflow.decide_extension`): the flag that said so, read by nothing, is gone (0017).
     reply_days: Mapped[int | None]
     rating_levels: Mapped[int] = mapped_column(default=2)
     # Chaozhou 四(四)4: the enterprise rates "在一定时间内"; the seeds give no number, so the
@@ -377,7 +378,6 @@ POLICY_TERMS = (
     "finish_days_by_type",
     "plan_days",
     "max_extension_days",
-    "extension_needs_approval",
     "reply_days",
     "rating_levels",
     "rating_window_days",

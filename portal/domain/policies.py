@@ -39,7 +39,6 @@ class ProfileSpec:
     finish_days_by_type: dict = field(default_factory=dict)
     plan_days: int | None = None
     max_extension_days: int | None = None
-    extension_needs_approval: bool = False
     reply_days: int | None = None
     rating_levels: int = 2
     weekly_progress_weekday: int | None = None
@@ -59,7 +58,6 @@ SEED_PROFILES: tuple[ProfileSpec, ...] = (
         contact_days=1,
         finish_days=5,
         max_extension_days=10,
-        extension_needs_approval=True,
         reply_days=1,
         rating_levels=2,
         clauses={
@@ -69,7 +67,6 @@ SEED_PROFILES: tuple[ProfileSpec, ...] = (
             "办结”",
             "max_extension_days": "四(四)2 “经部门主要领导批准，可以适当延长办理时限，但延长时限"
             "最多不得超过10个工作日”",
-            "extension_needs_approval": "四(四)2 “经部门主要领导批准”",
             "reply_days": "四(四)3 “办理完成后，由主办部门在1个工作日内将结果反馈给企业”",
             "rating_levels": "附件3 服务反馈评价单: 满意 / 不满意",
         },
@@ -245,7 +242,6 @@ EDITABLE: dict[str, str] = {
     "finish_days": "days",
     "plan_days": "days",
     "max_extension_days": "days",
-    "extension_needs_approval": "flag",
     "reply_days": "days",
     "rating_levels": "levels",
     "rating_window_days": "count",

@@ -951,14 +951,27 @@ def plan(
 ) -> CaseEvent:
     """办理计划 with a promised date (Chengkou 五(三)2 "短期内无法办结的，在5个工作日内制定办理
     计划、承诺办理时限"; Haimen 三(二) "初步答复，并在承诺的时间内办结"). The promised date becomes
-    the finish date the enterprise sees."""
+    the finish date the enterprise sees — when the plan is in time. A plan made after the
+    profile's plan limit (`plan_days` from the dispatch) is recorded as late and leaves the
+    finish date as it was: the case stays overdue against its handling limit, the lateness
+    in the record, not silently reset by the new promise."""
     check(case, by, "plan")
     text = _text(text, N_("Describe the plan."), "text")
     if promised is None or promised <= local_date(at):
         raise RuleViolation(N_("Promise a date after today."), field="promised")
     if not calendar.is_working_day(promised):
         raise RuleViolation(N_("Promise a working day."), field="promised")
-    case.finish_due = promised
+    data = {"promised": promised.isoformat()}
+    policy = _policy(case)
+    plan_due = (
+        calendar.due_date(case.dispatched_at, policy.plan_days)
+        if policy is not None and policy.plan_days is not None and case.dispatched_at
+        else None
+    )
+    if plan_due is not None and local_date(at) > plan_due:
+        data.update(late=True, plan_due=plan_due.isoformat())
+    else:
+        case.finish_due = promised
     return record_event(
         session,
         case,
@@ -967,7 +980,7 @@ def plan(
         at=at,
         note=text,
         visible_to_enterprise=True,
-        data={"promised": promised.isoformat()},
+        data=data,
     )
 
 

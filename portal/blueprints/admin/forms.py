@@ -84,7 +84,6 @@ LIMIT_LABELS = {
     "finish_days": _l("Finish within (working days)"),
     "plan_days": _l("Handling plan with a promised date within (working days)"),
     "max_extension_days": _l("Extension at the most (working days)"),
-    "extension_needs_approval": _l("An extension needs the department head's approval"),
     "reply_days": _l("Reply to the enterprise within (working days after finishing)"),
     "rating_levels": _l("Rating levels"),
     "rating_window_days": _l("The enterprise rates within (working days)"),
