@@ -1,7 +1,7 @@
 """The fault table of issue 18 item 1: whistles posted while PostgreSQL restarts.
 
     .venv/bin/python bench/db_restart.py [--users 8] [--posts 100] [--workers 2]
-        [--restart-after 3] [--outage 0] [--think 1.0] [--json FILE]
+        [--restart-after 3] [--fault-share 0.2] [--outage 0] [--think 1.0] [--json FILE]
 
 A PostgreSQL cluster of its own (tests/security/test_faults.py's `private_postgres`: initdb
 as the `postgres` OS user into /tmp, a free port, removed at the end) with the demo data,
@@ -11,8 +11,9 @@ times each, as a person would: open the form, type (up to `--think` seconds), se
 when the answer is the 503 they send the form it gives back (the same submission_key)
 again, after its Retry-After (capped at half a second here, to keep the run short), until
 a receipt, for at most 60 s.
-`--restart-after` seconds into the run the cluster is restarted (`pg_ctl restart -m fast`,
-or with `--outage N` stopped, kept down N seconds and started again).
+`--restart-after` seconds into the run, and once `--fault-share` of the whistles have been
+started, the cluster is restarted (`pg_ctl restart -m fast`, or with `--outage N` stopped,
+kept down N seconds and started again).
 
 The table: submissions attempted, stored (cases with the run's marks), lost (a receipt
 shown, or the person gave up, and no case), duplicated (more than one case for one
@@ -175,6 +176,7 @@ def main() -> None:
     parser.add_argument("--restart-after", type=float, default=3.0)
     parser.add_argument("--outage", type=float, default=0.0)
     parser.add_argument("--think", type=float, default=1.0)
+    parser.add_argument("--fault-share", type=float, default=0.2)
     parser.add_argument("--json")
     args = parser.parse_args()
 
@@ -210,7 +212,10 @@ def main() -> None:
             began = time.monotonic()
             for thread in people:
                 thread.start()
+            # The fault comes once everyone is signed in and a share of the whistles is in.
             time.sleep(args.restart_after)
+            while len(run.submissions) < args.users * args.posts * args.fault_share:
+                time.sleep(0.1)
             fault_at = time.monotonic() - began
             if args.outage:
                 cluster.pg_ctl("-m", "fast", "stop")
