@@ -17,17 +17,26 @@ APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 p
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 APT_TEST := chromium
 
-.PHONY: run test audit-deps setup setup-test services redis migrate demo translations extract-messages bench clean
+.PHONY: run test test-fast lint audit-deps setup setup-test services redis migrate demo translations extract-messages bench clean
 
 run: setup redis migrate demo
 	@echo "Serving on http://127.0.0.1:$(PORT)"
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
 
+# The whole suite, browser tests and fault drills included, on SQLite and on PostgreSQL side
+# by side (tools/test_suites.sh); a failure of either fails the run.
 test: setup setup-test services
-	@echo "== pytest on SQLite =="
-	DATABASE_URL=sqlite:// $(BIN)/pytest -q
-	@echo "== pytest on PostgreSQL ($(PG_URL)) =="
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q
+	BIN=$(BIN) PG_URL=$(PG_URL) LOGS=$(STAMP) tools/test_suites.sh
+
+# The quick loop while working: domain and page tests on SQLite, no browser, no slow drills,
+# on both cores (pytest-xdist).
+test-fast: setup
+	DATABASE_URL=sqlite:// $(BIN)/pytest -q -p no:cacheprovider -n 2 -m "not browser and not slow"
+
+# Lint and format check (ruff, configured in pyproject.toml).
+lint: $(STAMP)/venv
+	$(BIN)/ruff check portal tests bench tools migrations
+	$(BIN)/ruff format --check portal tests bench tools migrations
 
 # Known vulnerabilities in the pins (pip-audit, npm audit --omit=dev); says "could not
 # check" and passes when an advisory database is out of reach (tools/audit_deps.py).
@@ -101,7 +110,9 @@ bench: setup services
 	$(BIN)/python bench/contacts.py --db sqlite
 	$(BIN)/python bench/contacts.py --db postgresql
 	$(BIN)/python bench/figures.py
-	$(BIN)/python bench/load.py --db sqlite
+	$(BIN)/python bench/i18n.py
+	$(BIN)/python bench/load.py --db sqlite --json bench/results/load-sqlite.json
+	$(BIN)/python bench/load.py --db postgresql --json bench/results/load-postgresql.json
 
 clean:
 	rm -rf $(STAMP) $(VENV) node_modules portal/static/js/htmx.min.js

@@ -77,11 +77,12 @@ def create_app(config: type | dict | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
 
-    from portal.web import assets, converters, i18n, labels, limits, security, sessions
+    from portal.web import assets, auditing, converters, i18n, labels, limits, security, sessions
     from portal.web import input as request_input
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     assets.init_app(app)
+    auditing.init_app(app)
     converters.init_app(app)
     i18n.init_app(app)
     request_input.init_app(app)

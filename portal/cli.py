@@ -1,6 +1,7 @@
 """Command-line tools: `flask --app wsgi workdays …`, `sla tick`, `accounts create-admin`,
 `demo` and `backup`; `audit …` and `retention run` are in `portal/audit_cli.py`,
-`api-clients …` in `portal/api_cli.py`."""
+`api-clients …` in `portal/api_cli.py`, `policy …` in `portal/policy_cli.py`, `org …` in
+`portal/org_cli.py`."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ def _parse_day(_ctx, _param, value: str) -> date:
 
 
 def init_app(app) -> None:
-    from portal import api_cli, audit_cli
+    from portal import api_cli, audit_cli, org_cli, policy_cli
 
     _init_translate(app)
     audit_cli.init_app(app)
     api_cli.init_app(app)
+    policy_cli.init_app(app)
+    org_cli.init_app(app)
     _init_backup(app)
 
     @app.cli.group()

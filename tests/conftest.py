@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
@@ -108,9 +109,39 @@ def app_config() -> dict:
     return {}
 
 
+class SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept for the whole test process.
+
+    Every test makes an app of its own, and each app's Jinja environment would lex, parse and
+    compile every template it renders again; the templates do not change during a run, and
+    a bucket whose source checksum differs is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = SharedBytecode()
+
+
+def make_app(config: dict):
+    """The portal as `create_app` builds it, sharing this process's compiled templates."""
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATES
+    return app
+
+
 @pytest.fixture
 def app(database, tmp_path, app_config):
-    app = create_app(_config(database.fresh(tmp_path), **app_config))
+    app = make_app(_config(database.fresh(tmp_path), **app_config))
     app.test_client_class = FreshRequestClient
     with app.app_context():
         yield app

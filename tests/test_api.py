@@ -351,3 +351,33 @@ def test_the_reply_and_the_rating_reach_the_platform_signed(client, db, world):
         json.loads(receiver.received[0][1])["work_order"]["reply"]["text"]
         == "已协调交通局修复路面。"
     )
+
+
+def test_the_body_schema_is_the_model_the_views_check_with(spec):
+    """One source: the document's WorkOrder is the pydantic model's JSON schema."""
+    from portal.blueprints.api.schemas import WorkOrder
+
+    generated = WorkOrder.model_json_schema(ref_template="#/components/schemas/{model}")
+    generated.pop("$defs", None)
+    assert spec["components"]["schemas"]["WorkOrder"] == generated
+    body = spec["paths"]["/work-orders"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"] == {"$ref": "#/components/schemas/WorkOrder"}
+
+
+@pytest.mark.parametrize(
+    "method,path,status",
+    [
+        ("get", "/api/v1/no-such-thing", 404),
+        ("get", "/api/v1/work-orders/x", 404),  # not an external id: no route
+        ("put", "/api/v1/work-orders", 405),
+        ("delete", "/api/v1/work-orders/12345-2026-0001203", 405),
+    ],
+)
+def test_urls_and_methods_the_api_lacks_are_problems_too(client, hotline, method, path, status):
+    _client, auth = hotline
+    response = getattr(client, method)(path, headers=auth)
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == status
+    if status == 405:
+        assert "GET" in response.headers["Allow"] or "POST" in response.headers["Allow"]

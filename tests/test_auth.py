@@ -6,8 +6,9 @@ tests/security/test_auth_sessions.py."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
-import redis
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
@@ -103,9 +104,13 @@ class TestRedis:
 
     @pytest.fixture
     def app_config(self, request):
-        if request.param.endswith(":6379/15"):
-            redis.Redis.from_url(request.param).flushdb()  # a test database of its own
-        return {"RATELIMIT_STORAGE_URI": request.param, "LOGIN_RATE_LIMIT": "3 per minute"}
+        # Keys of this test's own: the SQLite and PostgreSQL suites (and xdist's workers)
+        # run at once against the one Redis, and all sign in from 127.0.0.1.
+        return {
+            "RATELIMIT_STORAGE_URI": request.param,
+            "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            "LOGIN_RATE_LIMIT": "3 per minute",
+        }
 
     @pytest.mark.parametrize(
         "app_config",

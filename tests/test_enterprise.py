@@ -423,6 +423,54 @@ class TestTrack:
         stale = client.get("/t/not-a-real-code-123")
         assert stale.headers["Location"] == "/track"
 
+    @pytest.mark.parametrize(
+        ("shape", "mobile"),
+        [
+            ("{code}{year}{seq}", "+86 139 0000 0000"),
+            ("{code} {year} {seq}", "139-0000-0000"),
+            ("{lower}", "0086 13900000000"),
+            ("{code} - {year} - {seq}", "139 0000 0000"),
+            ("\uff14{tail}", "+86-139-0000-0000"),  # a full-width first digit
+        ],
+    )
+    def test_the_number_and_mobile_as_people_type_them(self, client, db, world, shape, mobile):
+        """Issue 17 item 2: with or without hyphens and spaces; spaces, dashes or +86."""
+        case = self._staff_case(db, world)
+        code, year, seq = case.number.split("-")
+        assert code.startswith("4")
+        typed = shape.format(
+            code=code, year=year, seq=seq, lower=case.number.lower(), tail=case.number[1:]
+        )
+        response = self._track(client, typed, mobile)
+        assert response.status_code == 303, typed
+        assert response.headers["Location"] == f"/track/{case.number}"
+
+    def test_a_close_but_wrong_number_or_mobile_matches_nothing(self, client, db, world):
+        case = self._staff_case(db, world)
+        code, year, seq = case.number.split("-")
+        for number, mobile in (
+            (f"{code}{year}{int(seq) + 1:05d}", "13900000000"),
+            (case.number, "+86 139 0000 0001"),
+            (case.number, "86"),
+        ):
+            assert self._track(client, number, mobile).status_code == 200
+
+    def test_every_way_in_leads_to_tracking(self, client, db, world):
+        """Issue 17 item 2: linked from the home page and the signed-out header, and the
+        page says that every case, however it came in, can be tracked."""
+        page = BeautifulSoup(client.get("/").text, "html.parser")
+        assert page.select_one('header a[href="/track"]').get_text(strip=True) == "查询办理进度"
+        assert page.select_one('main a[href="/track"]').get_text(strip=True) == "查询办理进度"
+        track = BeautifulSoup(client.get("/track").text, "html.parser")
+        assert "每件诉求都可在此查询" in track.select_one("main").get_text()
+
+    def test_the_receipt_links_to_tracking(self, client, db, world, login_as):
+        case = factories.case(db.session, world.city, enterprise=world.enterprise)
+        db.session.commit()
+        login_as("enterprise")
+        page = BeautifulSoup(client.get(f"/cases/{case.number}").text, "html.parser")
+        assert page.select_one('main a[href="/track"]').get_text(strip=True) == "查询办理进度"
+
     def test_guessing_is_rate_limited(self, client, db, world, app):
         for _ in range(10):
             self._track(client, "445100-2026-00001", "13900000009")

@@ -194,6 +194,16 @@ def test_credit_code_check_character(code, valid):
     assert credit_code.is_valid(code) is valid
 
 
+@pytest.mark.parametrize("code", ["Y1440300MA0000001Y", "N2440300MA00000014"])
+def test_credit_codes_of_other_registration_authorities_are_valid(code):
+    """GB 32100's authority and entity type may be letters (Y 其他, N 农业), which
+    python-stdnum's `uscc.validate` refuses; the check character is still stdnum's."""
+    from stdnum.cn import uscc
+
+    assert credit_code.is_valid(code) and uscc.calc_check_digit(code[:17]) == code[17]
+    assert not credit_code.is_valid(code[:17] + "0")
+
+
 def test_credit_code_is_normalised_as_typed_from_a_licence():
     assert credit_code.normalise(" 9144 0300 7084 6113 6t ") == "91440300708461136T"
 

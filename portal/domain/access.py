@@ -35,15 +35,6 @@ def jurisdiction_subtree(root_id: int) -> sa.Select:
     return sa.select(tree.c.id)
 
 
-def recent_cases(session, user: User, limit: int = 50) -> list[Case]:
-    """The newest cases `user` may see."""
-    return list(
-        session.scalars(
-            sa.select(Case).where(case_scope(user)).order_by(Case.received_at.desc()).limit(limit)
-        )
-    )
-
-
 def case_scope(user: User) -> sa.ColumnElement[bool]:
     if user.role is Role.ENTERPRISE:
         return Case.enterprise_id == user.enterprise_id

@@ -402,6 +402,9 @@ def register_enterprise_user(
         contact_phone=mobile,
         created_at=at,
     )
+    squatted = kind is EnterpriseKind.INDIVIDUAL and bool(companies_named(session, enterprise.name))
+    if squatted:
+        enterprise.name_check = NAME_PENDING
     session.add(enterprise)
     user = User(
         mobile=mobile,
@@ -413,7 +416,61 @@ def register_enterprise_user(
     )
     session.add(user)
     session.flush()
+    if squatted:
+        _audit_registration(
+            session, at, user, enterprise, "pending", "an individual business, a company's name"
+        )
     return user
+
+
+# An individual business registered under the exact name of a registered company waits for
+# the office's confirmation before it can whistle (issue 18 item 4): a case carries the
+# enterprise's name, and a name that reads as a company's must not speak for it.
+NAME_PENDING = "pending"
+NAME_REFUSED = "refused"
+
+
+def companies_named(session, name: str) -> list[Enterprise]:
+    """Registered companies (not individual businesses) whose name is exactly `name`."""
+    return list(
+        session.scalars(
+            sa.select(Enterprise)
+            .where(
+                Enterprise.name == name.strip(),
+                Enterprise.kind != EnterpriseKind.INDIVIDUAL,
+                Enterprise.name_check.is_(None),
+            )
+            .order_by(Enterprise.id)
+        )
+    )
+
+
+def decide_name(session, enterprise: Enterprise, *, by: User, at: datetime, confirm: bool) -> None:
+    """The office confirms that an individual business may use its name (it may whistle
+    from now on), or refuses it (its accounts are disabled, their sessions end). Audited."""
+    if enterprise.name_check != NAME_PENDING:
+        raise RuleViolation(N_("This registration was already decided."))
+    enterprise.name_check = None if confirm else NAME_REFUSED
+    if not confirm:
+        for user in enterprise.users:
+            user.active = False
+            revoke_sessions(user)
+    _audit_registration(
+        session, at, by, enterprise, "confirmed" if confirm else "refused", enterprise.name
+    )
+
+
+def _audit_registration(session, at, by: User, enterprise: Enterprise, result, detail) -> None:
+    audit.record(
+        session,
+        at=at,
+        user_id=by.id,
+        action="registration",
+        object_type="enterprise",
+        object_id=str(enterprise.id),
+        result=result,
+        detail=detail,
+    )
 
 
 def add_colleague(

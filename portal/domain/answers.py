@@ -127,8 +127,20 @@ def hints(session, places: list[int], text: str, *, limit: int = 3) -> list[Answ
 
 
 def settled(session, answer: Answer, *, by: User, at: datetime) -> Deflection:
-    """The enterprise says `answer` settled its consultation: counted, nothing registered."""
+    """The enterprise says `answer` settled its consultation: counted, nothing registered.
+
+    Counted once per enterprise and answer (issue 18 item 4): a second click, or the same
+    click by a colleague's account, returns the row already counted (and the UNIQUE
+    constraint on (enterprise_id, answer_id) refuses a second one sent at the same moment)."""
     enterprise: Enterprise | None = by.enterprise
+    if enterprise is not None:
+        counted = session.scalar(
+            sa.select(Deflection).where(
+                Deflection.enterprise_id == enterprise.id, Deflection.answer_id == answer.id
+            )
+        )
+        if counted is not None:
+            return counted
     row = Deflection(
         answer_id=answer.id,
         jurisdiction_id=enterprise.jurisdiction_id if enterprise else answer.jurisdiction_id,

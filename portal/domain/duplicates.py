@@ -25,13 +25,6 @@ def bigrams(text: str) -> set[str]:
     return {plain[i : i + 2] for i in range(len(plain) - 1)}
 
 
-def similarity(a: str, b: str) -> float:
-    x, y = bigrams(a), bigrams(b)
-    if not x or not y:
-        return 0.0
-    return len(x & y) / len(x | y)
-
-
 def must_ask(similar: list[Case], *, seen: set[str], confirmed_new: bool) -> bool:
     """Ask before registering a new case when open cases read alike, unless the enterprise
     already saw exactly these (the live hint) or said it is a new problem."""

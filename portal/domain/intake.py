@@ -15,7 +15,6 @@ import email
 import email.policy
 import hashlib
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -31,13 +30,6 @@ from portal.domain.notify import EMAIL, notify
 
 PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
 MAX_TEXT = 10000
-
-
-@dataclass
-class IntakeReport:
-    registered: list[str] = field(default_factory=list)  # case numbers
-    review: int = 0
-    seen_before: int = 0
 
 
 def _text_of(message: EmailMessage) -> str:

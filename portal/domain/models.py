@@ -71,6 +71,7 @@ class JurisdictionLevel(enum.Enum):
     """City 市 → county/district 县/区 (development zones at the same level) → town/street 乡镇/街道
     → village/community 村/社区 (DOMAIN.md, Organisation)."""
 
+    PROVINCE = "province"
     CITY = "city"
     COUNTY = "county"
     ZONE = "zone"
@@ -79,7 +80,11 @@ class JurisdictionLevel(enum.Enum):
 
     @property
     def rank(self) -> int:
-        return {"city": 0, "county": 1, "zone": 1, "town": 2, "village": 3}[self.value]
+        """0 for the city, as the seeds count: a province (issue 16 item 1: the tree starts
+        there) sits above it."""
+        return {"province": -1, "city": 0, "county": 1, "zone": 1, "town": 2, "village": 3}[
+            self.value
+        ]
 
 
 class UnitKind(enum.Enum):
@@ -89,6 +94,7 @@ class UnitKind(enum.Enum):
     SERVICE_CENTRE = "service_centre"  # 服务中心
     VILLAGE_COMMITTEE = "village_committee"  # 村（社区）委员会
     LEADING_GROUP = "leading_group"  # 领导小组
+    INSPECTION = "inspection"  # 督查室 (Chengkou 六(二) 政府督查室)
 
 
 class Role(enum.Enum):
@@ -332,9 +338,94 @@ class PolicyProfile(Base):
     # Chaozhou 四(四)4 "对……超时办理的……进行督办": an overdue step opens supervision.
     supervise_overdue: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     clock_stop_allowed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A seed's preset (installed by migration 0016) is read-only: an administrator copies it
+    # and edits the copy. `clauses` quotes, for each number, the seed clause it comes from
+    # (or, after an edit, the administrator's reason); `revision` is the number of the
+    # latest `PolicyRevision`.
+    preset: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    based_on_id: Mapped[int | None] = mapped_column(sa.ForeignKey("policy_profile.id"))
+    clauses: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    based_on: Mapped[PolicyProfile | None] = relationship(remote_side=[id])
+    revisions: Mapped[list[PolicyRevision]] = relationship(
+        back_populates="profile", order_by="PolicyRevision.number"
+    )
+
+    def terms(self) -> PolicyTerms:
+        """The limits as they stand now (what a new revision records)."""
+        return PolicyTerms({name: getattr(self, name) for name in POLICY_TERMS}, self)
 
     def __repr__(self) -> str:
         return f"<PolicyProfile {self.key}>"
+
+
+# The columns of a profile that are limits (what a revision keeps and a case is held to).
+POLICY_TERMS = (
+    "contact_days",
+    "dispatch_days",
+    "sign_days",
+    "sign_extra_days_lower_level",
+    "finish_days",
+    "finish_days_by_type",
+    "plan_days",
+    "max_extension_days",
+    "extension_needs_approval",
+    "reply_days",
+    "rating_levels",
+    "rating_window_days",
+    "weekly_progress_weekday",
+    "overdue_review_day",
+    "ledger_due_day",
+    "daily_tracking",
+    "monthly_bulletin",
+    "return_ruling_days",
+    "review_days",
+    "supervision_reply_days",
+    "max_rehandle_rounds",
+    "callback_sample_percent",
+    "supervise_overdue",
+    "clock_stop_allowed",
+)
+
+
+class PolicyTerms:
+    """A profile's limits frozen at one revision, read like the profile itself
+    (`terms.finish_days`). A limit the revision predates reads the profile's current value."""
+
+    def __init__(self, values: dict, profile: PolicyProfile):
+        self._values, self._profile = dict(values), profile
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in self._values:
+            return self._values[name]
+        return getattr(self._profile, name)
+
+
+class PolicyRevision(Base):
+    """One state of a profile's limits: revision 1 when it is installed or copied, one more
+    at each edit (who, when, why). A case dispatched under a revision keeps its limits
+    (`Case.policy_revision`) whatever later edits say."""
+
+    __tablename__ = "policy_revision"
+    __table_args__ = (sa.UniqueConstraint("profile_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(sa.ForeignKey("policy_profile.id"), index=True)
+    number: Mapped[int]
+    values: Mapped[dict] = mapped_column(sa.JSON)
+    note: Mapped[str] = mapped_column(sa.String(300), default="")
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    profile: Mapped[PolicyProfile] = relationship(back_populates="revisions")
+    by: Mapped[User | None] = relationship()
+
+    @property
+    def terms(self) -> PolicyTerms:
+        return PolicyTerms(self.values, self.profile)
 
 
 class Jurisdiction(Base):
@@ -457,9 +548,6 @@ class User(Base):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
     def is_locked(self, now: datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
 
@@ -486,6 +574,9 @@ class Enterprise(Base):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
     jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("jurisdiction.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # An individual business registered under the exact name of a registered company waits
+    # for the office: "pending", then None when confirmed, or "refused" (accounts.py).
+    name_check: Mapped[str | None] = mapped_column(sa.String(16))
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     users: Mapped[list[User]] = relationship(
@@ -565,6 +656,15 @@ category_lead_unit = sa.Table(
 )
 
 
+# The units that co-handle a category's cases by default (issue 16 item 1).
+category_co_handler = sa.Table(
+    "category_co_handler",
+    Base.metadata,
+    sa.Column("category_id", sa.ForeignKey("category.id"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("org_unit.id"), primary_key=True),
+)
+
+
 class Category(Base):
     """A whistle category of one jurisdiction, with the departments that lead on it
     (Chaozhou 四(一) 1-11; Chengkou 五(二) 1-7)."""
@@ -582,6 +682,7 @@ class Category(Base):
 
     jurisdiction: Mapped[Jurisdiction] = relationship()
     lead_units: Mapped[list[OrgUnit]] = relationship(secondary=category_lead_unit)
+    co_handlers: Mapped[list[OrgUnit]] = relationship(secondary=category_co_handler)
 
     def __repr__(self) -> str:
         return f"<Category {self.number} {self.name}>"
@@ -724,6 +825,9 @@ class Case(Base):
     # moves its version: two staff adding an extension request or a part at once cannot both
     # pass a check made on the same state (SECURITY.md "nothing lost" 3).
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The policy revision the case was dispatched under: its later clocks keep those limits
+    # even when an administrator edits the profile afterwards (issue 16 item 3).
+    policy_revision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("policy_revision.id"))
 
     __mapper_args__ = {"version_id_col": version_id}
 
@@ -746,14 +850,19 @@ class Case(Base):
     supervisions: Mapped[list[Supervision]] = relationship(
         back_populates="case", order_by="Supervision.id"
     )
+    policy_revision: Mapped[PolicyRevision | None] = relationship()
+
+    @property
+    def policy(self) -> PolicyTerms | PolicyProfile | None:
+        """The limits the case is held to: those of the revision it was dispatched under,
+        else (not yet dispatched) its jurisdiction's effective profile as it stands."""
+        if self.policy_revision is not None:
+            return self.policy_revision.terms
+        return self.jurisdiction.effective_policy
 
     @property
     def awaiting_triage(self) -> bool:
         return self.state is CaseState.SUBMITTED
-
-    @property
-    def awaiting_sign(self) -> bool:
-        return self.state is CaseState.DISPATCHED
 
     @property
     def current_due(self) -> date | None:
@@ -1188,9 +1297,11 @@ class AnswerTerm(Base):
 
 class Deflection(Base):
     """An enterprise said a published answer settled its consultation: no case was needed
-    (a figure on the dashboard)."""
+    (a figure on the dashboard), counted once per enterprise and answer (issue 18 item 4)."""
 
     __tablename__ = "deflection"
+    # Once per enterprise and answer: a second click, or a colleague's, counts nothing more.
+    __table_args__ = (sa.UniqueConstraint("enterprise_id", "answer_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answer.id"), index=True)

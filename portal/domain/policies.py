@@ -8,11 +8,21 @@ profile without a code change.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
-from portal.domain.models import CaseType, PolicyProfile
+from portal.domain import audit
+from portal.domain.errors import N_, RuleViolation
+from portal.domain.models import (
+    POLICY_TERMS,
+    CaseType,
+    Jurisdiction,
+    PolicyProfile,
+    PolicyRevision,
+)
 
 
 @dataclass(frozen=True)
@@ -36,89 +46,104 @@ class ProfileSpec:
     ledger_due_day: int | None = None
     daily_tracking: bool = False
     monthly_bulletin: bool = False
+    clauses: dict = field(default_factory=dict)
 
 
 SEED_PROFILES: tuple[ProfileSpec, ...] = (
     ProfileSpec(
-        # 潮改委发〔2020〕7号 四(四)
         key="chaozhou",
         name="潮州市",
         source="潮州市建立“企业吹哨、部门报到”服务机制工作方案 四(四)",
-        # 1. "非现场或电话接收的、有企业联系方式的，应在1个工作日内与企业取得对接联系"
         contact_days=1,
-        # 2. "收到本级领导小组办公室转交诉求和意见后5个工作日内办结"
         finish_days=5,
-        # 2. "经部门主要领导批准，可以适当延长办理时限，但延长时限最多不得超过10个工作日"
         max_extension_days=10,
         extension_needs_approval=True,
-        # 3. "由主办部门在1个工作日内将结果反馈给企业"
         reply_days=1,
-        # 4. 满意 / 不满意
         rating_levels=2,
+        clauses={
+            "contact_days": "四(四)1 “非现场或电话接收的、有企业联系方式的，应在1个工作日内与企业"
+            "取得对接联系”",
+            "finish_days": "四(四)2 “在直接受理或收到本级领导小组办公室转交诉求和意见后5个工作日内"
+            "办结”",
+            "max_extension_days": "四(四)2 “经部门主要领导批准，可以适当延长办理时限，但延长时限"
+            "最多不得超过10个工作日”",
+            "extension_needs_approval": "四(四)2 “经部门主要领导批准”",
+            "reply_days": "四(四)3 “办理完成后，由主办部门在1个工作日内将结果反馈给企业”",
+            "rating_levels": "附件3 服务反馈评价单: 满意 / 不满意",
+        },
     ),
     ProfileSpec(
-        # 城口县“企业吹哨·部门报到”专项行动方案 五(三)
         key="chengkou",
         name="城口县",
         source="城口县“企业吹哨·部门报到”专项行动方案 五(三)",
-        # 1. "按事项所涉辖区和职能，在2个工作日内分别交办"
         dispatch_days=2,
-        # 2. "原则上在3个工作日内办结，短期内无法办结的，在5个工作日内制定办理计划、承诺办理时限"
         finish_days=3,
         plan_days=5,
-        # 3. "满意""基本满意""不满意"
         rating_levels=3,
+        clauses={
+            "dispatch_days": "五(三)1 “按事项所涉辖区和职能，在2个工作日内分别交办”",
+            "finish_days": "五(三)2 “原则上在3个工作日内办结”",
+            "plan_days": "五(三)2 “短期内无法办结的，在5个工作日内制定办理计划、承诺办理时限”",
+            "rating_levels": "五(三)3 “满意”“基本满意”“不满意”等次评价",
+        },
     ),
     ProfileSpec(
-        # 大路街办发〔2021〕34号 二
         key="dalu",
         name="璧山区大路街道",
         source="大路街办发〔2021〕34号 二",
-        # 二(三): own matters "迅速高效地回应、办理"; others "及时报送经发办" — at once.
         dispatch_days=0,
-        # 二(二): "每月25日前报送经发办"
         ledger_due_day=25,
         rating_levels=2,
+        clauses={
+            "dispatch_days": "二(三) own matters “迅速高效地回应、办理”; others “及时报送经发办”"
+            " — at once",
+            "ledger_due_day": "二(二) “每月25日前报送经发办”",
+        },
     ),
     ProfileSpec(
-        # 汕头市政企“直通车”优化工作机制 三
         key="shantou",
         name="汕头市",
         source="汕头市政企“直通车”优化工作机制 三",
-        # 三(二): "需在1个工作日内（各功能区、区县可适当延长1个工作日）确认是否受理"
         sign_days=1,
         sign_extra_days_lower_level=1,
-        # 三(三): "接到《转办函》后，需在1个工作日内联系诉求企业"
         contact_days=1,
-        # 三(三): 咨询类 1, 意见建议类 2, 涉企服务投诉 3 个工作日内办结反馈
         finish_days_by_type={
             CaseType.CONSULTATION.value: 1,
             CaseType.SUGGESTION.value: 2,
             CaseType.COMPLAINT.value: 3,
         },
-        # 三(四): "每周四需向工作专班反馈一次进展情况"
         weekly_progress_weekday=3,
-        # 三(五): "每月25日将梳理未办结诉求情况"
         overdue_review_day=25,
         rating_levels=2,
+        clauses={
+            "sign_days": "三(二) “需在1个工作日内……确认是否受理”",
+            "sign_extra_days_lower_level": "三(二) “各功能区、区县可适当延长1个工作日”",
+            "contact_days": "三(三) “接到《转办函》后，需在1个工作日内联系诉求企业”",
+            "finish_days_by_type": "三(三) “咨询类诉求事项应在1个工作日内办结反馈；意见建议类"
+            "诉求事项应在2个工作日内办结反馈；涉企服务投诉事项应在3个工作日内办结反馈”",
+            "weekly_progress_weekday": "三(四) “对于未办结事项每周四需向工作专班反馈一次进展情况”",
+            "overdue_review_day": "三(五) “每月25日将梳理未办结诉求情况”",
+        },
     ),
     ProfileSpec(
-        # 海企服〔2020〕4号 三
         key="haimen",
         name="海门区",
         source="海企服〔2020〕4号 三",
-        # 三(一): "收到问题后，第一时间与企业联系核实"
         contact_days=0,
-        # 三(二): "第一时间交办主办部门"
         dispatch_days=0,
-        # 三(二): "主办部门对常规问题，3个工作日内给予答复；内容复杂……3个工作日内向企业作出
-        # 初步答复，并在承诺的时间内办结"
         finish_days=3,
         plan_days=3,
-        # 三(四) "每天跟踪"; 三(五) "每月……在《工作简报》中予以通报"
         daily_tracking=True,
         monthly_bulletin=True,
         rating_levels=2,
+        clauses={
+            "contact_days": "三(一) “收到问题后，第一时间与企业联系核实”",
+            "dispatch_days": "三(二) “第一时间交办主办部门”",
+            "finish_days": "三(二) “主办部门对常规问题，3个工作日内给予答复”",
+            "plan_days": "三(二) “内容复杂……3个工作日内向企业作出初步答复，并在承诺的时间内办结”",
+            "daily_tracking": "三(四) “每天跟踪”",
+            "monthly_bulletin": "三(五) “每月……在《工作简报》中予以通报”",
+        },
     ),
 )
 
@@ -132,16 +157,266 @@ def finish_days_for(profile: PolicyProfile, case_type: CaseType) -> int | None:
     return profile.finish_days
 
 
-def install_seed_profiles(session) -> dict[str, PolicyProfile]:
-    """Create or update the five seed profiles; returns them by key."""
+def _record_revision(session, profile: PolicyProfile, *, at: datetime, by=None, note=""):
+    """Append the profile's limits as they stand now as its next revision."""
+    profile.revision = (profile.revision or 0) + 1
+    revision = PolicyRevision(
+        profile=profile,
+        number=profile.revision,
+        values=_jsonable(profile.terms()._values),
+        note=note[:300],
+        by_id=by.id if by is not None else None,
+        at=at,
+    )
+    session.add(revision)
+    return revision
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
+
+
+def _audit(session, profile, *, action, by, at, ip=None, detail=""):
+    audit.record(
+        session,
+        at=at,
+        user_id=by.id if by is not None else None,
+        ip=ip,
+        action=action,
+        object_type="policy_profile",
+        object_id=str(profile.id),
+        result="success",
+        detail=detail,
+    )
+
+
+# The date of a preset's revisions when no time is given: the day the five seeds became
+# presets (migration 0016). The domain reads no clock of its own.
+PRESETS_INSTALLED = datetime(2026, 12, 3, tzinfo=UTC)
+
+
+def install_seed_profiles(session, at: datetime | None = None) -> dict[str, PolicyProfile]:
+    """Create or update the five seed profiles as read-only presets; returns them by key.
+    A preset whose limits changed (or that has no revision yet) gets a new revision."""
+    at = at or PRESETS_INSTALLED
     existing = {p.key: p for p in session.scalars(sa.select(PolicyProfile))}
     for spec in SEED_PROFILES:
         profile = existing.get(spec.key)
         if profile is None:
-            profile = PolicyProfile(key=spec.key)
+            profile = PolicyProfile(key=spec.key, revision=0)
             session.add(profile)
             existing[spec.key] = profile
         for name, value in asdict(spec).items():
             setattr(profile, name, value)
+        profile.preset = True
+        session.flush()
+        latest = profile.revisions[-1].values if profile.revisions else None
+        if latest != _jsonable(profile.terms()._values):
+            _record_revision(session, profile, at=at, note=spec.source)
     session.flush()
     return existing
+
+
+# --------------------------------------------------------------------------- administration
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+
+# The limits an administrator edits, with what each is: a count of working days that may be
+# empty (no limit), a whole number that must be set, a weekday, a day of the month, a flag.
+EDITABLE: dict[str, str] = {
+    "contact_days": "days",
+    "dispatch_days": "days",
+    "sign_days": "days",
+    "sign_extra_days_lower_level": "count",
+    "finish_days": "days",
+    "plan_days": "days",
+    "max_extension_days": "days",
+    "extension_needs_approval": "flag",
+    "reply_days": "days",
+    "rating_levels": "levels",
+    "rating_window_days": "count",
+    "weekly_progress_weekday": "weekday",
+    "overdue_review_day": "monthday",
+    "ledger_due_day": "monthday",
+    "daily_tracking": "flag",
+    "monthly_bulletin": "flag",
+    "return_ruling_days": "count",
+    "review_days": "count",
+    "supervision_reply_days": "count",
+    "max_rehandle_rounds": "count",
+    "callback_sample_percent": "percent",
+    "supervise_overdue": "flag",
+    "clock_stop_allowed": "flag",
+}
+# Per-type handling limits (Shantou 三(三)), edited one type at a time.
+TYPE_LIMIT_PREFIX = "finish_days_"
+
+
+def copy_profile(
+    session, source: PolicyProfile, *, key: str, name: str, by, at: datetime, ip=None
+) -> PolicyProfile:
+    """A new, editable profile with `source`'s limits and clauses (revision 1), audited."""
+    key, name = (key or "").strip().lower(), (name or "").strip()
+    if not KEY_PATTERN.match(key):
+        raise RuleViolation(
+            N_("Enter a key of 2 to 32 small letters, digits or hyphens, starting with a letter."),
+            field="key",
+        )
+    if session.scalar(sa.select(PolicyProfile.id).where(PolicyProfile.key == key)):
+        raise RuleViolation(N_("A profile with this key exists; choose another."), field="key")
+    if not name:
+        raise RuleViolation(N_("Enter the profile's name."), field="name")
+    copy = PolicyProfile(
+        key=key,
+        name=name[:100],
+        source=source.source,
+        preset=False,
+        based_on=source,
+        clauses=dict(source.clauses or {}),
+        revision=0,
+    )
+    for field_name in POLICY_TERMS:
+        value = getattr(source, field_name)
+        setattr(copy, field_name, dict(value) if isinstance(value, dict) else value)
+    session.add(copy)
+    session.flush()
+    _record_revision(session, copy, at=at, by=by, note=f"copy of {source.key} r{source.revision}")
+    _audit(session, copy, action="policy_copy", by=by, at=at, ip=ip, detail=f"from {source.key}")
+    return copy
+
+
+def edit_profile(
+    session, profile: PolicyProfile, changes: dict, *, note: str, by, at: datetime, ip=None
+) -> list[str]:
+    """Apply `changes` (field → value) to an editable profile: one new revision and one
+    audit row naming each change old → new; each changed number's clause becomes the
+    reason given. Returns the fields changed (none: nothing is written)."""
+    if profile.preset:
+        raise RuleViolation(N_("A seed's preset cannot be edited; copy it first."))
+    note = (note or "").strip()
+    changed = []
+    for field_name, value in changes.items():
+        old = getattr(profile, field_name)
+        if old != value:
+            changed.append(f"{field_name}: {old} → {value}")
+    if not changed:
+        return []
+    if not note:
+        raise RuleViolation(N_("Say why the limits change (the clause or decision)."), field="note")
+    clauses = dict(profile.clauses or {})
+    for field_name, value in changes.items():
+        if getattr(profile, field_name) != value:
+            setattr(profile, field_name, dict(value) if isinstance(value, dict) else value)
+            clauses[field_name] = note[:300]
+    profile.clauses = clauses
+    revision = _record_revision(session, profile, at=at, by=by, note=note)
+    _audit(
+        session,
+        profile,
+        action="policy_edit",
+        by=by,
+        at=at,
+        ip=ip,
+        detail=f"r{revision.number}: " + "; ".join(changed),
+    )
+    return changed
+
+
+def choose_profile(
+    session, jurisdiction: Jurisdiction, profile: PolicyProfile | None, *, by, at, ip=None
+) -> None:
+    """A jurisdiction runs `profile`, or (None) inherits its parent's; audited."""
+    old = jurisdiction.policy.key if jurisdiction.policy else "inherit"
+    new = profile.key if profile else "inherit"
+    if old == new:
+        return
+    if profile is None and jurisdiction.parent is None:
+        raise RuleViolation(
+            N_("A jurisdiction at the top has no parent to inherit from; choose a profile."),
+            field="profile",
+        )
+    jurisdiction.policy = profile
+    audit.record(
+        session,
+        at=at,
+        user_id=by.id if by is not None else None,
+        ip=ip,
+        action="policy_choose",
+        object_type="jurisdiction",
+        object_id=str(jurisdiction.id),
+        result="success",
+        detail=f"{jurisdiction.code}: {old} → {new}",
+    )
+
+
+def pin(case) -> None:
+    """Hold `case` to the limits in force now (called when it is dispatched): later edits
+    of the profile do not move its clocks. A case already pinned keeps its revision."""
+    if case.policy_revision_id is not None or case.policy_revision is not None:
+        return
+    live = case.jurisdiction.effective_policy
+    if live is not None and live.revisions:
+        case.policy_revision = live.revisions[-1]
+
+
+# --------------------------------------------------------------------------- what it means in dates
+
+CLOCKS = ("contact", "confirm", "finish", "plan", "reply", "extension cap")
+
+
+@dataclass(frozen=True)
+class Clock:
+    name: str
+    days: int | None
+    due: date | None
+    clause: str = ""
+
+
+def deadlines(
+    profile, case_type: CaseType, received: date, calendar, *, unit_level: str = "city"
+) -> list[Clock]:
+    """The clocks that start when a unit receives a case of `case_type` on `received`, each
+    with its last day on the working-day calendar (None: the profile sets no such limit).
+
+    - contact: the unit gets in touch (Chaozhou 四(四)1; Shantou 三(三) after the 转办函);
+    - confirm: the unit confirms it takes the case (Shantou 三(二)), one day more for a
+      unit below the city ("各功能区、区县可适当延长1个工作日");
+    - finish: the handling limit, by type where the profile has one (Shantou 三(三));
+    - plan: the plan with a promised date (Chengkou 五(三)2; Haimen 三(二) 初步答复);
+    - reply: the result reaches the enterprise after finishing on the last day (Chaozhou
+      四(四)3), so counted from the finish date;
+    - extension cap: the latest finish an approved extension allows (Chaozhou 四(四)2).
+    """
+    clauses = getattr(profile, "clauses", None) or {}
+    finish_days = finish_days_for(profile, case_type)
+    finish_due = _add(calendar, received, finish_days)
+    confirm_days, confirm_clause = profile.sign_days, clauses.get("sign_days", "")
+    if confirm_days is not None and unit_level != "city" and profile.sign_extra_days_lower_level:
+        confirm_days += profile.sign_extra_days_lower_level
+        extra = clauses.get("sign_extra_days_lower_level", "")
+        confirm_clause = "; ".join(c for c in (confirm_clause, extra) if c)
+    finish_clause = clauses.get("finish_days", "")
+    if case_type.value in (profile.finish_days_by_type or {}):
+        finish_clause = clauses.get("finish_days_by_type", "")
+    # (clock, days, counted from, clause)
+    plan = [
+        ("contact", profile.contact_days, received, clauses.get("contact_days", "")),
+        ("confirm", confirm_days, received, confirm_clause),
+        ("finish", finish_days, received, finish_clause),
+        ("plan", profile.plan_days, received, clauses.get("plan_days", "")),
+        ("reply", profile.reply_days, finish_due, clauses.get("reply_days", "")),
+        (
+            "extension cap",
+            profile.max_extension_days,
+            finish_due,
+            clauses.get("max_extension_days", ""),
+        ),
+    ]
+    return [
+        Clock(name, days, _add(calendar, start, days) if start else None, clause)
+        for name, days, start, clause in plan
+    ]
+
+
+def _add(calendar, start: date, days: int | None) -> date | None:
+    return calendar.add_working_days(start, days) if days is not None else None

@@ -97,20 +97,8 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
     cannot be stored in PostgreSQL)."""
     name = filename.lower()
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a damaged file
-            raise RuleViolation(
-                N_("The file could not be read as an Excel workbook (.xlsx)."), field="file"
-            ) from None
-        sheet = book.worksheets[0]
-        rows = [
-            ["" if v is None else clean(str(v)).strip() for v in row]
-            for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)
-        ]
-        # One row past the limit is read, so that a longer file is refused, never cut.
+        book = open_workbook(data)
+        rows = sheet_rows(book.worksheets[0])
         book.close()
         return rows
     if name.endswith(".csv"):
@@ -124,6 +112,27 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
             raise RuleViolation(N_("The CSV file is neither UTF-8 nor GBK text."), field="file")
         return [[clean(cell).strip() for cell in row] for row in csv.reader(io.StringIO(text))]
     raise RuleViolation(N_("Choose an .xlsx or .csv file."), field="file")
+
+
+def open_workbook(data: bytes):
+    """An .xlsx file opened read-only with its values (not formulas), or a RuleViolation."""
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged file
+        raise RuleViolation(
+            N_("The file could not be read as an Excel workbook (.xlsx)."), field="file"
+        ) from None
+
+
+def sheet_rows(sheet) -> list[list[str]]:
+    """An openpyxl sheet's rows as text cells, control characters dropped. One row past the
+    limit is read, so that a longer file is refused, never cut."""
+    return [
+        ["" if v is None else clean(str(v)).strip() for v in row]
+        for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)
+    ]
 
 
 def import_rows(

@@ -18,15 +18,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
-from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from portal.domain import workflow
 from portal.domain.access import enterprise_timeline, jurisdiction_subtree
 from portal.domain.calendar import WorkCalendar
-from portal.domain.errors import N_
 from portal.domain.models import (
     ApiClient,
     Case,
@@ -50,8 +47,6 @@ LIMITS = {
     "contact.name": 64,
     "contact.phone": 40,
 }
-
-E = TypeVar("E", bound=Enum)
 
 
 def hash_token(token: str) -> str:
@@ -85,16 +80,9 @@ def client_for(session, token: str | None) -> ApiClient | None:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One field that cannot be taken as sent: its JSON path and what is wrong."""
-
-    field: str
-    message: str  # an N_() text, translated by the web layer
-
-
-@dataclass(frozen=True)
 class Order:
-    """A work order as checked: everything `register_case` needs."""
+    """A work order as checked (by the API's pydantic model, portal/blueprints/api/
+    schemas.py): everything `register_case` needs."""
 
     external_id: str
     channel: Channel
@@ -107,92 +95,6 @@ class Order:
     title: str
     text: str
     received_at: datetime
-
-
-def _text(body: dict, path: str, problems: list, *, required: bool = True) -> str:
-    value: Any = body
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems.append(Problem(path, N_("This field is required.")))
-        return ""
-    if not isinstance(value, str):
-        problems.append(Problem(path, N_("Give this field as text.")))
-        return ""
-    value = value.strip()
-    if any(ord(c) < 32 and c not in "\n\t" for c in value):
-        problems.append(Problem(path, N_("This field holds control characters.")))
-    if len(value) > LIMITS.get(path, 64):
-        problems.append(Problem(path, N_("This field is too long.")))
-    return value
-
-
-def _choice(body: dict, name: str, allowed: tuple[E, ...], default: E, problems: list) -> E:
-    """One of `allowed` by its value (`default` when the field is absent)."""
-    by_value = {member.value: member for member in allowed}
-    value = body.get(name, default.value)
-    if value not in by_value:
-        problems.append(Problem(name, N_("This value is not one of those allowed.")))
-    return by_value.get(value, default)
-
-
-def parse(body: Any) -> tuple[Order | None, list[Problem]]:
-    """Check a work order's JSON body; every problem is named with its field."""
-    if not isinstance(body, dict):
-        return None, [Problem("", N_("Send the work order as a JSON object."))]
-    problems: list[Problem] = []
-    external_id = _text(body, "external_id", problems)
-    if external_id and not EXTERNAL_ID.fullmatch(external_id):
-        problems.append(
-            Problem("external_id", N_("Use 8 to 64 letters, digits, hyphens or underscores."))
-        )
-    channel = _choice(body, "channel", CHANNELS, Channel.HOTLINE_12345, problems)
-    case_type = _choice(body, "type", tuple(CaseType), CaseType.BUSINESS, problems)
-    category = body.get("category")
-    if category is not None and (
-        not isinstance(category, int) or isinstance(category, bool) or category < 1
-    ):
-        problems.append(Problem("category", N_("Give the category's number.")))
-        category = None
-    received = _text(body, "received_at", problems)
-    received_at = None
-    if received:
-        try:
-            received_at = datetime.fromisoformat(received.replace("Z", "+00:00"))
-        except ValueError:
-            received_at = None
-        if received_at is None or received_at.tzinfo is None:
-            problems.append(
-                Problem(
-                    "received_at",
-                    N_(
-                        "Give the time as ISO 8601 with its offset, e.g. 2026-12-01T09:30:00+08:00."
-                    ),
-                )
-            )
-    enterprise_name = _text(body, "enterprise.name", problems)
-    credit_code = _text(body, "enterprise.credit_code", problems, required=False) or None
-    contact_name = _text(body, "contact.name", problems)
-    contact_phone = _text(body, "contact.phone", problems)
-    title = _text(body, "title", problems)
-    text = _text(body, "text", problems)
-    if problems or received_at is None:  # no time: a problem is named already
-        return None, problems
-    order = Order(
-        external_id=external_id,
-        channel=channel,
-        case_type=case_type,
-        enterprise_name=enterprise_name,
-        credit_code=credit_code,
-        contact_name=contact_name,
-        contact_phone=contact_phone,
-        category_number=category,
-        title=title,
-        text=text,
-        received_at=received_at,
-    )
-    return order, problems
 
 
 def find(session, client: ApiClient, external_id: str) -> WorkOrder | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 
-from portal.domain import step_notices, uploads
+from portal.domain import step_notices, tracking, uploads
 from portal.domain.calendar import WorkCalendar, local_date
 from portal.domain.errors import N_, RuleViolation
 from portal.domain.models import (
@@ -52,7 +52,7 @@ from portal.domain.models import (
     User,
 )
 from portal.domain.numbering import format_number, next_seq
-from portal.domain.policies import finish_days_for
+from portal.domain.policies import finish_days_for, pin
 
 S = CaseState
 A = EventAction
@@ -247,6 +247,10 @@ def whistle(
     enterprise = by.enterprise
     if enterprise is None:
         raise RuleViolation(N_("Only an enterprise account can whistle."))
+    if enterprise.name_check is not None:  # accounts.NAME_PENDING: the office confirms first
+        raise RuleViolation(
+            N_("The office has not yet confirmed your business's name. Whistle once it has.")
+        )
     existing = session.scalar(sa.select(Case).where(Case.submission_key == submission_key))
     if existing is not None:
         if existing.enterprise_id != enterprise.id:
@@ -492,7 +496,8 @@ def available_steps(case: Case, user: User) -> list[str]:
 
 
 def _policy(case: Case):
-    return case.jurisdiction.effective_policy
+    """The limits the case is held to (`Case.policy`: the revision it was dispatched under)."""
+    return case.policy
 
 
 def _due(calendar: WorkCalendar, at: datetime, days: int | None) -> date | None:
@@ -704,7 +709,9 @@ def _dispatchable(session, case: Case, unit: OrgUnit | None) -> OrgUnit:
 def _start_clocks(calendar: WorkCalendar, case: Case, at: datetime, *, keep_finish=False):
     """交办: the lead unit must sign (Shantou 三(二) 1 working day, +1 below the city), get in
     touch (contact_days) and finish (Chaozhou 四(四)2 "收到本级领导小组办公室转交诉求和意见后5个
-    工作日内办结") — all counted from the dispatch."""
+    工作日内办结") — all counted from the dispatch. The case keeps the limits in force now
+    (issue 16 item 3: a later edit of the profile does not move its clocks)."""
+    pin(case)
     policy = _policy(case)
     case.dispatched_at = at
     if policy is None:
@@ -1594,11 +1601,12 @@ def hash_tracking_code(code: str) -> str:
 
 def find_tracked_case(session, number: str, mobile: str) -> Case | None:
     """The case with this number whose registered contact mobile is `mobile` (the /track
-    page: no account needed)."""
-    case = session.scalar(sa.select(Case).where(Case.number == number.strip().upper()))
-    if case is None or case.contact_phone.strip() != mobile.strip():
+    page: no account needed), both read however they were typed (`tracking.py`)."""
+    candidates = tracking.case_number_candidates(number)
+    if not candidates:
         return None
-    return case
+    cases = session.scalars(sa.select(Case).where(Case.number.in_(candidates)))
+    return next((c for c in cases if tracking.same_phone(c.contact_phone, mobile)), None)
 
 
 # --------------------------------------------------------------------------- the steps

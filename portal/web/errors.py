@@ -18,6 +18,7 @@ from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
 from portal.extensions import db
+from portal.web import unavailable
 from portal.web.rendering import render_screen
 
 
@@ -70,8 +71,8 @@ def _form_classes(cls=FlaskForm):
         yield from _form_classes(sub)
 
 
-def _fields_of(form) -> dict[str, tuple[object, bool]]:
-    """A form class's fields by name: (label, whether it holds typed text)."""
+def _fields_of(form) -> dict[str, tuple[object, bool, type]]:
+    """A form class's fields by name: (label, whether it holds typed text, field class)."""
     fields = {}
     for name in dir(form):
         unbound = getattr(form, name, None)
@@ -80,12 +81,12 @@ def _fields_of(form) -> dict[str, tuple[object, bool]]:
             typed = issubclass(
                 unbound.field_class, (StringField, TextAreaField)
             ) and not issubclass(unbound.field_class, (PasswordField, HiddenField))
-            fields[name] = (label, typed)
+            fields[name] = (label, typed, unbound.field_class)
     return fields
 
 
 @lru_cache(maxsize=1)
-def _forms() -> list[dict[str, tuple[object, bool]]]:
+def _forms() -> list[dict[str, tuple[object, bool, type]]]:
     return [fields for fields in map(_fields_of, set(_form_classes())) if fields]
 
 
@@ -94,18 +95,23 @@ def _short(name: str) -> str:
     return name.split("-", 1)[1] if "-" in name else name
 
 
+def best_form(posted: list[str]) -> dict[str, tuple[object, bool, type]]:
+    """The fields of the app's form that has the most of the `posted` field names."""
+    return max(
+        _forms(), key=lambda f: (sum(n in f or _short(n) in f for n in posted), -len(f)), default={}
+    )
+
+
 def typed_fields() -> list[tuple[str, str]]:
     """The text the refused POST carried, as (label, text): the typed text fields only,
     never passwords, tokens, codes or hidden fields; files cannot be kept. The labels are
     those of the app's form that has the most of the posted fields."""
     posted = [n for n in request.form if not SECRET_NAMES.search(n)]
-    best = max(
-        _forms(), key=lambda f: (sum(n in f or _short(n) in f for n in posted), -len(f)), default={}
-    )
+    best = best_form(posted)
     shown = []
     for name in posted:
         value = "\n".join(v for v in request.form.getlist(name) if v.strip())
-        label, typed = best.get(name) or best.get(_short(name)) or (None, True)
+        label, typed, _class = best.get(name) or best.get(_short(name)) or (None, True, None)
         if value and typed:
             shown.append((str(label) if label else name, value))
     return shown
@@ -152,6 +158,8 @@ def init_app(app) -> None:
     def _http(error):
         if error.code is None or error.code < 400:
             return error
+        if unavailable.database_away(getattr(error, "original_exception", None)):
+            return unavailable.answer(error.original_exception)
         response = _page(error.code)
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
@@ -159,6 +167,8 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error):
+        if unavailable.database_away(error):
+            return unavailable.answer(error)
         db.session.rollback()
         error_id = secrets.token_hex(4)
         app.logger.exception("error %s on %s %s", error_id, request.method, request.path)

@@ -1,6 +1,7 @@
 """Role guards (STYLE.md, Permissions). Anonymous users go to the login page (HX-Redirect for
 htmx); signed-in users without the role get 403, and the refusal is audited. Each guarded
-view records its roles as `view.access`, which `tests/test_access.py` checks for every route.
+view records its roles as `view.access`, which tests/security/test_access_control.py checks
+for every route.
 """
 
 from __future__ import annotations

@@ -16,8 +16,10 @@ from portal.domain.models import (
     ContactMethod,
     EnterpriseKind,
     EventAction,
+    JurisdictionLevel,
     RatingLevel,
     Role,
+    UnitKind,
 )
 
 A = EventAction
@@ -73,6 +75,19 @@ LABELS = {
     ContactMethod.OTHER: _l("Other"),
     CalendarDayKind.HOLIDAY: _l("Holiday"),
     CalendarDayKind.WORKDAY: _l("Working day"),
+    JurisdictionLevel.PROVINCE: _l("Province"),
+    JurisdictionLevel.CITY: _l("City"),
+    JurisdictionLevel.COUNTY: _l("County or district"),
+    JurisdictionLevel.ZONE: _l("Development zone"),
+    JurisdictionLevel.TOWN: _l("Town or street"),
+    JurisdictionLevel.VILLAGE: _l("Village or community"),
+    UnitKind.LEADING_GROUP: _l("Leading group"),
+    UnitKind.OFFICE: _l("Leading group's office"),
+    UnitKind.DEPARTMENT: _l("Department"),
+    UnitKind.INSPECTION: _l("Inspector's office"),
+    UnitKind.SECTION: _l("Town section"),
+    UnitKind.SERVICE_CENTRE: _l("Service centre"),
+    UnitKind.VILLAGE_COMMITTEE: _l("Village or community committee"),
 }
 
 

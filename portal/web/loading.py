@@ -8,7 +8,7 @@ from flask import abort
 from portal.domain.access import case_scope
 from portal.domain.models import Case
 from portal.extensions import db
-from portal.web.auditing import audit_request
+from portal.web.auditing import audit_when_answered
 
 
 def load_case(number: str, for_user, *, action: str = "view", detail: str = "") -> Case:
@@ -29,8 +29,9 @@ def audit_case_view(
     number: str, user, *, found: bool, action: str = "view", detail: str = ""
 ) -> None:
     """Every look at a case, and every refused one, is recorded (Shantou 五(一); SECURITY.md
-    checklist 28). Its own transaction: the record stays whatever the request does next."""
-    audit_request(
+    checklist 28): taken now, written into the request's own transaction when the response
+    is ready and committed then, whatever the view did meanwhile (`audit_when_answered`)."""
+    audit_when_answered(
         action,
         object_type="case",
         object_id=number,
@@ -38,8 +39,3 @@ def audit_case_view(
         detail=detail,
         user=user,
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        # A view record need not wait for the disk (case changes still do): PostgreSQL
-        # writes it within wal_writer_delay; only a server crash in that instant loses it.
-        db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
-    db.session.commit()

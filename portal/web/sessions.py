@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from flask import current_app, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
-from portal.domain.models import User
+from portal.domain.models import Enterprise, Jurisdiction, OrgUnit, User
 from portal.extensions import db
 
 
@@ -28,11 +29,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# What nearly every page asks of the user next: the enterprise or the unit, its
+# jurisdiction and that jurisdiction's parents (the whistle targets, the categories, the
+# policy in force). Read with the user in one statement instead of one lazy load each.
+_PLACE = joinedload(Jurisdiction.parent).joinedload(Jurisdiction.parent)
+_WITH_PLACE = (
+    joinedload(User.enterprise).joinedload(Enterprise.jurisdiction).options(_PLACE),
+    joinedload(User.unit).joinedload(OrgUnit.jurisdiction).options(_PLACE),
+)
+
+
 def load_user(token: str):
     user_id, _, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=_WITH_PLACE)
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
@@ -112,6 +123,9 @@ def forget_second_factor() -> None:
     session.pop(PENDING, None)
 
 
+# Endpoints that never read the user or the session: no user load, no idle clock.
+SESSIONLESS = {"static", "health.healthz"}
+
 # Endpoints a signed-in user may use while a step is due (and the step's own page).
 ALWAYS_OPEN = {"static", "auth.logout", "auth.language", "health.healthz"}
 
@@ -140,7 +154,7 @@ def init_app(app, login_manager) -> None:
 
     @app.before_request
     def _enforce_timeouts():
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        if request.endpoint in SESSIONLESS or not current_user.is_authenticated:
             return None
         now = utcnow().timestamp()
         auth_at = session.get("auth_at", 0)

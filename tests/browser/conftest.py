@@ -18,10 +18,12 @@ from werkzeug.serving import make_server
 
 from portal import create_app, demo
 from portal.extensions import db as _db
-from tests.conftest import _config
+from tests.conftest import IS_POSTGRES, _config
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"  # screenshots for manual review (git-ignored)
+# Screenshots and PDF pages for manual review (git-ignored), one folder per database: make
+# test runs the SQLite and PostgreSQL suites at once.
+ARTIFACTS = ROOT / "test-artifacts" / ("postgresql" if IS_POSTGRES else "sqlite")
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -226,5 +228,5 @@ def assert_no_horizontal_scroll(page: Page) -> None:
 
 
 def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)

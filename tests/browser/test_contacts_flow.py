@@ -420,7 +420,7 @@ def check_pdf(path: Path, shot: str) -> None:
     cjk = [line for line in fonts.splitlines()[2:] if "Noto-Sans-CJK" in line]
     assert cjk, fonts
     assert all(line.split()[-5] == "yes" for line in cjk), fonts  # the "emb" column
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob(f"{shot}-*.png"):
         old.unlink()
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(ARTIFACTS / shot)], check=True)

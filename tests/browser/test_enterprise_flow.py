@@ -48,6 +48,7 @@ THANKS_REOPENED = "感谢您的评价。您的诉求将退回部门重新办理�
 UNDER_SUPERVISION = "办公室督办中。"
 BEING_HANDLED = "办理中"
 NO_MATCH = "没有与该事项编号和手机号码相符的诉求，请核对后重试。"
+TRACK = "查询办理进度"
 
 
 # -- the domain side: the live server's database, through an app of our own -------------
@@ -385,7 +386,7 @@ HOTLINE_REPLY = "补助申报将于下月开始，材料清单已短信发送。
 
 def open_track(page: Page, js: bool, check_accessibility, number: str, mobile: str) -> None:
     page.goto("/track")
-    expect(page.locator("h1")).to_have_text("诉求查询")
+    expect(page.locator("h1")).to_have_text(TRACK)
     inspect(page, js, check_accessibility, "track-form")
     page.get_by_label("事项编号").fill(number)
     page.get_by_label("手机号码").fill(mobile)
@@ -420,6 +421,25 @@ def test_track_a_staff_registered_case_and_rate_it(page, js, check_accessibility
     assert state is CaseState.IN_HAND and supervised
 
 
+def test_track_is_found_from_home_and_reads_numbers_as_typed(page, js, check_accessibility, domain):
+    """Issue 17 item 2: 查询办理进度 from the home page and the signed-out header; the
+    number without hyphens and the mobile with spaces and +86 still find the case."""
+    number = domain.staff_case(mobile=HOTLINE_MOBILE, title=HOTLINE_TITLE, content=HOTLINE_CONTENT)
+    page.goto("/")
+    expect(page.locator("main").get_by_role("link", name=TRACK)).to_be_visible()
+    page.locator("header").get_by_role("link", name=TRACK).click()
+    expect(page).to_have_url(path_is("/track"))
+    expect(page.locator("h1")).to_have_text(TRACK)
+    expect(page.locator("main")).to_contain_text("每件诉求都可在此查询")
+    inspect(page, js, check_accessibility, "track-from-header")
+    page.get_by_label("事项编号").fill(number.replace("-", " ").lower())
+    page.get_by_label("手机号码").fill("+86 " + HOTLINE_MOBILE[:3] + "-" + HOTLINE_MOBILE[3:])
+    main_button(page, "查询").click()
+    expect(page).to_have_url(path_is(f"/track/{number}"))
+    expect(page.locator("h1")).to_have_text(HOTLINE_TITLE)
+    inspect(page, js, check_accessibility, "tracked-as-typed")
+
+
 def test_track_with_a_wrong_mobile_shows_nothing_of_the_case(page, js, check_accessibility, domain):
     number = domain.staff_case(mobile=HOTLINE_MOBILE, title=HOTLINE_TITLE, content=HOTLINE_CONTENT)
 
@@ -430,7 +450,7 @@ def test_track_with_a_wrong_mobile_shows_nothing_of_the_case(page, js, check_acc
     expect(summary).to_contain_text(NO_MATCH)
     expect(page).to_have_url(path_is("/track"))
     expect(page).to_have_title(re.compile(r"^错误："))
-    expect(page.locator("h1")).to_have_text("诉求查询")
+    expect(page.locator("h1")).to_have_text(TRACK)
     expect(page.get_by_label("事项编号")).to_have_value(number)
     main_text = page.locator("main").inner_text()
     for shown in (HOTLINE_TITLE, HOTLINE_CONTENT, "李先生"):

@@ -14,9 +14,12 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from portal.domain import answers, uploads, workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.models import (
+    Category,
     ContactMethod,
     ContactProblem,
     ContactRecord,
@@ -109,6 +112,14 @@ def build_scene(session, world, instance_path: str) -> Scene:
         text="外市机密答复。",
         jurisdiction=elsewhere,
     )
+    own_category = session.scalar(
+        sa.select(Category).where(Category.jurisdiction_id == world.city.id).limit(1)
+    )
+    far_category = Category(
+        jurisdiction=elsewhere, number=1, name="外市类别", lead_units=[far_unit]
+    )
+    session.add(far_category)
+    own.category, other.category = own_category, far_category  # in use: retired, not deleted
     session.flush()
     return Scene(
         own={
@@ -121,6 +132,9 @@ def build_scene(session, world, instance_path: str) -> Scene:
             "user_id": str(world.users["handler"].id),
             "external_id": "own-order-0001",
             "answer_id": str(own_answer.id),
+            "profile_id": str(world.city.policy_id),
+            "jurisdiction_id": str(world.city.id),
+            "category_id": str(own_category.id),
         },
         other={
             "number": other.number,
@@ -132,6 +146,9 @@ def build_scene(session, world, instance_path: str) -> Scene:
             "user_id": str(far_liaison.id),
             "external_id": "far-order-0001",
             "answer_id": str(far_answer.id),
+            "profile_id": str(world.city.policy_id),
+            "jurisdiction_id": str(elsewhere.id),
+            "category_id": str(far_category.id),
         },
         own_case=own,
         other_case=other,

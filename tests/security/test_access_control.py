@@ -119,6 +119,7 @@ def _status(response) -> int | str:
     return response.status_code
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 def test_c11_the_matrix_holds_for(app, client, db, world, login_as, role):
     """Every cell of the role's column, the routes that change who is signed in last."""

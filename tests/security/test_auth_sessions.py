@@ -501,6 +501,7 @@ def _one_time_password(result) -> str:
     return result.output.strip().splitlines()[-1].strip()
 
 
+@pytest.mark.slow
 def test_c08_production_bootstrap_leaves_no_account_with_a_known_password(app, db, runner):
     """A production-shaped start: `demo` is refused, `accounts create-admin` is the way in,
     and its password is random, shown once, and must be changed."""

@@ -266,6 +266,7 @@ def _get_paths(app, scene) -> list[str]:
     return sorted(set(paths))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", [r.value for r in Role])
 def test_c22_every_get_route_changes_no_rows(app, client, db, world, login_as, role):
     """Crawl every GET route as `role` (the admin and every other role): no table gains or

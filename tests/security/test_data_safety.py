@@ -114,6 +114,7 @@ def _records(url: str) -> dict[str, set]:
 # ------------------------------------------------------------------ 37
 
 
+@pytest.mark.slow
 def test_c37_a_backup_restores_into_a_fresh_database_with_every_record(
     app, db, world, runner, tmp_path, scratch_url
 ):
@@ -160,6 +161,7 @@ def test_c37_a_changed_dump_is_refused(app, db, world, runner, tmp_path, scratch
     assert "SHA-256 differs from the manifest" in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     IS_POSTGRES,
     reason="the SQLite backup API under load; on PostgreSQL "
@@ -237,6 +239,7 @@ def test_c37_sqlite_backup_under_write_load_is_whole(app, db, world, runner, tmp
         assert backups.table_summary(restored) == backups.read_manifest(dump)["tables"]
 
 
+@pytest.mark.slow
 @needs_cluster
 def test_c37_point_in_time_recovery_to_a_fresh_instance():
     """SECURITY.md "nothing lost" 6: "base backup plus WAL archiving (PITR)". The shared
@@ -379,6 +382,7 @@ def _kept(conn) -> tuple:
     return len(cases), len(events), hash(tuple(map(tuple, cases)) + tuple(map(tuple, events)))
 
 
+@pytest.mark.slow
 def test_c38_upgrade_and_downgrade_a_copy_of_thousands_of_rows_loses_nothing(scratch_url):
     """SECURITY.md "nothing lost" 7: a rehearsal on a copy. 3,000 cases and 6,000 events
     under revision 0001, up to the head, down to 0001, up again: every row kept."""
@@ -404,6 +408,7 @@ def test_c38_upgrade_and_downgrade_a_copy_of_thousands_of_rows_loses_nothing(scr
 # ------------------------------------------------------------------ 39
 
 
+@pytest.mark.slow
 def test_c39_dependency_audit_finds_nothing_above_the_threshold():
     """`make audit-deps` runs this script: pip-audit over requirements.txt and npm audit
     --omit=dev. A finding fails here as in CI; an unreachable advisory database skips."""

@@ -61,6 +61,9 @@ from tests import factories
 from tests.conftest import IS_POSTGRES, csrf_from
 from tests.test_casework import post_step
 
+# Fault drills: gunicorn instances, Redis stopped, PostgreSQL restarted (make test-fast skips).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 needs_gunicorn = pytest.mark.skipif(not GUNICORN.exists(), reason="needs the venv's gunicorn")
@@ -787,3 +790,91 @@ def test_c36_postgresql_restarted_under_load(tmp_path):
                 assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
                 _db.session.remove()
                 _db.engine.dispose()
+
+
+def _get_with_headers(browser: Browser, port: int, path: str, **headers):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+    try:
+        with browser.opener.open(request, timeout=20) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+@pytest.mark.slow
+@needs_gunicorn
+@needs_cluster
+def test_c36_postgresql_stopped_every_page_is_the_503_and_a_resent_form_makes_one_case(
+    tmp_path,
+):
+    """Issue 18 item 1, with a real server: PostgreSQL stopped under two gunicorn workers.
+    Pages (anonymous, enterprise, office; whole and htmx fragments) answer the branded 503
+    with Retry-After, the headers and an error id; a whistle posted meanwhile comes back
+    typed under "系统繁忙，请稍后再次提交"; once the server is up, that form sent twice makes
+    one case."""
+    from portal.extensions import db as _db
+    from tests.conftest import _config
+    from tests.security.test_database_away import BUSY
+
+    with private_postgres() as cluster:
+        url = cluster.url()
+        migrate_with_demo_data(url)
+        with gunicorns(url, tmp_path, workers=2, DEMO_PASSWORD="demo12345") as [port]:
+            enterprise, office, visitor = Browser(), Browser(), Browser()
+            assert enterprise.sign_in(port, "13800000001", "demo12345") == 303
+            assert office.sign_in(port, "office", "demo12345") == 303
+            form = whistle_form(enterprise, port, title="停库期间的诉求")
+
+            cluster.pg_ctl("-m", "fast", "stop")
+            pages = [
+                (visitor, "/", {}),
+                (enterprise, "/cases", {}),
+                (enterprise, "/cases", {"HX-Request": "true"}),
+                (office, "/office/", {}),
+                (office, "/office/", {"HX-Request": "true"}),
+            ]
+            for browser, path, headers in pages:
+                for _worker in range(2):  # whichever worker answers
+                    status, got, html = _get_with_headers(browser, port, path, **headers)
+                    assert status == 503, (path, status, html[:300])
+                    assert int(got["Retry-After"]) > 0
+                    assert got["X-Frame-Options"] == "DENY" and "frame-ancestors" in got.get(
+                        "Content-Security-Policy", ""
+                    )
+                    page = BeautifulSoup(html, "html.parser")
+                    assert page.select_one("#unavailable-title").text == "服务暂不可用"
+                    assert re.fullmatch(r"[0-9a-f]{8}", page.code.text.strip())
+                    assert ("<html" in html) is (not headers)
+
+            status, html = enterprise.post(port, "/whistle", form)
+            assert status == 503 and BUSY in html
+            replay = BeautifulSoup(html, "html.parser").select_one("form.replay")
+            again = [
+                (f["name"], f.text if f.name == "textarea" else f.get("value", ""))
+                for f in replay.select("input, textarea")
+                if f.get("type") != "file"
+            ]
+            assert ("submission_key", form["submission_key"]) in again
+            assert ("title", "停库期间的诉求") in again
+
+            cluster.start()
+            receipts = []
+            for _try in range(2):
+                for _attempt in range(10):  # a worker may find its first connection dead
+                    status, location = enterprise.post_for_location(port, "/whistle", again)
+                    if status == 303:
+                        receipts.append(location)
+                        break
+                    assert status == 503
+                    time.sleep(0.5)
+            assert len(receipts) == 2 and receipts[0] == receipts[1], receipts
+
+        check = create_app(_config(url))
+        with check.app_context():
+            made = _db.session.scalars(
+                sa.select(Case).where(Case.submission_key == form["submission_key"])
+            ).all()
+            assert [f"/cases/{c.number}" for c in made] == receipts[:1]
+            assert made[0].title == "停库期间的诉求"
+            _db.session.remove()
+            _db.engine.dispose()

@@ -359,6 +359,7 @@ def test_c17_corpus_in_the_contact_ledger_is_inert(client, db, world, login_as, 
     assert _squash(CORPUS[0]) in _squash(text) and "javascript" not in info.lower()
 
 
+@pytest.mark.slow
 def test_c17_corpus_prints_as_text_in_the_pdfs(client, world, login_as, corpus_cases, tmp_path):
     """Check 17 in the PDFs: the payloads print as text; no JavaScript and no link in the
     document comes from them."""
@@ -667,6 +668,7 @@ def _ssrf_text(base: str) -> str:
     )
 
 
+@pytest.mark.slow
 def test_c20_case_text_fetches_nothing_when_printed(
     client, db, world, login_as, listener, tmp_path
 ):
@@ -797,6 +799,7 @@ def _reflected_safely(response) -> None:
         assert_inert(response.text)
 
 
+@pytest.mark.slow
 @FAST
 @given(login=FUZZ, password=FUZZ, number=FUZZ, mobile=FUZZ, name=FUZZ)
 def test_i10_fuzz_public_forms(client, db, world, login, password, number, mobile, name):

@@ -81,6 +81,8 @@ def user_new():
     only (never stored, never in a URL or a flash message)."""
     form = StaffUserForm()
     _placement_choices(form)
+    if request.method == "GET" and request.args.get("unit", type=int):
+        form.unit.data = str(request.args.get("unit", type=int))  # from a unit's page
     if form.validate_on_submit():
         role, unit = _placement(form)
         done, made = commit_or_explain(

@@ -6,13 +6,24 @@ each field."""
 from __future__ import annotations
 
 import functools
+import secrets
 
-from flask import g, jsonify, request, url_for
+from flask import current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
+from spectree import Response
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from portal.blueprints.api import bp
-from portal.blueprints.api.openapi import document
+from portal.blueprints.api.openapi import PREFIX, document, spec
+from portal.blueprints.api.schemas import (
+    NotJson,
+    Problem,
+    WorkOrder,
+    WorkOrderStatus,
+    read_order,
+    sent_external_id,
+)
 from portal.domain import work_orders
 from portal.domain.calendar import load_calendar
 from portal.extensions import csrf, db
@@ -31,6 +42,42 @@ def problem(status: int, title: str, detail: str = "", **extra):
     response.status_code = status
     response.mimetype = PROBLEM
     return response
+
+
+def _http_problem(error: HTTPException):
+    response = problem(error.code or 500, error.name, error.description or "")
+    if error.code == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+@bp.before_app_request
+def _unrouted():
+    """A URL under /api/ that matches no route, or not with this method, is answered as a
+    problem too (the routing error is raised before any view of the blueprint runs)."""
+    error = request.routing_exception
+    if isinstance(error, HTTPException) and request.path.startswith(f"{PREFIX}/"):
+        return _http_problem(error)
+    return None
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    return _http_problem(error)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception):
+    db.session.rollback()
+    error_id = secrets.token_hex(4)
+    current_app.logger.exception("error %s on %s %s", error_id, request.method, request.path)
+    return problem(
+        500,
+        _("Internal server error"),
+        _("Something went wrong on our side. Quote error number %(id)s.", id=error_id),
+    )
 
 
 def _audit(result: str, object_id: str | None = None, detail: str = ""):
@@ -90,30 +137,44 @@ def _answer(work_order, status: int):
 
 @bp.post("/work-orders")
 @token_required
+@spec.validate(
+    json=WorkOrder,
+    resp=Response(
+        HTTP_201=(WorkOrderStatus, "Registered"),
+        HTTP_200=(WorkOrderStatus, "Already registered: its case"),
+        HTTP_400=(Problem, "Not JSON"),
+        HTTP_401=(Problem, "Wrong, revoked or missing token"),
+        HTTP_415=(Problem, "Not application/json"),
+        HTTP_422=(Problem, "Fields that cannot be taken, each named"),
+        HTTP_429=(Problem, "Too many calls with this token: wait Retry-After seconds"),
+    ),
+    skip_validation=True,
+    operation_id="createWorkOrder",
+)
 def create():
-    """Register a work order as a case; the same external id again answers with its case
-    (200 instead of 201)."""
+    """Register a work order as a case (idempotent by external_id)
+
+    The same external id again answers with its case (200 instead of 201)."""
     client = g.api_client
-    body = request.get_json(silent=True)
-    if body is None:
+    if not request.is_json:
         _audit("refused", detail="not JSON")
         db.session.commit()
-        return problem(
-            415 if not request.is_json else 400,
-            _("Not a JSON body"),
-            _("Send the work order as application/json."),
-        )
-    order, problems = work_orders.parse(body)
-    external_id = body.get("external_id") if isinstance(body, dict) else None
-    external_id = external_id[:64] if isinstance(external_id, str) else None
+        return problem(415, _("Not a JSON body"), _("Send the work order as application/json."))
+    raw = request.get_data(cache=True)
+    try:
+        order, problems = read_order(raw)
+    except NotJson:
+        _audit("refused", detail="not JSON")
+        db.session.commit()
+        return problem(400, _("Not a JSON body"), _("Send the work order as application/json."))
     if order is None:
-        _audit("refused", external_id, detail=", ".join(p.field for p in problems))
+        _audit("refused", sent_external_id(raw), detail=", ".join(f for f, _m in problems))
         db.session.commit()
         return problem(
             422,
             _("The work order cannot be taken as sent"),
             _("Correct the fields named and send it again."),
-            errors=[{"field": p.field, "detail": _(p.message)} for p in problems],
+            errors=[{"field": field, "detail": _(message)} for field, message in problems],
         )
     at = utcnow()
     try:
@@ -132,7 +193,18 @@ def create():
 
 @bp.get("/work-orders/<token:external_id>")
 @token_required
+@spec.validate(
+    resp=Response(
+        HTTP_200=(WorkOrderStatus, "The work order's case"),
+        HTTP_401=(Problem, "Wrong, revoked or missing token"),
+        HTTP_404=(Problem, "This client sent no such work order"),
+        HTTP_429=(Problem, "Too many calls with this token: wait Retry-After seconds"),
+    ),
+    skip_validation=True,
+    operation_id="getWorkOrder",
+)
 def work_order(external_id: str):
+    """A work order's case: state, due date, events, reply, rating"""
     found = work_orders.find(db.session, g.api_client, external_id)
     if found is None:
         _audit("not found", external_id)

@@ -153,6 +153,15 @@ def register():
         )
         if done:
             sign_in(user)
+            if user.enterprise.name_check:  # a company's exact name: the office confirms
+                flash(
+                    _(
+                        "Your account is ready. A company is registered under the same "
+                        "name, so the office confirms your business first; you can whistle "
+                        "once it has."
+                    )
+                )
+                return redirect(url_for("enterprise.cases"), 303)
             flash(_("Your account is ready. You can whistle now."))
             return redirect(safe_next(form.next.data) or url_for("enterprise.whistle"), 303)
     form.password.data = ""

@@ -116,20 +116,24 @@ class SupplementForm(PanelForm):
 
 
 class TrackForm(FlaskForm):
+    """Issue 17 item 2: the number with or without hyphens and spaces, the mobile with
+    spaces, dashes or +86 (read by `domain/tracking.py`)."""
+
     number = StringField(
         _l("Case number"),
         description=_l(
-            "As in the text message or told on the phone, for example 445100-2026-00012."
+            "As in the text message or told on the phone, for example 445100-2026-00012; "
+            "hyphens and spaces may be left out."
         ),
-        validators=[DataRequired(_l("Enter the case number.")), Length(max=32)],
+        validators=[DataRequired(_l("Enter the case number.")), Length(max=40)],
         render_kw={"autocapitalize": "characters", "spellcheck": "false"},
     )
     mobile = StringField(
         _l("Mobile number"),
-        description=_l("The number the case was registered with."),
+        description=_l("The number the case was registered with; spaces, dashes and +86 are fine."),
         validators=[
             DataRequired(_l("Enter the mobile number the case was registered with.")),
-            Length(max=20),
+            Length(max=24),
         ],
         render_kw={"autocomplete": "tel", "inputmode": "tel"},
     )

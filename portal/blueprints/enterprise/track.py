@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from portal.blueprints.enterprise import bp
 from portal.blueprints.enterprise.forms import TrackForm
 from portal.blueprints.enterprise.views import case_context, submit_rating
-from portal.domain import workflow
+from portal.domain import tracking, workflow
 from portal.domain.models import Case
 from portal.extensions import db, limiter
 from portal.web.loading import audit_case_view
@@ -47,7 +47,9 @@ def _context(case: Case) -> dict:
 
 
 def _number_key() -> str:
-    return "track:" + (request.form.get("number") or "").strip().upper()[:32]
+    """Guesses at one case count together however its number is written."""
+    typed = request.form.get("number") or ""
+    return "track:" + (tracking.case_number_candidates(typed) or [typed.strip().upper()])[0][:32]
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -58,7 +60,10 @@ def track():
     if form.validate_on_submit():
         case = workflow.find_tracked_case(db.session, form.number.data, form.mobile.data)
         audit_case_view(
-            form.number.data.strip().upper(), None, found=case is not None, action="track"
+            case.number if case else form.number.data.strip().upper()[:32],
+            None,
+            found=case is not None,
+            action="track",
         )
         if case is not None:
             _grant(case)

@@ -51,7 +51,13 @@ def card_pdf():
     card = service_card(db.session, _my_enterprise())
     whistle_url = url_for("enterprise.whistle", _external=True)
     qr = segno.make(whistle_url, error="m").svg_inline(scale=4, border=2)
-    data = render_pdf("pdf/card.html", card=card, whistle_url=whistle_url, qr_svg=Markup(qr))
+    data = render_pdf(
+        "pdf/card.html",
+        card=card,
+        whistle_url=whistle_url,
+        track_url=url_for("enterprise.track", _external=True),
+        qr_svg=Markup(qr),
+    )
     return pdf_response(data, _("Service card") + ".pdf")
 
 
@@ -89,6 +95,8 @@ def _files(field) -> list[uploads.CheckedFile]:
 @limiter.limit("30 per hour", key_func=_user_key, methods=["POST"])
 def whistle():
     enterprise = current_user.enterprise
+    if enterprise.name_check:  # registered under a company's name: the office confirms first
+        return render_screen("enterprise/name_check.html", enterprise=enterprise)
     form = WhistleForm()
     _prepare(form, enterprise)
     similar, ask = [], False
@@ -236,8 +244,11 @@ def answer_settled(answer_id: int):
     places = answers.places_for(current_user.enterprise.jurisdiction)
     if found is None or not found.published or found.jurisdiction_id not in places:
         abort(404)
-    answers.settled(db.session, found, by=current_user, at=utcnow())
-    db.session.commit()
+    try:
+        answers.settled(db.session, found, by=current_user, at=utcnow())
+        db.session.commit()
+    except IntegrityError:  # a colleague's click at the same moment was counted
+        db.session.rollback()
     flash(_("Glad the answer helped. Nothing was sent; whistle again any time."))
     return redirect(url_for("enterprise.cases"), 303)
 

@@ -107,3 +107,17 @@ class AnswerForm(FlaskForm):
         validators=[Optional(), Length(max=200)],
     )
     published = BooleanField(_l("Published: shown to enterprises"), default=True)
+
+
+class NameCheckForm(FlaskForm):
+    """The office's decision on an individual business registered under a company's exact
+    name (issue 18 item 4): confirm it, or refuse it (its accounts are disabled)."""
+
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("confirm", _l("Confirm: a business of its own, it may whistle")),
+            SelectChoice("refuse", _l("Refuse: it is not this business; disable its accounts")),
+        ],
+        validators=[DataRequired(_l("Choose whether to confirm or refuse the registration."))],
+    )
