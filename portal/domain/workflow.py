@@ -961,7 +961,7 @@ def plan(
         raise RuleViolation(N_("Promise a date after today."), field="promised")
     if not calendar.is_working_day(promised):
         raise RuleViolation(N_("Promise a working day."), field="promised")
-    data = {"promised": promised.isoformat()}
+    data: dict[str, object] = {"promised": promised.isoformat()}
     policy = _policy(case)
     plan_due = (
         calendar.due_date(case.dispatched_at, policy.plan_days)
