@@ -239,8 +239,10 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def whistle_form(browser: Browser, port: int, **overrides) -> dict:
     """The whistle form as the page gives it (CSRF token, a fresh submission_key), filled."""
-    _status, html = browser.get(port, "/whistle")
+    status, html = browser.get(port, "/whistle")
     soup = BeautifulSoup(html, "html.parser")
+    # While the database is away the page is the 503 (with a CSRF token, but no form).
+    assert soup.select_one("#submission_key") is not None, f"no whistle form ({status})"
     data = {
         "csrf_token": csrf_from(html),
         "submission_key": soup.select_one("#submission_key")["value"],
