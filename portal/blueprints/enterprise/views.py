@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from portal.blueprints.cases.documents import register_enterprise
 from portal.blueprints.enterprise import bp
 from portal.blueprints.enterprise.forms import RatingForm, SupplementForm, WhistleForm
 from portal.domain import access, answers, duplicates, uploads, workflow
@@ -23,7 +24,6 @@ from portal.domain.models import Answer, Case, CaseState, CaseType, RatingLevel,
 from portal.domain.policies import finish_days_for
 from portal.extensions import db, limiter
 from portal.web import kept_forms, upload_budget
-from portal.web.document_views import register_enterprise
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
 from portal.web.labels import label

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints import cases
+from portal.blueprints.cases import documents as document_views
 from portal.blueprints.cases import queue
 from portal.blueprints.office import bp
 from portal.blueprints.office.forms import RegisterForm
@@ -20,7 +21,6 @@ from portal.domain import queues, workflow
 from portal.domain.calendar import load_calendar
 from portal.domain.models import CaseType, Channel, Enterprise, Role
 from portal.extensions import db
-from portal.web import document_views
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
 from portal.web.rendering import render_screen

@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints import cases
+from portal.blueprints.cases import documents as document_views
 from portal.blueprints.cases import queue
 from portal.blueprints.workbench import bp
 from portal.domain import queues
 from portal.domain.models import Role
 from portal.extensions import db
-from portal.web import document_views
 from portal.web.guards import requires
 
 ROLES = (Role.HANDLER, Role.HEAD)

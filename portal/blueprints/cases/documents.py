@@ -1,6 +1,7 @@
-"""The routes of the case documents (web/documents.py): each form of a case as PDF for the
-staff who may see the case, the archive dossier, the month's 汇总清单, and the enterprise's
-two forms (受理登记表, 服务反馈评价单).
+"""The routes of the case documents (portal/web/documents.py renders them): each form of a
+case as PDF for the staff who may see the case, the archive dossier, the month's 汇总清单,
+and the enterprise's two forms (受理登记表, 服务反馈评价单). The office and the workbench
+register the staff's beside their case pages, the enterprise portal its own two.
 
 A case is loaded exactly as its page loads it (`load_case`: outside the user's scope it is
 404), and every download is audited like a view of the case, as an export (Shantou 五(一)
