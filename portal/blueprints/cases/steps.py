@@ -133,12 +133,14 @@ def _callback(form, case, by, at, calendar):
 @dataclass(frozen=True)
 class StaffStep:
     """A staff step's web part, under the name `workflow.STEPS` gives its rule: the form,
-    the title (the step's heading, button and "Done" message), and `take`, which calls the
-    step's verb with what the form holds: `take(form, case, user, at, calendar)`."""
+    the title (the step's heading, button and "Done" message), `take`, which calls the
+    step's verb with what the form holds: `take(form, case, user, at, calendar)`, and the
+    `panel`, a template shown above the form with what the step acts on."""
 
     form: type[StepForm]
     title: LazyString
     take: Callable[..., object]
+    panel: str | None = None
 
 
 W = workflow
@@ -291,7 +293,9 @@ STAFF_STEPS: dict[str, StaffStep] = {
         _l("Give an instruction"),
         lambda f, c, u, t, k: W.instruct(db.session, k, c, by=u, at=t, text=f.text.data or ""),
     ),
-    "approve_reply": StaffStep(EmptyForm, _l("Approve the reply"), _approve_reply),
+    "approve_reply": StaffStep(
+        EmptyForm, _l("Approve the reply"), _approve_reply, panel="cases/_reply_to_review.html"
+    ),
     "send_back": StaffStep(
         SendBackForm,
         _l("Send the reply back"),

@@ -48,7 +48,12 @@ def _staff_context(case: Case, user, *, failed: dict | None = None, conflict=Fal
     due = case.current_due
     forms = dict(failed or {})
     steps = [
-        (action, action_label_for_step(action), forms.get(action) or step_form(action, case))
+        (
+            action,
+            action_label_for_step(action),
+            forms.get(action) or step_form(action, case),
+            STAFF_STEPS[action].panel,
+        )
         for action in workflow.available_steps(case, user)
         if action in STAFF_STEPS
     ]
