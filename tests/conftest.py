@@ -50,30 +50,54 @@ def _config(uri: str, **extra) -> dict:
 class Database:
     url: str
     template: Path | None = None
+    _engine: sa.engine.Engine | None = None
 
     def fresh(self, tmp_path: Path) -> str:
         if self.template is not None:
             target = tmp_path / "test.db"
             shutil.copyfile(self.template, target)
             return f"sqlite:///{target}"
-        engine = sa.create_engine(self.url)
-        with engine.begin() as conn:
-            tables = conn.scalars(
-                sa.text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            ).all()
-            if tables:
-                conn.execute(
-                    sa.text(
-                        "TRUNCATE "
-                        + ", ".join(f'"{t}"' for t in tables)
-                        + " RESTART IDENTITY CASCADE"
-                    )
-                )
-        engine.dispose()
+        if self._engine is None:
+            self._engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        with self._engine.begin() as conn:
+            _empty_postgresql(conn)
         return self.url
+
+
+def _empty_postgresql(conn) -> None:
+    """Delete every row a test left and restart the used sequences, as `TRUNCATE … RESTART
+    IDENTITY CASCADE` would, at a fraction of its cost.
+
+    TRUNCATE of the 34 tables cost 0.8 s a test (it makes new files for every table, and
+    CASCADE pulls in all of them whichever were named); a test writes to a few tables, so
+    only those are emptied, by DELETE, with the foreign keys' and the append-only audit
+    triggers' checks off for this transaction (`session_replication_role = replica`, as a
+    restore does). The table list is read each time: a migration test may change it.
+    """
+    tables = conn.scalars(
+        sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"
+        )
+    ).all()
+    if not tables:
+        return
+    used = conn.scalars(
+        sa.text(
+            " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+        )
+    ).all()
+    if used:
+        conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        for table in used:
+            conn.execute(sa.text(f'DELETE FROM "{table}"'))
+    for sequence in conn.scalars(
+        sa.text(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
+            "FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"
+        )
+    ):
+        conn.execute(sa.text(f"ALTER SEQUENCE {sequence} RESTART"))
 
 
 @pytest.fixture(scope="session")
