@@ -8,6 +8,7 @@ same schema with every table truncated.
 
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 import uuid
@@ -17,11 +18,13 @@ from pathlib import Path
 import jinja2
 import pytest
 import sqlalchemy as sa
+import weasyprint
 from bs4 import BeautifulSoup
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+import portal.web.pdf
 from portal import create_app
 from portal.config import TestConfig, database_url
 from portal.extensions import db as _db
@@ -187,6 +190,36 @@ def _share_url_builders() -> None:
 
 
 _share_url_builders()
+
+
+class _SharedPdf:
+    """What `portal.web.pdf.render_pdf` makes of a document's HTML, rendered by WeasyPrint
+    once for the whole test process and then reused for the same HTML.
+
+    The route walks (checks 11, 22, 32) open every PDF route as every role, and rendering
+    was about half of their time; the same HTML with the same base URL and fetcher gives
+    the same document. The first render of any HTML is WeasyPrint's own, so a document that
+    fails to render fails its first test as before.
+    """
+
+    kept: collections.OrderedDict[tuple, bytes] = collections.OrderedDict()
+    most = 256
+
+    def __init__(self, *, string: str, base_url: str, url_fetcher) -> None:
+        self.key = (string, base_url, type(url_fetcher), getattr(url_fetcher, "root", None))
+        self.document = dict(string=string, base_url=base_url, url_fetcher=url_fetcher)
+
+    def write_pdf(self) -> bytes:
+        pdf = self.kept.get(self.key)
+        if pdf is None:
+            pdf = weasyprint.HTML(**self.document).write_pdf()
+            self.kept[self.key] = pdf
+            if len(self.kept) > self.most:
+                self.kept.popitem(last=False)
+        return pdf
+
+
+portal.web.pdf.HTML = _SharedPdf  # type: ignore[misc,assignment]
 
 
 def make_app(config: dict):
