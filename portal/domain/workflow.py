@@ -1108,7 +1108,9 @@ def resume_clock(
 
 def escalate(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
     """The lead unit cannot settle it alone: up to its office (DOMAIN.md 7; Chaozhou 四(三)2
-    "难以协调解决的……提交上级")."""
+    "对难以协调解决的重大事项，由受理部门提交本级领导小组办公室协调解决"). The enterprise is
+    told (四(四)1 "并由受理部门将提交情况告知企业"): the step is on its timeline, the reason
+    is not (the unit's own words to the office), and a notice goes out (`step_notices`)."""
     check(case, by, "escalate")
     reason = _text(reason, N_("Say why the unit cannot settle it."), "reason")
     case.with_leaders = False
@@ -1120,16 +1122,26 @@ def escalate(session, case: Case, *, by: User, at: datetime, reason: str) -> Cas
         at=at,
         to_state=S.ESCALATED,
         note=reason,
-        visible_to_enterprise=False,
+        visible_to_enterprise=True,
     )
 
 
 def refer_to_leaders(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
-    """The office puts it before the level's leading group."""
+    """The office puts it before the level's leading group (Chaozhou 四(三)2 "确实无法协调
+    解决的，由本级领导小组办公室报本级领导小组协调解决"); the enterprise is told, as on every
+    step up (四(四)1 "并由受理部门将提交情况告知企业")."""
     check(case, by, "refer_to_leaders")
     reason = _text(reason, N_("Say what the leaders must decide."), "reason")
     case.with_leaders = case.leaders_involved = True
-    return record_event(session, case, action=A.REFER_TO_LEADERS, by=by, at=at, note=reason)
+    return record_event(
+        session,
+        case,
+        action=A.REFER_TO_LEADERS,
+        by=by,
+        at=at,
+        note=reason,
+        visible_to_enterprise=True,
+    )
 
 
 def refer_up(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
@@ -1384,6 +1396,7 @@ def _rehandle(session, calendar: WorkCalendar, case: Case, *, at: datetime) -> N
                 at=at,
                 to_state=S.ESCALATED,
                 note=note,
+                visible_to_enterprise=True,
             )
         return
     _open_supervision(session, calendar, case, by=None, at=at, reason="unsatisfied", note="")
