@@ -173,6 +173,83 @@ def register_case(
     return case
 
 
+# Units that take whistles themselves and handle them as their own (Chaozhou 四(二)): every
+# kind but the office (which registers for the whole level), the leading group and the
+# inspectors.
+NOT_DIRECT = frozenset({UnitKind.OFFICE, UnitKind.LEADING_GROUP, UnitKind.INSPECTION})
+
+
+def register_direct(
+    session,
+    calendar: WorkCalendar,
+    *,
+    by: User,
+    at: datetime,
+    channel: Channel,
+    applicant_name: str,
+    contact_name: str,
+    contact_phone: str,
+    title: str,
+    content: str,
+    case_type: CaseType,
+    enterprise: Enterprise | None = None,
+    category: Category | None = None,
+) -> Case:
+    """A department registers a whistle it received itself and handles it as its own case.
+
+    Chaozhou 四(二) "企业根据自身诉求问题，可直接向对应的部门反映……各级各部门要结合实际建立电话、
+    邮箱、微信、网页、APP等收集企业诉求和意见的渠道" and 四(四)1 "各级各部门对企业吹哨事项
+    进行受理登记": the unit is the receiving unit (受理单位), its user the receiving person
+    (受理人), the channel is recorded, and the unit leads: the case is in hand at once, with
+    no signing. Its clocks run from the registration under the profile, pinned as at a
+    dispatch: 四(四)2 "在直接受理……后5个工作日内办结", and contact within 1 working day
+    unless it came by phone or face to face (四(四)1 "非现场或电话接收的……应在1个工作日内与
+    企业取得对接联系": the call or visit is the contact). The level's office answers for it
+    as for a case it dispatched (reviews the reply, supervises): 四(四)3 "同时报本级领导小组
+    办公室汇总"."""
+    unit = by.unit
+    if by.role not in STAFF_OF_UNIT or unit is None or not unit.active or unit.kind in NOT_DIRECT:
+        raise RuleViolation(N_("Only a department's staff register a whistle for their unit."))
+    if channel is Channel.PORTAL:
+        raise RuleViolation(N_("Choose how the whistle arrived."), field="channel")
+    office = office_of(session, unit.jurisdiction)
+    if office is None:
+        raise RuleViolation(N_("Your level has no office to report the case to."))
+    case = register_case(
+        session,
+        calendar,
+        jurisdiction=unit.jurisdiction,
+        applicant_name=applicant_name,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        title=title,
+        content=content,
+        case_type=case_type,
+        channel=channel,
+        at=at,
+        by=by,
+        enterprise=enterprise,
+        category=category,
+        receiving_unit=unit,
+    )
+    case.office, case.lead_unit = office, unit
+    _start_clocks(calendar, case, at)
+    case.sign_due = None  # its own case: nothing to sign for
+    if channel in ALREADY_IN_CONTACT:
+        case.contacted_at = at
+    record_event(
+        session,
+        case,
+        action=A.ACCEPT,
+        by=by,
+        at=at,
+        to_state=S.IN_HAND,
+        visible_to_enterprise=True,
+        data={"lead": unit.id, "direct": True},
+    )
+    return case
+
+
 # --------------------------------------------------------------------------- whistling
 
 LOCAL, CITY = "local", "city"
