@@ -204,3 +204,213 @@ def test_the_workbench_registers_a_direct_whistle_and_keeps_it_to_the_unit(
     _logout(client)
     login_as("enterprise")
     assert client.get(f"/cases/{case.number}").status_code == 200  # its own, by the visit
+
+
+# --------------------------------------------------------------------------- the meeting list
+
+
+def _several_departments_escalated(db, world, day: date, title: str):
+    """A case the lead department shares with a co-handler and sent up to the office:
+    Shantou 四(一)2 "企业诉求涉及多个部门，无法由牵头部门协调解决"."""
+    office, handler = world.users["office"], world.users["handler"]
+    case = factories.case(
+        db.session, world.city, enterprise=world.enterprise, at=at(day), title=title
+    )
+    workflow.accept(db.session, CAL, case, by=office, at=at(day))
+    workflow.dispatch(
+        db.session,
+        CAL,
+        case,
+        by=office,
+        at=at(day),
+        lead=world.department,
+        co=[world.other_department],
+    )
+    workflow.sign(db.session, case, by=handler, at=at(day))
+    workflow.escalate(db.session, case, by=handler, at=at(day, 10), reason="需市级统筹")
+    return case
+
+
+def _listed(db, world, today: date) -> dict:
+    from portal.domain import lists
+
+    total, found = lists.meeting_candidates(db.session, world.city.id, today)
+    assert total == len(found)
+    return {c.case.number: c for c in found}
+
+
+def test_the_meeting_list_keeps_typical_suggestions_and_takes_the_offices_hand(db, world):
+    """Shantou 四 "由市工作专班会同市委、市政府督查室研究提出上会诉求清单": the office puts a
+    case on by hand under a rule of 四(一) — 3 "企业意见建议涉及我市营商环境建设、具有典型
+    代表意义，需上会进行研究部署的", which keeps a typical suggestion on although 四(二)1 "一般
+    性的意见建议类" leaves general ones off — and takes one off under 四(二), 4 "诉求人主动
+    提出不予上会的"; each time with its reason, as an event the record keeps."""
+    import pytest
+
+    from portal.domain import lists
+    from portal.domain.errors import RuleViolation
+    from portal.domain.models import CaseEvent, CaseType
+
+    office, day = world.users["office"], date(2026, 11, 2)
+    suggestion = factories.case(
+        db.session,
+        world.city,
+        enterprise=world.enterprise,
+        at=at(day),
+        title="建议统一涉企检查",
+        case_type=CaseType.SUGGESTION,
+    )
+    workflow.accept(db.session, CAL, suggestion, by=office, at=at(day))
+    shared = _several_departments_escalated(db, world, day, "园区道路")
+    db.session.commit()
+    assert set(_listed(db, world, date(2026, 11, 20))) == {shared.number}
+
+    with pytest.raises(RuleViolation) as refused:
+        workflow.put_on_meeting_list(
+            db.session, suggestion, by=office, at=at(day, 11), rule="9", reason="典型"
+        )
+    assert refused.value.field == "rule"
+    with pytest.raises(RuleViolation) as refused:
+        workflow.put_on_meeting_list(
+            db.session, suggestion, by=office, at=at(day, 11), rule="3", reason=" "
+        )
+    assert refused.value.field == "reason"
+    workflow.put_on_meeting_list(
+        db.session, suggestion, by=office, at=at(day, 11), rule="3", reason="全市共性问题"
+    )
+    workflow.take_off_meeting_list(
+        db.session, shared, by=office, at=at(day, 11), exclusion="4", reason="企业来电不愿上会"
+    )
+    db.session.commit()
+    listed = _listed(db, world, date(2026, 11, 20))
+    assert set(listed) == {suggestion.number}
+    assert listed[suggestion.number].rules == [3]
+    assert listed[suggestion.number].by_hand.note == "全市共性问题"
+    [(off, why)] = lists.taken_off_meeting_list(db.session, world.city.id)
+    assert off is shared and why.data == {"exclusion": 4} and why.actor_id == office.id
+    assert not workflow.is_allowed(shared, office, "meeting_remove")  # already off
+    assert not workflow.is_allowed(shared, world.users["leader"], "meeting_add")
+
+    workflow.put_on_meeting_list(
+        db.session, shared, by=office, at=at(day, 15), rule="2", reason="企业改变主意"
+    )
+    db.session.commit()
+    listed = _listed(db, world, date(2026, 11, 20))
+    assert set(listed) == {suggestion.number, shared.number} and listed[shared.number].rules == [2]
+    assert lists.taken_off_meeting_list(db.session, world.city.id) == []
+    kept = db.session.scalars(
+        sa.select(CaseEvent.action).where(
+            CaseEvent.case_id == shared.id, CaseEvent.action.like("meeting_%")
+        )
+    ).all()
+    assert kept == ["meeting_remove", "meeting_add"]  # every decision stays in the record
+
+
+def test_a_satisfied_case_leaves_the_meeting_list_only_after_the_callback(db, world):
+    """Shantou 四(二)2 "经承办单位已办结诉求，并经市工作专班回访确认诉求人满意的" are not put
+    to the meeting: the enterprise's own rating is not the callback, so a finished case that
+    meets a rule stays on the list, flagged for a callback, until the office's callback
+    confirms it satisfied; a callback that does not reach the enterprise confirms nothing."""
+    from portal.domain.models import CaseState, RatingLevel
+
+    office, handler = world.users["office"], world.users["handler"]
+    day = date(2026, 11, 2)
+    case = _several_departments_escalated(db, world, day, "园区供电")
+    workflow.dispatch(
+        db.session,
+        CAL,
+        case,
+        by=office,
+        at=at(day, 11),
+        lead=world.department,
+        co=[world.other_department],
+    )
+    workflow.sign(db.session, case, by=handler, at=at(day, 11))
+    workflow.reply(db.session, CAL, case, by=handler, text="已协调供电局", at=at(day, 14))
+    workflow.approve_reply(db.session, CAL, case, by=office, at=at(day, 15))
+    workflow.rate(
+        db.session,
+        CAL,
+        case,
+        by=world.users["enterprise"],
+        level=RatingLevel.SATISFIED,
+        solved=True,
+        comment="",
+        at=at(date(2026, 11, 3)),
+    )
+    db.session.commit()
+    assert case.state is CaseState.RATED
+    listed = _listed(db, world, date(2026, 11, 20))
+    assert listed[case.number].rules == [2] and listed[case.number].callback_first
+
+    def call(outcome, hour):
+        workflow.callback(
+            db.session,
+            CAL,
+            case,
+            by=office,
+            at=at(date(2026, 11, 4), hour),
+            method="phone",
+            outcome=outcome,
+            level=RatingLevel.SATISFIED if outcome == "reached" else None,
+            solved=True if outcome == "reached" else None,
+            note="",
+        )
+        db.session.commit()
+
+    call("unreachable", 9)
+    assert _listed(db, world, date(2026, 11, 20))[case.number].callback_first
+    call("reached", 10)
+    assert case.number not in _listed(db, world, date(2026, 11, 20))
+
+
+def test_the_office_decides_the_meeting_list_on_the_case_page(client, db, world, login_as):
+    """Shantou 四: the office (市工作专班) decides the list; the page shows the rules, each
+    candidate's reason, and the way to take it off; a reason left out is said beside its
+    field, and the decision is audited. A leader reads the list but decides nothing."""
+    from bs4 import BeautifulSoup
+
+    from portal.domain.models import AuditLog
+
+    case = _several_departments_escalated(db, world, date(2026, 11, 2), "园区道路")
+    db.session.commit()
+    login_as("office")
+    page = client.get("/figures/meeting")
+    assert page.status_code == 200
+    assert f"/office/cases/{case.number}#step-meeting_remove" in page.text
+    missing = client.get("/figures/meeting?number=NOPE-1")
+    assert missing.status_code == 422
+    assert BeautifulSoup(missing.text, "html.parser").find(id="number-error") is not None
+    found = client.get(f"/figures/meeting?number={case.number.lower()}")
+    assert found.status_code == 303
+    assert found.headers["Location"].endswith(f"/office/cases/{case.number}#step-meeting_add")
+
+    case_page = client.get(f"/office/cases/{case.number}").text
+    soup = BeautifulSoup(case_page, "html.parser")
+    step = soup.find(id="step-meeting_remove")
+    assert step is not None
+    version = step.find("input", attrs={"name": "meeting_remove-version"})["value"]
+    url = f"/office/cases/{case.number}/meeting-remove"
+    form = {
+        "csrf_token": csrf_from(case_page),
+        "meeting_remove-version": version,
+        "meeting_remove-exclusion": "5",
+        "meeting_remove-reason": "",
+    }
+    refused = client.post(url, data=form)
+    assert refused.status_code in (409, 422)
+    soup = BeautifulSoup(refused.text, "html.parser")
+    assert soup.find(id="meeting_remove-reason-error") is not None
+    form["meeting_remove-reason"] = "已列入区级协调"
+    assert client.post(url, data=form).status_code == 303
+    audited = db.session.scalars(
+        sa.select(AuditLog.detail).where(AuditLog.object_id == case.number)
+    ).all()
+    assert any(d.startswith("meeting_remove") for d in audited)
+    page = client.get("/figures/meeting").text
+    assert "已列入区级协调" in page and "#step-meeting_add" in page
+
+    _logout(client)
+    login_as("leader")
+    page = client.get("/figures/meeting").text
+    assert "#step-meeting" not in page and 'name="number"' not in page

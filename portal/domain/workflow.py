@@ -1699,6 +1699,94 @@ def supplement(
     return event
 
 
+# --------------------------------------------------------------------------- the meeting list
+
+# Shantou 四(一) "上会诉求清单及建议名单按照以下原则确定" and 四(二) "有下列情况之一的，不予上会，
+# 由承办单位办结并做好意见反馈或沟通解释工作", by number. The list reads from the record the
+# rules and exclusions it can tell (`lists.meeting_candidates`); the office adds or takes
+# off a case by hand under any of them, with its reason.
+MEETING_RULES = {
+    1: "企业诉求经有关单位办理后，相关诉求仍然未能解决或企业仍不满意的",
+    2: "企业诉求涉及多个部门，无法由牵头部门协调解决需要市级层面进行统筹协调、研究解决措施的",
+    3: "企业意见建议涉及我市营商环境建设、具有典型代表意义，需上会进行研究部署的",
+    4: "上级领导批示或指示要求，需要予以重点跟进的",
+    5: "依照相关规定，其他需上会的",
+}
+MEETING_EXCLUSIONS = {
+    1: "一般性的意见建议类",
+    2: "经承办单位已办结诉求，并经市工作专班回访确认诉求人满意的",
+    3: "正在办理且相办理工作推进正常的诉求事项",
+    4: "诉求人主动提出不予上会的",
+    5: "依照相关规定，其他不宜上会的",
+}
+MEETING_ACTIONS = (A.MEETING_ADD, A.MEETING_REMOVE)
+# Taken on and not closed off: what a meeting can still take up (a rated case the office
+# has not closed off included).
+MEETING_STATES = frozenset(CaseState) - S.CLOSED_OFF - {S.SUBMITTED}
+
+
+def meeting_decision(case: Case) -> CaseEvent | None:
+    """The office's latest decision by hand about the meeting list, if it made one."""
+    found = [e for e in case.events if e.action in MEETING_ACTIONS]
+    return found[-1] if found else None
+
+
+def _decided(case: Case) -> EventAction | None:
+    decision = meeting_decision(case)
+    return EventAction(decision.action) if decision is not None else None
+
+
+def meeting_office(case: Case, user: User) -> bool:
+    """The office of the case's jurisdiction or of one above it: the meeting's list covers
+    its own level and the levels below (Shantou 一(一)3 "督促指导各区（县）")."""
+    chain = {case.jurisdiction_id, *(j.id for j in case.jurisdiction.ancestors)}
+    return user.unit is not None and user.unit.jurisdiction_id in chain
+
+
+def _meeting_choice(value, choices: dict, message: str, field: str) -> int:
+    number = int(value) if str(value or "").isdecimal() else 0
+    if number not in choices:
+        raise RuleViolation(message, field=field)
+    return number
+
+
+def put_on_meeting_list(
+    session, case: Case, *, by: User, at: datetime, rule, reason: str
+) -> CaseEvent:
+    """The office puts a case on the meeting's list by hand (Shantou 四 "由市工作专班会同……
+    研究提出上会诉求清单"), under one of 四(一)'s rules, with its reason. Rule 3 "企业意见建议
+    ……具有典型代表意义" is how a typical suggestion stays on the list although 四(二)1 leaves
+    general suggestions off."""
+    check(case, by, "meeting_add")
+    rule = _meeting_choice(rule, MEETING_RULES, N_("Choose the rule it meets."), "rule")
+    reason = _text(reason, N_("Say why the meeting should take it up."), "reason")
+    return record_event(
+        session, case, action=A.MEETING_ADD, by=by, at=at, note=reason, data={"rule": rule}
+    )
+
+
+def take_off_meeting_list(
+    session, case: Case, *, by: User, at: datetime, exclusion, reason: str
+) -> CaseEvent:
+    """The office takes a case off the meeting's list by hand under one of 四(二)'s
+    exclusions (4 "诉求人主动提出不予上会的", 5 "其他不宜上会的" are the office's to judge),
+    with its reason. The unit handles it on ("由承办单位办结并做好意见反馈或沟通解释工作")."""
+    check(case, by, "meeting_remove")
+    exclusion = _meeting_choice(
+        exclusion, MEETING_EXCLUSIONS, N_("Choose why it stays off."), "exclusion"
+    )
+    reason = _text(reason, N_("Say why the meeting should not take it up."), "reason")
+    return record_event(
+        session,
+        case,
+        action=A.MEETING_REMOVE,
+        by=by,
+        at=at,
+        note=reason,
+        data={"exclusion": exclusion},
+    )
+
+
 # --------------------------------------------------------------------------- tracking codes
 
 
@@ -1845,6 +1933,23 @@ STEPS: dict[str, Step] = {
         S.IN_PROGRESS | {S.REPLIED, S.AWAITING_RATING, S.RATED, S.CLOSED},
         oversight,
         when=lambda case: not case.accountability,
+    ),
+    # The city meeting's list, by hand (Shantou 四)
+    "meeting_add": step(
+        put_on_meeting_list,
+        {A.MEETING_ADD},
+        OFFICE,
+        MEETING_STATES,
+        meeting_office,
+        when=lambda case: _decided(case) is not A.MEETING_ADD,
+    ),
+    "meeting_remove": step(
+        take_off_meeting_list,
+        {A.MEETING_REMOVE},
+        OFFICE,
+        MEETING_STATES,
+        meeting_office,
+        when=lambda case: _decided(case) is not A.MEETING_REMOVE,
     ),
     # The end: 销号 and 归档
     "close": step(close, {A.CLOSE}, OFFICE, {S.RATED, S.AWAITING_RATING}, office, when=closable),
