@@ -231,6 +231,7 @@ def meeting_candidates(
         .where(*where)
         .order_by(Case.received_at, Case.id)
         .limit(limit)
+        .options(sa.orm.selectinload(decision.actor))  # the page names who decided
     ).all()
     found = []
     for case, by_hand, *flags, is_finished, is_confirmed in rows:
@@ -263,5 +264,6 @@ def taken_off_meeting_list(
         )
         .order_by(decision.id.desc())
         .limit(limit)
+        .options(sa.orm.selectinload(decision.actor))
     ).all()
     return [(case, event) for case, event in rows]
