@@ -31,6 +31,7 @@ INSPECTOR, ENTERPRISE = Role.INSPECTOR, Role.ENTERPRISE
 UNIT = {HANDLER, HEAD}
 HANDLING = {S.IN_HAND, S.LONG_TERM}
 WITH_UNIT = {S.DISPATCHED, S.IN_HAND, S.LONG_TERM, S.ESCALATED}
+MEETING = set(S) - {S.SUBMITTED, S.REFUSED, S.MERGED, S.CLOSED, S.ARCHIVED}
 
 # The rules as the seeds and DOMAIN.md state them, written out independently of
 # workflow.STEPS: (roles allowed, states allowed). Every other (state, role) is refused.
@@ -72,6 +73,9 @@ EXPECTED = {
     ),
     "close": ({OFFICE}, {S.RATED, S.AWAITING_RATING}),
     "archive": ({OFFICE}, {S.CLOSED, S.REFUSED, S.MERGED}),
+    # Shantou 四: taken on and not closed off
+    "meeting_add": ({OFFICE}, MEETING),
+    "meeting_remove": ({OFFICE}, MEETING),
 }
 
 

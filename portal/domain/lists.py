@@ -20,6 +20,8 @@ from portal.domain.models import (
     CaseEvent,
     CaseState,
     CaseType,
+    EventAction,
+    Rating,
     RatingLevel,
     case_co_handler,
 )
@@ -124,36 +126,69 @@ def weekly_progress_owed(session, jurisdiction_id: int, today: date) -> list[tup
 
 # --------------------------------------------------------------------------- the meeting
 
-# Shantou 四(一) "上会诉求清单及建议名单按照以下原则确定" — the rules the record can tell.
-MEETING_RULES = {
-    1: "企业诉求经有关单位办理后，相关诉求仍然未能解决或企业仍不满意的",
-    2: "企业诉求涉及多个部门，无法由牵头部门协调解决需要市级层面进行统筹协调、研究解决措施的",
-    4: "上级领导批示或指示要求，需要予以重点跟进的",
-}
-# Shantou 四(二) "有下列情况之一的，不予上会" — the exclusions the record can tell.
-MEETING_EXCLUSIONS = {
-    1: "一般性的意见建议类",
-    2: "经承办单位已办结诉求，并经市工作专班回访确认诉求人满意的",
-    3: "正在办理且相办理工作推进正常的诉求事项",
-}
+# Shantou 四(一) "上会诉求清单及建议名单按照以下原则确定" and 四(二) "不予上会": every rule
+# and exclusion (`workflow.MEETING_RULES`, `MEETING_EXCLUSIONS`), and those the record can
+# tell; the others are the office's judgement, put on the record by hand with a reason.
+MEETING_RULES = workflow.MEETING_RULES
+MEETING_EXCLUSIONS = workflow.MEETING_EXCLUSIONS
+RULES_READ = (1, 2, 4)
+EXCLUSIONS_READ = (1, 2, 3)
+SATISFIED = (RatingLevel.SATISFIED, RatingLevel.BASICALLY)
 
 
 @dataclass
 class Candidate:
     case: Case
     rules: list[int] = field(default_factory=list)
+    # The office's decision by hand that put it there (its rule in `data`, why in `note`).
+    by_hand: CaseEvent | None = None
+    # Finished but no callback has confirmed the enterprise satisfied: 四(二)2 would leave
+    # it off once one does, so the list asks for the callback first.
+    callback_first: bool = False
+
+
+def _decisions():
+    """Each case's latest decision by hand about the list (a subquery: case_id, id)."""
+    return (
+        sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.id).label("id"))
+        .where(CaseEvent.action.in_([str(a) for a in workflow.MEETING_ACTIONS]))
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+
+
+def _confirmed_by_callback() -> sa.ColumnElement[bool]:
+    """Shantou 四(二)2 "经市工作专班回访确认诉求人满意的": a callback that reached the
+    enterprise and found it satisfied, made after its latest rating (or, unrated, after
+    the reply reached it)."""
+    call = sa.orm.aliased(CaseEvent)
+    last_rating = (
+        sa.select(sa.func.max(Rating.at)).where(Rating.case_id == Case.id).scalar_subquery()
+    )
+    return (
+        sa.select(call.id)
+        .where(
+            call.case_id == Case.id,
+            call.action == str(EventAction.CALLBACK),
+            call.data["outcome"].as_string() == "reached",
+            call.data["level"].as_string().in_([lv.value for lv in SATISFIED]),
+            call.at >= sa.func.coalesce(last_rating, Case.replied_at),
+        )
+        .exists()
+    )
 
 
 def meeting_candidates(
     session, jurisdiction_id: int, today: date, *, limit: int = 200
 ) -> tuple[int, list[Candidate]]:
-    """Shantou 四(一) minus 四(二): open cases that (1) stayed unsolved or unsatisfied after
-    handling, (2) involve several departments and went up for coordination, or (4) carry a
-    leaders' instruction — unless (一) a general suggestion, (二) settled and confirmed
-    satisfied, or (三) being handled on time. Rules 3 and 5 (typical for the business
-    climate; other rules) and exclusion 4 (the enterprise asked not to) are the office's
-    judgement: the record cannot tell them. Returns how many, and the first `limit`, oldest
-    first (a meeting takes a short list)."""
+    """Shantou 四(一) minus 四(二): cases taken on and not closed off that (1) stayed unsolved
+    or unsatisfied after handling, (2) involve several departments and went up for
+    coordination, or (4) carry a leaders' instruction — unless (一) a general suggestion,
+    (二) finished and confirmed satisfied by the office's callback, or (三) being handled on
+    time; and every case the office put on the list by hand (rule 3, a typical suggestion,
+    among them), never one it took off. A finished case not yet confirmed by a callback
+    stays, flagged: the callback comes before exclusion 2. Returns how many, and the first
+    `limit`, oldest first (a meeting takes a short list)."""
     unsatisfied = sa.or_(
         Case.rating_level == RatingLevel.UNSATISFIED, Case.rating_solved.is_(False)
     )
@@ -166,27 +201,69 @@ def meeting_candidates(
         ),
     )
     instructed = Case.id.in_(sa.select(CaseEvent.case_id).where(CaseEvent.action == "instruct"))
+    finished = Case.state.in_(S.REPLY_OUT)
+    confirmed = _confirmed_by_callback()
     due = due_column()
     excluded = sa.or_(
         Case.type == CaseType.SUGGESTION,
-        sa.func.coalesce(
-            Case.rating_level.in_([RatingLevel.SATISFIED, RatingLevel.BASICALLY]), False
-        ),
+        sa.and_(finished, confirmed),
         sa.and_(Case.state == S.IN_HAND, sa.or_(due.is_(None), due >= today)),
     )
+    latest = _decisions()
+    decision = sa.orm.aliased(CaseEvent)
+    chosen = sa.func.coalesce(decision.action, "")
+    added = chosen == str(EventAction.MEETING_ADD)
+    removed = chosen == str(EventAction.MEETING_REMOVE)
     where = (
         _scope(session, jurisdiction_id),
-        Case.state.not_in(S.CLOSED_OFF),
-        sa.or_(unsatisfied, several, instructed),
-        ~excluded,
+        Case.state.in_(workflow.MEETING_STATES),
+        sa.or_(added, sa.and_(~removed, sa.or_(unsatisfied, several, instructed), ~excluded)),
     )
-    total = session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where))
+
+    def joined(select):
+        return select.outerjoin(latest, latest.c.case_id == Case.id).outerjoin(
+            decision, decision.id == latest.c.id
+        )
+
+    total = session.scalar(joined(sa.select(sa.func.count()).select_from(Case)).where(*where))
     rows = session.execute(
-        sa.select(Case, unsatisfied, several, instructed)
+        joined(sa.select(Case, decision, unsatisfied, several, instructed, finished, confirmed))
         .where(*where)
         .order_by(Case.received_at, Case.id)
         .limit(limit)
+        .options(sa.orm.selectinload(decision.actor))  # the page names who decided
     ).all()
-    return total or 0, [
-        Candidate(case, [n for n, hit in zip((1, 2, 4), flags) if hit]) for case, *flags in rows
-    ]
+    found = []
+    for case, by_hand, *flags, is_finished, is_confirmed in rows:
+        rules = [n for n, hit in zip(RULES_READ, flags) if hit]
+        if by_hand is not None and by_hand.action != EventAction.MEETING_ADD:
+            by_hand = None
+        if by_hand is not None and (by_hand.data or {}).get("rule") not in rules:
+            rules.append(by_hand.data["rule"])
+        found.append(
+            Candidate(case, sorted(rules), by_hand, bool(is_finished and not is_confirmed))
+        )
+    return total or 0, found
+
+
+def taken_off_meeting_list(
+    session, jurisdiction_id: int, *, limit: int = 200
+) -> list[tuple[Case, CaseEvent]]:
+    """The cases the office took off the list by hand (Shantou 四(二)), with that decision,
+    latest first: what the office may put back."""
+    latest = _decisions()
+    decision = sa.orm.aliased(CaseEvent)
+    rows = session.execute(
+        sa.select(Case, decision)
+        .join(latest, latest.c.case_id == Case.id)
+        .join(decision, decision.id == latest.c.id)
+        .where(
+            _scope(session, jurisdiction_id),
+            Case.state.in_(workflow.MEETING_STATES),
+            decision.action == str(EventAction.MEETING_REMOVE),
+        )
+        .order_by(decision.id.desc())
+        .limit(limit)
+        .options(sa.orm.selectinload(decision.actor))
+    ).all()
+    return [(case, event) for case, event in rows]

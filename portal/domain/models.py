@@ -254,6 +254,9 @@ class EventAction(enum.StrEnum):
     HOLD_ACCOUNTABLE = "hold_accountable"
     CLOSE = "close"
     ARCHIVE = "archive"
+    # The office's decisions by hand on the city meeting's list (Shantou 四).
+    MEETING_ADD = "meeting_add"
+    MEETING_REMOVE = "meeting_remove"
 
 
 class NoticeChannel(enum.StrEnum):

@@ -6,6 +6,8 @@
 - a reply reached the enterprise (答复) → its users in the portal, and an SMS to the contact
   number the case was registered with (Chaozhou 四(四)3 "将结果反馈给企业");
 - supervised (督办) → the lead unit's head, in the portal, by SMS and e-mail;
+- gone up (escalated to the office, put before the leading group, referred to the level
+  above) → the enterprise, as a reply is (Chaozhou 四(四)1 "并由受理部门将提交情况告知企业");
 - a case that came as a work order (issue 10) → the system that sent it, by its webhook,
   when the case is refused or merged, gets its reply, or is rated.
 """
@@ -43,7 +45,12 @@ TEMPLATES: dict[EventAction, str] = {
     A.REFUSE: "refuse",
     A.MERGE: "merge",
     A.RATE: "rate",
+    A.ESCALATE: "escalated",
+    A.REFER_TO_LEADERS: "escalated_leaders",
+    A.REFER_UP: "escalated_up",
 }
+# The steps that take the case up a level, told to the enterprise (Chaozhou 四(三)2, 四(四)1).
+GONE_UP = frozenset({A.ESCALATE, A.REFER_TO_LEADERS, A.REFER_UP})
 # What a work order's system is told of: it said the work order was refused or re-routed,
 # and it wants the reply and the rating (issue 10).
 TO_THE_SENDER = frozenset({A.REFUSE, A.MERGE, A.PUBLISH_REPLY, A.ANSWER, A.RATE})
@@ -81,7 +88,7 @@ def tell(session, case: Case, event: CaseEvent) -> None:
         holder = case.lead_unit_id if case.with_unit else case.office_id
         roles = (Role.HANDLER, Role.HEAD) if case.with_unit else (Role.OFFICE,)
         send(unit_staff(session, holder, roles), ROUTINE)
-    elif action in (A.PUBLISH_REPLY, A.ANSWER):
+    elif action in (A.PUBLISH_REPLY, A.ANSWER) or action in GONE_UP:
         if case.enterprise is not None:
             send([u for u in case.enterprise.users if u.active], (IN_APP,))
         if case.contact_phone:

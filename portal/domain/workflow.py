@@ -173,6 +173,83 @@ def register_case(
     return case
 
 
+# Units that take whistles themselves and handle them as their own (Chaozhou 四(二)): every
+# kind but the office (which registers for the whole level), the leading group and the
+# inspectors.
+NOT_DIRECT = frozenset({UnitKind.OFFICE, UnitKind.LEADING_GROUP, UnitKind.INSPECTION})
+
+
+def register_direct(
+    session,
+    calendar: WorkCalendar,
+    *,
+    by: User,
+    at: datetime,
+    channel: Channel,
+    applicant_name: str,
+    contact_name: str,
+    contact_phone: str,
+    title: str,
+    content: str,
+    case_type: CaseType,
+    enterprise: Enterprise | None = None,
+    category: Category | None = None,
+) -> Case:
+    """A department registers a whistle it received itself and handles it as its own case.
+
+    Chaozhou 四(二) "企业根据自身诉求问题，可直接向对应的部门反映……各级各部门要结合实际建立电话、
+    邮箱、微信、网页、APP等收集企业诉求和意见的渠道" and 四(四)1 "各级各部门对企业吹哨事项
+    进行受理登记": the unit is the receiving unit (受理单位), its user the receiving person
+    (受理人), the channel is recorded, and the unit leads: the case is in hand at once, with
+    no signing. Its clocks run from the registration under the profile, pinned as at a
+    dispatch: 四(四)2 "在直接受理……后5个工作日内办结", and contact within 1 working day
+    unless it came by phone or face to face (四(四)1 "非现场或电话接收的……应在1个工作日内与
+    企业取得对接联系": the call or visit is the contact). The level's office answers for it
+    as for a case it dispatched (reviews the reply, supervises): 四(四)3 "同时报本级领导小组
+    办公室汇总"."""
+    unit = by.unit
+    if by.role not in STAFF_OF_UNIT or unit is None or not unit.active or unit.kind in NOT_DIRECT:
+        raise RuleViolation(N_("Only a department's staff register a whistle for their unit."))
+    if channel is Channel.PORTAL:
+        raise RuleViolation(N_("Choose how the whistle arrived."), field="channel")
+    office = office_of(session, unit.jurisdiction)
+    if office is None:
+        raise RuleViolation(N_("Your level has no office to report the case to."))
+    case = register_case(
+        session,
+        calendar,
+        jurisdiction=unit.jurisdiction,
+        applicant_name=applicant_name,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        title=title,
+        content=content,
+        case_type=case_type,
+        channel=channel,
+        at=at,
+        by=by,
+        enterprise=enterprise,
+        category=category,
+        receiving_unit=unit,
+    )
+    case.office, case.lead_unit = office, unit
+    _start_clocks(calendar, case, at)
+    case.sign_due = None  # its own case: nothing to sign for
+    if channel in ALREADY_IN_CONTACT:
+        case.contacted_at = at
+    record_event(
+        session,
+        case,
+        action=A.ACCEPT,
+        by=by,
+        at=at,
+        to_state=S.IN_HAND,
+        visible_to_enterprise=True,
+        data={"lead": unit.id, "direct": True},
+    )
+    return case
+
+
 # --------------------------------------------------------------------------- whistling
 
 LOCAL, CITY = "local", "city"
@@ -1108,7 +1185,9 @@ def resume_clock(
 
 def escalate(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
     """The lead unit cannot settle it alone: up to its office (DOMAIN.md 7; Chaozhou 四(三)2
-    "难以协调解决的……提交上级")."""
+    "对难以协调解决的重大事项，由受理部门提交本级领导小组办公室协调解决"). The enterprise is
+    told (四(四)1 "并由受理部门将提交情况告知企业"): the step is on its timeline, the reason
+    is not (the unit's own words to the office), and a notice goes out (`step_notices`)."""
     check(case, by, "escalate")
     reason = _text(reason, N_("Say why the unit cannot settle it."), "reason")
     case.with_leaders = False
@@ -1120,16 +1199,26 @@ def escalate(session, case: Case, *, by: User, at: datetime, reason: str) -> Cas
         at=at,
         to_state=S.ESCALATED,
         note=reason,
-        visible_to_enterprise=False,
+        visible_to_enterprise=True,
     )
 
 
 def refer_to_leaders(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
-    """The office puts it before the level's leading group."""
+    """The office puts it before the level's leading group (Chaozhou 四(三)2 "确实无法协调
+    解决的，由本级领导小组办公室报本级领导小组协调解决"); the enterprise is told, as on every
+    step up (四(四)1 "并由受理部门将提交情况告知企业")."""
     check(case, by, "refer_to_leaders")
     reason = _text(reason, N_("Say what the leaders must decide."), "reason")
     case.with_leaders = case.leaders_involved = True
-    return record_event(session, case, action=A.REFER_TO_LEADERS, by=by, at=at, note=reason)
+    return record_event(
+        session,
+        case,
+        action=A.REFER_TO_LEADERS,
+        by=by,
+        at=at,
+        note=reason,
+        visible_to_enterprise=True,
+    )
 
 
 def refer_up(session, case: Case, *, by: User, at: datetime, reason: str) -> CaseEvent:
@@ -1384,6 +1473,7 @@ def _rehandle(session, calendar: WorkCalendar, case: Case, *, at: datetime) -> N
                 at=at,
                 to_state=S.ESCALATED,
                 note=note,
+                visible_to_enterprise=True,
             )
         return
     _open_supervision(session, calendar, case, by=None, at=at, reason="unsatisfied", note="")
@@ -1609,6 +1699,94 @@ def supplement(
     return event
 
 
+# --------------------------------------------------------------------------- the meeting list
+
+# Shantou 四(一) "上会诉求清单及建议名单按照以下原则确定" and 四(二) "有下列情况之一的，不予上会，
+# 由承办单位办结并做好意见反馈或沟通解释工作", by number. The list reads from the record the
+# rules and exclusions it can tell (`lists.meeting_candidates`); the office adds or takes
+# off a case by hand under any of them, with its reason.
+MEETING_RULES = {
+    1: "企业诉求经有关单位办理后，相关诉求仍然未能解决或企业仍不满意的",
+    2: "企业诉求涉及多个部门，无法由牵头部门协调解决需要市级层面进行统筹协调、研究解决措施的",
+    3: "企业意见建议涉及我市营商环境建设、具有典型代表意义，需上会进行研究部署的",
+    4: "上级领导批示或指示要求，需要予以重点跟进的",
+    5: "依照相关规定，其他需上会的",
+}
+MEETING_EXCLUSIONS = {
+    1: "一般性的意见建议类",
+    2: "经承办单位已办结诉求，并经市工作专班回访确认诉求人满意的",
+    3: "正在办理且相办理工作推进正常的诉求事项",
+    4: "诉求人主动提出不予上会的",
+    5: "依照相关规定，其他不宜上会的",
+}
+MEETING_ACTIONS = (A.MEETING_ADD, A.MEETING_REMOVE)
+# Taken on and not closed off: what a meeting can still take up (a rated case the office
+# has not closed off included).
+MEETING_STATES = frozenset(CaseState) - S.CLOSED_OFF - {S.SUBMITTED}
+
+
+def meeting_decision(case: Case) -> CaseEvent | None:
+    """The office's latest decision by hand about the meeting list, if it made one."""
+    found = [e for e in case.events if e.action in MEETING_ACTIONS]
+    return found[-1] if found else None
+
+
+def _decided(case: Case) -> EventAction | None:
+    decision = meeting_decision(case)
+    return EventAction(decision.action) if decision is not None else None
+
+
+def meeting_office(case: Case, user: User) -> bool:
+    """The office of the case's jurisdiction or of one above it: the meeting's list covers
+    its own level and the levels below (Shantou 一(一)3 "督促指导各区（县）")."""
+    chain = {case.jurisdiction_id, *(j.id for j in case.jurisdiction.ancestors)}
+    return user.unit is not None and user.unit.jurisdiction_id in chain
+
+
+def _meeting_choice(value, choices: dict, message: str, field: str) -> int:
+    number = int(value) if str(value or "").isdecimal() else 0
+    if number not in choices:
+        raise RuleViolation(message, field=field)
+    return number
+
+
+def put_on_meeting_list(
+    session, case: Case, *, by: User, at: datetime, rule, reason: str
+) -> CaseEvent:
+    """The office puts a case on the meeting's list by hand (Shantou 四 "由市工作专班会同……
+    研究提出上会诉求清单"), under one of 四(一)'s rules, with its reason. Rule 3 "企业意见建议
+    ……具有典型代表意义" is how a typical suggestion stays on the list although 四(二)1 leaves
+    general suggestions off."""
+    check(case, by, "meeting_add")
+    rule = _meeting_choice(rule, MEETING_RULES, N_("Choose the rule it meets."), "rule")
+    reason = _text(reason, N_("Say why the meeting should take it up."), "reason")
+    return record_event(
+        session, case, action=A.MEETING_ADD, by=by, at=at, note=reason, data={"rule": rule}
+    )
+
+
+def take_off_meeting_list(
+    session, case: Case, *, by: User, at: datetime, exclusion, reason: str
+) -> CaseEvent:
+    """The office takes a case off the meeting's list by hand under one of 四(二)'s
+    exclusions (4 "诉求人主动提出不予上会的", 5 "其他不宜上会的" are the office's to judge),
+    with its reason. The unit handles it on ("由承办单位办结并做好意见反馈或沟通解释工作")."""
+    check(case, by, "meeting_remove")
+    exclusion = _meeting_choice(
+        exclusion, MEETING_EXCLUSIONS, N_("Choose why it stays off."), "exclusion"
+    )
+    reason = _text(reason, N_("Say why the meeting should not take it up."), "reason")
+    return record_event(
+        session,
+        case,
+        action=A.MEETING_REMOVE,
+        by=by,
+        at=at,
+        note=reason,
+        data={"exclusion": exclusion},
+    )
+
+
 # --------------------------------------------------------------------------- tracking codes
 
 
@@ -1755,6 +1933,23 @@ STEPS: dict[str, Step] = {
         S.IN_PROGRESS | {S.REPLIED, S.AWAITING_RATING, S.RATED, S.CLOSED},
         oversight,
         when=lambda case: not case.accountability,
+    ),
+    # The city meeting's list, by hand (Shantou 四)
+    "meeting_add": step(
+        put_on_meeting_list,
+        {A.MEETING_ADD},
+        OFFICE,
+        MEETING_STATES,
+        meeting_office,
+        when=lambda case: _decided(case) is not A.MEETING_ADD,
+    ),
+    "meeting_remove": step(
+        take_off_meeting_list,
+        {A.MEETING_REMOVE},
+        OFFICE,
+        MEETING_STATES,
+        meeting_office,
+        when=lambda case: _decided(case) is not A.MEETING_REMOVE,
     ),
     # The end: 销号 and 归档
     "close": step(close, {A.CLOSE}, OFFICE, {S.RATED, S.AWAITING_RATING}, office, when=closable),

@@ -130,6 +130,8 @@ EVENT_LABELS: dict[EventAction, LazyString] = {
     A.HOLD_ACCOUNTABLE: _l("Held accountable"),
     A.CLOSE: _l("Closed off"),
     A.ARCHIVE: _l("Archived"),
+    A.MEETING_ADD: _l("Put on the meeting list"),
+    A.MEETING_REMOVE: _l("Taken off the meeting list"),
 }
 
 # Words for the codes the domain keeps (contact methods, return and supervision reasons…).

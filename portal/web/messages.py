@@ -19,6 +19,16 @@ MESSAGES = {
     "replied": _l(
         "Your case %(number)s “%(title)s” has a reply: please read it and rate the service."
     ),
+    "escalated": _l(
+        "Your case %(number)s “%(title)s” could not be settled by the department alone: "
+        "it was put before the office to coordinate."
+    ),
+    "escalated_leaders": _l(
+        "Your case %(number)s “%(title)s” was put before the leading group to coordinate."
+    ),
+    "escalated_up": _l(
+        "Your case %(number)s “%(title)s” went up to the office of the level above to coordinate."
+    ),
     "intake_received": _l(
         "Your e-mail reached the office and was registered as case "
         "%(number)s “%(title)s”. You will be told of its reply."

@@ -184,6 +184,30 @@ class SuperviseForm(StepForm):
     note = TextAreaField(_l("What the unit must do"), validators=TEXT, render_kw={"rows": 2})
 
 
+class MeetingAddForm(StepForm):
+    """Put a case on the city meeting's list by hand (Shantou 四(一))."""
+
+    rule = SelectField(
+        _l("Rule it meets (Shantou 四(一))"),
+        validators=[InputRequired(_l("Choose the rule it meets."))],
+        choices=[SelectChoice("", _l("Choose a rule"))]
+        + [SelectChoice(str(n), f"{n}. {text}") for n, text in workflow.MEETING_RULES.items()],
+    )
+    reason = TextAreaField(_l("Why the meeting should take it up"), validators=TEXT)
+
+
+class MeetingRemoveForm(StepForm):
+    """Take a case off the city meeting's list by hand (Shantou 四(二))."""
+
+    exclusion = SelectField(
+        _l("Why it stays off (Shantou 四(二))"),
+        validators=[InputRequired(_l("Choose why it stays off."))],
+        choices=[SelectChoice("", _l("Choose a reason"))]
+        + [SelectChoice(str(n), f"{n}. {text}") for n, text in workflow.MEETING_EXCLUSIONS.items()],
+    )
+    reason = TextAreaField(_l("Why the meeting should not take it up"), validators=TEXT)
+
+
 class EmptyForm(StepForm):
     pass
 

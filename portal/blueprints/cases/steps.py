@@ -31,6 +31,8 @@ from portal.blueprints.cases.forms import (
     ExtensionForm,
     InstructForm,
     LongTermForm,
+    MeetingAddForm,
+    MeetingRemoveForm,
     MergeForm,
     NoteForm,
     PlanForm,
@@ -320,6 +322,20 @@ STAFF_STEPS: dict[str, StaffStep] = {
         AccountableForm,
         _l("Mark accountability (问责)"),
         lambda f, c, u, t, k: W.hold_accountable(db.session, c, by=u, at=t, note=f.note.data or ""),
+    ),
+    "meeting_add": StaffStep(
+        MeetingAddForm,
+        _l("Put on the meeting list"),
+        lambda f, c, u, t, k: W.put_on_meeting_list(
+            db.session, c, by=u, at=t, rule=f.rule.data, reason=f.reason.data or ""
+        ),
+    ),
+    "meeting_remove": StaffStep(
+        MeetingRemoveForm,
+        _l("Take off the meeting list"),
+        lambda f, c, u, t, k: W.take_off_meeting_list(
+            db.session, c, by=u, at=t, exclusion=f.exclusion.data, reason=f.reason.data or ""
+        ),
     ),
     "close": StaffStep(
         NoteForm,

@@ -15,13 +15,17 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import StringField
+from wtforms.validators import Length
+from wtforms.validators import Optional as Maybe
 
 from portal.blueprints.figures import bp
 from portal.blueprints.figures.names import FIGURE_MEANINGS, FIGURE_NAMES, figure_name
-from portal.domain import answers, figures, lists
+from portal.domain import answers, figures, lists, workflow
 from portal.domain.access import case_scope
 from portal.domain.calendar import local_date
 from portal.domain.figures import FIGURES, Period
@@ -29,6 +33,7 @@ from portal.domain.models import Case, Category, Jurisdiction, OrgUnit, Role
 from portal.extensions import db
 from portal.web import sheets
 from portal.web.auditing import audit_request
+from portal.web.forms import PanelForm
 from portal.web.guards import requires
 from portal.web.input import page_arg
 from portal.web.labels import label
@@ -287,30 +292,67 @@ def progress():
     )
 
 
+class MeetingCaseForm(PanelForm):
+    """Which case to put on the meeting's list by hand: its number (GET, no change)."""
+
+    number = StringField(
+        _l("Case number"),
+        validators=[Maybe(), Length(max=32)],
+        description=_l("Opens the case, where the office puts it on the list with a reason."),
+    )
+
+
 @bp.get("/meeting")
 @requires(*ROLES)
 def meeting():
-    """Candidates for the city meeting (Shantou 四(一) minus 四(二)), each with its rules."""
+    """Candidates for the city meeting (Shantou 四(一) minus 四(二)), each with its rules; the
+    cases the office put on or took off the list by hand (the steps `meeting_add` and
+    `meeting_remove` on the case page); `?number=` opens a case to put it on."""
     today, place = _today(), _jurisdiction()
+    find = MeetingCaseForm(formdata=request.args)
+    number = (find.number.data or "").strip().upper() if find.validate() else ""
+    if number:
+        case = db.session.scalar(
+            sa.select(Case).where(Case.number == number, case_scope(current_user))
+        )
+        if case is not None:
+            return redirect(
+                url_for("office.cases.case", number=case.number, _anchor="step-meeting_add"),
+                303,
+            )
+        find.number.errors.append(_("No case you may see has this number."))
     total, found = lists.meeting_candidates(db.session, place.id, today)
     if request.args.get("format") == "xlsx":
         _audit_export("meeting", today.isoformat(), len(found))
-        columns = (*sheets.case_columns(), _("Rules (Shantou 四(一))"))
+        columns = (*sheets.case_columns(), _("Rules (Shantou 四(一))"), _("By hand"))
         data = [
-            (*sheets.case_row(c.case), "；".join(f"{n}. {lists.MEETING_RULES[n]}" for n in c.rules))
+            (
+                *sheets.case_row(c.case),
+                "；".join(f"{n}. {lists.MEETING_RULES[n]}" for n in c.rules),
+                c.by_hand.note if c.by_hand is not None else "",
+            )
             for c in found
         ]
         title = _("Candidates for the meeting, %(day)s", day=today.isoformat())
         return sheets.download(
             sheets.workbook((today.isoformat(), title, columns, data)), f"{title}.xlsx"
         )
+    off = lists.taken_off_meeting_list(db.session, place.id)
     return render_screen(
         "figures/meeting.html",
         found=found,
         total=total,
-        case_link=_case_links([c.case for c in found]),
+        off=off,
+        find=find,
+        case_link=_case_links([c.case for c in found] + [c for c, _e in off]),
+        # Whether this user decides the list by hand: the steps' own roles.
+        decides=current_user.role in workflow.STEPS["meeting_add"].roles,
         rules=lists.MEETING_RULES,
         exclusions=lists.MEETING_EXCLUSIONS,
+        rules_read=lists.RULES_READ,
+        exclusions_read=lists.EXCLUSIONS_READ,
+        status=422 if find.number.errors else 200,
+        **({"form": find} if find.number.errors else {}),
     )
 
 

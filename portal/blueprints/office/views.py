@@ -8,20 +8,19 @@ accountability) work from the same pages with their own steps.
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.blueprints import cases
 from portal.blueprints.cases import documents as document_views
 from portal.blueprints.cases import queue
+from portal.blueprints.cases.registration import register_screen
 from portal.blueprints.office import bp
-from portal.blueprints.office.forms import RegisterForm
 from portal.domain import queues, workflow
 from portal.domain.calendar import load_calendar
-from portal.domain.models import CaseType, Channel, Enterprise, Role
+from portal.domain.models import Role
 from portal.extensions import db
-from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
 from portal.web.rendering import render_screen
 from portal.web.sessions import utcnow
@@ -51,43 +50,28 @@ def register():
     """受理登记 of a whistle that did not come through the portal (Chaozhou 附件2's fields):
     typed in while the caller is on the line, so one short form."""
     office = current_user.unit
-    form = RegisterForm()
-    categories = workflow.categories_of(db.session, office.jurisdiction)
-    form.prepare(categories)
-    if form.validate_on_submit():
-        enterprise = None
-        if form.credit_code.data:
-            enterprise = (
-                db.session.query(Enterprise)
-                .filter_by(credit_code=form.credit_code.data.strip().upper())
-                .one_or_none()
-            )
-        category = next((c for c in categories if str(c.id) == form.category.data), None)
-        done, case = commit_or_explain(
-            form,
-            "content",
-            lambda: workflow.register_case(
-                db.session,
-                load_calendar(db.session),
-                jurisdiction=office.jurisdiction,
-                applicant_name=form.applicant_name.data.strip(),
-                contact_name=form.contact_name.data.strip(),
-                contact_phone=form.contact_phone.data.strip(),
-                title=form.title.data.strip(),
-                content=form.content.data,
-                case_type=CaseType(form.case_type.data),
-                channel=Channel(form.channel.data),
-                at=utcnow(),
-                by=current_user,
-                enterprise=enterprise,
-                category=category,
-                receiving_unit=office,
-            ),
+
+    def take(**fields):
+        return workflow.register_case(
+            db.session,
+            load_calendar(db.session),
+            jurisdiction=office.jurisdiction,
+            at=utcnow(),
+            by=current_user,
+            receiving_unit=office,
+            **fields,
         )
-        if done:
-            flash(_("Registered as %(number)s.", number=case.number))
-            return redirect(url_for("office.cases.case", number=case.number), 303)
-    return render_screen("office/register.html", form=form, status=422 if form.errors else 200)
+
+    return register_screen(
+        office.jurisdiction,
+        take,
+        endpoint="office.register",
+        case_endpoint="office.cases.case",
+        back=url_for("office.index"),
+        hint=_(
+            "For a whistle by phone, 12345, e-mail, a visit, deputies or associations (受理登记表)."
+        ),
+    )
 
 
 bp.register_blueprint(cases.blueprint("office", *ROLES), url_prefix="/cases")
