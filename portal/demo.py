@@ -1,7 +1,9 @@
 """Demo data (`flask --app wsgi demo`): a city with two counties and a development zone, the
 offices and departments the seeds name, Chaozhou's categories, 30 enterprises of every kind,
-one user per role and a few cases at different steps. For demonstration and manual testing
-only: every demo account shares DEMO_PASSWORD, which production never sets.
+one user per role and a few cases at different steps; and beside it a second city, 汕头市 on
+Shantou's profile, with a district, its 工作专班, departments, staff, three enterprises and
+cases at different steps, so that two policies can be seen side by side. For demonstration
+and manual testing only: every demo account shares DEMO_PASSWORD, which production never sets.
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ DEMO_ACCOUNTS = (
     ("liaison2", Role.LIAISON, "庵埠镇文里社区居委会 (village liaison)"),
     ("admin", Role.ADMIN, "system administration"),
     ("13800000001", Role.ENTERPRISE, "潮州市福源陶瓷有限公司 (enterprise)"),
+    # The second city, on Shantou's profile (汕头市政企“直通车”优化工作机制).
+    ("st-office", Role.OFFICE, "汕头市 市政企直通车工作专班 (Shantou's city office)"),
+    ("st-handler", Role.HANDLER, "汕头市 市市场监督管理局 (city department)"),
+    ("st-head", Role.HEAD, "汕头市 市市场监督管理局 (department head)"),
+    ("longhu-office", Role.OFFICE, "龙湖区工作专班 (Shantou's district office)"),
+    ("longhu-handler", Role.HANDLER, "龙湖区 区市场监督管理局 (district department)"),
+    ("13800000031", Role.ENTERPRISE, "汕头市澄海宏达玩具有限公司 (Shantou enterprise)"),
 )
 
 CITY_DEPARTMENTS = (
@@ -115,11 +124,42 @@ ENTERPRISES = (
     ("潮州开发区鸿运汽修店", EnterpriseKind.INDIVIDUAL, "汽车维修"),
 )
 
+SHANTOU_DEPARTMENTS = (
+    "市工业和信息化局",
+    "市自然资源局",
+    "市市场监督管理局",
+    "市人力资源和社会保障局",
+    "市商务局",
+)
+LONGHU_DEPARTMENTS = ("区工业和信息化局", "区自然资源局", "区市场监督管理局")
+SHANTOU_ENTERPRISES = (
+    ("汕头市澄海宏达玩具有限公司", EnterpriseKind.ABOVE_SCALE_INDUSTRY, "玩具制造"),
+    ("汕头市龙湖区海韵纺织有限公司", EnterpriseKind.SME, "纺织"),
+    ("龙湖区老妈宫粽球店", EnterpriseKind.INDIVIDUAL, "餐饮"),
+)
+
 
 # Dalu 一: which unit contacts which enterprise, by kind and industry.
 def credit_code(prefix: str, division: str, n: int) -> str:
     first17 = f"{prefix}{division}MA{n:07d}"
     return first17 + check_character(first17)
+
+
+def _enterprise(session, n, name, kind, industry, code, home, now) -> Enterprise:
+    """The demo's n-th enterprise, at an address in `home`, with contact 138000000nn."""
+    e = Enterprise(
+        name=name,
+        kind=kind,
+        industry=industry,
+        credit_code=code,
+        jurisdiction=home,
+        address=f"{home.name}{n}号",
+        contact_name=f"联系人{n}",
+        contact_phone=f"138{n:08d}",
+        created_at=now,
+    )
+    session.add(e)
+    return e
 
 
 def is_empty(session) -> bool:
@@ -244,19 +284,7 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
             code = credit_code("92", home.code[:6], n) if n % 2 else None
         else:
             code = credit_code("91", home.code[:6], n)
-        e = Enterprise(
-            name=name,
-            kind=kind,
-            industry=industry,
-            credit_code=code,
-            jurisdiction=home,
-            address=f"{home.name}{n}号",
-            contact_name=f"联系人{n}",
-            contact_phone=f"138{n:08d}",
-            created_at=now,
-        )
-        session.add(e)
-        enterprises.append(e)
+        enterprises.append(_enterprise(session, n, name, kind, industry, code, home, now))
     session.flush()
 
     # Dalu's table as 庵埠镇's rules. The demo's enterprises are spread over the city but all
@@ -319,6 +347,7 @@ def load(session, *, password: str, now: datetime) -> dict[str, User]:
         county_units["潮安区"],
         city_units["市自然资源局"],
     )
+    _shantou(session, calendar, now, profiles, user, users)
     session.flush()
     return users
 
@@ -421,6 +450,127 @@ def _more_cases(
         lead=land_bureau,
         needs_approval=True,
         note="涉及多个部门，拟由市自然资源局牵头，呈领导审定。",
+    )
+
+
+def _shantou(session, calendar, now, profiles, user, users) -> None:
+    """The second city, 汕头市, running Shantou's preset: 龙湖区 below it inherits it. Its
+    cases show the seed's clocks: a unit confirms within 1 working day (三(二)), contacts the
+    enterprise within 1 and finishes by the type (三(三): consultation 1, suggestion 2,
+    complaint 3), and reports progress on Thursdays (三(四))."""
+    city = Jurisdiction(
+        code="440500", name="汕头市", level=JurisdictionLevel.CITY, policy=profiles["shantou"]
+    )
+    longhu = Jurisdiction(code="440507", name="龙湖区", level=JurisdictionLevel.COUNTY, parent=city)
+    session.add_all([city, longhu])
+    office = OrgUnit(
+        jurisdiction=city,
+        name="市政企直通车工作专班",
+        kind=UnitKind.OFFICE,
+        phone="0754-88861234",
+        address="汕头市工业和信息化局（金砂路）",
+    )
+    units = {
+        name: OrgUnit(jurisdiction=city, name=name, kind=UnitKind.DEPARTMENT)
+        for name in SHANTOU_DEPARTMENTS
+    }
+    district_office = OrgUnit(
+        jurisdiction=longhu, name="龙湖区工作专班", kind=UnitKind.OFFICE, phone="0754-88990000"
+    )
+    district_units = {
+        name: OrgUnit(jurisdiction=longhu, name=name, kind=UnitKind.DEPARTMENT)
+        for name in LONGHU_DEPARTMENTS
+    }
+    session.add_all([office, district_office, *units.values(), *district_units.values()])
+    session.flush()
+    for place in (city, longhu):
+        catalogue.install_categories(session, place, catalogue.SHANTOU)
+    market = units["市市场监督管理局"]
+    users["st-office"] = user("st-office", "蔡文杰", Role.OFFICE, office)
+    users["st-handler"] = user("st-handler", "郑洁", Role.HANDLER, market)
+    users["st-head"] = user("st-head", "陈立新", Role.HEAD, market)
+    users["longhu-office"] = user("longhu-office", "许伟", Role.OFFICE, district_office)
+    users["longhu-handler"] = user(
+        "longhu-handler", "黄丽", Role.HANDLER, district_units["区市场监督管理局"]
+    )
+    enterprises = []
+    for n, (name, kind, industry) in enumerate(SHANTOU_ENTERPRISES, start=31):
+        prefix = "92" if kind is EnterpriseKind.INDIVIDUAL else "91"
+        code = credit_code(prefix, longhu.code, n)
+        enterprises.append(_enterprise(session, n, name, kind, industry, code, longhu, now))
+    toys = enterprises[0]
+    owner = users["13800000031"] = user(
+        "13800000031", "林宏达", Role.ENTERPRISE, enterprise=toys, mobile="13800000031"
+    )
+    session.flush()
+    office_user, handler = users["st-office"], users["st-handler"]
+    categories = {
+        place: {c.number: c for c in categories_of(session, place)} for place in (city, longhu)
+    }
+
+    def ago(days: float) -> datetime:
+        return now - timedelta(days=days)
+
+    def whistle(title, case_type, number, channel, days, place=city, by=owner, who=toys):
+        return register_case(
+            session,
+            calendar,
+            jurisdiction=place,
+            applicant_name=who.name,
+            contact_name=who.contact_name,
+            contact_phone=who.contact_phone,
+            title=title,
+            content=title + "。请协调解决。",
+            case_type=case_type,
+            channel=channel,
+            at=ago(days),
+            by=by,
+            enterprise=who,
+            category=categories[place][number],
+            receiving_unit=office if place is city else district_office,
+        )
+
+    # In hand at the 市场监管局 (`st-handler`): a complaint, 3 working days (三(三)).
+    fees = whistle("检测机构收费项目不公示", CaseType.COMPLAINT, 4, Channel.PORTAL, 2)
+    # Waiting for the 自然资源局 to confirm it takes the case (三(二), 1 working day).
+    land = whistle("新厂房用地规划调整", CaseType.SUGGESTION, 1, Channel.PORTAL, 1)
+    # Answered by the 市场监管局 and reviewed: waiting for the enterprise's rating.
+    licence = whistle(
+        "咨询个体户转为企业的登记流程", CaseType.CONSULTATION, 2, Channel.HOTLINE_12345, 3,
+        by=office_user,
+    )  # fmt: skip
+    session.flush()
+    for case, lead, days in ((fees, market, 1.9), (land, units["市自然资源局"], 0.9),
+                             (licence, market, 2.9)):  # fmt: skip
+        workflow.accept(session, calendar, case, by=office_user, at=ago(days))
+        workflow.dispatch(session, calendar, case, by=office_user, at=ago(days - 0.1), lead=lead)
+    for case, days in ((fees, 1.7), (licence, 2.7)):
+        workflow.sign(session, case, by=handler, at=ago(days))
+        moment = ago(days - 0.1)
+        workflow.contact(session, case, by=handler, at=moment, method="phone", when=moment, note="")
+    workflow.progress(
+        session, fees, by=handler, at=ago(1), visible=True, text="已约谈检测机构，核查收费项目。"
+    )
+    workflow.reply(
+        session,
+        calendar,
+        licence,
+        by=handler,
+        at=ago(2.5),
+        text="个体户转为企业可在“粤商通”一次办理，原字号可保留，材料清单已短信发送。",
+    )
+    workflow.approve_reply(session, calendar, licence, by=office_user, at=ago(2.4))
+    # New: on the 专班's desk, and a business matter on the 龙湖区 desk (`longhu-office`).
+    whistle("建议延长政务服务窗口午间办公时间", CaseType.SUGGESTION, 3, Channel.PORTAL, 0.2)
+    whistle(
+        "农贸市场摊位管理费上涨三成",
+        CaseType.BUSINESS,
+        2,
+        Channel.PHONE,
+        0.1,
+        place=longhu,
+        by=users["longhu-office"],
+        who=enterprises[2],
     )
 
 

@@ -238,3 +238,47 @@ def test_installing_the_seeds_again_writes_no_new_revision(db, world):
     assert policies.deadlines(again["chaozhou"], CaseType.BUSINESS, date(2026, 2, 13), CAL)[
         2
     ].due == date(2026, 2, 27)
+
+
+# Received on Wednesday 30 September 2026, the last working day before National Day: the
+# next working days are 8, 9, 10 (a make-up Saturday), 12, 13, 14 … October.
+D = {n: date(2026, 10, day) for n, day in enumerate((8, 9, 10, 12, 13, 14), start=1)}
+D[10] = date(2026, 10, 27)  # 5 + 10: the 10th working day after the 13th
+BY_TYPE = {"consultation": 1, "suggestion": 2, "complaint": 3}
+# Per profile: clock → working days from receipt (None: no such clock). Shantou's finish
+# goes by the type (三(三)); its confirm takes a day more for a county's unit (三(二)).
+EXPECTED = {
+    "chaozhou": {"contact": D[1], "finish": D[5], "reply": D[6], "extension cap": D[10]},
+    "chengkou": {"finish": D[3], "plan": D[5]},
+    "dalu": {},
+    "shantou": {"contact": D[1], "confirm": D[1]},
+    "haimen": {"contact": date(2026, 9, 30), "finish": D[3], "plan": D[3]},
+}
+
+
+@pytest.mark.parametrize("case_type", ("consultation", "suggestion", "complaint", "business"))
+@pytest.mark.parametrize("key", SEEDS)
+def test_policy_deadlines_answers_for_every_profile_and_type(db, runner, key, case_type):
+    """`policy deadlines PROFILE --type … --at … [--unit-level …]` (issue 16 item 3) answers
+    for each of the five presets and each of the four types: one line per clock, in order,
+    each a date on the official calendar or "none", the clause quoted beside each date."""
+    policies.install_seed_profiles(db.session)
+    db.session.commit()
+    for level in ("city", "county"):
+        out = lines(runner, key, "--type", case_type, "--at", "2026-09-30", "--unit-level", level)
+        assert [line.split(":")[0] for line in out] == list(policies.CLOCKS)
+        got = {line.split(":")[0]: line.split(": ", 1)[1].split(" (")[0] for line in out}
+        expected = {clock: "none" for clock in policies.CLOCKS}
+        expected.update({k: v.isoformat() for k, v in EXPECTED[key].items()})
+        if key == "shantou":
+            if case_type in BY_TYPE:
+                expected["finish"] = D[BY_TYPE[case_type]].isoformat()
+            else:  # 业务办理: the seed names no limit; branch clocks decides (issue 16 item 5)
+                expected.pop("finish")
+                got.pop("finish")
+            if level == "county":
+                expected["confirm"] = D[2].isoformat()  # "各功能区、区县可适当延长1个工作日"
+        assert got == expected, (key, case_type, level)
+        for line in out:
+            if not line.endswith(": none"):
+                assert re.search(r"; ([一二三四五六七八九十]+\(|附件)", line), line

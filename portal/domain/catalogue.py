@@ -137,3 +137,24 @@ def install_categories(
         result.append(category)
     session.flush()
     return result
+
+
+# 汕头市政企“直通车”优化工作机制 二 受理范围 (1)-(3), with 三(三)'s 涉企服务投诉 as its own
+# item (its time limit differs). The seed names no responsible department per item: the 市工作
+# 专班 sits in the 工业和信息化局 (一), which stands in where no other unit answers.
+SHANTOU: tuple[CategorySpec, ...] = (
+    CategorySpec(
+        1,
+        "项目建设协调",
+        "企业咨询反映项目建设过程中需要我市各级政府及其相关职能部门协调解决的问题",
+        ("自然资源局",),
+    ),
+    CategorySpec(
+        2,
+        "生产经营协调",
+        "企业咨询反映生产经营过程中需要我市各级政府及其相关职能部门协调解决的问题",
+        ("工业和信息化局",),
+    ),
+    CategorySpec(3, "营商环境意见建议", "企业对优化营商环境建设的意见建议", ("工业和信息化局",)),
+    CategorySpec(4, "涉企服务投诉", "涉企服务投诉事项", ("市场监督管理局",)),
+)
