@@ -61,6 +61,9 @@ CITY_DEPARTMENTS = (
     "市金融局",
     "市税务局",
     "市投资促进局",
+    # Chaozhou 四(一)3 [责任部门：市各金融机构]: the banks' coordinating desk, which receives
+    # category 3 (融资难融资贵) for them.
+    "市各金融机构",
 )
 COUNTY_DEPARTMENTS = (
     "工业和信息化局",

@@ -89,7 +89,8 @@ def test_policy_deadlines_across_the_spring_festival(db, world, runner):
     assert city[1].startswith("confirm: 2026-02-14 (1 working day")  # 三(二)
     assert county[1].startswith("confirm: 2026-02-24 (2 working days")  # "区县可适当延长1个工作日"
     assert "各功能区、区县" in county[1]
-    assert city[2].startswith("finish: 2026-02-24 (2 working days")  # 三(三) 意见建议类 2
+    # 三(三) 意见建议类 2, after the 转办函, which issues on confirmation (by 14 Feb): 24, 25
+    assert city[2].startswith("finish: 2026-02-25 (2 working days after the 转办函")
     assert lines(runner, "chengkou", "--type", "business", "--at", "2026-02-13")[3].startswith(
         "plan: 2026-02-27 (5 working days; 五(三)2"
     )

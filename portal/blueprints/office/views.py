@@ -20,9 +20,11 @@ from portal.blueprints.office.forms import RegisterForm
 from portal.domain import queues, workflow
 from portal.domain.calendar import load_calendar
 from portal.domain.models import CaseType, Channel, Enterprise, Role
+from portal.domain.policies import case_types_for
 from portal.extensions import db
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
+from portal.web.labels import choices
 from portal.web.rendering import render_screen
 from portal.web.sessions import utcnow
 
@@ -54,6 +56,11 @@ def register():
     form = RegisterForm()
     categories = workflow.categories_of(db.session, office.jurisdiction)
     form.prepare(categories)
+    # Only the types the office's policy takes (Shantou 三(三): no business handling).
+    taken = case_types_for(office.jurisdiction.effective_policy)
+    form.case_type.choices = choices(taken)
+    if form.case_type.default not in {t.value for t in taken}:
+        form.case_type.default = taken[0].value
     if form.validate_on_submit():
         enterprise = None
         if form.credit_code.data:
