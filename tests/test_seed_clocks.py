@@ -74,6 +74,29 @@ def test_shantou_takes_no_business_handling_cases(client, db, world, profiles, r
     assert result.exit_code != 0 and "consultation, suggestion, complaint" in result.output
 
 
+def test_a_whistle_of_no_stated_type_takes_the_profiles_longest_limit(
+    db, world, profiles, tmp_path
+):
+    """An e-mail names no type. On Shantou's profile, which takes no business handling
+    (三(三)), it is registered as 涉企服务投诉, the type with the longest limit ("3个工作日内
+    办结反馈"), not refused onto the review list; elsewhere it stays business handling."""
+    from portal.domain import intake
+    from tests.test_intake import whistle_mail
+
+    assert policies.default_case_type(profiles["chaozhou"]) is CaseType.BUSINESS
+    assert policies.default_case_type(profiles["shantou"]) is CaseType.COMPLAINT
+    world.city.policy = profiles["shantou"]
+    row, _new = intake.take_message(
+        db.session,
+        CAL,
+        whistle_mail().as_bytes(),
+        jurisdiction=world.city,
+        at=factories.now(),
+        upload_root=tmp_path,
+    )
+    assert row.status == "registered" and row.case.type is CaseType.COMPLAINT
+
+
 def test_the_confirm_limits_extra_day_follows_the_receiving_units_level(
     db, world, profiles, runner
 ):

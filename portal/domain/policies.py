@@ -176,6 +176,17 @@ def case_types_for(profile) -> tuple[CaseType, ...]:
     return tuple(t for t in CaseType if by_type.get(t.value) is not None)
 
 
+def default_case_type(profile) -> CaseType:
+    """The type of a whistle that names none (an e-mail, a liaison's forward) until the
+    office classifies it: business handling where the profile takes it, else the type the
+    profile gives the longest limit (Shantou: 涉企服务投诉, 3 working days), so no clock is
+    set shorter than the seed allows."""
+    taken = case_types_for(profile)
+    if CaseType.BUSINESS in taken:
+        return CaseType.BUSINESS
+    return max(taken, key=lambda t: finish_days_for(profile, t) or 0)
+
+
 def confirm_days_for(profile, *, lower_level: bool) -> int | None:
     """The confirm (签收) limit of a unit that receives a case: Shantou 三(二) "需在1个工作日内
     ……确认是否受理", one day more for a unit of a zone, district or county ("各功能区、区县可
