@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.domain import workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.errors import RuleViolation
-from portal.domain.models import Case, CaseState, CaseType, Category, Channel, Role
+from portal.domain.models import Case, CaseState, Category, Channel, Role
 from portal.extensions import db as _db
 from tests import factories
 from tests.conftest import csrf_from
@@ -688,12 +688,7 @@ def test_the_desk_flags_callbacks_and_weekly_progress(client, db, world, login_a
     )
     world.county.policy = profiles["shantou"]
     in_hand = factories.case(
-        db.session,
-        world.county,
-        enterprise=world.enterprise,
-        title="每周报进展",
-        at=old,
-        case_type=CaseType.COMPLAINT,  # Shantou 三(三) takes no business handling
+        db.session, world.county, enterprise=world.enterprise, title="每周报进展", at=old
     )
     workflow.accept(db.session, CAL, in_hand, by=world.county_office_user, at=old)
     workflow.dispatch(
