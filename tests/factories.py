@@ -13,6 +13,7 @@ from portal.domain import catalogue, policies, workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.credit_code import check_character
 from portal.domain.models import (
+    CaseType,  # noqa: F401 (tests read it as factories.CaseType)
     Channel,
     Enterprise,
     EnterpriseKind,

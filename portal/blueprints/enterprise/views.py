@@ -310,7 +310,7 @@ def case_context(
     now = utcnow()
     today = local_date(now)
     due = case.current_due
-    policy = case.jurisdiction.effective_policy
+    policy = case.policy  # its own limits: those it was dispatched under, a 12345 order's
     rating_form = None
     if workflow.can_rate(case, calendar, now):
         rating_form = _rating_form(case)
