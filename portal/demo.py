@@ -70,6 +70,9 @@ CITY_DEPARTMENTS = (
     "市金融局",
     "市税务局",
     "市投资促进局",
+    # Chaozhou 四(一)3 [责任部门：市各金融机构]: the banks' coordinating desk, which receives
+    # category 3 (融资难融资贵) for them.
+    "市各金融机构",
 )
 COUNTY_DEPARTMENTS = (
     "工业和信息化局",
@@ -560,11 +563,12 @@ def _shantou(session, calendar, now, profiles, user, users) -> None:
         text="个体户转为企业可在“粤商通”一次办理，原字号可保留，材料清单已短信发送。",
     )
     workflow.approve_reply(session, calendar, licence, by=office_user, at=ago(2.4))
-    # New: on the 专班's desk, and a business matter on the 龙湖区 desk (`longhu-office`).
+    # New: on the 专班's desk, and a complaint on the 龙湖区 desk (`longhu-office`); Shantou
+    # takes no 业务办理 (三(三) sets limits for consultations, suggestions and complaints).
     whistle("建议延长政务服务窗口午间办公时间", CaseType.SUGGESTION, 3, Channel.PORTAL, 0.2)
     whistle(
         "农贸市场摊位管理费上涨三成",
-        CaseType.BUSINESS,
+        CaseType.COMPLAINT,
         2,
         Channel.PHONE,
         0.1,

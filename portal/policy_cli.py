@@ -15,7 +15,9 @@ TYPES = ("consultation", "suggestion", "complaint", "business")
 
 
 def clock_line(clock) -> str:
-    """`finish: 2026-02-26 (3 working days; 五(三)2 “原则上在3个工作日内办结”)`, or `plan: none`."""
+    """`finish: 2026-02-26 (3 working days; 五(三)2 “原则上在3个工作日内办结”)`, or `plan: none`.
+    A clock that starts on the unit's confirmation says so, with the confirmation's last day
+    (Shantou 三(三) "接到《转办函》后")."""
     if clock.due is None:
         return f"{clock.name}: none"
     days = "at once" if clock.days == 0 else f"{clock.days} working day{'s' * (clock.days != 1)}"
@@ -23,6 +25,8 @@ def clock_line(clock) -> str:
         days += " after finishing on the last day"
     elif clock.name == "extension cap":
         days += " more at the most"
+    elif clock.from_confirmation is not None:
+        days += f" after the 转办函, issued on confirmation by {clock.from_confirmation}"
     clause = f"; {clock.clause}" if clock.clause else ""
     return f"{clock.name}: {clock.due.isoformat()} ({days}{clause})"
 
@@ -55,7 +59,9 @@ def init_app(app) -> None:
     def deadlines(key: str, case_type: str, at: str, unit_level: str):
         """One line per clock that starts when a unit receives a case on --at."""
         from portal.domain.calendar import load_calendar
+        from portal.domain.errors import RuleViolation
         from portal.domain.models import CaseType, PolicyProfile
+        from portal.domain.policies import case_types_for
         from portal.domain.policies import deadlines as clocks
 
         try:
@@ -69,5 +75,12 @@ def init_app(app) -> None:
             known = ", ".join(db.session.scalars(sa.select(PolicyProfile.key)))
             raise click.BadParameter(f"no profile {key!r} (known: {known})", param_hint="PROFILE")
         calendar = load_calendar(db.session)
-        for clock in clocks(profile, CaseType(case_type), day, calendar, unit_level=unit_level):
+        try:
+            found = clocks(profile, CaseType(case_type), day, calendar, unit_level=unit_level)
+        except RuleViolation:
+            taken = ", ".join(t.value for t in case_types_for(profile))
+            raise click.BadParameter(
+                f"{key} takes no {case_type} cases; it takes {taken}", param_hint="--type"
+            ) from None
+        for clock in found:
             click.echo(clock_line(clock))

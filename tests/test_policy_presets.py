@@ -89,7 +89,8 @@ def test_policy_deadlines_across_the_spring_festival(db, world, runner):
     assert city[1].startswith("confirm: 2026-02-14 (1 working day")  # 三(二)
     assert county[1].startswith("confirm: 2026-02-24 (2 working days")  # "区县可适当延长1个工作日"
     assert "各功能区、区县" in county[1]
-    assert city[2].startswith("finish: 2026-02-24 (2 working days")  # 三(三) 意见建议类 2
+    # 三(三) 意见建议类 2, after the 转办函, which issues on confirmation (by 14 Feb): 24, 25
+    assert city[2].startswith("finish: 2026-02-25 (2 working days after the 转办函")
     assert lines(runner, "chengkou", "--type", "business", "--at", "2026-02-13")[3].startswith(
         "plan: 2026-02-27 (5 working days; 五(三)2"
     )
@@ -251,7 +252,7 @@ EXPECTED = {
     "chaozhou": {"contact": D[1], "finish": D[5], "reply": D[6], "extension cap": D[10]},
     "chengkou": {"finish": D[3], "plan": D[5]},
     "dalu": {},
-    "shantou": {"contact": D[1], "confirm": D[1]},
+    "shantou": {},  # by the type and the unit's level: see the test
     "haimen": {"contact": date(2026, 9, 30), "finish": D[3], "plan": D[3]},
 }
 
@@ -265,19 +266,25 @@ def test_policy_deadlines_answers_for_every_profile_and_type(db, runner, key, ca
     policies.install_seed_profiles(db.session)
     db.session.commit()
     for level in ("city", "county"):
-        out = lines(runner, key, "--type", case_type, "--at", "2026-09-30", "--unit-level", level)
+        args = (key, "--type", case_type, "--at", "2026-09-30", "--unit-level", level)
+        if key == "shantou" and case_type not in BY_TYPE:
+            # 三(三) names limits for three types only: Shantou takes no 业务办理.
+            refused = runner.invoke(args=["policy", "deadlines", *args])
+            assert refused.exit_code != 0
+            assert "takes no business cases" in refused.output
+            continue
+        out = lines(runner, *args)
         assert [line.split(":")[0] for line in out] == list(policies.CLOCKS)
         got = {line.split(":")[0]: line.split(": ", 1)[1].split(" (")[0] for line in out}
         expected = {clock: "none" for clock in policies.CLOCKS}
         expected.update({k: v.isoformat() for k, v in EXPECTED[key].items()})
         if key == "shantou":
-            if case_type in BY_TYPE:
-                expected["finish"] = D[BY_TYPE[case_type]].isoformat()
-            else:  # 业务办理: the seed names no limit; branch clocks decides (issue 16 item 5)
-                expected.pop("finish")
-                got.pop("finish")
-            if level == "county":
-                expected["confirm"] = D[2].isoformat()  # "各功能区、区县可适当延长1个工作日"
+            # 三(二) confirm within 1 working day, "各功能区、区县可适当延长1个工作日"; 三(三)
+            # contact and handling count from the 转办函, issued on confirmation.
+            confirm = 2 if level == "county" else 1
+            expected["confirm"] = D[confirm].isoformat()
+            expected["contact"] = D[confirm + 1].isoformat()
+            expected["finish"] = D[confirm + BY_TYPE[case_type]].isoformat()
         assert got == expected, (key, case_type, level)
         for line in out:
             if not line.endswith(": none"):

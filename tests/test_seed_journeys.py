@@ -692,7 +692,7 @@ def test_shantou_journey_across_national_day(app, runner):
     三(三): "承办单位接到《转办函》后，需在1个工作日内联系诉求企业……涉企服务投诉事项应在3个工作日
     内办结反馈"; 三(四): "承办单位需对于未办结事项每周四需向工作专班反馈一次进展情况".
     The unit confirms on the day it is told, so the 转办函 issues that day and the clocks read
-    the same whichever of the two they count from (see the strict-xfail test below)."""
+    the same whichever of the two they count from (the test below counts from the 转办函)."""
     people = shantou(app, runner)
     office, handler = people["st-office"], people["st-handler"]
     enterprise = register_enterprise(
@@ -737,9 +737,8 @@ def test_shantou_journey_across_national_day(app, runner):
     assert reload(case).state is CaseState.RATED
 
 
-@pytest.mark.xfail(strict=True, reason="Shantou 三(三): lands with branch clocks")
 def test_shantou_confirm_and_handling_clocks_follow_the_transfer_letter(app, runner):
-    """汕头市 三(二)-(三), the three rules branch `clocks` mends:
+    """汕头市 三(二)-(三), three rules of its clocks:
 
     1. "咨询类……1个工作日……意见建议类……2个工作日……涉企服务投诉事项应在3个工作日内办结反馈":
        a 业务办理 case gets a handling limit, or the whistle form does not offer the type;

@@ -704,17 +704,14 @@ DISPATCH_DAY = date(2026, 9, 30)  # the Wednesday before National Day
         ),
         # Dalu: dispatched "at once" (0 days: the same working day); no handling limit.
         ("dalu", CaseType.BUSINESS, {"finish_due": None, "dispatch_due": date(2026, 9, 29)}),
-        # Shantou 三(二)-(三): confirm in 1 (+1 below the city), consultation 1, complaint 3.
+        # Shantou 三(二): confirm in 1 (+1 for the county's unit); 三(三) contact and handling
+        # start only with the 转办函, after the confirmation (tests/test_seed_clocks.py).
         (
             "shantou",
             CaseType.CONSULTATION,
-            {
-                "finish_due": date(2026, 10, 8),
-                "sign_due": date(2026, 10, 9),
-                "contact_due": date(2026, 10, 8),
-            },
+            {"finish_due": None, "sign_due": date(2026, 10, 9), "contact_due": None},
         ),
-        ("shantou", CaseType.COMPLAINT, {"finish_due": date(2026, 10, 10)}),
+        ("shantou", CaseType.COMPLAINT, {"finish_due": None, "sign_due": date(2026, 10, 9)}),
         # Haimen 三(二): 3 working days; contact "第一时间".
         (
             "haimen",

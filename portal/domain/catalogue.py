@@ -31,7 +31,11 @@ CHAOZHOU: tuple[CategorySpec, ...] = (
     CategorySpec(
         2, "用地需求", "企业在生产中要求解决用地困难，增加土地供给的事项", ("自然资源局",)
     ),
-    CategorySpec(3, "融资难融资贵", "企业面临的融资贵、融资难，制约企业发展的事项", ("金融局",)),
+    # 3 [责任部门：市各金融机构、各县区政府（管委会）等]: the financial institutions, not the
+    # financial bureau (金融局): the unit that speaks for them is named as the seed names it.
+    CategorySpec(
+        3, "融资难融资贵", "企业面临的融资贵、融资难，制约企业发展的事项", ("各金融机构",)
+    ),
     CategorySpec(
         4, "引才用工", "企业遇到的引才难、用工难、人员成本高的事项", ("人力资源和社会保障局",)
     ),

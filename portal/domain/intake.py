@@ -25,8 +25,9 @@ import sqlalchemy as sa
 from portal.domain import uploads, workflow
 from portal.domain.calendar import WorkCalendar
 from portal.domain.errors import RuleViolation
-from portal.domain.models import CaseType, Channel, IntakeMessage, Jurisdiction
+from portal.domain.models import Channel, IntakeMessage, Jurisdiction
 from portal.domain.notify import EMAIL, notify
+from portal.domain.policies import default_case_type
 
 PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
 MAX_TEXT = 10000
@@ -108,7 +109,7 @@ def take_message(
                 contact_phone=(phone.group(1) if phone else address)[:40],
                 title=(subject or text)[:200],
                 content=(text or subject)[:MAX_TEXT],
-                case_type=CaseType.BUSINESS,
+                case_type=default_case_type(jurisdiction.effective_policy),
                 channel=Channel.EMAIL,
                 at=at,
                 by=None,

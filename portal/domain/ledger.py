@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from portal.domain.calendar import WorkCalendar, local_date
 from portal.domain.errors import N_, RuleViolation, collect, refuse
 from portal.domain.models import (
-    CaseType,
     Channel,
     ContactMethod,
     ContactProblem,
@@ -33,6 +32,7 @@ from portal.domain.models import (
     OrgUnit,
     User,
 )
+from portal.domain.policies import default_case_type
 from portal.domain.workflow import office_of, register_case
 
 MAX_PROBLEMS = 5  # per contact form; a contact with more is recorded twice
@@ -227,16 +227,17 @@ def forward(
     """报送经发办: the liaison whistles on the enterprise's behalf; the case is registered at
     the unit's own level and waits on its office's desk (Dalu 二(三))."""
     office = office_of(session, unit.jurisdiction)
+    jurisdiction = office.jurisdiction if office else unit.jurisdiction
     return register_case(
         session,
         calendar,
-        jurisdiction=office.jurisdiction if office else unit.jurisdiction,
+        jurisdiction=jurisdiction,
         applicant_name=enterprise.name,
         contact_name=enterprise.contact_name or enterprise.name,
         contact_phone=enterprise.contact_phone or "",
         title=name,
         content=content,
-        case_type=CaseType.BUSINESS,
+        case_type=default_case_type(jurisdiction.effective_policy),
         channel=Channel.LIAISON,
         at=at,
         by=by,

@@ -415,6 +415,16 @@ class PolicyTerms:
         return getattr(self._profile, name)
 
 
+def with_own_limits(
+    base: PolicyTerms | PolicyProfile | None, own: dict | None
+) -> PolicyTerms | PolicyProfile | None:
+    """`base`'s limits with a case's own over them (`Case.own_limits`)."""
+    if not own or base is None:
+        return base
+    terms = base if isinstance(base, PolicyTerms) else base.terms()
+    return PolicyTerms({**terms._values, **own}, terms._profile)
+
+
 class PolicyRevision(Base):
     """One state of a profile's limits: revision 1 when it is installed or copied, one more
     at each edit (who, when, why). A case dispatched under a revision keeps its limits
@@ -839,6 +849,10 @@ class Case(Base):
     # The policy revision the case was dispatched under: its later clocks keep those limits
     # even when an administrator edits the profile afterwards (issue 16 item 3).
     policy_revision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("policy_revision.id"))
+    # Limits the case carries from where it came, over its profile's (names of POLICY_TERMS):
+    # a 12345 work order's own (Chaozhou 四(四)1 "企业在潮州市12345投诉平台反映的诉求和意见，
+    # 按照12345平台的工作流程和处理时限办理"; Shantou 三(一)2). None: the profile's alone.
+    own_limits: Mapped[dict | None] = mapped_column(sa.JSON)
 
     __mapper_args__ = {"version_id_col": version_id}
 
@@ -866,10 +880,13 @@ class Case(Base):
     @property
     def policy(self) -> PolicyTerms | PolicyProfile | None:
         """The limits the case is held to: those of the revision it was dispatched under,
-        else (not yet dispatched) its jurisdiction's effective profile as it stands."""
+        else (not yet dispatched) its jurisdiction's effective profile as it stands; with
+        the case's own limits (`own_limits`, a 12345 work order's) over either."""
         if self.policy_revision is not None:
-            return self.policy_revision.terms
-        return self.jurisdiction.effective_policy
+            base: PolicyTerms | PolicyProfile | None = self.policy_revision.terms
+        else:
+            base = self.jurisdiction.effective_policy
+        return with_own_limits(base, self.own_limits)
 
     @property
     def awaiting_triage(self) -> bool:

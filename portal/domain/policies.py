@@ -159,6 +159,56 @@ def finish_days_for(profile: PolicyProfile, case_type: CaseType) -> int | None:
     return profile.finish_days
 
 
+def case_types_for(profile) -> tuple[CaseType, ...]:
+    """The types of case a jurisdiction on `profile` takes.
+
+    A profile that sets its handling limits by type and no general one takes only the types
+    it has a limit for: Shantou 三(三) gives "咨询类……1个工作日""意见建议类……2个工作日""涉企
+    服务投诉事项……3个工作日" and its 受理范围 (二) names consultations, problems to coordinate
+    and suggestions — no 业务办理 (business handling, Chaozhou 四(三)1's word) and no limit
+    for it, so a Shantou form offers no such type rather than a limit the seed never set.
+    Every other profile (one limit for all, or none at all) takes every type."""
+    if profile is None:
+        return tuple(CaseType)
+    by_type = profile.finish_days_by_type or {}
+    if profile.finish_days is not None or not by_type:
+        return tuple(CaseType)
+    return tuple(t for t in CaseType if by_type.get(t.value) is not None)
+
+
+def default_case_type(profile) -> CaseType:
+    """The type of a whistle that names none (an e-mail, a liaison's forward) until the
+    office classifies it: business handling where the profile takes it, else the type the
+    profile gives the longest limit (Shantou: 涉企服务投诉, 3 working days), so no clock is
+    set shorter than the seed allows."""
+    taken = case_types_for(profile)
+    if CaseType.BUSINESS in taken:
+        return CaseType.BUSINESS
+    return max(taken, key=lambda t: finish_days_for(profile, t) or 0)
+
+
+def confirm_days_for(profile, *, lower_level: bool) -> int | None:
+    """The confirm (签收) limit of a unit that receives a case: Shantou 三(二) "需在1个工作日内
+    ……确认是否受理", one day more for a unit of a zone, district or county ("各功能区、区县可
+    适当延长1个工作日") — the receiving unit's level, not the case's jurisdiction's (a city
+    case sent to a county unit gets the day; a county case always goes to county units)."""
+    if profile is None or profile.sign_days is None:
+        return None
+    extra = profile.sign_extra_days_lower_level or 0
+    return profile.sign_days + (extra if lower_level else 0)
+
+
+def handling_starts_on_confirmation(profile) -> bool:
+    """Whether the unit's contact and handling clocks start when it confirms (签收) rather
+    than when the office dispatches. Shantou 三(二)-(三): the unit confirms "是否受理" first;
+    only then does the office "确定牵头单位及协办单位后……向承办单位发出《转办函》", and
+    "承办单位接到《转办函》后，需在1个工作日内联系诉求企业" and must finish within the type's
+    limit. A profile with a confirm limit (`sign_days`) is such a profile: its units are not
+    committed to a case before they confirm it. Without one (Chaozhou 四(四)2 "收到本级领导
+    小组办公室转交诉求和意见后5个工作日内办结"), the clocks start at the dispatch."""
+    return profile is not None and profile.sign_days is not None
+
+
 def _record_revision(session, profile: PolicyProfile, *, at: datetime, by=None, note=""):
     """Append the profile's limits as they stand now as its next revision."""
     profile.revision = (profile.revision or 0) + 1
@@ -388,6 +438,9 @@ class Clock:
     days: int | None
     due: date | None
     clause: str = ""
+    # Counted from the unit's confirmation at the latest (Shantou 三(三): the 转办函 issues
+    # after it), not from the day the unit receives the case.
+    from_confirmation: date | None = None
 
 
 def deadlines(
@@ -395,44 +448,60 @@ def deadlines(
 ) -> list[Clock]:
     """The clocks that start when a unit receives a case of `case_type` on `received`, each
     with its last day on the working-day calendar (None: the profile sets no such limit).
+    The same rules as the workflow's (`confirm_days_for`, `handling_starts_on_confirmation`,
+    `finish_days_for`), so the calculator and a case's dates agree.
 
-    - contact: the unit gets in touch (Chaozhou 四(四)1; Shantou 三(三) after the 转办函);
     - confirm: the unit confirms it takes the case (Shantou 三(二)), one day more for a
-      unit below the city ("各功能区、区县可适当延长1个工作日");
+      unit below the city ("各功能区、区县可适当延长1个工作日"), by `unit_level`;
+    - contact: the unit gets in touch (Chaozhou 四(四)1; Shantou 三(三) after the 转办函);
     - finish: the handling limit, by type where the profile has one (Shantou 三(三));
     - plan: the plan with a promised date (Chengkou 五(三)2; Haimen 三(二) 初步答复);
     - reply: the result reaches the enterprise after finishing on the last day (Chaozhou
       四(四)3), so counted from the finish date;
     - extension cap: the latest finish an approved extension allows (Chaozhou 四(四)2).
-    """
+
+    Where handling starts on confirmation (Shantou), contact, finish and plan count from
+    the last day of the confirm limit: the latest day the 转办函 issues without the unit
+    being late. Raises RuleViolation for a type the profile does not take
+    (`case_types_for`)."""
+    if case_type not in case_types_for(profile):
+        raise RuleViolation(
+            N_("This profile takes no cases of this type; choose one it sets a limit for."),
+            field="type",
+        )
     clauses = getattr(profile, "clauses", None) or {}
-    finish_days = finish_days_for(profile, case_type)
-    finish_due = _add(calendar, received, finish_days)
-    confirm_days, confirm_clause = profile.sign_days, clauses.get("sign_days", "")
-    if confirm_days is not None and unit_level != "city" and profile.sign_extra_days_lower_level:
-        confirm_days += profile.sign_extra_days_lower_level
+    confirm_days = confirm_days_for(profile, lower_level=unit_level != "city")
+    confirm_clause = clauses.get("sign_days", "")
+    if confirm_days is not None and confirm_days != profile.sign_days:
         extra = clauses.get("sign_extra_days_lower_level", "")
         confirm_clause = "; ".join(c for c in (confirm_clause, extra) if c)
+    confirm_due = _add(calendar, received, confirm_days)
+    start, after = received, None
+    if handling_starts_on_confirmation(profile) and confirm_due is not None:
+        start = after = confirm_due
+    finish_days = finish_days_for(profile, case_type)
+    finish_due = _add(calendar, start, finish_days)
     finish_clause = clauses.get("finish_days", "")
     if case_type.value in (profile.finish_days_by_type or {}):
         finish_clause = clauses.get("finish_days_by_type", "")
-    # (clock, days, counted from, clause)
+    # (clock, days, counted from, clause, from the confirmation)
     plan = [
-        ("contact", profile.contact_days, received, clauses.get("contact_days", "")),
-        ("confirm", confirm_days, received, confirm_clause),
-        ("finish", finish_days, received, finish_clause),
-        ("plan", profile.plan_days, received, clauses.get("plan_days", "")),
-        ("reply", profile.reply_days, finish_due, clauses.get("reply_days", "")),
+        ("contact", profile.contact_days, start, clauses.get("contact_days", ""), after),
+        ("confirm", confirm_days, received, confirm_clause, None),
+        ("finish", finish_days, start, finish_clause, after),
+        ("plan", profile.plan_days, start, clauses.get("plan_days", ""), after),
+        ("reply", profile.reply_days, finish_due, clauses.get("reply_days", ""), None),
         (
             "extension cap",
             profile.max_extension_days,
             finish_due,
             clauses.get("max_extension_days", ""),
+            None,
         ),
     ]
     return [
-        Clock(name, days, _add(calendar, start, days) if start else None, clause)
-        for name, days, start, clause in plan
+        Clock(name, days, _add(calendar, day, days) if day else None, clause, frm)
+        for name, days, day, clause, frm in plan
     ]
 
 

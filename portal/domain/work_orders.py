@@ -8,7 +8,9 @@ whistle (`workflow.register_case`) with the channel it names; the client's id fo
 it idempotent: the same work order twice is one case.
 
 The case's received time (受理时间, which starts its clocks) is when the portal receives the
-work order; the time the platform received the call is kept beside it (`received_at`).
+work order; the time the platform received the call is kept beside it (`received_at`). A work
+order may carry the platform's own time limits; the case keeps them instead of the profile's
+(`hotline_limits`).
 """
 
 from __future__ import annotations
@@ -95,6 +97,27 @@ class Order:
     title: str
     text: str
     received_at: datetime
+    # The platform's own limits in working days (contact_days, sign_days, finish_days).
+    limits: dict | None = None
+
+
+def hotline_limits(limits: dict | None) -> dict | None:
+    """A work order's own limits as a case's (`Case.own_limits`): each one it gives replaces
+    the profile's — Chaozhou 四(四)1 "企业在潮州市12345投诉平台反映的诉求和意见，按照12345平台的
+    工作流程和处理时限办理"; Shantou 三(一)2 "由12345热线按照《汕头市12345政务服务便民热线管理
+    办法》规定……直派工单". Its finish limit holds for every type (the profile's limits by type
+    give way), and its sign limit is the same for every unit (no day more below the city)."""
+    if not limits:
+        return None
+    own: dict = {}
+    for name in ("contact_days", "sign_days", "finish_days"):
+        if limits.get(name) is not None:
+            own[name] = int(limits[name])
+    if "finish_days" in own:
+        own["finish_days_by_type"] = {}
+    if "sign_days" in own:
+        own["sign_extra_days_lower_level"] = 0
+    return own or None
 
 
 def find(session, client: ApiClient, external_id: str) -> WorkOrder | None:
@@ -147,6 +170,7 @@ def hand_over(
         by=None,
         enterprise=enterprise,
         category=category,
+        own_limits=hotline_limits(order.limits),
     )
     work_order = WorkOrder(
         client=client,

@@ -50,9 +50,16 @@ from portal.domain.models import (
     Supervision,
     UnitKind,
     User,
+    with_own_limits,
 )
 from portal.domain.numbering import format_number, next_seq
-from portal.domain.policies import finish_days_for, pin
+from portal.domain.policies import (
+    case_types_for,
+    confirm_days_for,
+    finish_days_for,
+    handling_starts_on_confirmation,
+    pin,
+)
 
 S = CaseState
 A = EventAction
@@ -117,21 +124,29 @@ def register_case(
     category: Category | None = None,
     receiving_unit: OrgUnit | None = None,
     submission_key: str | None = None,
+    own_limits: dict | None = None,
 ) -> Case:
     """Register a whistle as a case (Chaozhou 四(四)1 受理登记, 附件2's fields).
 
     The case gets the next number of its jurisdiction and year, state SUBMITTED, and its
     contact deadline: "应在1个工作日内与企业取得对接联系" under the jurisdiction's policy.
+    `own_limits`: limits the case carries over the profile's (a 12345 work order's,
+    `work_orders.hotline_limits`). A type the policy does not take is refused
+    (`policies.case_types_for`: Shantou 三(三) sets no limit for business handling).
     """
     if not content.strip():
         raise RuleViolation(N_("Describe the problem."), field="content")
     if not contact_phone.strip():
         raise RuleViolation(N_("Enter a contact phone number."), field="contact_phone")
+    policy = with_own_limits(jurisdiction.effective_policy, own_limits)
+    if case_type not in case_types_for(policy):
+        raise RuleViolation(
+            N_("This type of case is not taken here. Choose another type."), field="case_type"
+        )
     year = local_date(at).year
     seq = next_seq(session, jurisdiction.id, year)
     if receiving_unit is None:
         receiving_unit = office_of(session, jurisdiction)
-    policy = jurisdiction.effective_policy
     contact_due = None
     if policy is not None and policy.contact_days is not None and channel not in ALREADY_IN_CONTACT:
         contact_due = calendar.due_date(at, policy.contact_days)
@@ -157,6 +172,7 @@ def register_case(
         state=CaseState.SUBMITTED,
         contact_due=contact_due,
         submission_key=submission_key,
+        own_limits=own_limits or None,
         created_at=at,
     )
     session.add(case)
@@ -506,12 +522,12 @@ def oversight(case: Case, user: User) -> bool:
 
 
 def plans_allowed(case: Case) -> bool:
-    policy = case.jurisdiction.effective_policy
+    policy = case.policy
     return policy is not None and policy.plan_days is not None
 
 
 def extension_possible(case: Case) -> bool:
-    policy = case.jurisdiction.effective_policy
+    policy = case.policy
     return (
         policy is not None
         and policy.max_extension_days is not None
@@ -521,7 +537,7 @@ def extension_possible(case: Case) -> bool:
 
 
 def clock_can_stop(case: Case) -> bool:
-    policy = case.jurisdiction.effective_policy
+    policy = case.policy
     return policy is not None and policy.clock_stop_allowed and case.clock_stopped_at is None
 
 
@@ -653,6 +669,7 @@ def accept(
     三(二) "第一时间交办" (0 days: the same working day)."""
     check(case, by, "accept")
     case.dispatch_due = _due(calendar, at, _policy(case).dispatch_days if _policy(case) else None)
+    _record_receiver(case, by)
     return record_event(
         session,
         case,
@@ -663,6 +680,17 @@ def accept(
         note=note.strip(),
         visible_to_enterprise=True,
     )
+
+
+def _record_receiver(case: Case, by: User) -> None:
+    """受理人 (Chaozhou 四(四)1 "登记内容包括……受理时间、受理单位、受理人等", 附件2): the person
+    who accepts a case (or answers it on the spot) is its receiver, unless someone of the
+    receiving unit registered it already (a call taken at the office). A whistle from the
+    portal, a work order or a liaison's forward has none until then."""
+    registered = case.received_by
+    unit = case.receiving_unit
+    if registered is None or unit is None or registered.unit_id != unit.id:
+        case.received_by = by
 
 
 def refuse(session, case: Case, *, by: User, at: datetime, reason: int, message: str) -> CaseEvent:
@@ -734,6 +762,7 @@ def answer(
     """现场办理/当场答复 (DOMAIN.md 2): the office settles it at once; the enterprise rates it."""
     check(case, by, "answer")
     text = _text(text, N_("Write the answer to the enterprise."), "text")
+    _record_receiver(case, by)
     _reply_reaches_enterprise(calendar, case, text, at)
     return record_event(
         session,
@@ -784,20 +813,36 @@ def _dispatchable(session, case: Case, unit: OrgUnit | None) -> OrgUnit:
 
 
 def _start_clocks(calendar: WorkCalendar, case: Case, at: datetime, *, keep_finish=False):
-    """交办: the lead unit must sign (Shantou 三(二) 1 working day, +1 below the city), get in
-    touch (contact_days) and finish (Chaozhou 四(四)2 "收到本级领导小组办公室转交诉求和意见后5个
-    工作日内办结") — all counted from the dispatch. The case keeps the limits in force now
-    (issue 16 item 3: a later edit of the profile does not move its clocks)."""
+    """交办: the lead unit must sign (Shantou 三(二) 1 working day, one more for a unit of a
+    zone, district or county: `policies.confirm_days_for`), get in touch (contact_days) and
+    finish (Chaozhou 四(四)2 "收到本级领导小组办公室转交诉求和意见后5个工作日内办结") — counted
+    from the dispatch, or, where the profile has units confirm first (Shantou), from their
+    confirmation (`_start_handling`, called by `sign`). The case keeps the limits in force
+    now (issue 16 item 3: a later edit of the profile does not move its clocks)."""
     pin(case, at)
     policy = _policy(case)
     case.dispatched_at = at
     if policy is None:
         return
-    if policy.sign_days is not None:
-        extra = policy.sign_extra_days_lower_level if case.jurisdiction.level.rank > 0 else 0
-        case.sign_due = calendar.due_date(at, policy.sign_days + extra)
-    case.contact_due = _due(calendar, at, policy.contact_days)
+    lead = case.lead_unit
+    lower = lead is not None and lead.jurisdiction.level.rank > 0
+    case.sign_due = _due(calendar, at, confirm_days_for(policy, lower_level=lower))
     case.contacted_at = None
+    if handling_starts_on_confirmation(policy):
+        case.contact_due = None  # the 转办函 has not issued: nothing runs but the confirm
+        if not keep_finish:
+            case.finish_due = None
+        return
+    _start_handling(calendar, case, at, keep_finish=keep_finish)
+
+
+def _start_handling(calendar: WorkCalendar, case: Case, at: datetime, *, keep_finish=False):
+    """The unit's contact and handling clocks start at `at`: Shantou 三(三) "承办单位接到《转办函》
+    后，需在1个工作日内联系诉求企业……咨询类诉求事项应在1个工作日内办结反馈……"."""
+    policy = _policy(case)
+    if policy is None:
+        return
+    case.contact_due = _due(calendar, at, policy.contact_days)
     if not keep_finish:
         case.finish_due = _due(calendar, at, finish_days_for(policy, case.type))
 
@@ -878,11 +923,29 @@ def reject_dispatch(session, case: Case, *, by: User, at: datetime, note: str) -
     )
 
 
-def sign(session, case: Case, *, by: User, at: datetime) -> CaseEvent:
-    """签收: the lead unit reports in."""
+def sign(
+    session, case: Case, *, by: User, at: datetime, calendar: WorkCalendar | None = None
+) -> CaseEvent:
+    """签收: the lead unit reports in. Where the profile has units confirm before the
+    转办函 issues (Shantou 三(二) "确认是否受理", then "向承办单位发出《转办函》"), the
+    confirmation starts the unit's contact and handling clocks (三(三) "接到《转办函》后").
+    `calendar`: the working days with the admin's overrides; without one, the official
+    calendar alone."""
     check(case, by, "sign")
+    data = None
+    policy = _policy(case)
+    if handling_starts_on_confirmation(policy):
+        _start_handling(calendar or WorkCalendar(), case, at)
+        data = {"finish_due": case.finish_due.isoformat() if case.finish_due else None}
     return record_event(
-        session, case, action=A.SIGN, by=by, at=at, to_state=S.IN_HAND, visible_to_enterprise=True
+        session,
+        case,
+        action=A.SIGN,
+        by=by,
+        at=at,
+        to_state=S.IN_HAND,
+        visible_to_enterprise=True,
+        data=data,
     )
 
 
@@ -960,6 +1023,15 @@ def rule_on_return(
 
 
 # --------------------------------------------------------------------------- handling
+
+
+def handling_started(case: Case) -> datetime | None:
+    """When the unit's handling clocks started: at the dispatch, or at the unit's
+    confirmation where the profile has units confirm first (Shantou 三(三))."""
+    if not handling_starts_on_confirmation(_policy(case)):
+        return case.dispatched_at
+    signs = [e.at for e in case.events if e.action == A.SIGN]
+    return signs[-1] if signs else None
 
 
 def progress(
@@ -1040,9 +1112,10 @@ def plan(
         raise RuleViolation(N_("Promise a working day."), field="promised")
     data: dict[str, object] = {"promised": promised.isoformat()}
     policy = _policy(case)
+    started = handling_started(case)
     plan_due = (
-        calendar.due_date(case.dispatched_at, policy.plan_days)
-        if policy is not None and policy.plan_days is not None and case.dispatched_at
+        calendar.due_date(started, policy.plan_days)
+        if policy is not None and policy.plan_days is not None and started
         else None
     )
     if plan_due is not None and local_date(at) > plan_due:

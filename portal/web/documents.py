@@ -171,8 +171,21 @@ class CaseFacts:
 
     @property
     def finish_days(self) -> int | None:
-        policy = self.case.jurisdiction.effective_policy
+        """The case's own handling limit: the limits it was dispatched under, with a 12345
+        work order's own over them (`Case.policy`)."""
+        policy = self.case.policy
         return finish_days_for(policy, self.case.type) if policy else None
+
+    @property
+    def contact_days(self) -> int | None:
+        policy = self.case.policy
+        return policy.contact_days if policy else None
+
+    @property
+    def transfer_issued_at(self) -> datetime | None:
+        """The 转办函's date: the dispatch, or where the unit confirms first, its confirmation
+        (Shantou 三(二) "确定牵头单位及协办单位后……向承办单位发出《转办函》"); blank before."""
+        return workflow.handling_started(self.case)
 
     # --- handling, reply (办理情况回复)
     @property

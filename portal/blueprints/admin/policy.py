@@ -27,6 +27,7 @@ from portal.blueprints.admin.forms import (
 )
 from portal.domain import policies
 from portal.domain.calendar import load_calendar
+from portal.domain.errors import RuleViolation
 from portal.domain.models import CaseType, Jurisdiction, PolicyProfile, Role
 from portal.extensions import db
 from portal.web.forms import commit_or_explain
@@ -151,13 +152,16 @@ def _detail(profile: PolicyProfile, copy_form=None, error=None, status=200):
     clocks = None
     asked = "at" in request.args
     if asked and calculator.validate():
-        clocks = policies.deadlines(
-            profile,
-            CaseType(calculator.type.data),
-            calculator.at.data,
-            load_calendar(db.session),
-            unit_level=calculator.unit_level.data or "city",
-        )
+        try:
+            clocks = policies.deadlines(
+                profile,
+                CaseType(calculator.type.data),
+                calculator.at.data,
+                load_calendar(db.session),
+                unit_level=calculator.unit_level.data or "city",
+            )
+        except RuleViolation as rule:  # a type the profile does not take (Shantou: business)
+            calculator.type.errors = [_(rule.message, **rule.params)]
     in_use = db.session.scalars(
         sa.select(Jurisdiction)
         .where(Jurisdiction.policy_id == profile.id)

@@ -33,6 +33,8 @@ _BLANK = r"\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u300
 NOT_BLANK = rf"^{_TYPED}*[^{_BLANK}]{_TYPED}*$"
 # Category numbers are small; the bound keeps a huge JSON number away from the database.
 MAX_CATEGORY = 9999
+# A platform's own time limit: no seed's is longer than 15 working days (Chaozhou 5 + 10).
+MAX_LIMIT_DAYS = 60
 # "received_at" must make sense: the platform took the call after 2000 and not in the future.
 # A platform's clock may run a little ahead of ours.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -90,6 +92,27 @@ class ContactIn(BaseModel):
     phone: _text("contact.phone")
 
 
+Days = Annotated[int, Field(ge=0, le=MAX_LIMIT_DAYS), BeforeValidator(_whole_number)]
+
+
+class LimitsIn(BaseModel):
+    """The platform's own time limits for this work order, in working days; each one given
+    replaces the jurisdiction's profile's for the case (Chaozhou 四(四)1 "企业在潮州市12345
+    投诉平台反映的诉求和意见，按照12345平台的工作流程和处理时限办理"; Shantou 三(一)2)."""
+
+    model_config = ConfigDict(title="Limits", extra="forbid")
+
+    contact_days: Days | None = Field(
+        None, description="Get in touch with the enterprise within this many working days"
+    )
+    sign_days: Days | None = Field(
+        None, description="The unit signs for the case within this many working days"
+    )
+    finish_days: Days | None = Field(
+        None, description="The unit finishes within this many working days"
+    )
+
+
 class WorkOrder(BaseModel):
     """A work order as a platform sends it."""
 
@@ -110,6 +133,9 @@ class WorkOrder(BaseModel):
     ) = Field(None, description="The category's number in the jurisdiction's catalogue")
     title: _text("title")
     text: _text("text")
+    limits: LimitsIn | None = Field(
+        None, description="The platform's own time limits, where it sets them"
+    )
     received_at: Annotated[
         AwareDatetime,
         BeforeValidator(_when_received),
@@ -187,6 +213,10 @@ FIELD_MESSAGES = {
     "channel": N_("This value is not one of those allowed."),
     "type": N_("This value is not one of those allowed."),
     "category": N_("Give the category's number."),
+    "limits": N_("Give the limits as an object of contact_days, sign_days and finish_days."),
+    "limits.contact_days": N_("Give a whole number of working days from 0 to 60."),
+    "limits.sign_days": N_("Give a whole number of working days from 0 to 60."),
+    "limits.finish_days": N_("Give a whole number of working days from 0 to 60."),
     "received_at": N_("Give the time as ISO 8601 with its offset, e.g. 2026-12-01T09:30:00+08:00."),
 }
 # ...or, for text, by what is wrong.
@@ -253,6 +283,7 @@ def read_order(raw: bytes) -> tuple[Order | None, list[tuple[str, str]]]:
             title=order.title.strip(),
             text=order.text.strip(),
             received_at=order.received_at,
+            limits=order.limits.model_dump(exclude_none=True) if order.limits else None,
         ),
         [],
     )

@@ -26,6 +26,7 @@ from portal.blueprints.api.schemas import (
 )
 from portal.domain import work_orders
 from portal.domain.calendar import load_calendar
+from portal.domain.errors import RuleViolation
 from portal.extensions import csrf, db, limiter
 from portal.web import unavailable
 from portal.web.auditing import audit_request
@@ -211,6 +212,17 @@ def create():
         )
         _audit("created" if new else "repeat", order.external_id)
         db.session.commit()
+    except RuleViolation as refused:  # e.g. a type the jurisdiction's policy does not take
+        db.session.rollback()
+        field = {"case_type": "type"}.get(refused.field or "", refused.field or "type")
+        _audit("refused", order.external_id, detail=field)
+        db.session.commit()
+        return problem(
+            422,
+            _("The work order cannot be taken as sent"),
+            _("Correct the fields named and send it again."),
+            errors=[{"field": field, "detail": _(refused.message, **refused.params)}],
+        )
     except IntegrityError:  # the same work order, committed by a request at the same time
         db.session.rollback()
         work_order, new = work_orders.find(db.session, client, order.external_id), False

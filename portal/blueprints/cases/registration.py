@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 from portal.blueprints.office.forms import RegisterForm
 from portal.domain import workflow
 from portal.domain.models import CaseType, Channel, Enterprise
+from portal.domain.policies import case_types_for
 from portal.extensions import db
 from portal.web.forms import commit_or_explain
+from portal.web.labels import choices
 from portal.web.rendering import render_screen
 
 
@@ -22,6 +24,11 @@ def register_screen(jurisdiction, take, *, endpoint: str, case_endpoint: str, ba
     form = RegisterForm()
     categories = workflow.categories_of(db.session, jurisdiction)
     form.prepare(categories)
+    # Only the types the level's policy takes (Shantou 三(三): no business handling).
+    taken = case_types_for(jurisdiction.effective_policy)
+    form.case_type.choices = choices(taken)
+    if form.case_type.default not in {t.value for t in taken}:
+        form.case_type.default = taken[0].value
     if form.validate_on_submit():
         enterprise = None
         if form.credit_code.data:

@@ -208,7 +208,9 @@ STAFF_STEPS: dict[str, StaffStep] = {
         lambda f, c, u, t, k: W.reject_dispatch(db.session, c, by=u, at=t, note=f.note.data or ""),
     ),
     "sign": StaffStep(
-        EmptyForm, _l("Sign for it"), lambda f, c, u, t, k: W.sign(db.session, c, by=u, at=t)
+        EmptyForm,
+        _l("Sign for it"),
+        lambda f, c, u, t, k: W.sign(db.session, c, by=u, at=t, calendar=k),
     ),
     "return": StaffStep(
         ReturnForm,
@@ -391,6 +393,20 @@ def _suggested_lead(case: Case) -> str | None:
     return None
 
 
+def _suggested_co(case: Case, offered: list[SelectChoice]) -> list[str]:
+    """The category's default co-handling units (issue 16 item 1: a category has its lead
+    and default co-handling units), those the office may dispatch to, not the lead."""
+    if case.category is None:
+        return []
+    allowed = {choice.value for choice in offered}
+    lead = _suggested_lead(case)
+    return [
+        str(u.id)
+        for u in case.category.co_handlers
+        if u.active and str(u.id) in allowed and str(u.id) != lead
+    ]
+
+
 def step_form(action: str, case: Case, *, submitted: bool = False) -> StepForm:
     """The step's form: blank with its defaults for the page, or read from this request."""
     cls = STAFF_STEPS[action].form
@@ -409,6 +425,7 @@ def step_form(action: str, case: Case, *, submitted: bool = False) -> StepForm:
             form.co.choices = units
             if formdata is None:
                 form.lead.data = _suggested_lead(case)
+                form.co.data = _suggested_co(case, units)
         elif formdata is None and case.lead_unit is not None:
             form.lead.data = str(case.lead_unit.id)
     if isinstance(form, ReturnForm):

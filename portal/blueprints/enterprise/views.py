@@ -21,12 +21,12 @@ from portal.domain.access import case_scope
 from portal.domain.calendar import load_calendar, local_date
 from portal.domain.card import service_card
 from portal.domain.models import Answer, Case, CaseState, CaseType, RatingLevel, Role
-from portal.domain.policies import finish_days_for
+from portal.domain.policies import case_types_for, finish_days_for
 from portal.extensions import db, limiter
 from portal.web import kept_forms, upload_budget
 from portal.web.forms import commit_or_explain
 from portal.web.guards import requires
-from portal.web.labels import label
+from portal.web.labels import choices, label
 from portal.web.loading import load_case
 from portal.web.pdf import pdf_response, render_pdf
 from portal.web.rendering import render_screen, wants_fragment
@@ -77,6 +77,10 @@ def _prepare(form: WhistleForm, enterprise) -> dict:
         else "",
     }
     form.level.choices = [SelectChoice(key, labels[key]) for key in targets]
+    # The types some level here takes (Shantou 三(三) sets no limit for business handling,
+    # so its levels take none); a level that does not take the type chosen says so.
+    taken = {t for target in targets.values() for t in case_types_for(target.effective_policy)}
+    form.case_type.choices = choices(t for t in CaseType if t in taken)
     categories = workflow.categories_of(db.session, targets[workflow.LOCAL])
     if categories:
         form.category.choices = [SelectChoice("", _("Choose a category"))] + [
@@ -306,7 +310,7 @@ def case_context(
     now = utcnow()
     today = local_date(now)
     due = case.current_due
-    policy = case.jurisdiction.effective_policy
+    policy = case.policy  # its own limits: those it was dispatched under, a 12345 order's
     rating_form = None
     if workflow.can_rate(case, calendar, now):
         rating_form = _rating_form(case)
