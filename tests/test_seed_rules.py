@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
 import sqlalchemy as sa
 
 from portal.domain import sla, workflow
@@ -281,11 +280,6 @@ def test_a_plan_is_due_within_five_working_days_and_a_late_one_resets_nothing(db
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Shantou 三(三): the profile's contact_days also starts an office contact clock on "
-    "receipt; no branch mends it yet (found by branch seeds)",
-)
 def test_a_shantou_whistle_starts_no_contact_clock_for_the_office(db, world, profiles):
     """Shantou 三(三) "承办单位接到《转办函》后，需在1个工作日内联系诉求企业": the 1-day
     contact limit is the receiving unit's, counted from the 转办函. On receipt the seed asks

@@ -147,8 +147,16 @@ def register_case(
     seq = next_seq(session, jurisdiction.id, year)
     if receiving_unit is None:
         receiving_unit = office_of(session, jurisdiction)
+    # Chaozhou 四(四)1: whoever receives a whistle makes contact within the limit. Where the
+    # units confirm a case before handling it (Shantou 三(二)), the contact limit is the
+    # unit's, from the 转办函 (三(三)); on receipt the 专班 only "第一时间进行分析研判".
     contact_due = None
-    if policy is not None and policy.contact_days is not None and channel not in ALREADY_IN_CONTACT:
+    if (
+        policy is not None
+        and policy.contact_days is not None
+        and channel not in ALREADY_IN_CONTACT
+        and not handling_starts_on_confirmation(policy)
+    ):
         contact_due = calendar.due_date(at, policy.contact_days)
     case = Case(
         number=format_number(jurisdiction, year, seq),
