@@ -63,7 +63,7 @@ def registry_matches(session, mobile: str) -> list[Enterprise]:
     """Enterprises without an account whose registry contact number is `mobile`."""
     rows = session.scalars(
         sa.select(Enterprise)
-        .where(Enterprise.contact_phone.contains(mobile[-8:]))
+        .where(Enterprise.contact_phone.contains(mobile[-4:]))  # typed with spaces or dashes
         .order_by(Enterprise.id)
     ).all()
     return [e for e in rows if _digits(e.contact_phone) == mobile]
