@@ -131,3 +131,34 @@ def test_claim_with_a_service_card_code(page, js, check_accessibility, sms_inbox
         ).all()
         assert audited == ["success"]
         assert session.get(Enterprise, enterprise_id).users == [user]
+
+
+def test_an_sms_code_skips_the_wait_after_wrong_passwords(
+    page, js, check_accessibility, sms_inbox, domain
+):
+    """Five wrong passwords: even the right one is refused (SECURITY.md checklist 1); the
+    owner signs in at once with the code sent to the account's verified mobile."""
+    login = "13800000001"  # the demo enterprise user
+    with domain.session() as session:
+        user = session.scalar(sa.select(User).where(User.mobile == login))
+        user.mobile_verified_at = user.created_at
+    page.goto("/auth/login")
+    for password in ["wrong-password"] * 5 + [DEMO_PASSWORD]:
+        page.get_by_label("手机号码或用户名").fill(login)
+        page.locator("#password").fill(password)
+        main_button(page, "登录").click()
+        expect(page.get_by_role("alert")).to_contain_text("手机号码、用户名或密码不正确")
+        settled(page, js)
+    page.get_by_role("link", name="用短信验证码登录").click()
+    expect(page.locator("h1")).to_have_text("用短信验证码登录")
+    inspect(page, js, check_accessibility, "sign-in-code-form")
+    page.get_by_label("手机号码或用户名").fill(login)
+    main_button(page, "发送验证码").click()
+    expect(page.locator("#code-sent")).to_be_visible()
+    settled(page, js)
+    inspect(page, js, check_accessibility, "sign-in-code-sent")
+    page.get_by_label("短信验证码").fill(sms_inbox.code(login))
+    page.locator("#password").fill(DEMO_PASSWORD)
+    main_button(page, "登录").click()
+    expect(page).to_have_url(path_is("/cases"))
+    inspect(page, js, check_accessibility, "sign-in-code-done")

@@ -489,7 +489,6 @@ def sign_in_code():
         return redirect(home_url(current_user), 303)
     form = SignInCodeForm()
     if request.method == "GET":
-        form.login.data = request.args.get("login", "")[:64]
         form.next.data = request.args.get("next", "")
     sent = None
     secret = current_app.config["SECRET_KEY"]
