@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 from portal.domain.models import AuditLog, Role, User
 from tests import factories
 from tests.conftest import csrf_from
+from tests.sms_inbox import SmsInbox
 
 FAILURE = "手机号码、用户名或密码不正确"
 
@@ -128,10 +129,6 @@ class TestRedis:
 class TestRegistration:
     """An enterprise registers with mobile, password, name and credit code (issue: accounts)."""
 
-    @pytest.fixture(autouse=True)
-    def _inbox(self, sms_inbox):
-        self.inbox = sms_inbox
-
     def _post(self, client, world, **overrides):
         """The registration form as a user fills it: the mobile, "send code", the code from
         the SMS (when one came), then everything else."""
@@ -148,9 +145,10 @@ class TestRegistration:
             "jurisdiction": str(world.county.id),
         }
         data.update(overrides)
-        client.post("/auth/register", data={**data, "send_code": "1"})
-        texts = self.inbox.to(data["mobile"])
-        code = self.inbox.code(data["mobile"]) if texts and "验证码" in texts[-1] else "123456"
+        with SmsInbox() as inbox:
+            client.post("/auth/register", data={**data, "send_code": "1"})
+            texts = inbox.to(data["mobile"])
+            code = inbox.code(data["mobile"]) if texts and "验证码" in texts[-1] else "123456"
         return client.post("/auth/register", data={"code": code, **data})
 
     def test_registering_creates_the_enterprise_and_signs_in(self, client, db, world):

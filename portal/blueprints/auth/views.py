@@ -240,8 +240,8 @@ def second_factor_step():
             forget_second_factor()
             flash(
                 _(
-                    "The account is locked after repeated failures. Wait 15 minutes, then "
-                    "sign in again."
+                    "The account is locked after repeated failures. Wait a while, then sign "
+                    "in again, or sign in at once with a code sent by SMS."
                 )
             )
             return redirect(url_for("auth.login"), 303)
