@@ -229,6 +229,27 @@ class TestClaim:
         audited = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "card_code"))
         assert audited.user_id == world.users["liaison"].id
 
+    def test_the_card_pdf_carries_the_live_code_only(
+        self, client, db, world, login_as, registry_entry
+    ):
+        """The service card printed with the code and the claim page's QR (Chaozhou 附件4,
+        五(三) 发放服务卡); a code that is not the enterprise's live one prints nothing."""
+        login_as("liaison")
+        path = f"/contacts/enterprises/{registry_entry.id}/card-code"
+        issued = client.post(path, data={"csrf_token": csrf_from(client.get(path).text)})
+        code = BeautifulSoup(issued.text, "html.parser").select_one("#card-code").text.strip()
+        token = csrf_from(issued.text)
+        pdf = client.post(
+            f"/contacts/enterprises/{registry_entry.id}/card.pdf",
+            data={"csrf_token": token, "code": code},
+        )
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+        forged = client.post(
+            f"/contacts/enterprises/{registry_entry.id}/card.pdf",
+            data={"csrf_token": token, "code": "AAAA-BBBB-CCCC"},
+        )
+        assert forged.status_code == 422 and not forged.data.startswith(b"%PDF")
+
     def test_another_liaisons_enterprise_is_not_found(self, client, db, world, login_as):
         login_as("liaison")
         path = f"/contacts/enterprises/{world.other_enterprise.id}/card-code"
