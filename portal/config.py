@@ -92,9 +92,27 @@ class Config:
     # CSRF: no time limit, slow mobile forms must not expire (SECURITY.md, Flask-WTF).
     WTF_CSRF_TIME_LIMIT = None
 
-    # Login protection: lockout after 5 failures (等保 测评), rate limits in Redis.
+    # Login protection (portal/domain/accounts.py says how this is SECURITY.md's lockout and
+    # issue 17's slow-down at once): after 5 failures (等保 测评) the account refuses every
+    # password for the first delay, then for the next after each further failure (minutes,
+    # the last repeating); an SMS code to the verified mobile skips the wait.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCKOUT = timedelta(minutes=15)
+    LOGIN_DELAYS = [
+        timedelta(minutes=int(m))
+        for m in os.environ.get("LOGIN_DELAY_MINUTES", "1,5,15,60").split(",")
+        if m.strip()
+    ]
+    # One-time SMS codes (registration, adding a colleague, a claim, skipping a sign-in
+    # delay: 6 digits, 5 minutes, 5 tries), asked at most this often per number and per
+    # client address; sent through the outbox as the templates "verify_code" (code, minutes)
+    # and "number_taken" (a registration tried with a number that has an account), which
+    # SMS_TEMPLATES maps to the provider's templates.
+    SMS_CODE_LIMIT_NUMBER = os.environ.get(
+        "SMS_CODE_LIMIT_NUMBER", "1 per minute;5 per hour;10 per day"
+    )
+    SMS_CODE_LIMIT_ADDRESS = os.environ.get("SMS_CODE_LIMIT_ADDRESS", "5 per minute;20 per hour")
+    # How long a service-card code (the claim of a registry enterprise's account) holds.
+    CLAIM_CARD_DAYS = int(os.environ.get("CLAIM_CARD_DAYS", 90))
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     # Redis down: the same limits go on in each worker's memory (never a 500, never open);
     # the per-account lockout in the database holds whatever the storage does.

@@ -308,3 +308,12 @@ def login_as(client, world):
         return user
 
     return _login
+
+
+@pytest.fixture
+def sms_inbox():
+    """The SMS messages the "log" backend sends during the test (tests/sms_inbox.py)."""
+    from tests.sms_inbox import SmsInbox
+
+    with SmsInbox() as inbox:
+        yield inbox

@@ -15,6 +15,7 @@ from bs4 import BeautifulSoup
 from portal.domain.models import AuditLog, Role, User
 from tests import factories
 from tests.conftest import csrf_from
+from tests.sms_inbox import SmsInbox
 
 FAILURE = "手机号码、用户名或密码不正确"
 
@@ -129,6 +130,8 @@ class TestRegistration:
     """An enterprise registers with mobile, password, name and credit code (issue: accounts)."""
 
     def _post(self, client, world, **overrides):
+        """The registration form as a user fills it: the mobile, "send code", the code from
+        the SMS (when one came), then everything else."""
         page = client.get("/auth/register")
         assert page.status_code == 200
         data = {
@@ -142,7 +145,11 @@ class TestRegistration:
             "jurisdiction": str(world.county.id),
         }
         data.update(overrides)
-        return client.post("/auth/register", data=data)
+        with SmsInbox() as inbox:
+            client.post("/auth/register", data={**data, "send_code": "1"})
+            texts = inbox.to(data["mobile"])
+            code = inbox.code(data["mobile"]) if texts and "验证码" in texts[-1] else "123456"
+        return client.post("/auth/register", data={"code": code, **data})
 
     def test_registering_creates_the_enterprise_and_signs_in(self, client, db, world):
         response = self._post(client, world)
@@ -163,7 +170,7 @@ class TestRegistration:
             ({"credit_code": "91440300708461136A"}, "credit_code", "不是有效的统一社会信用代码"),
             ({"credit_code": ""}, "credit_code", "请填写营业执照上18位的统一社会信用代码"),
             ({"mobile": "12345"}, "mobile", "11位手机号码"),
-            ({"mobile": "13800000001"}, "mobile", "已注册"),
+            ({"mobile": "13800000001"}, "code", "验证码不正确"),  # no enumeration
             ({"password": "short"}, "password", "至少8个字符"),
             ({"jurisdiction": ""}, "jurisdiction", "请选择"),
         ],
@@ -193,7 +200,7 @@ class TestRegistration:
             client,
             world,
             name="",
-            mobile="13800000001",
+            mobile="1380000000",
             password="short",
             credit_code="91440300708461136A",
             jurisdiction="",
@@ -201,7 +208,7 @@ class TestRegistration:
         page = BeautifulSoup(response.text, "html.parser")
         for field, message in (
             ("name", "请填写您的姓名"),
-            ("mobile", "已注册"),
+            ("mobile", "11位手机号码"),
             ("password", "至少8个字符"),
             ("credit_code", "不是有效的统一社会信用代码"),
             ("jurisdiction", "请选择"),
@@ -210,7 +217,7 @@ class TestRegistration:
         summary = [a["href"] for a in page.select(".error-summary a")]
         assert summary == ["#name", "#mobile", "#password", "#credit_code", "#jurisdiction"]
         assert not page.select_one("#password").get("value")
-        assert page.select_one("#mobile")["value"] == "13800000001"
+        assert page.select_one("#mobile")["value"] == "1380000000"
 
     def test_knowing_a_credit_code_does_not_join_an_enterprise(self, client, db, world):
         """The code is public: an enterprise that has an account is not joined by it."""
@@ -235,22 +242,25 @@ class TestRegistration:
 
 class TestColleaguesAndPasswords:
     def test_an_enterprise_adds_a_colleague_who_sees_the_same_cases(
-        self, client, db, world, login_as, app
+        self, client, db, world, login_as, app, sms_inbox
     ):
+        """Issue 17 item 7: the colleague's mobile is verified by an SMS code, and a password
+        someone else chose is changed at the first sign-in."""
         case = factories.case(db.session, world.city, enterprise=world.enterprise)
         db.session.commit()
         login_as("enterprise")
         token = csrf_from(client.get("/auth/colleagues").text)
-        response = client.post(
-            "/auth/colleagues",
-            data={
-                "csrf_token": token,
-                "name": "小张",
-                "mobile": "13700001111",
-                "password": "colleague 8",
-            },
-        )
+        data = {"csrf_token": token, "name": "小张", "mobile": "13700001111"}
+        data["password"] = "colleague 8"
+        sent = client.post("/auth/colleagues", data={**data, "send_code": "1"})
+        assert "137****1111" in sent.text
+        wrong = client.post("/auth/colleagues", data={**data, "code": "000000"})
+        assert "验证码不正确" in wrong.text
+        code = sms_inbox.code("13700001111")
+        response = client.post("/auth/colleagues", data={**data, "code": code})
         assert response.status_code == 303
+        added = db.session.scalar(sa.select(User).where(User.mobile == "13700001111"))
+        assert added.mobile_verified_at is not None and added.must_change_password
         page = client.get("/auth/colleagues").text
         assert "137****1111" in page and "13700001111" not in page
         other = app.test_client()
@@ -272,21 +282,22 @@ class TestColleaguesAndPasswords:
         assert changed.status_code == 303
         assert case.number in other.get("/cases").text
 
-    def test_a_taken_mobile_is_named_beside_the_field(self, client, db, world, login_as):
+    def test_a_taken_mobile_gets_no_code_and_the_same_answer(
+        self, client, db, world, login_as, sms_inbox
+    ):
+        """No enumeration (issue 17 item 7): a number with an account gets the same page as
+        one without, and no code; what was typed is kept."""
         login_as("enterprise")
         token = csrf_from(client.get("/auth/colleagues").text)
-        response = client.post(
-            "/auth/colleagues",
-            data={
-                "csrf_token": token,
-                "name": "小张",
-                "mobile": "13800000001",
-                "password": "colleague 8",
-            },
-        )
-        page = BeautifulSoup(response.text, "html.parser")
-        assert "已注册" in page.select_one("#mobile-error").text
-        assert page.select_one("#name")["value"] == "小张"
+        pages = {}
+        for mobile in ("13800000001", "13700002222"):
+            data = {"csrf_token": token, "name": "小张", "mobile": mobile, "send_code": "1"}
+            page = BeautifulSoup(client.post("/auth/colleagues", data=data).text, "html.parser")
+            masked = f"{mobile[:3]}****{mobile[-4:]}"
+            pages[mobile] = page.select_one("#code-sent").text.replace(masked, "…")
+            assert page.select_one("#name")["value"] == "小张"
+        assert pages["13800000001"] == pages["13700002222"]
+        assert sms_inbox.to("13800000001") == [] and sms_inbox.to("13700002222")
 
     def test_staff_cannot_use_the_colleague_page(self, client, world, login_as):
         login_as("office")

@@ -551,6 +551,10 @@ class User(Base):
     # accepted, so a code is used once.
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # When the mobile number was shown to be this user's by a one-time SMS code (issue 17
+    # item 7): at registration, when added by a colleague, or at a claim. Only a verified
+    # mobile receives the code that skips a sign-in delay.
+    mobile_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[OrgUnit | None] = relationship()
     enterprise: Mapped[Enterprise | None] = relationship(
@@ -1246,6 +1250,35 @@ class Notification(Base):
 
     user: Mapped[User | None] = relationship()
     case: Mapped[Case | None] = relationship()
+
+
+class OneTimeCode(Base):
+    """A one-time code, stored only as its keyed hash (portal/domain/codes.py): an SMS code
+    for a mobile number (`purpose` register, colleague, claim or sign_in; 6 digits, 5
+    minutes, 5 tries) or a service-card code for an enterprise (`purpose` card, issued by
+    its liaison or the office). Used once (`used_at`); a newer code of the same purpose and
+    target replaces the older."""
+
+    __tablename__ = "one_time_code"
+    __table_args__ = (sa.Index("ix_one_time_code_target", "purpose", "mobile", "enterprise_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(sa.String(16))
+    mobile: Mapped[str | None] = mapped_column(sa.String(20))
+    enterprise_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("enterprise.id", ondelete="CASCADE")
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    enterprise: Mapped[Enterprise | None] = relationship()
+
+    def live(self, now: datetime) -> bool:
+        return self.used_at is None and self.expires_at > now
 
 
 class ApiClient(Base):

@@ -13,8 +13,13 @@ import logging
 
 from flask import current_app, request
 from flask.logging import default_handler
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 
 from portal.extensions import limiter
+
+_fallback = FixedWindowRateLimiter(MemoryStorage())
 
 
 def storage_is_down() -> bool:
@@ -35,6 +40,30 @@ def login_account_key() -> str:
     guesses at one account from many addresses add up ("limit per IP (after `ProxyFix`) and
     per account", SECURITY.md check 26). Unknown names are counted the same way."""
     return "login-account:" + (request.form.get("login") or "").strip().lower()[:64]
+
+
+def spend(budgets: list[tuple[str, str, str]], cost: int = 1) -> bool:
+    """Count `cost` against each budget — (limits in Flask-Limiter's notation, e.g. "1 per
+    minute;5 per hour", namespace, who) — when none of them would be passed; True then,
+    False (nothing counted) otherwise. Counted in the limiter's storage (Redis in
+    production, shared by every worker), in this worker's memory when that is down: never
+    a 500, never unlimited."""
+    if cost <= 0 or not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True
+    items = [(item, ns, who) for text, ns, who in budgets for item in parse_many(text)]
+    try:
+        strategy = limiter.limiter
+        allowed = all(strategy.test(i, n, w, cost=cost) for i, n, w in items)
+        if allowed:
+            for item, namespace, who in items:
+                strategy.hit(item, namespace, who, cost=cost)
+    except Exception:  # the storage (Redis) failed: count in this worker's memory
+        current_app.logger.error("rate-limit storage unreachable: counting in memory")
+        allowed = all(_fallback.test(i, n, w, cost=cost) for i, n, w in items)
+        if allowed:
+            for item, namespace, who in items:
+                _fallback.hit(item, namespace, who, cost=cost)
+    return allowed
 
 
 class _StorageFailureIsAnError(logging.Filter):

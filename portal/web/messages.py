@@ -33,6 +33,14 @@ MESSAGES = {
         "Your e-mail reached the office and was registered as case "
         "%(number)s “%(title)s”. You will be told of its reply."
     ),
+    "verify_code": _l(
+        "Your verification code is %(code)s, valid for %(minutes)s minutes. Do not tell it "
+        "to anyone; the portal never asks for it by phone."
+    ),
+    "number_taken": _l(
+        "Someone tried to create a portal account with this mobile number, which already "
+        "has one. Sign in with it; if it was not you, ignore this message."
+    ),
     "supervise": _l(
         "Case %(number)s “%(title)s” is under supervision (督办): please answer the notice."
     ),

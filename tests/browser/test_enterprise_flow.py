@@ -251,7 +251,10 @@ def register(
     name: str,
     mobile: str,
     shot: str,
+    sms,
 ) -> None:
+    """Registration as a user does it: the form, "发送验证码", the code from the SMS (the
+    local SMS backend's inbox, tests/sms_inbox.py), then 注册 (issue 17 item 7)."""
     page.goto("/auth/register")
     expect(page.locator("h1")).to_have_text("企业注册")
     inspect(page, js, check_accessibility, f"{shot}-form")
@@ -262,6 +265,10 @@ def register(
     page.get_by_label("您的姓名").fill(name)
     page.get_by_label("手机号码", exact=True).fill(mobile)
     page.get_by_label("密码", exact=True).fill("roof-leak-2026")
+    main_button(page, "发送验证码").click()
+    expect(page.locator("#code-sent")).to_contain_text(f"{mobile[:3]}****{mobile[-4:]}")
+    settled(page, js)
+    page.get_by_label("短信验证码").fill(sms.code(mobile))
     main_button(page, "注册").click()
 
     expect(page).to_have_url(path_is("/whistle"))
@@ -291,7 +298,7 @@ COMMENT = "补贴表格已收到，但屋顶至今无人来修。"
 
 
 def test_register_whistle_reply_and_rate_unsatisfied(
-    page, js, check_accessibility, domain, tmp_path
+    page, js, check_accessibility, domain, tmp_path, sms_inbox
 ):
     # 1. A new enterprise registers and lands on the whistle form.
     register(
@@ -305,6 +312,7 @@ def test_register_whistle_reply_and_rate_unsatisfied(
         name="陈美玲",
         mobile="13912345678",
         shot="registered",
+        sms=sms_inbox,
     )
 
     # 2. It whistles, with a photo.
@@ -367,7 +375,9 @@ def test_register_whistle_reply_and_rate_unsatisfied(
     assert actions[-3:] == ["publish_reply", "rate", "supervise"]
 
 
-def test_register_an_individual_business_without_credit_code(page, js, check_accessibility):
+def test_register_an_individual_business_without_credit_code(
+    page, js, check_accessibility, sms_inbox
+):
     register(
         page,
         js,
@@ -379,6 +389,7 @@ def test_register_an_individual_business_without_credit_code(page, js, check_acc
         name="郑阿伯",
         mobile="13712345678",
         shot="registered-individual",
+        sms=sms_inbox,
     )
     # The town's county is the local level: the whistle form offers it and the city.
     expect(page.get_by_role("group", name="向哪一级吹哨").get_by_role("radio")).to_have_count(2)

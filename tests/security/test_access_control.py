@@ -37,6 +37,8 @@ PUBLIC = {
     "auth.login",
     "auth.language",
     "auth.register",
+    "auth.claim",  # a registry enterprise claims its account (issue 17 item 7)
+    "auth.sign_in_code",  # signing in at once with an SMS code while the account waits
     "auth.second_factor",  # the code step: only with a right password's note (check 9)
     "enterprise.track",
     "enterprise.tracked",  # after a case number + mobile match, kept in the session

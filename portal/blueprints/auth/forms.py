@@ -12,6 +12,44 @@ from portal.web.labels import choices
 KEPT_PASSWORD = PasswordInput(hide_value=False)
 
 
+def sms_code_field(label=None, description=None):
+    """The 6-digit code sent by SMS to the form's mobile number (issue 17 item 7)."""
+    return StringField(
+        label or _l("Code from the SMS"),
+        description=description
+        or _l("Press “Send code”, then enter the 6 digits of the SMS. It works for 5 minutes."),
+        validators=[DataRequired(_l("Enter the 6-digit code from the SMS.")), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+
+
+def _your_name():
+    return StringField(
+        _l("Your name"),
+        validators=[DataRequired(_l("Enter your name.")), Length(max=64)],
+        render_kw={"autocomplete": "name"},
+    )
+
+
+def _own_mobile():
+    return StringField(
+        _l("Mobile number"),
+        description=_l("You sign in with it; the office calls you on it."),
+        validators=[DataRequired(_l("Enter your mobile number.")), Length(max=20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+
+
+def _new_password():
+    return PasswordField(
+        _l("Password"),
+        description=_l("At least 8 characters."),
+        validators=[DataRequired(_l("Choose a password.")), Length(max=128)],
+        widget=KEPT_PASSWORD,
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 class LoginForm(FlaskForm):
     login = StringField(
         _l("Mobile number or username"),
@@ -35,24 +73,10 @@ class LanguageForm(FlaskForm):
 class RegisterForm(FlaskForm):
     """An enterprise signs up: few fields, one page."""
 
-    name = StringField(
-        _l("Your name"),
-        validators=[DataRequired(_l("Enter your name.")), Length(max=64)],
-        render_kw={"autocomplete": "name"},
-    )
-    mobile = StringField(
-        _l("Mobile number"),
-        description=_l("You sign in with it; the office calls you on it."),
-        validators=[DataRequired(_l("Enter your mobile number.")), Length(max=20)],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-    )
-    password = PasswordField(
-        _l("Password"),
-        description=_l("At least 8 characters."),
-        validators=[DataRequired(_l("Choose a password.")), Length(max=128)],
-        widget=KEPT_PASSWORD,
-        render_kw={"autocomplete": "new-password"},
-    )
+    name = _your_name()
+    mobile = _own_mobile()
+    code = sms_code_field()
+    password = _new_password()
     enterprise_name = StringField(
         _l("Enterprise name"),
         description=_l("As on the business licence."),
@@ -107,6 +131,12 @@ class ColleagueForm(FlaskForm):
         validators=[DataRequired(_l("Enter your colleague's mobile number.")), Length(max=20)],
         render_kw={"inputmode": "tel"},
     )
+    code = sms_code_field(
+        description=_l(
+            "Press “Send code”: your colleague receives 6 digits by SMS and tells you them. "
+            "It works for 5 minutes."
+        )
+    )
     password = PasswordField(
         _l("First password"),
         description=_l(
@@ -131,3 +161,45 @@ class SecondFactorForm(FlaskForm):
         ],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
     )
+
+
+class ClaimForm(FlaskForm):
+    """An enterprise in the registry claims its account: the service card's code (or the
+    registry's contact mobile), who the claimant is, and the SMS code to that mobile."""
+
+    card_code = StringField(
+        _l("Code on the service card"),
+        description=_l(
+            "12 letters and digits, from the service card your liaison gave you. Leave it "
+            "empty if the registry has your mobile number as the enterprise's contact."
+        ),
+        validators=[Length(max=20)],
+        render_kw={"autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off"},
+    )
+    name = _your_name()
+    mobile = _own_mobile()
+    code = sms_code_field()
+    password = _new_password()
+
+
+class SignInCodeForm(FlaskForm):
+    """Signing in at once, with a code sent to the account's verified mobile, while the
+    account waits after repeated wrong passwords."""
+
+    login = StringField(
+        _l("Mobile number or username"),
+        validators=[DataRequired(_l("Enter your mobile number or username.")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    code = sms_code_field(
+        description=_l(
+            "Press “Send code”: the code goes to the mobile number verified for the account. "
+            "6 digits, for 5 minutes."
+        )
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()

@@ -14,17 +14,20 @@ from wtforms.fields.choices import SelectChoice
 from portal.blueprints import home_url
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import (
+    ClaimForm,
     ColleagueForm,
     LanguageForm,
     LoginForm,
     PasswordForm,
     RegisterForm,
     SecondFactorForm,
+    SignInCodeForm,
 )
-from portal.domain import accounts, second_factor
+from portal.domain import accounts, claims, codes, second_factor
+from portal.domain.errors import RuleViolation
 from portal.domain.models import EnterpriseKind, Jurisdiction, JurisdictionLevel, Role, User
 from portal.extensions import db, limiter
-from portal.web import limits
+from portal.web import limits, sms_codes
 from portal.web.forms import commit_or_explain, validate_all
 from portal.web.guards import STAFF, requires
 from portal.web.labels import masked_mobile
@@ -37,6 +40,36 @@ from portal.web.sessions import (
     sign_in,
     utcnow,
 )
+
+
+def LOGIN_FAILURE() -> str:  # noqa: N802 (a message, translated when shown)
+    return _(
+        "The mobile number, username or password is not right, or the account is "
+        "locked after repeated failures. Check them and try again; after 5 failures "
+        "the account waits a while, longer after each further failure, unless you sign "
+        "in with a code sent by SMS."
+    )
+
+
+def _login_rules() -> dict:
+    """The sign-in check's settings for this request (config.py, "Login protection")."""
+    days = current_app.config["STAFF_PASSWORD_MAX_AGE_DAYS"]
+    return dict(
+        now=utcnow(),
+        max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+        delays=current_app.config["LOGIN_DELAYS"],
+        ip=request.remote_addr,
+        password_max_age=timedelta(days=days) if days else None,
+    )
+
+
+def _signed_in(result: accounts.LoginResult, next_url: str | None):
+    """A right password: signed in, or on to the second factor's code."""
+    if result.reason == "second_factor":
+        await_second_factor(result.user, safe_next(next_url))
+        return redirect(url_for("auth.second_factor"), 303)
+    sign_in(result.user)
+    return redirect(safe_next(next_url) or home_url(result.user), 303)
 
 
 def _login_limit() -> str:
@@ -53,32 +86,14 @@ def login():
         if current_user.is_authenticated:
             return redirect(home_url(current_user), 303)
     if form.validate_on_submit():
-        days = current_app.config["STAFF_PASSWORD_MAX_AGE_DAYS"]
         result = accounts.authenticate(
-            db.session,
-            form.login.data,
-            form.password.data,
-            now=utcnow(),
-            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lockout=current_app.config["LOGIN_LOCKOUT"],
-            ip=request.remote_addr,
-            password_max_age=timedelta(days=days) if days else None,
+            db.session, form.login.data, form.password.data, **_login_rules()
         )
         db.session.commit()
-        if result.ok:
-            sign_in(result.user)
-            return redirect(safe_next(form.next.data) or home_url(result.user), 303)
-        if result.reason == "second_factor":
-            await_second_factor(result.user, safe_next(form.next.data))
-            return redirect(url_for("auth.second_factor"), 303)
+        if result.ok or result.reason == "second_factor":
+            return _signed_in(result, form.next.data)
         # One message for every failure: it must not reveal which part was wrong.
-        form.form_errors.append(
-            _(
-                "The mobile number, username or password is not right, or the account is "
-                "locked after repeated failures. Check them and try again; after 5 failures "
-                "wait 15 minutes."
-            )
-        )
+        form.form_errors.append(LOGIN_FAILURE())
         form.password.data = ""
         return render_screen("auth/login.html", form=form, status=200)
     return render_screen("auth/login.html", form=form)
@@ -158,7 +173,10 @@ def register():
             kind=kinds.get(form.kind.data),
         )
 
-    if validate_all(form, problems, "mobile"):
+    if sms_codes.asked_for_code():
+        sent = sms_codes.ask(form, codes.REGISTER, when_taken="number_taken")
+        return render_screen("auth/register.html", form=form, sent=sent)
+    if validate_all(form, problems, "mobile") and sms_codes.code_problems(form, codes.REGISTER):
         done, user = commit_or_explain(
             form,
             "mobile",
@@ -189,7 +207,7 @@ def register():
             return redirect(safe_next(form.next.data) or url_for("enterprise.whistle"), 303)
     if form.password.errors:
         form.password.data = ""  # the only field cleared, and only when it is wrong
-    return render_screen("auth/register.html", form=form)
+    return render_screen("auth/register.html", form=form, sent=None)
 
 
 @bp.route("/second-factor", methods=["GET", "POST"], endpoint="second_factor")
@@ -211,7 +229,7 @@ def second_factor_step():
             form.code.data,
             now=utcnow(),
             max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-            lockout=current_app.config["LOGIN_LOCKOUT"],
+            delays=current_app.config["LOGIN_DELAYS"],
             ip=request.remote_addr,
         )
         db.session.commit()
@@ -222,8 +240,8 @@ def second_factor_step():
             forget_second_factor()
             flash(
                 _(
-                    "The account is locked after repeated failures. Wait 15 minutes, then "
-                    "sign in again."
+                    "The account is locked after repeated failures. Wait a while, then sign "
+                    "in again, or sign in at once with a code sent by SMS."
                 )
             )
             return redirect(url_for("auth.login"), 303)
@@ -342,7 +360,11 @@ def colleagues():
             db.session, mobile=form.mobile.data or "", password=form.password.data or ""
         )
 
-    if validate_all(form, problems, "mobile"):
+    sent = None
+    if sms_codes.asked_for_code():
+        # A number with an account gets nothing: the colleague already signs in with it.
+        sent = sms_codes.ask(form, codes.COLLEAGUE, when_taken=None)
+    elif validate_all(form, problems, "mobile") and sms_codes.code_problems(form, codes.COLLEAGUE):
         done, _none = commit_or_explain(
             form,
             "mobile",
@@ -369,4 +391,147 @@ def colleagues():
     users = db.session.scalars(
         sa.select(User).where(User.enterprise_id == current_user.enterprise_id).order_by(User.id)
     ).all()
-    return render_screen("auth/colleagues.html", form=form, users=users)
+    return render_screen("auth/colleagues.html", form=form, users=users, sent=sent)
+
+
+@bp.route("/claim", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def claim():
+    """An enterprise already in the registry claims its account: with the code on its
+    service card, or with the mobile number the registry holds for its contact; either way
+    the claimant's mobile is shown by an SMS code (portal/domain/claims.py)."""
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user), 303)
+    form = ClaimForm()
+    if request.method == "GET" and request.args.get("card"):
+        form.card_code.data = codes.grouped(codes.normalise(request.args["card"])[:20])
+    sent = None
+    secret = current_app.config["SECRET_KEY"]
+
+    def problems():
+        return [
+            *accounts.registration_problems(
+                db.session,
+                mobile=form.mobile.data or "",
+                password=form.password.data or "",
+                credit_code_raw="",
+                kind=None,
+            ),
+            *claims.card_problems(
+                db.session,
+                form.card_code.data or "",
+                at=utcnow(),
+                secret=secret,
+                ip=request.remote_addr,
+            ),
+        ]
+
+    if sms_codes.asked_for_code():
+        sent = sms_codes.ask(form, codes.CLAIM, when_taken="number_taken")
+    elif validate_all(form, problems, "card_code"):
+        db.session.commit()  # nothing but the audit of a refused card code
+        if sms_codes.code_problems(form, codes.CLAIM):
+            user = _claim(form, secret)
+            if user is not None:
+                sign_in(user)
+                flash(
+                    _(
+                        "Your account for %(name)s is ready. You can whistle and follow its "
+                        "cases now.",
+                        name=user.enterprise.name,
+                    )
+                )
+                return redirect(url_for("enterprise.whistle"), 303)
+    else:
+        db.session.commit()  # the audit row of a refused card code
+    if form.password.errors:
+        form.password.data = ""
+    return render_screen("auth/claim.html", form=form, sent=sent)
+
+
+def _claim(form: ClaimForm, secret: str) -> User | None:
+    """Run the claim; a refusal goes beside its field, and its audit row is kept."""
+    from portal.web.forms import explain
+
+    try:
+        user = claims.claim_account(
+            db.session,
+            claims.Claim(
+                name=form.name.data,
+                mobile=form.mobile.data,
+                password=form.password.data,
+                card_code=form.card_code.data or "",
+            ),
+            at=utcnow(),
+            secret=secret,
+            ip=request.remote_addr,
+        )
+    except claims.ClaimRefused as refused:
+        db.session.commit()  # the refusal's audit row
+        explain(form, [refused], "card_code")
+        return None
+    except RuleViolation as problem:
+        db.session.rollback()
+        explain(form, [problem], "card_code")
+        return None
+    db.session.commit()
+    return user
+
+
+@bp.route("/sign-in-code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=limits.login_account_key)
+def sign_in_code():
+    """Sign in at once while the account waits after wrong passwords: a code sent by SMS
+    to its verified mobile, and the password (accounts.sign_in_with_code). Asking for the
+    code says the same whatever the account; a wrong code counts as a failed sign-in."""
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user), 303)
+    form = SignInCodeForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    sent = None
+    secret = current_app.config["SECRET_KEY"]
+    if sms_codes.asked_for_code():
+        login = (form.login.data or "").strip()
+        form.code.data = form.password.data = ""
+        if not login:
+            form.login.errors = [_("Enter your mobile number or username.")]
+        elif not sms_codes.within_budget("login:" + login.lower()[:64]):
+            form.login.errors = [sms_codes.too_many()]
+        else:
+            found = accounts.request_sign_in_code(
+                db.session, login, now=utcnow(), secret=secret, ip=request.remote_addr
+            )
+            db.session.commit()
+            if found is not None:
+                mobile, code = found
+                sms_codes.send(
+                    mobile,
+                    "verify_code",
+                    {"code": code, "minutes": int(codes.SMS_TTL.seconds / 60)},
+                )
+            sent = _(
+                "If this account has a verified mobile number, a 6-digit code is on its way "
+                "to it. Enter it below with your password; it works for 5 minutes."
+            )
+    elif form.validate_on_submit():
+        result = accounts.sign_in_with_code(
+            db.session,
+            form.login.data,
+            form.password.data,
+            form.code.data,
+            secret=secret,
+            **_login_rules(),
+        )
+        db.session.commit()
+        if result.ok or result.reason == "second_factor":
+            return _signed_in(result, form.next.data)
+        form.form_errors.append(
+            _(
+                "The code, the account or the password is not right. Check them, or ask for "
+                "a new code."
+            )
+        )
+        form.code.data = form.password.data = ""
+    return render_screen("auth/sign_in_code.html", form=form, sent=sent)
