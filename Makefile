@@ -17,7 +17,7 @@ APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 p
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 APT_TEST := chromium
 
-.PHONY: run test test-fast lint audit-deps setup setup-test services redis migrate demo translations extract-messages bench clean
+.PHONY: run test test-fast lint audit-deps setup setup-test services redis migrate demo translations extract-messages bench lighthouse clean
 
 run: setup redis migrate demo
 	@echo "Serving on http://127.0.0.1:$(PORT)"
@@ -114,6 +114,11 @@ bench: setup services
 	$(BIN)/python bench/i18n.py
 	$(BIN)/python bench/load.py --db sqlite --json bench/results/load-sqlite.json
 	$(BIN)/python bench/load.py --db postgresql --json bench/results/load-postgresql.json
+
+# Issue 17's page budgets: Lighthouse (a devDependency from `npm ci`, never fetched at run
+# time) in Debian's chromium, mobile on simulated slow 4G, median of 3 (bench/lighthouse.py).
+lighthouse: setup setup-test
+	$(BIN)/python bench/lighthouse.py --runs 3
 
 clean:
 	rm -rf $(STAMP) $(VENV) node_modules portal/static/js/htmx.min.js

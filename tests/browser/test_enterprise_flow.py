@@ -87,20 +87,26 @@ class Domain:
         assert case is not None, f"no case {number}"
         return case
 
+    @staticmethod
+    def staff_of(session, case: Case) -> tuple[User, User]:
+        """The case's office user, and a handler in its jurisdiction."""
+        office = session.scalar(
+            sa.select(User).where(User.role == Role.OFFICE, User.unit_id == case.office_id)
+        )
+        handler = next(
+            u
+            for u in session.scalars(sa.select(User).where(User.role == Role.HANDLER))
+            if u.unit.jurisdiction_id == case.jurisdiction_id
+        )
+        return office, handler
+
     def reply(self, number: str, text: str) -> None:
         """Accepted and dispatched by the city office to the handler's department, signed,
         replied to with `text` and the reply approved (the workbench's steps, through the
         domain: the workbench's own browser test walks them through its pages)."""
         with self.session() as session:
             case = self._case(session, number)
-            office = session.scalar(
-                sa.select(User).where(User.role == Role.OFFICE, User.unit_id == case.office_id)
-            )
-            handler = next(
-                u
-                for u in session.scalars(sa.select(User).where(User.role == Role.HANDLER))
-                if u.unit.jurisdiction_id == case.jurisdiction_id
-            )
+            office, handler = self.staff_of(session, case)
             calendar, now = load_calendar(session), utcnow()
             if case.state is CaseState.SUBMITTED:
                 workflow.accept(session, calendar, case, by=office, at=now)
