@@ -77,8 +77,20 @@ def create_app(config: type | dict | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
 
-    from portal.web import assets, auditing, converters, i18n, labels, limits, security, sessions
+    from portal.web import (
+        assets,
+        auditing,
+        converters,
+        i18n,
+        labels,
+        limits,
+        security,
+        sessions,
+        widgets,
+    )
     from portal.web import input as request_input
+
+    widgets.install()
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     assets.init_app(app)
