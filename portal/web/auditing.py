@@ -74,8 +74,7 @@ def _write_pending(discard: bool) -> None:
 
 def _commit(rows: list[dict]) -> None:
     session = db.session
-    for row in rows:
-        audit.record(session, **row)
+    audit.append(session, rows)
     if session.get_bind().dialect.name == "postgresql":
         # A view record need not wait for the disk (case changes still do): PostgreSQL
         # writes it within wal_writer_delay; only a server crash in that instant loses it.
