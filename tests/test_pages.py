@@ -116,8 +116,8 @@ def test_not_found_is_a_friendly_page(client, world):
     assert fragment.status_code == 404 and "<html" not in fragment.text
 
 
-def test_an_unexpected_error_shows_an_id_and_no_trace(database, tmp_path):
-    app = create_app(_config(database.fresh(tmp_path)))
+def test_an_unexpected_error_shows_an_id_and_no_trace(database):
+    app = create_app(_config(database.fresh()))
 
     @app.get("/boom")
     def boom():

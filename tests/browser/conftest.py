@@ -45,11 +45,11 @@ BLOCKING = ("serious", "critical")  # axe impacts that fail a test
 
 
 @pytest.fixture
-def live_server(database, tmp_path) -> Iterator[str]:
+def live_server(database) -> Iterator[str]:
     """The app built as tests/conftest.py's `app` fixture builds it (TestConfig: CSRF on,
     rate limits in memory), with the demo data, served on a free port; yields the base URL.
     One per test, so failed logins, lockouts and revoked sessions never leak between tests."""
-    app = create_app(_config(database.fresh(tmp_path)))
+    app = create_app(_config(database.fresh()))
     with app.app_context():
         demo.load(_db.session, password=DEMO_PASSWORD, now=demo.utcnow())
         _db.session.commit()

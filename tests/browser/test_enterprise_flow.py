@@ -172,18 +172,10 @@ class Domain:
 
 
 @pytest.fixture
-def domain(live_server, database, tmp_path) -> Iterator[Domain]:
-    """An app on the live server's database. `live_server` built its app on
-    `database.fresh(tmp_path)`: a copy of the migrated template at tmp_path/test.db on
-    SQLite, this run's own database on PostgreSQL. Calling `fresh` again would wipe the demo
-    data, so the same URL is worked out here instead."""
-    if database.template is not None:
-        target = tmp_path / "test.db"
-        assert target.is_file(), "the live server's SQLite file is not where expected"
-        url = f"sqlite:///{target}"
-    else:
-        url = database.url
-    app = create_app(_config(url))
+def domain(live_server, database) -> Iterator[Domain]:
+    """An app on the live server's database (`database.fresh()` again would wipe the demo
+    data the live server loaded)."""
+    app = create_app(_config(database.current_url))
     yield Domain(app)
     with app.app_context():
         _db.session.remove()

@@ -372,7 +372,7 @@ def test_c23_headers_on_every_kind_of_response(app, client, db, world, login_as)
 def test_c23_500_pages_carry_the_headers(database, tmp_path):
     from tests.security.test_faults import _production_app
 
-    app = _production_app(database, tmp_path)
+    app = _production_app(database)
 
     @app.get("/boom")
     def boom():
@@ -389,7 +389,7 @@ def test_c23_500_pages_carry_the_headers(database, tmp_path):
 def production(database, tmp_path):
     from tests.security.test_faults import _production_app
 
-    app = _production_app(database, tmp_path)
+    app = _production_app(database)
     yield app
     with app.app_context():
         _db.engine.dispose()

@@ -371,12 +371,12 @@ def test_c27_redis_stopped_the_site_serves_the_login_limit_holds_and_is_logged(
 # ------------------------------------------------------------------ 32
 
 
-def _production_app(database, tmp_path):
+def _production_app(database):
     """The app as production configures it: Config (not TestConfig), DEBUG and
     PROPAGATE_EXCEPTIONS off, secure cookies; on PostgreSQL with PRODUCTION=1."""
     config = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
     config.update(
-        SQLALCHEMY_DATABASE_URI=database.fresh(tmp_path),
+        SQLALCHEMY_DATABASE_URI=database.fresh(),
         SECRET_KEY=SECRET,
         DEBUG=False,
         TESTING=False,
@@ -393,7 +393,7 @@ def _production_app(database, tmp_path):
 def test_c32_an_exception_in_production_config_shows_an_id_and_no_trace(
     database, tmp_path, caplog, htmx
 ):
-    app = _production_app(database, tmp_path)
+    app = _production_app(database)
     assert not app.debug and not app.testing and app.config["PROPAGATE_EXCEPTIONS"] is False
 
     @app.get("/boom")

@@ -111,9 +111,9 @@ def test_c26_a_forged_forwarded_for_is_ignored_without_proxy_hops(client, world,
 
 
 @pytest.fixture
-def behind_a_proxy(database, tmp_path):
+def behind_a_proxy(database):
     app = create_app(
-        _config(database.fresh(tmp_path), PROXY_HOPS=1, LOGIN_RATE_LIMIT=f"{LIMIT} per minute")
+        _config(database.fresh(), PROXY_HOPS=1, LOGIN_RATE_LIMIT=f"{LIMIT} per minute")
     )
     with app.app_context():
         from portal.extensions import db
