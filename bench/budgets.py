@@ -59,6 +59,8 @@ def referenced(html: str, base: str) -> list[str]:
     page = BeautifulSoup(html, "html.parser")
     urls = [t.get("href") for t in page.find_all("link") if t.get("href")]
     urls += [t.get("src") for t in page.find_all(["script", "img"]) if t.get("src")]
+    # after-paint.js adds htmx (its data-src) once the page has painted: fetched all the same
+    urls += [t.get("data-src") for t in page.find_all("script") if t.get("data-src")]
     return [urljoin(base, u) for u in urls if not u.startswith("data:")]
 
 

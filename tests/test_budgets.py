@@ -12,8 +12,9 @@ How it counts (no browser cache, no web fonts):
 - HTML: the gzip size of the body (level 6, what a gzip-ing proxy or server sends). The portal
   itself sends pages uncompressed (BREACH, portal/web/assets.py); `bench/budgets.py` prints
   those raw bytes as well.
-- Subresources: every `<link href>` (stylesheet, icon, preload), `<script src>`, `<img src>`
-  and every `url()`/`@import` inside a referenced stylesheet, fetched through the app with
+- Subresources: every `<link href>` (stylesheet, icon, preload), `<script src>`, `<img src>`,
+  the script a `<script data-src>` adds once the page has painted (htmx, base.html) and
+  every `url()`/`@import` inside a referenced stylesheet, fetched through the app with
   `Accept-Encoding: gzip` and counted as served (compressed bytes when the app compresses
   them, otherwise their gzip size).
 - Requests: 1 (the page) + the referenced subresources.
@@ -79,6 +80,8 @@ def _referenced(html: str, base: str) -> list[str]:
     page = BeautifulSoup(html, "html.parser")
     urls = [tag.get("href") for tag in page.find_all("link") if tag.get("href")]
     urls += [tag.get("src") for tag in page.find_all(["script", "img"]) if tag.get("src")]
+    # A script that loads another later (after-paint.js adds htmx): that one counts too.
+    urls += [tag.get("data-src") for tag in page.find_all("script") if tag.get("data-src")]
     return [urljoin(base, u) for u in urls if not u.startswith("data:")]
 
 

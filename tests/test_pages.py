@@ -41,9 +41,10 @@ def test_each_screen_is_a_page(client, world, login_as, path, role, heading):
     assert page.h1.text.strip() == heading
     assert page.select_one("main#main")
     assert "HX-Request" in response.headers["Vary"]
-    # The only script is htmx, served from this site.
+    # The only script is ours that adds htmx after the first paint, both from this site.
     [script] = page.find_all("script")
-    assert script["src"].startswith("/static/js/htmx.min.js?v=")
+    assert script["src"].startswith("/static/js/after-paint.js?v=")
+    assert script["data-src"].startswith("/static/js/htmx.min.js?v=")
     assert "X-CSRFToken" in page.body["hx-headers"]
 
 
@@ -186,7 +187,8 @@ def test_pages_stay_within_the_html_budget(client, world, login_as, path, role, 
 
 def test_static_assets_are_compressed_and_cached(client):
     page = BeautifulSoup(client.get("/").text, "html.parser")
-    for url in (page.find("script")["src"], page.find("link", rel="stylesheet")["href"]):
+    script = page.find("script")
+    for url in (script["src"], script["data-src"], page.find("link", rel="stylesheet")["href"]):
         response = client.get(url, headers={"Accept-Encoding": "gzip"})
         assert response.status_code == 200
         assert response.headers["Content-Encoding"] == "gzip"

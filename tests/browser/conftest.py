@@ -41,6 +41,21 @@ DEMO_PASSWORD = "browser-demo-42"
 BLOCKING = ("serious", "critical")  # axe impacts that fail a test
 
 
+# -- htmx ----------------------------------------------------------------------------------
+
+# htmx is there and has initialised: it reads the page's htmx-config (historyCacheSize 0)
+# and processes the body (hx-boost, triggers) in the same task in which it is defined.
+HTMX_READY = "() => typeof window.htmx === 'object' && htmx.config.historyCacheSize === 0"
+
+
+def htmx_ready(page: Page, js: bool) -> None:
+    """With JavaScript on, wait until htmx is ready on this page. After a full page load it
+    comes after the first paint (base.html, after-paint.js), so not at the load event; after
+    a boosted navigation it is already there. Without JavaScript, nothing to wait for."""
+    if js:
+        page.wait_for_function(HTMX_READY)
+
+
 # -- the live server ---------------------------------------------------------------------
 
 

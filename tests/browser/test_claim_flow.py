@@ -143,6 +143,7 @@ def test_an_sms_code_skips_the_wait_after_wrong_passwords(
         user = session.scalar(sa.select(User).where(User.mobile == login))
         user.mobile_verified_at = user.created_at
     page.goto("/auth/login")
+    settled(page, js)
     for password in ["wrong-password"] * 5 + [DEMO_PASSWORD]:
         page.get_by_label("手机号码或用户名").fill(login)
         page.locator("#password").fill(password)

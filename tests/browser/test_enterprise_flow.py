@@ -35,7 +35,12 @@ from portal.domain.models import (
     User,
 )
 from portal.extensions import db as _db
-from tests.browser.conftest import DEMO_PASSWORD, assert_no_horizontal_scroll, screenshot
+from tests.browser.conftest import (
+    DEMO_PASSWORD,
+    assert_no_horizontal_scroll,
+    htmx_ready,
+    screenshot,
+)
 from tests.conftest import _config
 
 pytestmark = pytest.mark.browser
@@ -188,6 +193,7 @@ def domain(live_server, database) -> Iterator[Domain]:
 def settled(page: Page, js: bool) -> None:
     """Loaded, and with JavaScript no htmx request or swap under way."""
     page.wait_for_load_state("load")
+    htmx_ready(page, js)  # it comes after the first paint
     if js:
         page.wait_for_function("""() => !document.querySelector(
             '.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')""")

@@ -30,7 +30,7 @@ from portal.domain.calendar import load_calendar
 from portal.domain.models import Case
 from portal.domain.workflow import accept, answer, attach, dispatch, reply, sign
 from portal.web.sessions import utcnow
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import DEMO_PASSWORD, htmx_ready
 from tests.browser.test_claim_flow import send_code
 from tests.browser.test_enterprise_flow import (  # noqa: F401  (the `domain` fixture)
     CASE_URL,
@@ -53,7 +53,8 @@ TITLE = "园区污水管网堵塞导致车间积水"
 CONTENT = "连日降雨后园区污水管网堵塞，两个车间地面积水，影响正常生产，请协调疏通。"
 
 
-def sign_in_here(page: Page, login: str) -> None:
+def sign_in_here(page: Page, js: bool, login: str) -> None:
+    htmx_ready(page, js)  # the sign-in form as it is with JavaScript: boosted by htmx
     page.get_by_label("手机号码或用户名").fill(login)
     page.locator("#password").fill(DEMO_PASSWORD)
     main_button(page, "登录").click()
@@ -63,8 +64,9 @@ def test_a_whistle_typed_while_the_session_ends_is_kept(
     page, js, check_accessibility, domain, context, tmp_path
 ):
     page.goto("/auth/login?next=/whistle")
-    sign_in_here(page, DEMO_ENTERPRISE)
+    sign_in_here(page, js, DEMO_ENTERPRISE)
     expect(page).to_have_url(path_is("/whistle"))
+    htmx_ready(page, js)
     fill_whistle(page, TITLE, CONTENT)
     page.get_by_label("照片或材料（选填）").set_input_files(png(tmp_path, "积水.png"))
 
@@ -74,7 +76,7 @@ def test_a_whistle_typed_while_the_session_ends_is_kept(
     expect(page).to_have_url(path_is("/auth/login"))
     expect(page.locator("main .notice")).to_contain_text(TIMED_OUT)
     inspect(page, js, check_accessibility, f"kept-login-{'js' if js else 'nojs'}")
-    sign_in_here(page, DEMO_ENTERPRISE)
+    sign_in_here(page, js, DEMO_ENTERPRISE)
 
     expect(page).to_have_url(path_is("/whistle"))
     expect(notice(page)).to_contain_text(PUT_BACK)
@@ -103,8 +105,9 @@ def test_a_sending_form_says_so_and_a_refused_one_keeps_a_page_address(
     number = domain.whistle(DEMO_ENTERPRISE, title=RATED_TITLE, content=CONTENT)
     domain.reply(number, "供水公司已更换主管道。")
     page.goto(f"/auth/login?next=/cases/{number}")
-    sign_in_here(page, DEMO_ENTERPRISE)
+    sign_in_here(page, js, DEMO_ENTERPRISE)
     expect(page).to_have_url(path_is(f"/cases/{number}"))
+    htmx_ready(page, js)  # it disables the button while the form is sending
 
     held = []
     if js:  # hold the post, to see the button while it is sending
@@ -156,8 +159,9 @@ def test_tracking_is_linked_from_receipt_and_service_card_and_reads_as_typed(
 
     # The receipt: a whistle sent from the form lands on its case page, which links it.
     page.goto("/auth/login?next=/whistle")
-    sign_in_here(page, DEMO_ENTERPRISE)
+    sign_in_here(page, js, DEMO_ENTERPRISE)
     expect(page).to_have_url(path_is("/whistle"))
+    htmx_ready(page, js)
     fill_whistle(page, TRACKED_TITLE, CONTENT)
     main_button(page, "提交").click()
     expect(page).to_have_url(CASE_URL)
@@ -196,6 +200,7 @@ def test_tracking_is_linked_from_receipt_and_service_card_and_reads_as_typed(
         (number.replace("-", " ").lower(), "138-0000-0001"),
     ):
         page.goto("/")
+        htmx_ready(page, js)
         page.locator("main").get_by_role("link", name=TRACK).click()
         expect(page).to_have_url(path_is("/track"))
         page.get_by_label("事项编号").fill(typed_number)
@@ -221,6 +226,7 @@ def test_registration_tells_every_wrong_field_at_once(page, js, check_accessibil
     and only when it is wrong (the SMS code of item 7 is one more field to get right)."""
     page.goto("/auth/register")
     expect(page.locator("h1")).to_have_text("企业注册")
+    htmx_ready(page, js)
     # Wrong: no enterprise name, no kind, a malformed credit code, no place, a short
     # mobile, a short password. Right: the name.
     page.get_by_label("统一社会信用代码").fill("12345")
@@ -277,7 +283,7 @@ def test_contact_record_folds_its_problems_and_tells_every_error_at_once(
     """Issue 17 item 3: one collapsed "添加问题诉求", 保存 on the first screen; a refused
     contact names every wrong field at once and keeps what was typed."""
     page.goto("/auth/login")
-    sign_in_here(page, "liaison")
+    sign_in_here(page, js, "liaison")
     expect(page).to_have_url(path_is("/contacts/"))
     page.locator("main ul.enterprises > li").first.get_by_role("link").first.click()
     expect(page).to_have_url(re.compile(r"/contacts/enterprises/\d+/contact$"))
@@ -392,7 +398,7 @@ def test_staff_queue_opens_on_its_cases_and_the_review_reads_the_whole_reply(
     office = reply_for_review(domain, number, REVIEW_REPLY, files)
 
     page.goto("/auth/login")
-    sign_in_here(page, office)
+    sign_in_here(page, js, office)
     expect(page).to_have_url(path_is("/office/"))
     fold = page.locator("main details.filters-fold")
     expect(fold).not_to_have_attribute("open", "")
@@ -437,7 +443,7 @@ def test_liaison_calls_an_enterprise_from_the_list(page, js, check_accessibility
     """Issue 17 item 5: the liaison's list lets the assigned liaison call an enterprise: the
     list shows the number masked, one tap opens the record page at its tel: link."""
     page.goto("/auth/login")
-    sign_in_here(page, "liaison")
+    sign_in_here(page, js, "liaison")
     expect(page).to_have_url(path_is("/contacts/"))
     inspect(page, js, check_accessibility)
     first = page.locator("main ul.enterprises > li").first
@@ -502,8 +508,9 @@ def test_unsatisfied_says_what_happens_next_and_the_timeline_shows_the_rating(
     by_unit = domain.whistle(DEMO_ENTERPRISE, title=RATED_AGAIN_TITLE, content=CONTENT)
     domain.reply(by_unit, "供电局已将增容报装列入排期。")
     page.goto(f"/auth/login?next=/cases/{by_unit}")
-    sign_in_here(page, DEMO_ENTERPRISE)
+    sign_in_here(page, js, DEMO_ENTERPRISE)
     expect(page).to_have_url(path_is(f"/cases/{by_unit}"))
+    htmx_ready(page, js)
     rate_unsatisfied(page, UNSATISFIED_COMMENT)
 
     expect(page).to_have_url(path_is(f"/cases/{by_unit}"))
@@ -522,6 +529,7 @@ def test_unsatisfied_says_what_happens_next_and_the_timeline_shows_the_rating(
     by_office = domain.whistle(DEMO_ENTERPRISE, title=RATED_TITLE, content=CONTENT)
     office_answer(domain, by_office, "停水原因是市政管网检修，已恢复供水。")
     page.goto(f"/cases/{by_office}")
+    htmx_ready(page, js)
     rate_unsatisfied(page, "昨天又停水了。")
     said = notice(page).inner_text().strip()
     found = OFFICE_AGAIN.match(said)

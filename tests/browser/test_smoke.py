@@ -12,7 +12,12 @@ from playwright.sync_api import Page, expect
 from portal.blueprints import HOME_ENDPOINT
 from portal.demo import DEMO_ACCOUNTS
 from portal.domain.models import Role
-from tests.browser.conftest import DEMO_PASSWORD, assert_no_horizontal_scroll, screenshot
+from tests.browser.conftest import (
+    DEMO_PASSWORD,
+    assert_no_horizontal_scroll,
+    htmx_ready,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +51,7 @@ def path_is(path: str) -> re.Pattern:
 def settled(page: Page, js: bool) -> None:
     """Wait until the page is done: loaded, and with JavaScript no htmx swap under way."""
     page.wait_for_load_state("load")
+    htmx_ready(page, js)  # it comes after the first paint
     if js:
         page.wait_for_function("""() => !document.querySelector(
             '.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')""")
@@ -63,9 +69,9 @@ def inspect(page: Page, js: bool, check_accessibility, heading: str) -> None:
 def open_login(page: Page, js: bool, check_accessibility) -> None:
     response = page.goto(LOGIN_PATH)
     assert response is not None and response.ok, response and response.status
+    inspect(page, js, check_accessibility, LOGIN_HEADING)  # with JavaScript, waits for htmx
     # The parametrisation really differs: htmx runs only with JavaScript on.
     assert page.evaluate("() => typeof window.htmx") == ("object" if js else "undefined")
-    inspect(page, js, check_accessibility, LOGIN_HEADING)
 
 
 def sign_in(page: Page, login: str, password: str) -> None:

@@ -440,6 +440,8 @@ def test_c23_htmx_is_configured_for_the_csp(client, world):
     assert config["historyCacheSize"] == 0
     scripts = page.select("script")
     assert scripts and all(s.get("src", "").startswith("/static/") for s in scripts)
+    # and the one after-paint.js adds (htmx), where the page says
+    assert all(s.get("data-src", "/static/").startswith("/static/") for s in scripts)
 
 
 def test_c23_case_pages_keep_out_of_htmx_history(app, client, db, world, login_as):
