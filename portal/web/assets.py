@@ -22,7 +22,7 @@ compress = Compress()
 
 @lru_cache(maxsize=64)
 def _digest(path: str, mtime: float) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:8]
 
 
 def static_url(filename: str) -> str:

@@ -1,1 +1,1 @@
-(s=>addEventListener("load",()=>requestAnimationFrame(()=>setTimeout(()=>{let e=document.createElement("script");e.src=s;document.head.append(e)}))))(document.currentScript.dataset.src)
+(s=>addEventListener("load",()=>new PerformanceObserver((l,o)=>{o.disconnect();setTimeout(()=>{let e=document.createElement("script");e.src=s;document.head.append(e)})}).observe({type:"paint",buffered:!0})))(document.currentScript.dataset.src)
