@@ -8,6 +8,7 @@ Never a downloaded browser: Chromium is Debian's (`make setup-test`), axe-core c
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,8 +23,11 @@ from tests.conftest import IS_POSTGRES, _config
 
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots and PDF pages for manual review (git-ignored), one folder per database: make
-# test runs the SQLite and PostgreSQL suites at once.
+# test runs the SQLite and PostgreSQL suites at once. Full-page screenshots of every step
+# are taken when SCREENSHOTS is set (`SCREENSHOTS=1 make test`): about a tenth of a browser
+# walk's time, for pictures nobody reads on a routine run.
 ARTIFACTS = ROOT / "test-artifacts" / ("postgresql" if IS_POSTGRES else "sqlite")
+SCREENSHOTS = bool(os.environ.get("SCREENSHOTS"))
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -243,5 +247,7 @@ def assert_no_horizontal_scroll(page: Page) -> None:
 
 
 def screenshot(page: Page, name: str) -> None:
+    if not SCREENSHOTS:
+        return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
